@@ -1,0 +1,54 @@
+// The resolved scaling policy the pure core works from. lib/config turns the user's file (with
+// pool-level defaults and environment overrides) into these; the core never sees raw config.
+
+/** A rate limit on one direction, as a Kubernetes HPA `behavior` policy. */
+export interface StepPolicy {
+  type: 'Nodes' | 'Percent';
+  value: number;
+  periodSeconds: number;
+}
+
+export interface DirectionRules {
+  /** Recommendations are kept this long; scale-up takes the lowest in the window, scale-down the highest. */
+  stabilizationWindowSeconds: number;
+  policies: StepPolicy[];
+  /** Max: the policy allowing the biggest change wins; Min: the smallest; Disabled: no change this way. */
+  selectPolicy: 'Max' | 'Min' | 'Disabled';
+  /** No change in this direction within this many seconds of the flavor's last change. */
+  cooldownSeconds: number;
+}
+
+export type AzStrategy =
+  | { type: 'balanced' }
+  | { type: 'weighted'; weights: Record<string, number> }
+  | { type: 'fixed' };
+
+/** What to do when a flavor's backlog is missing, failed or stale. Never below the current count. */
+export type Fallback = { type: 'hold' } | { type: 'fixed'; count: number };
+
+export interface FlavorPolicy {
+  flavor: string;
+  /** ModelArts cannot scale a flavor to 0, so min >= 1. */
+  min: number;
+  max: number;
+  /** Backlog units one node should carry (KEDA's queueLength). */
+  targetPerNode: number;
+  /** The flavor leaves `min` only once backlog reaches this (KEDA's activationThreshold). */
+  activationThreshold: number;
+  /** No change while backlog / (current * targetPerNode) is within [1 - tolerance, 1 + tolerance]. */
+  tolerance: number;
+  azStrategy: AzStrategy;
+  scaleUp: DirectionRules;
+  scaleDown: DirectionRules & { enabled: boolean };
+  fallback: Fallback;
+}
+
+export type Paused = false | 'all' | 'scale-in' | 'scale-out';
+
+export interface PoolPolicy {
+  paused: Paused;
+  /** Yearly/monthly pools (annotation os.modelarts/billing.mode = 1) are left alone unless this is set. */
+  allowPrepaid: boolean;
+  /** Flavors the config manages; a pool flavor without a policy is held at its count (but still listed in PATCHes). */
+  flavors: Record<string, FlavorPolicy>;
+}

@@ -1,0 +1,39 @@
+// The StateStore port: what the scaler remembers between cycles. Times are epoch milliseconds.
+
+export interface Recommendation {
+  at: number;
+  count: number;
+}
+
+/** A change the scaler made (or saw made) to a flavor's requested count. */
+export interface ScaleEvent {
+  at: number;
+  from: number;
+  to: number;
+}
+
+export interface FlavorHistory {
+  /** Every recommendation inside the longest stabilization window, oldest first. */
+  recommendations: Recommendation[];
+  /** Changes inside the longest step-policy period and cooldown, oldest first. */
+  events: ScaleEvent[];
+}
+
+export interface PoolHistory {
+  flavors: Record<string, FlavorHistory>;
+}
+
+export const emptyHistory = (): PoolHistory => ({ flavors: {} });
+
+export interface StateStore {
+  /** The pool's history; an empty history when none is stored. */
+  load(poolKey: string): Promise<PoolHistory>;
+  save(poolKey: string, history: PoolHistory): Promise<void>;
+  /**
+   * Take the pool's lease for `ttlMs` if it is free, expired, or already held by `owner`.
+   * Returns false when another owner holds it. Two concurrent callers never both get true.
+   */
+  acquireLease(poolKey: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Release the lease if `owner` holds it; a no-op otherwise. */
+  releaseLease(poolKey: string, owner: string): Promise<void>;
+}
