@@ -21,6 +21,8 @@ export interface FlavorHistory {
 
 export interface PoolHistory {
   flavors: Record<string, FlavorHistory>;
+  /** When the scaler last PATCHed the pool: a plan made from a pool read before this is out of date. */
+  lastPatchAt?: number;
 }
 
 export const emptyHistory = (): PoolHistory => ({ flavors: {} });

@@ -1,0 +1,93 @@
+'use strict';
+// esbuild plugins for the function bundles, used by serverless-esbuild (custom.esbuild.plugins) and by
+// bench/bundles.ts, so both build the same bundles.
+//
+// - awsSdkOnFirstUse: the AWS SDK v3 is in the nodejs22.x runtime and too big to bundle (one client is
+//   ~300 KB minified), so it is not bundled. Each `@aws-sdk/*` import becomes a stub that `require`s the
+//   package the first time one of its exports is used: loading the bundle stays fast (the SDK costs
+//   100-200 ms per client to load), and a function loads only the clients it uses, when it uses them.
+//   `require` (not `import`) also finds the runtime's copy through NODE_PATH.
+// - zodNamespaceImports: `import { z } from 'zod'` defeats esbuild's tree shaking (every locale is
+//   kept, ~450 KB); `import * as z from 'zod'` is the same namespace and shakes down to what is used.
+// - bundledConfig: inlines the parsed config file as `__AUTOSCALER_CONFIG__`, so the functions read
+//   no file and need no YAML parser.
+
+const { readFile } = require('node:fs/promises');
+const { readConfigDocument } = require('./config-file.cjs');
+
+const SDK_NAMESPACE = 'aws-sdk-on-first-use';
+
+// esbuild's CommonJS interop builds the import namespace with the stub as prototype, so property reads
+// reach the proxy only when the code actually uses an export. `__esModule` and symbols are answered
+// without loading, as the interop and inspection probe them.
+const sdkStub = (name) => `
+let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(name)}));
+module.exports = Object.create(
+  new Proxy({}, {
+    get: (_, key) => (typeof key === 'symbol' || key === '__esModule' || key === 'then' ? undefined : load()[key]),
+    has: (_, key) => typeof key !== 'symbol' && key in load(),
+  }),
+);
+`;
+
+const awsSdkOnFirstUse = {
+  name: 'aws-sdk-on-first-use',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\// }, (args) =>
+      args.namespace === SDK_NAMESPACE ? { path: args.path, external: true } : { path: args.path, namespace: SDK_NAMESPACE },
+    );
+    build.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, (args) => ({ contents: sdkStub(args.path), loader: 'js' }));
+  },
+};
+
+const ZOD_NAMED_IMPORT = /import\s*\{([^}]*)\}\s*from\s*(['"])zod\2;?/g;
+
+/** Rewrites a named import of `z` from 'zod' into a namespace import; other names stay named imports. */
+function rewriteZodImports(source) {
+  return source.replace(ZOD_NAMED_IMPORT, (statement, list, quote) => {
+    const names = list
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    if (!names.includes('z')) return statement;
+    const rest = names.filter((name) => name !== 'z');
+    const namespace = `import * as z from ${quote}zod${quote};`;
+    return rest.length > 0 ? `${namespace} import { ${rest.join(', ')} } from ${quote}zod${quote};` : namespace;
+  });
+}
+
+const zodNamespaceImports = {
+  name: 'zod-namespace-imports',
+  setup(build) {
+    build.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, async (args) => {
+      if (args.path.includes('/node_modules/zod/')) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('zod')) return undefined;
+      const rewritten = rewriteZodImports(source);
+      if (rewritten === source) return undefined;
+      return { contents: rewritten, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
+    });
+  },
+};
+
+const bundledConfig = (configPath) => ({
+  name: 'bundled-config',
+  setup(build) {
+    const document = readConfigDocument(configPath);
+    build.initialOptions.define = {
+      ...build.initialOptions.define,
+      __AUTOSCALER_CONFIG__: JSON.stringify(document),
+    };
+  },
+});
+
+/** The plugins for a bundle of the functions with the config file at `configPath`. */
+function createPlugins({ configPath }) {
+  return [awsSdkOnFirstUse, zodNamespaceImports, bundledConfig(configPath)];
+}
+
+/** serverless-esbuild calls this with the resolved service. */
+module.exports = (serverless) => createPlugins({ configPath: serverless.service.custom.autoscaler.configPath });
+module.exports.createPlugins = createPlugins;
+module.exports.rewriteZodImports = rewriteZodImports;

@@ -1,0 +1,46 @@
+// EventBridge schedule: one cycle over the managed pools, or, above config.fanOutAbovePools, one FIFO
+// message per pool for the worker. An event may carry `detail.dryRun: true`.
+
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { runCycle } from '../lib/cycle';
+import { onFirstInvocation } from '../lib/aws/cold-start';
+import { FanOutError } from '../lib/aws/fan-out';
+import { eventDryRun, invocationCycleDeps, killSwitchEngaged, summarizeCycle } from '../lib/aws/invocation';
+import { managedPools, poolMessages, shouldFanOut } from '../lib/aws/managed-pools';
+import { observe } from '../lib/aws/observability';
+import { buildScheduledDeps, type ScheduledDeps } from '../lib/aws/runtime';
+
+export const ScheduledEventSchema = EventBridgeSchema.extend({
+  detail: z.looseObject({ dryRun: z.boolean().optional() }),
+});
+
+export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
+
+export function makeHandler(deps: ScheduledDeps) {
+  return middy(async (event: ScheduledEvent, context: Context) => {
+    const dryRun = eventDryRun(event.detail.dryRun);
+    const { pools, failures } = await managedPools(deps.config, deps.cycle.clients);
+    if (deps.queue && shouldFanOut(deps.config, pools.length)) {
+      const result = await deps.queue.send(poolMessages(pools, event.time, dryRun));
+      deps.metrics.addMetric('FanOutMessages', 'Count', result.sent.length);
+      deps.logger.info('fanned out', { tick: event.time, sent: result.sent.length, listFailures: failures });
+      // A failed invocation is retried by EventBridge; the deduplication ids make re-sent messages harmless.
+      if (result.failed.length > 0) throw new FanOutError(result.failed, result.sent.length);
+      return { mode: 'fan-out' as const, tick: event.time, sent: result.sent.length, listFailures: failures };
+    }
+    const killSwitch = await killSwitchEngaged(deps);
+    const result = await runCycle(deps.config, invocationCycleDeps(deps, context), { dryRun, killSwitch });
+    const summary = summarizeCycle(result);
+    deps.metrics.addMetric('PoolsEvaluated', 'Count', summary.pools);
+    deps.logger.info('cycle done', { summary: { ...summary, outcomes: undefined } });
+    return { mode: 'cycle' as const, ...summary };
+  })
+    .use(observe<ScheduledEvent>(deps, (event) => event.id))
+    .use(parser({ schema: ScheduledEventSchema }));
+}
+
+export const handler = onFirstInvocation(async () => makeHandler(await buildScheduledDeps()));

@@ -1,0 +1,74 @@
+// SQS FIFO worker: scales the pool each message names. Records fail alone (partial batch response):
+// a malformed message, or a pool whose cycle failed, is retried and then moved to the dead-letter
+// queue, while the rest of the batch succeeds. Later messages of a failed record's group (same pool)
+// are failed too, to keep FIFO order.
+
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { SqsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sqs';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { runCycle } from '../lib/cycle';
+import { onFirstInvocation } from '../lib/aws/cold-start';
+import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
+import { configForConnection } from '../lib/aws/managed-pools';
+import { observe } from '../lib/aws/observability';
+import { PoolMessageSchema } from '../lib/aws/pool-message';
+import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
+
+const PoolMessageBody = JSONStringified(PoolMessageSchema);
+
+export class PoolRecordError extends Error {
+  constructor(messageId: string, problem: string) {
+    super(`message ${messageId}: ${problem}`);
+    this.name = 'PoolRecordError';
+  }
+}
+
+/** The record fields at fault, named from the message body (`pool`, `tick`) or the record (`Records.0.attributes`). */
+function describeParseError(error: Error): string {
+  if (!(error.cause instanceof ZodError)) return error.message;
+  return error.cause.issues
+    .map((issue) => {
+      const inBody = issue.path[2] === 'body';
+      const field = (inBody ? issue.path.slice(3) : issue.path).join('.') || 'body';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export function makeHandler(deps: FunctionDeps) {
+  const scalePool = (context: Context) => async (record: SQSRecord) => {
+    const parsed = SqsEnvelope.safeParse({ Records: [record] }, PoolMessageBody);
+    if (!parsed.success) {
+      throw new PoolRecordError(record.messageId, `not a pool message (${describeParseError(parsed.error)})`);
+    }
+    const [message] = parsed.data;
+    if (!message) throw new PoolRecordError(record.messageId, 'empty record');
+    const killSwitch = await killSwitchEngaged(deps);
+    const result = await runCycle(configForConnection(deps.config, message.connection), invocationCycleDeps(deps, context), {
+      pools: [message.pool],
+      dryRun: eventDryRun(message.dryRun),
+      killSwitch,
+    });
+    const failed = result.outcomes.filter((outcome) => outcome.status === 'failed');
+    if (failed.length > 0) {
+      throw new PoolRecordError(record.messageId, failed.map((outcome) => `${outcome.pool}: ${outcome.error}`).join('; '));
+    }
+    deps.logger.info('pool message done', { messageId: record.messageId, pool: message.pool, outcomes: result.outcomes });
+  };
+
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const processor = new SqsFifoPartialProcessorAsync();
+    const response = await processPartialResponse(event, scalePool(context), processor, {
+      context,
+      skipGroupOnError: true,
+    });
+    deps.metrics.addMetric('FailedMessages', 'Count', response.batchItemFailures.length);
+    for (const error of processor.errors) deps.logger.error('pool message failed', { error: error.message });
+    return response;
+  }).use(observe<SQSEvent>(deps, (event) => event.Records[0]?.messageId));
+}
+
+export const handler = onFirstInvocation(async () => makeHandler(await buildFunctionDeps()));

@@ -1,0 +1,78 @@
+// One ModelArts client per connection of the config, built on first use and kept for the execution
+// environment, with the connection's secret (AK/SK or IAM password) from the credentials parameter.
+// Also the workloads API each connection offers the modelarts-workloads backlog source.
+
+import type { Config, ConnectionConfig } from '../config';
+import type { BacklogSourceDeps } from '../metrics/registry';
+import { type ModelArtsAuth, type ModelArtsClient, createModelArtsClient } from '../modelarts';
+import { akSkCredentials } from '../modelarts/credentials';
+import { createIamTokenProvider, iamEndpointForRegion } from '../modelarts/iam-token';
+import { createWorkloadsApi } from '../modelarts/workloads';
+import type { ConnectionSecrets } from './secrets';
+
+export interface ClientFactoryOptions {
+  /** Required when a connection uses aksk or token auth. */
+  secrets?: ConnectionSecrets;
+  fetch?: typeof globalThis.fetch;
+  now?: () => number;
+}
+
+export class ConnectionSetupError extends Error {
+  constructor(connection: string, problem: string) {
+    super(`connection "${connection}": ${problem}`);
+    this.name = 'ConnectionSetupError';
+  }
+}
+
+function authFor(connection: ConnectionConfig, options: ClientFactoryOptions): ModelArtsAuth {
+  const { auth } = connection;
+  if (auth.type === 'none') return { type: 'none' };
+  if (!options.secrets) {
+    throw new ConnectionSetupError(connection.name, `${auth.type} auth needs AUTOSCALER_CREDENTIALS_PARAMETER`);
+  }
+  const secret = options.secrets.forConnection(connection.name);
+  if (auth.type === 'aksk') {
+    if (secret.type !== 'aksk') throw new ConnectionSetupError(connection.name, 'aksk auth needs an ak/sk entry');
+    return { type: 'aksk', credentials: akSkCredentials({ ...secret.credentials, projectId: connection.projectId }) };
+  }
+  if (secret.type !== 'password') throw new ConnectionSetupError(connection.name, 'token auth needs a password entry');
+  return {
+    type: 'token',
+    provider: createIamTokenProvider({
+      iamEndpoint: auth.iamEndpoint ?? iamEndpointForRegion(connection.region),
+      user: { name: auth.user.name, domain: auth.user.domain, password: secret.password },
+      projectId: connection.projectId,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+  };
+}
+
+export function modelArtsClients(
+  config: Pick<Config, 'connections'>,
+  options: ClientFactoryOptions = {},
+): (connectionName: string) => ModelArtsClient {
+  const clients = new Map<string, ModelArtsClient>();
+  return (name) => {
+    const existing = clients.get(name);
+    if (existing) return existing;
+    const connection = config.connections.find((candidate) => candidate.name === name);
+    if (!connection) throw new ConnectionSetupError(name, 'is not in the config');
+    const client = createModelArtsClient({
+      projectId: connection.projectId,
+      region: connection.region,
+      ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
+      ...(connection.userId ? { userId: connection.userId } : {}),
+      auth: authFor(connection, options),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    clients.set(name, client);
+    return client;
+  };
+}
+
+/** Backlog source dependencies that come from the connections (the workloads API of each). */
+export function connectionSourceDeps(clients: (connectionName: string) => ModelArtsClient): BacklogSourceDeps {
+  return { workloads: (connection) => (connection === undefined ? undefined : createWorkloadsApi(clients(connection))) };
+}

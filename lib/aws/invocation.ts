@@ -1,0 +1,40 @@
+// What every function does per invocation before a cycle: the cycle's dependencies for this invocation
+// (lease owner = request id, decisions to the logger and metrics) and the kill switch's current state.
+
+import type { Context } from 'aws-lambda';
+import type { CycleDeps, CycleResult } from '../cycle';
+import { decisionLog } from './observability';
+import type { FunctionDeps } from './runtime';
+
+export function invocationCycleDeps(deps: FunctionDeps, context: Pick<Context, 'awsRequestId'>): CycleDeps {
+  return { ...deps.cycle, owner: context.awsRequestId, log: decisionLog(deps) };
+}
+
+/** true when the kill switch parameter says stop (or cannot be read); logged with its reason. */
+export async function killSwitchEngaged(deps: FunctionDeps): Promise<boolean> {
+  if (!deps.killSwitch) return false;
+  const state = await deps.killSwitch.read();
+  if (state.engaged) deps.logger.warn('kill switch engaged: planning only, changing nothing', { reason: state.reason });
+  return state.engaged;
+}
+
+/** The dry-run flag an event may carry: only `true` turns it on (config dryRun applies regardless). */
+export const eventDryRun = (value: unknown): boolean => value === true;
+
+/** A cycle's outcomes in a few fields, for responses and the invocation log line. */
+export function summarizeCycle(result: CycleResult) {
+  const counts: Record<string, number> = {};
+  for (const outcome of result.outcomes) counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
+  return {
+    at: new Date(result.at).toISOString(),
+    dryRun: result.dryRun,
+    pools: result.outcomes.length,
+    counts,
+    outcomes: result.outcomes.map((outcome) => ({
+      pool: outcome.pool,
+      connection: outcome.connection,
+      status: outcome.status,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    })),
+  };
+}

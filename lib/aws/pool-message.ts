@@ -1,0 +1,33 @@
+// The SQS FIFO message the scheduled function sends per pool when it fans out, and the worker reads.
+// MessageGroupId = project/pool: pools are worked on in parallel, each pool by one worker at a time.
+// MessageDeduplicationId is derived from pool and schedule tick: a retried schedule invocation re-sends
+// the same ids, and SQS drops the duplicates (5-minute deduplication window).
+
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+export const PoolMessageSchema = z.strictObject({
+  connection: z.string().min(1).max(128),
+  project: z.string().min(1).max(128),
+  pool: z.string().min(1).max(128),
+  /** The schedule tick (EventBridge event time) the message belongs to. */
+  tick: z.string().min(1).max(64),
+  dryRun: z.boolean().optional(),
+});
+
+export type PoolMessage = z.output<typeof PoolMessageSchema>;
+
+// SQS allows 1..128 characters of alphanumerics and punctuation in both ids.
+const SQS_ID = /^[\x21-\x7e]{1,128}$/;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function messageGroupId(message: Pick<PoolMessage, 'project' | 'pool'>): string {
+  const id = `${message.project}/${message.pool}`;
+  // Hashing keeps an odd name (spaces, non-ASCII, very long) a valid and still stable group id.
+  return SQS_ID.test(id) ? id : `h-${sha256(id)}`;
+}
+
+export function messageDeduplicationId(message: Pick<PoolMessage, 'project' | 'pool' | 'tick'>): string {
+  return sha256(`${message.project}/${message.pool}@${message.tick}`);
+}

@@ -1,0 +1,88 @@
+// The secrets the functions read at run time: Huawei Cloud credentials per connection and the webhook
+// secret. The template passes parameter NAMES; the values live in SSM (SecureString) or Secrets Manager.
+//
+// Credentials parameter value (JSON), either one AK/SK pair for every connection:
+//   {"ak": "...", "sk": "...", "securityToken": "..." (optional, temporary keys)}
+// or one entry per connection name (an IAM password for `auth: token` connections):
+//   {"prod-cn-north-4": {"ak": "...", "sk": "..."}, "staging": {"password": "..."}}
+
+import { z } from 'zod';
+import type { AkSkCredentials } from '../modelarts/signer';
+import type { ParameterStore } from './parameters';
+import { parseWebhookSecrets } from './webhook-signature';
+
+/** Secrets change rarely; a rotated value is picked up within this many seconds. */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
+export class SecretFormatError extends Error {
+  readonly parameter: string;
+
+  constructor(parameter: string, problem: string) {
+    // No cause: a JSON or zod error could quote the value.
+    super(`secret parameter ${parameter}: ${problem} (value not shown)`);
+    this.name = 'SecretFormatError';
+    this.parameter = parameter;
+  }
+}
+
+export type ConnectionSecret = { type: 'aksk'; credentials: AkSkCredentials } | { type: 'password'; password: string };
+
+const text = z.string().trim().min(1);
+const AkSkSchema = z.strictObject({ ak: text, sk: text, securityToken: text.optional() });
+const PasswordSchema = z.strictObject({ password: text });
+const EntrySchema = z.union([AkSkSchema, PasswordSchema], {
+  error: 'must be {"ak", "sk"[, "securityToken"]} or {"password"}',
+});
+const ByConnectionSchema = z.record(z.string().min(1), EntrySchema);
+
+export interface ConnectionSecrets {
+  /** The secret for a connection; throws SecretFormatError naming the connection when there is none. */
+  forConnection(connection: string): ConnectionSecret;
+}
+
+const toSecret = (entry: z.output<typeof EntrySchema>): ConnectionSecret =>
+  'password' in entry
+    ? { type: 'password', password: entry.password }
+    : {
+        type: 'aksk',
+        credentials: { ak: entry.ak, sk: entry.sk, ...(entry.securityToken ? { securityToken: entry.securityToken } : {}) },
+      };
+
+const describeIssues = (issues: readonly z.core.$ZodIssue[]): string =>
+  issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('; ');
+
+export function parseConnectionSecrets(parameter: string, value: string): ConnectionSecrets {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new SecretFormatError(parameter, 'is not valid JSON');
+  }
+  if (typeof raw === 'object' && raw !== null && 'ak' in raw) {
+    const single = AkSkSchema.safeParse(raw);
+    if (!single.success) throw new SecretFormatError(parameter, describeIssues(single.error.issues));
+    const secret = toSecret(single.data);
+    return { forConnection: () => secret };
+  }
+  const byConnection = ByConnectionSchema.safeParse(raw);
+  if (!byConnection.success) throw new SecretFormatError(parameter, describeIssues(byConnection.error.issues));
+  const entries = byConnection.data;
+  return {
+    forConnection(connection) {
+      const entry = Object.hasOwn(entries, connection) ? entries[connection] : undefined;
+      if (!entry) throw new SecretFormatError(parameter, `has no entry for connection "${connection}"`);
+      return toSecret(entry);
+    },
+  };
+}
+
+export async function readConnectionSecrets(store: ParameterStore, parameter: string): Promise<ConnectionSecrets> {
+  return parseConnectionSecrets(parameter, await store.get(parameter, { maxAgeSeconds: SECRET_MAX_AGE_SECONDS }));
+}
+
+/** The accepted webhook secrets (one per line; two while rotating). */
+export async function readWebhookSecrets(store: ParameterStore, parameter: string): Promise<string[]> {
+  const secrets = parseWebhookSecrets(await store.get(parameter, { maxAgeSeconds: SECRET_MAX_AGE_SECONDS }));
+  if (secrets.length === 0) throw new SecretFormatError(parameter, 'is empty');
+  return secrets;
+}

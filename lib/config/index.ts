@@ -1,0 +1,16 @@
+export { builtInFlavorDefaults, builtInGlobalDefaults } from './defaults';
+export { type Environment, environmentOverrides } from './env';
+export { ConfigError, type ConfigIssue } from './issues';
+export { configJsonSchema, renderConfigJsonSchema } from './json-schema';
+export { type LoadConfigOptions, loadConfig, type ParseConfigOptions, parseConfig } from './load';
+export { matchPools, type PoolMatch, resolveBacklogSettings, resolvePoolPolicy } from './pools';
+export { ConfigFileSchema } from './schema';
+export { type BacklogSourceConfig, BacklogSourceSchema } from './sources';
+export type {
+  BacklogSettings,
+  Config,
+  ConnectionConfig,
+  ManagedFlavor,
+  PoolConfig,
+  StateConfig,
+} from './types';

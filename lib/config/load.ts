@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { applyEnvironment, type Environment, readEnvironment } from './env';
+import { ConfigError, type ConfigIssue } from './issues';
+import { resolveConfig } from './resolve';
+import type { Config } from './types';
+
+export interface ParseConfigOptions {
+  /** YAML or JSON (JSON is YAML). */
+  text: string;
+  env: Environment;
+  /** Where the text came from, for the error message. */
+  source?: string;
+}
+
+export interface LoadConfigOptions {
+  /** The config file; default AUTOSCALER_CONFIG. Ignored for reading when `text` is given. */
+  path?: string;
+  text?: string;
+  env: Environment;
+}
+
+// YAML errors are reported by position only: the parser's pretty errors quote the source line, which may hold
+// a secret someone pasted in.
+function parseYaml(text: string): { document: unknown; issues: ConfigIssue[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues = doc.errors.map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return { path: `line ${line}, column ${col}`, message: error.message };
+  });
+  if (issues.length > 0) return { document: undefined, issues };
+  return { document: doc.toJS({ maxAliasCount: 100 }), issues };
+}
+
+/** Parses and validates config text, then applies the environment overrides. Throws ConfigError. */
+export function parseConfig(options: ParseConfigOptions): Config {
+  const { settings, issues: environmentIssues } = readEnvironment(options.env);
+  const { document, issues: yamlIssues } = parseYaml(options.text);
+  const result = yamlIssues.length > 0 ? { ok: false as const, issues: [] } : resolveConfig(document);
+  const issues = [...environmentIssues, ...yamlIssues, ...(result.ok ? [] : result.issues)];
+  if (!result.ok || issues.length > 0) throw new ConfigError(issues, { source: options.source });
+  return applyEnvironment(result.config, settings);
+}
+
+/** Reads the config file (or takes `text`), validates it and applies the environment overrides. */
+export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
+  if (options.text !== undefined)
+    return parseConfig({ text: options.text, env: options.env, source: options.path });
+  const path = options.path ?? readEnvironment(options.env).settings.configPath;
+  if (!path) {
+    throw new ConfigError([
+      { path: 'AUTOSCALER_CONFIG', message: 'no config file: pass a path or set AUTOSCALER_CONFIG' },
+    ]);
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'cannot be read';
+    throw new ConfigError([{ path, message: `config file ${reason}` }], { cause });
+  }
+  return parseConfig({ text, env: options.env, source: path });
+}

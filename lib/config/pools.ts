@@ -1,0 +1,87 @@
+import type { Pool } from '../modelarts/schemas';
+import type { PoolPolicy } from '../scaling/policy';
+import { formatPath } from './issues';
+import type { BacklogSettings, Config, ManagedFlavor, PoolConfig, PoolSelector } from './types';
+
+// From the config and the pools a connection lists to the policies the pure core consumes.
+
+export const workspaceLabel = 'os.modelarts/workspace.id';
+
+export type PoolMatch =
+  | { ok: true; pool: Pool; poolConfig: PoolConfig }
+  | {
+      ok: false;
+      pool: Pool;
+      reason: 'ambiguous-config';
+      /** Secret-free, names the entries: "matched by pools[0] and pools[3]". */
+      message: string;
+      poolConfigs: PoolConfig[];
+    };
+
+function selectorMatches(selector: PoolSelector, pool: Pool): boolean {
+  const labels = pool.metadata.labels ?? {};
+  if (selector.workspaceId !== undefined && labels[workspaceLabel] !== selector.workspaceId) return false;
+  return Object.entries(selector.labels).every(([key, value]) => labels[key] === value);
+}
+
+export const poolConfigMatches = (poolConfig: PoolConfig, pool: Pool): boolean =>
+  poolConfig.name !== undefined
+    ? poolConfig.name === pool.metadata.name
+    : poolConfig.selector !== undefined && selectorMatches(poolConfig.selector, pool);
+
+/**
+ * The connection's pools that the config manages, each with its entry. A pool matched by two entries is
+ * reported as not ok (for that pool only); pools matched by none are left out.
+ */
+export function matchPools(config: Config, connectionName: string, pools: Pool[]): PoolMatch[] {
+  const entries = config.pools.filter((poolConfig) => poolConfig.connection === connectionName);
+  return pools.flatMap((pool): PoolMatch[] => {
+    const matched = entries.filter((poolConfig) => poolConfigMatches(poolConfig, pool));
+    const [only] = matched;
+    if (!only) return [];
+    if (matched.length === 1) return [{ ok: true, pool, poolConfig: only }];
+    const names = matched.map((poolConfig) => formatPath(['pools', poolConfig.index]));
+    return [
+      {
+        ok: false,
+        pool,
+        reason: 'ambiguous-config',
+        message: `pool is matched by more than one config entry (${names.join(', ')})`,
+        poolConfigs: matched,
+      },
+    ];
+  });
+}
+
+/** The config's flavor entries for each flavor of the pool: exact names first, '*' for the rest. */
+function managedFlavors(poolConfig: PoolConfig, pool: Pool): Map<string, ManagedFlavor> {
+  const byName = new Map(poolConfig.flavors.map((managed) => [managed.flavor, managed]));
+  const wildcard = byName.get('*');
+  const result = new Map<string, ManagedFlavor>();
+  for (const { flavor } of pool.spec.resources) {
+    const managed = byName.get(flavor) ?? wildcard;
+    if (managed) result.set(flavor, managed);
+  }
+  return result;
+}
+
+/** The resolved policy for one pool: a FlavorPolicy for every flavor of the pool the entry manages. */
+export function resolvePoolPolicy(_config: Config, poolConfig: PoolConfig, pool: Pool): PoolPolicy {
+  const flavors: PoolPolicy['flavors'] = {};
+  for (const [flavor, managed] of managedFlavors(poolConfig, pool)) {
+    flavors[flavor] = { ...structuredClone(managed.policy), flavor };
+  }
+  return { paused: poolConfig.paused, allowPrepaid: poolConfig.allowPrepaid, flavors };
+}
+
+/** Where and how to read each managed flavor's backlog, for the metrics layer. */
+export function resolveBacklogSettings(
+  _config: Config,
+  poolConfig: PoolConfig,
+  pool: Pool,
+): Record<string, BacklogSettings> {
+  const settings: Record<string, BacklogSettings> = {};
+  for (const [flavor, managed] of managedFlavors(poolConfig, pool))
+    settings[flavor] = structuredClone(managed.backlog);
+  return settings;
+}

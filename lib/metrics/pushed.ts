@@ -1,0 +1,69 @@
+// Backlog that arrives with the invocation (an SQS message, a webhook payload) instead of being read:
+// it overlays the read values for that invocation only, stamped `pushed:<origin>`.
+
+import { z } from 'zod';
+import type { Backlog, BacklogValue } from './backlog';
+import type { BacklogTarget } from './source';
+
+const backlogCount = z.number().nonnegative().finite();
+
+export const PushedBacklogSchema = z.strictObject({
+  pool: z.string().min(1),
+  flavor: z.string().min(1),
+  az: z.string().min(1).optional(),
+  value: backlogCount,
+  perAz: z.record(z.string().min(1), backlogCount).optional(),
+  /** Epoch ms; default the invocation's time. */
+  observedAt: z.number().int().positive().optional(),
+});
+
+export type PushedBacklog = z.infer<typeof PushedBacklogSchema>;
+
+export interface OverlayOptions {
+  /** Names the carrier in decision records: `pushed:webhook`, `pushed:sqs`. */
+  origin: string;
+  /** Epoch ms, for pushed values without their own time. */
+  now: number;
+  /**
+   * `replace` (default): the pushed value wins. `raise`: it wins only over a failed read or a lower
+   * value, for carriers that may raise a flavor's backlog but never lower it.
+   */
+  mode?: 'replace' | 'raise';
+}
+
+/** The pushed value for `target`, or undefined when `pushed` says nothing about it. */
+function valueFor(
+  pushed: PushedBacklog,
+  target: BacklogTarget,
+): Pick<BacklogValue, 'value' | 'perAz'> | undefined {
+  if (pushed.pool !== target.pool || pushed.flavor !== target.flavor) return undefined;
+  if (target.az === undefined) {
+    if (pushed.az !== undefined) return undefined;
+    return pushed.perAz ? { value: pushed.value, perAz: pushed.perAz } : { value: pushed.value };
+  }
+  if (pushed.az === target.az) return { value: pushed.value };
+  if (pushed.az === undefined && pushed.perAz) return { value: pushed.perAz[target.az] ?? 0 };
+  return undefined;
+}
+
+export function overlayPushed<R extends BacklogTarget>(
+  backlogs: ReadonlyMap<R, Backlog>,
+  pushed: readonly PushedBacklog[],
+  options: OverlayOptions,
+): Map<R, Backlog> {
+  const source = `pushed:${options.origin}`;
+  const result = new Map(backlogs);
+  for (const [target, read] of backlogs) {
+    let latest: BacklogValue | undefined;
+    for (const entry of pushed) {
+      const value = valueFor(entry, target);
+      const observedAt = entry.observedAt ?? options.now;
+      if (value && (!latest || observedAt >= latest.observedAt))
+        latest = { ok: true, ...value, observedAt, source };
+    }
+    if (!latest) continue;
+    if (options.mode === 'raise' && read.ok && read.value > latest.value) continue;
+    result.set(target, latest);
+  }
+  return result;
+}

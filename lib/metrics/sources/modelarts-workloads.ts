@@ -1,0 +1,128 @@
+// The pool's own job queue as backlog: one paged listing per pool per cycle, split by the jobs'
+// flavor, counting queued (Queue, Pending) and running jobs, in jobs or in the nodes they ask for
+// (the request's unit, so flavors counted either way still share the pool's listing).
+
+import { z } from 'zod';
+import { ModelArtsError } from '../../modelarts/errors';
+import {
+  listAllWorkloads,
+  MAX_WORKLOAD_PAGE_SIZE,
+  WORKLOAD_STATUSES,
+  WORKLOAD_TYPES,
+  type Workload,
+  WorkloadPagingError,
+  WorkloadResponseError,
+  type WorkloadsApi,
+  workloadNodeCount,
+} from '../../modelarts/workloads';
+import { BacklogSourceConfigError, BacklogSourceError, describeCause } from '../errors';
+import type { BacklogSource, BacklogTarget } from '../source';
+
+export const ModelArtsWorkloadsSourceConfigSchema = z.strictObject({
+  type: z.literal('modelarts-workloads'),
+  statuses: z
+    .array(z.enum(WORKLOAD_STATUSES))
+    .min(1)
+    .default(['Queue', 'Pending', 'Running'])
+    .describe('Job states that count as backlog.'),
+  jobTypes: z
+    .array(z.enum(WORKLOAD_TYPES))
+    .min(1)
+    .optional()
+    .describe('Only these job types (default: all).'),
+  pageSize: z.number().int().min(1).max(MAX_WORKLOAD_PAGE_SIZE).default(MAX_WORKLOAD_PAGE_SIZE),
+  maxPages: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(20)
+    .describe('A pool listing longer than this fails rather than under-counting.'),
+});
+
+export type ModelArtsWorkloadsSourceConfig = z.infer<typeof ModelArtsWorkloadsSourceConfigSchema>;
+
+export interface ModelArtsWorkloadsSourceDeps {
+  /** The API of the pools' connection: one API, or one per connection name. */
+  workloads?: WorkloadsApi | ((connection: string | undefined) => WorkloadsApi | undefined);
+}
+
+export interface FlavorBacklog {
+  jobs: number;
+  /** Sum of the nodes each counted job occupies or asks for. */
+  nodes: number;
+}
+
+/** Backlog per flavor from a pool's jobs: pure, so the arithmetic is testable on its own. */
+export function backlogByFlavor(
+  workloads: readonly Workload[],
+  statuses: readonly string[],
+): Map<string, FlavorBacklog> {
+  const counted = new Set(statuses);
+  const byFlavor = new Map<string, FlavorBacklog>();
+  for (const workload of workloads) {
+    if (workload.flavor === undefined || workload.status === undefined || !counted.has(workload.status))
+      continue;
+    const sums = byFlavor.get(workload.flavor) ?? { jobs: 0, nodes: 0 };
+    sums.jobs += 1;
+    sums.nodes += workloadNodeCount(workload);
+    byFlavor.set(workload.flavor, sums);
+  }
+  return byFlavor;
+}
+
+const where = (target: BacklogTarget) =>
+  target.connection === undefined ? target.pool : `${target.connection}/${target.pool}`;
+
+const describeFailure = (error: unknown) =>
+  error instanceof ModelArtsError ||
+  error instanceof WorkloadResponseError ||
+  error instanceof WorkloadPagingError
+    ? error.message
+    : describeCause(error);
+
+export function createModelArtsWorkloadsSource(
+  config: ModelArtsWorkloadsSourceConfig,
+  deps: ModelArtsWorkloadsSourceDeps = {},
+): BacklogSource<{ byFlavor: Map<string, FlavorBacklog>; readAt: number }> {
+  const { workloads } = deps;
+  if (!workloads)
+    throw new BacklogSourceConfigError('modelarts-workloads source needs deps.workloads (a WorkloadsApi)');
+  const apiFor = (target: BacklogTarget) => {
+    const api = typeof workloads === 'function' ? workloads(target.connection) : workloads;
+    if (!api) throw new BacklogSourceError('modelarts-workloads', where(target), 'no ModelArts connection');
+    return api;
+  };
+  // One state can be filtered by the server, which keeps finished jobs out of the pages.
+  const [onlyStatus] = config.statuses.length === 1 ? config.statuses : [];
+  return {
+    type: 'modelarts-workloads',
+    queryKey: where,
+    describe: (target) => `modelarts-workloads:${where(target)}`,
+    async read(target, { signal, now }) {
+      try {
+        const jobs = await listAllWorkloads(
+          apiFor(target),
+          target.pool,
+          {
+            ...(config.jobTypes ? { type: config.jobTypes } : {}),
+            ...(onlyStatus ? { status: onlyStatus } : {}),
+            pageSize: config.pageSize,
+            maxPages: config.maxPages,
+          },
+          { signal },
+        );
+        return { byFlavor: backlogByFlavor(jobs, config.statuses), readAt: now };
+      } catch (error) {
+        if (error instanceof BacklogSourceError) throw error;
+        throw new BacklogSourceError('modelarts-workloads', where(target), describeFailure(error), {
+          cause: error,
+        });
+      }
+    },
+    pick: ({ byFlavor, readAt }, target) => ({
+      value: byFlavor.get(target.flavor)?.[target.unit ?? 'jobs'] ?? 0,
+      observedAt: readAt,
+    }),
+  };
+}

@@ -1,0 +1,238 @@
+// The pool workload APIs (related-apis.md sections 3 and 4): per-state job statistics and the job
+// list. Docs and SDKs disagree on field types, so counts are accepted as numbers or numeric strings,
+// `nodes` as an array or a single object, and the statistics envelope as `statistics` or `statics`.
+
+import { z } from 'zod';
+import { poolPath } from './endpoint';
+import type { ModelArtsTransport } from './transport';
+
+export type WorkloadOperation = 'listWorkloads' | 'workloadStats';
+
+/** Job states a pool reports; the API may add more, so plain strings are accepted too. */
+export const WORKLOAD_STATUSES = [
+  'Queue',
+  'Pending',
+  'Abnormal',
+  'Terminating',
+  'Creating',
+  'Running',
+  'Completed',
+  'Terminated',
+  'Failed',
+] as const;
+
+export type WorkloadStatus = (typeof WORKLOAD_STATUSES)[number];
+
+export const WORKLOAD_TYPES = ['train', 'infer', 'notebook'] as const;
+
+/** Page size limit of the list API. */
+export const MAX_WORKLOAD_PAGE_SIZE = 500;
+
+const count = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
+    .transform(Number),
+]);
+
+const toArray = <T>(value: T | T[]) => (Array.isArray(value) ? value : [value]);
+
+export const WorkloadNodeSchema = z.looseObject({
+  hostIp: z.string().optional(),
+  npuTopologyPlacement: z.string().optional(),
+});
+
+export const WorkloadSchema = z.looseObject({
+  type: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  uid: z.string().optional(),
+  jobName: z.string().optional(),
+  jobUUID: z.string().optional(),
+  flavor: z.string().optional(),
+  status: z.string().optional(),
+  priority: z.union([z.string(), z.number()]).optional(),
+  pendingPosition: count.optional(),
+  pendingDuration: count.optional(),
+  runningDuration: count.optional(),
+  createTime: count.optional(),
+  hostIps: z.string().optional(),
+  // The doc table types `nodes` as an object; the example and the SDKs as an array.
+  nodes: z
+    .union([z.array(WorkloadNodeSchema), WorkloadNodeSchema])
+    .transform(toArray)
+    .optional(),
+});
+
+export const WorkloadListSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  total: count.optional(),
+  items: z.array(WorkloadSchema).default([]),
+});
+
+const StatisticsBodySchema = z.looseObject({
+  total: count.optional(),
+  items: z
+    .array(
+      z.looseObject({
+        type: z.string(),
+        total: count.optional(),
+        status: z.record(z.string(), count).default({}),
+      }),
+    )
+    .default([]),
+});
+
+// The OTC table names the envelope `statics`; the example, Huawei docs and SDKs say `statistics`.
+export const WorkloadStatisticsSchema = z
+  .looseObject({ statistics: StatisticsBodySchema.optional(), statics: StatisticsBodySchema.optional() })
+  .transform((body, ctx) => {
+    const statistics = body.statistics ?? body.statics;
+    if (!statistics) {
+      ctx.addIssue({ code: 'custom', path: ['statistics'], message: 'is required' });
+      return z.NEVER;
+    }
+    return statistics;
+  });
+
+export type Workload = z.infer<typeof WorkloadSchema>;
+export type WorkloadList = z.infer<typeof WorkloadListSchema>;
+export type WorkloadStatistics = z.infer<typeof WorkloadStatisticsSchema>;
+
+export interface ListWorkloadsQuery {
+  /** Repeated as `type=train&type=infer` (the docs' form). */
+  type?: string | readonly string[];
+  status?: string;
+  sort?: string;
+  ascend?: boolean;
+  offset?: number;
+  /** 1..500; the API treats 0 or absent as 500. */
+  limit?: number;
+}
+
+export const workloadsPath = (projectId: string, pool: string) => `${poolPath(projectId, pool)}/workloads`;
+
+export const workloadStatisticsPath = (projectId: string, pool: string) =>
+  `${poolPath(projectId, pool).replace(/^(\/v2\/[^/]+)\/pools\//, '$1/statistics/pools/')}/workloads`;
+
+/** `?k=v&...`, keys sorted, array values sorted and repeated (the AK/SK canonical order). */
+export function workloadsQueryString(query: ListWorkloadsQuery): string {
+  const pairs: [string, string][] = [];
+  for (const [key, value] of Object.entries(query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? [...value].map(String).sort() : [String(value)];
+    for (const one of values) pairs.push([key, one]);
+  }
+  return pairs.length === 0
+    ? ''
+    : `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
+}
+
+/** What the workload APIs need from a ModelArts client: its project and its signed, retried request. */
+export type WorkloadsTransport = Pick<ModelArtsTransport, 'projectId' | 'request'>;
+
+export interface WorkloadsApi {
+  listWorkloads(
+    pool: string,
+    query?: ListWorkloadsQuery,
+    options?: { signal?: AbortSignal },
+  ): Promise<WorkloadList>;
+  getWorkloadStatistics(pool: string, options?: { signal?: AbortSignal }): Promise<WorkloadStatistics>;
+}
+
+export class WorkloadResponseError extends Error {
+  override readonly name = 'WorkloadResponseError';
+  constructor(
+    readonly operation: WorkloadOperation,
+    readonly pool: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation} for pool "${pool}" returned a bad response: ${problem}`, options);
+  }
+}
+
+function decode<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  operation: WorkloadOperation,
+  pool: string,
+): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new WorkloadResponseError(operation, pool, 'not JSON', { cause: error });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new WorkloadResponseError(operation, pool, problems.join('; '), { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+export function createWorkloadsApi(transport: WorkloadsTransport): WorkloadsApi {
+  const { projectId } = transport;
+  return {
+    async listWorkloads(pool, query = {}, options = {}) {
+      const text = await transport.request({
+        operation: 'listWorkloads',
+        method: 'GET',
+        path: workloadsPath(projectId, pool),
+        query: workloadsQueryString(query),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return decode(WorkloadListSchema, text, 'listWorkloads', pool);
+    },
+    async getWorkloadStatistics(pool, options = {}) {
+      const text = await transport.request({
+        operation: 'workloadStats',
+        method: 'GET',
+        path: workloadStatisticsPath(projectId, pool),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return decode(WorkloadStatisticsSchema, text, 'workloadStats', pool);
+    },
+  };
+}
+
+export class WorkloadPagingError extends Error {
+  override readonly name = 'WorkloadPagingError';
+}
+
+/**
+ * Every job of a pool matching `query`, following offset paging. A listing cut short would
+ * under-count backlog (and so invite a scale-down), so running past `maxPages` is an error.
+ */
+export async function listAllWorkloads(
+  api: WorkloadsApi,
+  pool: string,
+  query: Omit<ListWorkloadsQuery, 'offset' | 'limit'> & { pageSize?: number; maxPages?: number },
+  options: { signal?: AbortSignal } = {},
+): Promise<Workload[]> {
+  const { pageSize = MAX_WORKLOAD_PAGE_SIZE, maxPages = 20, ...filter } = query;
+  const items: Workload[] = [];
+  for (let page = 0; page < maxPages; page++) {
+    const list = await api.listWorkloads(pool, { ...filter, offset: items.length, limit: pageSize }, options);
+    items.push(...list.items);
+    const done = list.items.length < pageSize || (list.total !== undefined && items.length >= list.total);
+    if (done) return items;
+  }
+  throw new WorkloadPagingError(`pool "${pool}" has more than ${maxPages} pages of ${pageSize} workloads`);
+}
+
+/**
+ * Nodes a job occupies or asks for: its `nodes[]` entries, else the IPs in `hostIps`, else one
+ * (a queued job has no nodes yet but needs at least one).
+ */
+export function workloadNodeCount(workload: Workload): number {
+  const nodes = workload.nodes?.length ?? 0;
+  if (nodes > 0) return nodes;
+  const ips = workload.hostIps?.split(',').filter((ip) => ip.trim() !== '').length ?? 0;
+  return Math.max(ips, 1);
+}

@@ -1,0 +1,233 @@
+import type { Backlog } from '../metrics/backlog';
+import type { Pool } from '../modelarts/schemas';
+import type { DirectionRules, FlavorPolicy, Paused, PoolPolicy } from './policy';
+import { type Reason, reason } from './reasons';
+
+// Guards: rules that leave a pool, or one direction of a flavor, untouched. Each returns a Reason when it
+// holds, undefined otherwise, so the planner can list every guard that applies (not just the first).
+
+/** spec.controlMode bits (related-apis.md §8, ARCHITECTURE invariant 1). */
+export const CONTROL_MODE_BITS = [
+  { bit: 1, name: 'billing-change-restricted', blocks: false },
+  { bit: 2, name: 'spec-change-restricted', blocks: true },
+  { bit: 4, name: 'service-restricted', blocks: true },
+  { bit: 8, name: 'frozen', blocks: true },
+  { bit: 16, name: 'frozen-by-authorities', blocks: true },
+] as const;
+
+const KNOWN_BITS = 31;
+// Bit 1 only restricts billing-mode changes; a resize does not change the billing mode.
+const NON_BLOCKING_BITS = 1;
+
+/** The names of the bits set in a controlMode, lowest first; a bit we do not know is named `bit-<value>`. */
+export function decodeControlMode(mode: number): string[] {
+  const names: string[] = [];
+  for (const { bit, name } of CONTROL_MODE_BITS) if (hasBit(mode, bit)) names.push(name);
+  for (let bit = 32; bit <= mode; bit *= 2) if (hasBit(mode, bit)) names.push(`bit-${bit}`);
+  return names;
+}
+
+// Arithmetic rather than `&`, which truncates to 32 bits.
+const hasBit = (mode: number, bit: number): boolean => Math.floor(mode / bit) % 2 === 1;
+
+export const PREPAID_ANNOTATION = 'os.modelarts/billing.mode';
+
+export const isPrepaid = (pool: Pool): boolean => pool.metadata.annotations?.[PREPAID_ANNOTATION] === '1';
+
+export function killSwitchGuard(killSwitch: boolean | undefined): Reason | undefined {
+  return killSwitch === true
+    ? reason('kill-switch', 'the global stop switch is on: no pool is changed')
+    : undefined;
+}
+
+/**
+ * Blocks on bits 2/4/8/16 and on any bit ModelArts may add later: an unknown restriction is treated as one,
+ * because a wrongly skipped cycle costs far less than resizing a pool the provider has restricted.
+ */
+export function controlModeGuard(controlMode: number | undefined): Reason | undefined {
+  if (controlMode === undefined || controlMode === 0) return undefined;
+  if (controlMode <= KNOWN_BITS && (controlMode & ~NON_BLOCKING_BITS) === 0) return undefined;
+  return reason('control-mode', `controlMode ${controlMode} = ${decodeControlMode(controlMode).join(' + ')}`);
+}
+
+export function phaseGuard(phase: string | undefined): Reason | undefined {
+  if (phase === 'Running') return undefined;
+  return reason(
+    'phase-not-running',
+    phase === undefined ? 'phase is not reported, so not Running' : `phase ${phase} is not Running`,
+  );
+}
+
+export function prepaidGuard(pool: Pool, allowPrepaid: boolean): Reason | undefined {
+  if (allowPrepaid || !isPrepaid(pool)) return undefined;
+  return reason(
+    'prepaid-not-allowed',
+    `yearly/monthly pool (${PREPAID_ANNOTATION} = 1) and allowPrepaid is off`,
+  );
+}
+
+export function pausedGuard(paused: Paused): Reason | undefined {
+  return paused === 'all' ? reason('paused', 'scaling is paused for this pool') : undefined;
+}
+
+/** A flavor listed twice would make "the count of flavor X" ambiguous in every later step. */
+export function duplicateFlavorGuard(pool: Pool): Reason | undefined {
+  const resources = pool.spec.resources;
+  for (let i = 1; i < resources.length; i++) {
+    const flavor = (resources[i] as { flavor: string }).flavor;
+    for (let j = 0; j < i; j++) {
+      if ((resources[j] as { flavor: string }).flavor === flavor) {
+        return reason('duplicate-flavor', `flavor ${flavor} is listed more than once in spec.resources`);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Echoing per-AZ counts that do not add up would send a body ModelArts cannot honour (invariant 4). */
+export function azsMismatchGuard(pool: Pool): Reason | undefined {
+  for (const resource of pool.spec.resources) {
+    const azs = resource.azs;
+    if (azs === undefined || azs.length === 0) continue;
+    let sum = 0;
+    for (const az of azs) sum += az.count;
+    if (sum !== resource.count) {
+      return reason(
+        'azs-mismatch',
+        `flavor ${resource.flavor}: per-AZ counts add up to ${sum}, but its count is ${resource.count}`,
+      );
+    }
+  }
+  return undefined;
+}
+
+export interface PoolGuardInput {
+  pool: Pool;
+  policy: PoolPolicy;
+  killSwitch?: boolean;
+}
+
+/** Every pool-level guard that holds, in a fixed order; any one of them means the pool is skipped. */
+export function poolGuards({ pool, policy, killSwitch }: PoolGuardInput): Reason[] {
+  const reasons: Reason[] = [];
+  push(reasons, killSwitchGuard(killSwitch));
+  push(reasons, controlModeGuard(pool.spec.controlMode));
+  push(reasons, phaseGuard(pool.status?.phase));
+  push(reasons, prepaidGuard(pool, policy.allowPrepaid));
+  push(reasons, pausedGuard(policy.paused));
+  push(reasons, duplicateFlavorGuard(pool));
+  push(reasons, azsMismatchGuard(pool));
+  return reasons;
+}
+
+const push = (reasons: Reason[], found: Reason | undefined): void => {
+  if (found !== undefined) reasons.push(found);
+};
+
+/**
+ * Flavors named by backlogs, floors or the policy that the pool does not have. The planner never adds a flavor
+ * (ModelArts would create it): it records why the value is ignored and changes nothing else.
+ */
+export function unknownFlavorGuards(
+  poolFlavors: ReadonlySet<string>,
+  named: { backlogs: Record<string, unknown>; floors?: Record<string, unknown>; policy: PoolPolicy },
+): Reason[] {
+  const reasons: Reason[] = [];
+  const check = (flavor: string, what: string) => {
+    if (!poolFlavors.has(flavor)) {
+      reasons.push(
+        reason('unknown-flavor', `${what} for flavor ${flavor}, which the pool does not have: ignored`),
+      );
+    }
+  };
+  for (const flavor of Object.keys(named.backlogs).sort()) check(flavor, 'backlog');
+  if (named.floors !== undefined)
+    for (const flavor of Object.keys(named.floors).sort()) check(flavor, 'floor');
+  for (const flavor of Object.keys(named.policy.flavors).sort()) check(flavor, 'policy');
+  return reasons;
+}
+
+export function pausedScaleInGuard(paused: Paused): Reason | undefined {
+  return paused === 'scale-in' ? reason('paused-scale-in', 'scale-in is paused for this pool') : undefined;
+}
+
+export function pausedScaleOutGuard(paused: Paused): Reason | undefined {
+  return paused === 'scale-out' ? reason('paused-scale-out', 'scale-out is paused for this pool') : undefined;
+}
+
+/** Prepaid pools that the config does allow are still only grown: the console scales them in by unsubscribing. */
+export function prepaidScaleInGuard(pool: Pool): Reason | undefined {
+  return isPrepaid(pool)
+    ? reason('prepaid-scale-in', 'yearly/monthly pool: scale-in is an unsubscription, not a resize')
+    : undefined;
+}
+
+/**
+ * The requested count already includes nodes in flight, so growing is safe; shrinking while ModelArts still
+ * creates or deletes nodes could remove nodes that are about to take work, or double a deletion.
+ */
+export function inFlightGuard(creating: number, deleting: number): Reason | undefined {
+  if (creating <= 0 && deleting <= 0) return undefined;
+  return reason(
+    'nodes-in-flight',
+    `${creating} creating, ${deleting} deleting: no scale-down until they settle`,
+  );
+}
+
+/** A backlog that cannot be trusted never justifies a scale-down (invariant 7); the fallback decides the rest. */
+export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reason | undefined {
+  if (backlog === undefined) {
+    return reason('backlog-unavailable', `no backlog reported for flavor ${flavor}: no scale-down`);
+  }
+  if (!backlog.ok) {
+    return reason('backlog-unavailable', `backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`);
+  }
+  if (!(backlog.value >= 0) || backlog.value === Number.POSITIVE_INFINITY) {
+    return reason(
+      'backlog-unavailable',
+      `backlog value ${backlog.value} from ${backlog.source} is not a count`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * lib/config validates policies; this is the planner's own last line, so that a policy built some other way
+ * (tests, a future caller) yields a held flavor with a reason instead of NaN counts.
+ */
+export function policyGuard(policy: FlavorPolicy): Reason | undefined {
+  const problem = policyProblem(policy);
+  return problem === undefined ? undefined : reason('invalid-policy', `flavor ${policy.flavor}: ${problem}`);
+}
+
+const isCount = (n: number): boolean => Number.isInteger(n) && n >= 0;
+const isAmount = (n: number): boolean => Number.isFinite(n) && n >= 0;
+
+function policyProblem(p: FlavorPolicy): string | undefined {
+  if (!isCount(p.min) || p.min < 1) return `min ${p.min} must be a whole number of at least 1`;
+  if (!isCount(p.max) || p.max < p.min)
+    return `max ${p.max} must be a whole number of at least min (${p.min})`;
+  if (!isAmount(p.targetPerNode) || p.targetPerNode === 0)
+    return `targetPerNode ${p.targetPerNode} must be > 0`;
+  if (!isAmount(p.tolerance)) return `tolerance ${p.tolerance} must be >= 0`;
+  if (!isAmount(p.activationThreshold)) return `activationThreshold ${p.activationThreshold} must be >= 0`;
+  if (p.fallback.type === 'fixed' && !isCount(p.fallback.count)) {
+    return `fallback count ${p.fallback.count} must be a whole number`;
+  }
+  return rulesProblem('scaleUp', p.scaleUp) ?? rulesProblem('scaleDown', p.scaleDown);
+}
+
+function rulesProblem(direction: string, rules: DirectionRules): string | undefined {
+  if (!isAmount(rules.stabilizationWindowSeconds))
+    return `${direction}.stabilizationWindowSeconds must be >= 0`;
+  if (!isAmount(rules.cooldownSeconds)) return `${direction}.cooldownSeconds must be >= 0`;
+  for (const step of rules.policies) {
+    // A zero-length period would never see the change just made, and the next cycle would add it again.
+    if (!isAmount(step.periodSeconds) || step.periodSeconds === 0) {
+      return `${direction} ${step.type} policy periodSeconds must be > 0`;
+    }
+    if (!isAmount(step.value) || step.value === 0)
+      return `${direction} ${step.type} policy value must be > 0`;
+  }
+  return undefined;
+}

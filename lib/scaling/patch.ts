@@ -1,0 +1,75 @@
+import type { AzCount, PoolFlavorResource } from '../modelarts/schemas';
+import { type Reason, reason } from './reasons';
+
+// The PATCH body. JSON merge-patch (RFC 7396) replaces arrays whole, so the body lists EVERY flavor of the pool,
+// in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
+// nothing else, so that no other field of the pool is touched.
+
+export interface PatchAz {
+  az: string;
+  count: number;
+}
+
+export interface PatchResource {
+  flavor: string;
+  count: number;
+  azs?: PatchAz[];
+}
+
+export interface PatchBody {
+  spec: { resources: PatchResource[] };
+}
+
+/** The new count (and split) of one flavor; flavors without one keep theirs. */
+export interface FlavorChange {
+  count: number;
+  azs?: readonly AzCount[] | undefined;
+}
+
+/** The body for `changes`, or undefined when no count changes. */
+export function patchBody(
+  resources: readonly PoolFlavorResource[],
+  changes: ReadonlyMap<string, FlavorChange>,
+): PatchBody | undefined {
+  let changed = false;
+  const body: PatchResource[] = [];
+  for (const resource of resources) {
+    const change = changes.get(resource.flavor);
+    if (change !== undefined && change.count !== resource.count) changed = true;
+    const count = change?.count ?? resource.count;
+    const azs =
+      resource.azs !== undefined && resource.azs.length > 0 ? (change?.azs ?? resource.azs) : undefined;
+    body.push(
+      azs === undefined
+        ? { flavor: resource.flavor, count }
+        : { flavor: resource.flavor, count, azs: copyAzs(azs) },
+    );
+  }
+  return changed ? { spec: { resources: body } } : undefined;
+}
+
+const copyAzs = (azs: readonly AzCount[]): PatchAz[] => azs.map(({ az, count }) => ({ az, count }));
+
+export type Direction = 'scale-up' | 'scale-down' | 'hold' | 'skip';
+
+/**
+ * ModelArts refuses one change that grows a flavor while shrinking another. Growing goes first (work is
+ * waiting); the scale-downs are held this cycle and happen on the next, once their own rules still agree.
+ * Returns the indexes to hold, with the reason to give them.
+ */
+export function deferMixedDirection(actions: readonly Direction[]): { hold: number[]; reason?: Reason } {
+  const ups = actions.filter((a) => a === 'scale-up').length;
+  if (ups === 0) return { hold: [] };
+  const hold: number[] = [];
+  actions.forEach((a, i) => {
+    if (a === 'scale-down') hold.push(i);
+  });
+  if (hold.length === 0) return { hold };
+  return {
+    hold,
+    reason: reason(
+      'mixed-direction-deferred',
+      `${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
+    ),
+  };
+}

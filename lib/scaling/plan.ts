@@ -1,0 +1,359 @@
+import type { Backlog } from '../metrics/backlog';
+import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
+import type { FlavorHistory, PoolHistory } from '../state/store';
+import {
+  inFlightGuard,
+  pausedScaleInGuard,
+  pausedScaleOutGuard,
+  policyGuard,
+  poolGuards,
+  prepaidScaleInGuard,
+  unknownFlavorGuards,
+} from './guards';
+import { nextFlavorHistory, pruneFlavorHistory } from './history';
+import { type Direction, deferMixedDirection, type FlavorChange, type PatchBody, patchBody } from './patch';
+import type { FlavorPolicy, PoolPolicy } from './policy';
+import { type Reason, reason } from './reasons';
+import { computeTarget } from './target';
+import { fixedMinimum, splitAzs } from './zones';
+
+// plan(): every pool's targets, reasons, PATCH body and next history, from data alone. Dry-run and apply call
+// the same function and differ only in whether the caller sends the body (invariant 9). Output objects are
+// built with a fixed key order and without undefined values, so that JSON.stringify(plan) is stable.
+
+export interface PoolInput {
+  /** "project/pool". */
+  key: string;
+  pool: Pool;
+  policy: PoolPolicy;
+  /** Per flavor; a managed flavor without an entry is treated as a missing backlog. */
+  backlogs: Record<string, Backlog>;
+  history: PoolHistory;
+  /** Pushed minimums per flavor (webhook): they raise targets, never lower them. */
+  floors?: Record<string, number>;
+}
+
+export interface PlanInput {
+  /** Epoch milliseconds. */
+  now: number;
+  /** A global stop: every pool is skipped. */
+  killSwitch?: boolean;
+  pools: PoolInput[];
+}
+
+export type FlavorAction = Direction;
+
+export interface FlavorDecision {
+  flavor: string;
+  /** false: no policy for the flavor, so its count is kept (it is still listed in a PATCH). */
+  managed: boolean;
+  /** The requested count (spec.resources[].count); includes nodes in flight. */
+  current: number;
+  available: number;
+  creating: number;
+  deleting: number;
+  backlog?: number;
+  backlogSource?: string;
+  /** This cycle's recommendation, before stabilization, rate limits and guards. */
+  desired?: number;
+  target: number;
+  azsBefore?: AzCount[];
+  azsAfter?: AzCount[];
+  action: FlavorAction;
+  reasons: Reason[];
+}
+
+export type PoolAction = 'patch' | 'hold' | 'skip';
+
+export interface PoolPlan {
+  key: string;
+  /** metadata.name. */
+  pool: string;
+  action: PoolAction;
+  reasons: Reason[];
+  flavors: FlavorDecision[];
+  patch?: PatchBody;
+  /** The history to save if this plan is applied. */
+  history: PoolHistory;
+}
+
+export interface Plan {
+  at: number;
+  pools: PoolPlan[];
+}
+
+export function plan(input: PlanInput): Plan {
+  const pools: PoolPlan[] = [];
+  for (const pool of input.pools) pools.push(planPool(pool, input.now, input.killSwitch === true));
+  return { at: input.now, pools };
+}
+
+/** What a flavor is about to become, before the pool-wide steps (mixed directions, zero counts) run. */
+interface Draft {
+  resource: PoolFlavorResource;
+  policy: FlavorPolicy | undefined;
+  backlog: Backlog | undefined;
+  counts: StatusCounts;
+  desired: number | undefined;
+  target: number;
+  azsAfter: AzCount[] | undefined;
+  action: FlavorAction;
+  reasons: Reason[];
+}
+
+interface StatusCounts {
+  available: number;
+  creating: number;
+  deleting: number;
+}
+
+export function planPool(input: PoolInput, now: number, killSwitch = false): PoolPlan {
+  const { pool, policy } = input;
+  const resources = pool.spec.resources;
+  const guards = poolGuards({ pool, policy, killSwitch });
+  const poolFlavors = new Set<string>();
+  for (const resource of resources) poolFlavors.add(resource.flavor);
+  const reasons = [...guards, ...unknownFlavorGuards(poolFlavors, input)];
+
+  let managed = 0;
+  for (const resource of resources) if (own(policy.flavors, resource.flavor) !== undefined) managed++;
+  if (guards.length === 0 && managed === 0) {
+    reasons.push(reason('no-managed-flavors', 'the config manages none of the flavors of this pool'));
+  }
+  if (guards.length > 0 || managed === 0) {
+    const drafts = resources.map((resource) => skippedDraft(input, resource));
+    return poolPlan(input, 'skip', reasons, drafts, undefined, prunedHistory(input, now));
+  }
+
+  const drafts = resources.map((resource) => flavorDraft(input, resource, now));
+  holdMixedDirections(drafts);
+  const zero = holdZeroCounts(drafts);
+  if (zero !== undefined) reasons.push(zero);
+
+  const changes = new Map<string, FlavorChange>();
+  for (const draft of drafts) {
+    if (draft.target !== draft.resource.count) {
+      changes.set(draft.resource.flavor, { count: draft.target, azs: draft.azsAfter });
+    }
+  }
+  const body = patchBody(resources, changes);
+  return poolPlan(
+    input,
+    body === undefined ? 'hold' : 'patch',
+    reasons,
+    drafts,
+    body,
+    nextHistory(input, drafts, now),
+  );
+}
+
+function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number): Draft {
+  const { pool, policy: poolPolicy } = input;
+  const draft = skippedDraft(input, resource);
+  const current = resource.count;
+  draft.action = 'hold';
+  const policy = draft.policy;
+  if (policy === undefined) {
+    draft.reasons.push(reason('unmanaged', `no policy for flavor ${resource.flavor}: kept at ${current}`));
+    return draft;
+  }
+  const invalid = policyGuard(policy);
+  if (invalid !== undefined) {
+    draft.reasons.push(invalid);
+    return draft;
+  }
+
+  const blockUp = optional(pausedScaleOutGuard(poolPolicy.paused));
+  const blockDown = optional(
+    pausedScaleInGuard(poolPolicy.paused),
+    prepaidScaleInGuard(pool),
+    inFlightGuard(draft.counts.creating, draft.counts.deleting),
+  );
+  const result = computeTarget({
+    policy,
+    current,
+    backlog: draft.backlog,
+    history: own(input.history.flavors, resource.flavor),
+    now,
+    floor: input.floors === undefined ? undefined : own(input.floors, resource.flavor),
+    blockUp,
+    blockDown,
+  });
+  draft.desired = result.desired;
+  draft.reasons = result.reasons;
+  let target = result.target;
+
+  if (target < current && policy.azStrategy.type === 'fixed') {
+    const minimum = fixedMinimum(resource.azs);
+    if (target < minimum) {
+      draft.reasons.push(
+        reason('az-fixed-minimum', `fixed AZs: ${target} raised to ${minimum}, one node in each AZ in use`),
+      );
+      target = minimum;
+    }
+  }
+  if (target !== current) {
+    const split = splitAzs(policy.azStrategy, resource.azs, target);
+    if (split.ok) {
+      draft.azsAfter = split.azs;
+    } else {
+      draft.reasons.push(split.reason);
+      target = current;
+    }
+  }
+  draft.target = target;
+  draft.action = target > current ? 'scale-up' : target < current ? 'scale-down' : 'hold';
+  return draft;
+}
+
+function skippedDraft(input: PoolInput, resource: PoolFlavorResource): Draft {
+  const statusResources = input.pool.status?.resources;
+  const flavor = resource.flavor;
+  const sole = input.pool.spec.resources.length === 1;
+  return {
+    resource,
+    policy: own(input.policy.flavors, flavor),
+    backlog: own(input.backlogs, flavor),
+    counts: {
+      available: statusCount(statusResources?.available, flavor, sole),
+      // Nodes in flight that name no flavor might be this one's: count them, so that no scale-down races them.
+      creating: statusCount(statusResources?.creating, flavor, true),
+      deleting: statusCount(statusResources?.deleting, flavor, true),
+    },
+    desired: undefined,
+    target: resource.count,
+    azsAfter: resource.azs !== undefined && resource.azs.length > 0 ? resource.azs : undefined,
+    action: 'skip',
+    reasons: [],
+  };
+}
+
+function holdMixedDirections(drafts: Draft[]): void {
+  const deferred = deferMixedDirection(drafts.map((d) => d.action));
+  for (const i of deferred.hold) {
+    const draft = drafts[i] as Draft;
+    hold(draft);
+    draft.reasons.push(deferred.reason as Reason);
+  }
+}
+
+/** A flavor left at 0 (held by a guard, or unmanaged) would make ModelArts refuse the whole update. */
+function holdZeroCounts(drafts: Draft[]): Reason | undefined {
+  if (!drafts.some((d) => d.target !== d.resource.count)) return undefined;
+  const empty = drafts.filter((d) => d.target < 1).map((d) => d.resource.flavor);
+  if (empty.length === 0) return undefined;
+  for (const draft of drafts) hold(draft);
+  return reason(
+    'zero-count',
+    `flavor(s) ${empty.join(', ')} would be listed at 0 nodes: no update this cycle`,
+  );
+}
+
+function hold(draft: Draft): void {
+  draft.target = draft.resource.count;
+  draft.azsAfter =
+    draft.resource.azs !== undefined && draft.resource.azs.length > 0 ? draft.resource.azs : undefined;
+  if (draft.action === 'scale-up' || draft.action === 'scale-down') draft.action = 'hold';
+}
+
+function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): PoolHistory {
+  const flavors: Record<string, FlavorHistory> = {};
+  for (const draft of drafts) {
+    const flavor = draft.resource.flavor;
+    const previous = own(input.history.flavors, flavor);
+    if (draft.policy === undefined) continue;
+    if (draft.desired === undefined) {
+      // An unusable policy cannot say what to prune: keep what was there.
+      if (previous !== undefined) flavors[flavor] = previous;
+      continue;
+    }
+    flavors[flavor] = nextFlavorHistory(previous, draft.policy, {
+      now,
+      current: draft.resource.count,
+      desired: draft.desired,
+      target: draft.target,
+    });
+  }
+  return { flavors };
+}
+
+function prunedHistory(input: PoolInput, now: number): PoolHistory {
+  const flavors: Record<string, FlavorHistory> = {};
+  for (const resource of input.pool.spec.resources) {
+    const previous = own(input.history.flavors, resource.flavor);
+    const policy = own(input.policy.flavors, resource.flavor);
+    if (previous === undefined || policy === undefined) continue;
+    flavors[resource.flavor] =
+      policyGuard(policy) === undefined ? pruneFlavorHistory(previous, policy, now) : previous;
+  }
+  return { flavors };
+}
+
+function poolPlan(
+  input: PoolInput,
+  action: PoolAction,
+  reasons: Reason[],
+  drafts: readonly Draft[],
+  body: PatchBody | undefined,
+  history: PoolHistory,
+): PoolPlan {
+  const key = input.key;
+  const name = input.pool.metadata.name;
+  const flavors = drafts.map(decision);
+  // Spelled out twice so that the key order is the same with and without a body.
+  return body === undefined
+    ? { key, pool: name, action, reasons, flavors, history }
+    : { key, pool: name, action, reasons, flavors, patch: body, history };
+}
+
+function decision(draft: Draft): FlavorDecision {
+  const { resource, backlog, counts } = draft;
+  const result = {
+    flavor: resource.flavor,
+    managed: draft.policy !== undefined,
+    current: resource.count,
+    available: counts.available,
+    creating: counts.creating,
+    deleting: counts.deleting,
+  } as FlavorDecision;
+  if (backlog !== undefined) {
+    if (backlog.ok && Number.isFinite(backlog.value)) result.backlog = backlog.value;
+    result.backlogSource = backlog.source;
+  }
+  if (draft.desired !== undefined) result.desired = draft.desired;
+  result.target = draft.target;
+  if (resource.azs !== undefined && resource.azs.length > 0) {
+    result.azsBefore = copyAzs(resource.azs);
+    result.azsAfter = copyAzs(draft.azsAfter ?? resource.azs);
+  }
+  result.action = draft.action;
+  result.reasons = draft.reasons;
+  return result;
+}
+
+const copyAzs = (azs: readonly AzCount[]): AzCount[] => azs.map(({ az, count }) => ({ az, count }));
+
+function statusCount(
+  entries: readonly FlavorCount[] | undefined,
+  flavor: string,
+  unattributed: boolean,
+): number {
+  if (entries === undefined) return 0;
+  let total = 0;
+  for (const entry of entries) {
+    if (entry.flavor === flavor || (entry.flavor === undefined && unattributed)) total += entry.count ?? 0;
+  }
+  return total;
+}
+
+const EMPTY: readonly Reason[] = [];
+
+function optional(...found: (Reason | undefined)[]): readonly Reason[] {
+  if (found.every((r) => r === undefined)) return EMPTY;
+  return found.filter((r): r is Reason => r !== undefined);
+}
+
+/** Own properties only: a flavor called "constructor" must not find Object.prototype.constructor. */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

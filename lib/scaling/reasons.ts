@@ -1,0 +1,52 @@
+// Every reason the planner can give, in one place: decision records, metrics and dashboards key on these codes,
+// so a code is never renamed once released. The value is what the code means, for people reading a plan.
+
+export const REASON_CODES = {
+  // Pool level: any of these (but unknown-flavor and zero-count) leaves the whole pool untouched.
+  'kill-switch': 'the global stop switch is on',
+  'control-mode': 'spec.controlMode restricts changes to the pool',
+  'phase-not-running': 'the pool is not Running, and only Running pools can be resized',
+  'prepaid-not-allowed': 'a yearly/monthly pool, and the config does not allow scaling prepaid pools',
+  paused: 'scaling is paused for the pool',
+  'duplicate-flavor': 'a flavor is listed twice in spec.resources',
+  'azs-mismatch': "a flavor's per-AZ counts do not add up to its count",
+  'no-managed-flavors': 'the config manages none of the pool flavors',
+  'unknown-flavor':
+    'a backlog, floor or policy names a flavor the pool does not have (flavors are never added)',
+  'zero-count': 'the update would list a flavor at 0 nodes, which ModelArts refuses',
+  // Flavor level: how the target was reached, and what held it back.
+  unmanaged: 'no policy for the flavor: its count is kept',
+  'invalid-policy': 'the flavor policy is not usable',
+  desired: 'the count the backlog asks for',
+  'below-activation': 'the backlog is below the activation threshold, so the flavor sits at its minimum',
+  'within-tolerance': 'the backlog per node is within the tolerance band, so the count is kept',
+  'backlog-unavailable': 'the backlog is missing, failed or stale: no scale-down',
+  'fallback-hold': 'fallback: keep the current count',
+  'fallback-fixed': 'fallback: go to the configured count (never down)',
+  floor: 'a pushed floor raises the minimum',
+  'clamped-min': 'raised to the minimum',
+  'clamped-max': 'capped at the maximum',
+  stabilized: 'held by the stabilization window',
+  'rate-limited': 'limited by the step policies',
+  'scale-up-disabled': 'scale-up is disabled for the flavor',
+  'scale-down-disabled': 'scale-down is disabled for the flavor',
+  cooldown: 'too soon after the flavor last changed',
+  'paused-scale-in': 'scale-in is paused for the pool',
+  'paused-scale-out': 'scale-out is paused for the pool',
+  'prepaid-scale-in': 'a yearly/monthly pool only scales out (scale-in is an unsubscription)',
+  'nodes-in-flight': 'nodes are still being created or deleted: no scale-down until they settle',
+  'out-of-range': 'the count is outside [min, max] and is brought back into range',
+  'az-fixed-minimum': 'the fixed AZ layout keeps at least one node in every AZ in use',
+  'az-split-refused': 'the AZ strategy cannot place the new count',
+  'mixed-direction-deferred':
+    'a change cannot grow one flavor and shrink another: the scale-down waits a cycle',
+} as const;
+
+export type ReasonCode = keyof typeof REASON_CODES;
+
+export interface Reason {
+  code: ReasonCode;
+  message: string;
+}
+
+export const reason = (code: ReasonCode, message: string): Reason => ({ code, message });

@@ -1,0 +1,93 @@
+import type { AzCount } from '../modelarts/schemas';
+import type { FlavorAction, FlavorDecision, Plan, PoolAction, PoolPlan } from './plan';
+import type { Reason } from './reasons';
+
+// A plan for people: one block per pool (one line for a skipped pool), one row per flavor with
+// current -> target, the per-AZ change, the action and every reason. Plain text unless color is asked for.
+
+export interface RenderOptions {
+  /** ANSI colours for actions (a terminal); off by default so that logs and files stay plain. */
+  color?: boolean;
+}
+
+const ANSI = {
+  reset: '\x1b[0m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+};
+
+const ACTION_COLOR: Record<FlavorAction | PoolAction, string> = {
+  'scale-up': ANSI.green,
+  'scale-down': ANSI.yellow,
+  hold: ANSI.dim,
+  skip: ANSI.red,
+  patch: ANSI.green,
+};
+
+const HEADERS = ['FLAVOR', 'COUNT', 'ACTION', 'AZS', 'REASONS'] as const;
+
+export function renderPlanTable(plan: Plan, options: RenderOptions = {}): string {
+  const paint =
+    options.color === true ? (code: string, text: string) => `${code}${text}${ANSI.reset}` : noPaint;
+  if (plan.pools.length === 0) return 'no pools\n';
+  return plan.pools.map((pool) => renderPool(pool, paint)).join('\n');
+}
+
+type Paint = (code: string, text: string) => string;
+
+const noPaint: Paint = (_code, text) => text;
+
+function renderPool(pool: PoolPlan, paint: Paint): string {
+  const title = `${paint(ANSI.bold, pool.key)}  ${paint(ACTION_COLOR[pool.action], pool.action.toUpperCase())}`;
+  if (pool.action === 'skip') return `${title}  ${pool.reasons.map(describe).join('; ')}\n`;
+
+  const rows = pool.flavors.map((flavor) => [
+    flavor.flavor,
+    flavor.target === flavor.current ? `${flavor.current}` : `${flavor.current} -> ${flavor.target}`,
+    flavor.action,
+    azChange(flavor.azsBefore, flavor.azsAfter),
+  ]);
+  const widths = HEADERS.slice(0, 4).map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] as string).length)),
+  );
+  const pad = (cells: readonly string[]) =>
+    cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ');
+  const indent = ' '.repeat(2 + widths.reduce((sum, w) => sum + w + 2, 0));
+
+  const lines = [title];
+  for (const note of pool.reasons) lines.push(`  note: ${describe(note)}`);
+  lines.push(`  ${pad(HEADERS.slice(0, 4))}  ${HEADERS[4]}`);
+  pool.flavors.forEach((flavor, i) => {
+    const cells = rows[i] as string[];
+    const padded = pad(cells);
+    // Colour only the action cell, after padding, so that escape codes do not skew the columns.
+    const actionStart = (widths[0] as number) + 2 + (widths[1] as number) + 2;
+    const coloured =
+      padded.slice(0, actionStart) +
+      paint(ACTION_COLOR[flavor.action], (cells[2] as string).padEnd(widths[2] as number)) +
+      padded.slice(actionStart + (widths[2] as number));
+    const [first, ...rest] = reasonLines(flavor);
+    lines.push(`  ${coloured}  ${first ?? ''}`.trimEnd());
+    for (const line of rest) lines.push(`${indent}${line}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+const describe = (r: Reason): string => `${r.code}: ${r.message}`;
+
+function reasonLines(flavor: FlavorDecision): string[] {
+  return flavor.reasons.map(describe);
+}
+
+function azChange(before: readonly AzCount[] | undefined, after: readonly AzCount[] | undefined): string {
+  if (before === undefined) return '-';
+  const counts = new Map<string, [number, number]>();
+  for (const { az, count } of before) counts.set(az, [count, 0]);
+  for (const { az, count } of after ?? before) counts.set(az, [counts.get(az)?.[0] ?? 0, count]);
+  return [...counts]
+    .map(([az, [from, to]]) => (from === to ? `${az} ${from}` : `${az} ${from}->${to}`))
+    .join(', ');
+}

@@ -1,0 +1,358 @@
+import type { Backlog } from '../metrics/backlog';
+import type { FlavorHistory, ScaleEvent } from '../state/store';
+import { backlogGuard } from './guards';
+import { recommendationsOrSeed } from './history';
+import type { DirectionRules, FlavorPolicy, StepPolicy } from './policy';
+import { type Reason, reason } from './reasons';
+
+// The target count of one flavor, the way a Kubernetes HPA with `behavior` computes replicas
+// (pkg/controller/podautoscaler/horizontal.go), with KEDA's activation and fallback on top:
+//
+//   desired     ceil(backlog / targetPerNode), kept at current inside the tolerance band, at min below the
+//               activation threshold, the fallback when the backlog is unusable; clamped to [min, max]
+//   stabilized  current, raised to the LOWEST recommendation of the scale-up window and lowered to the HIGHEST
+//               of the scale-down window (so it always lies between current and desired)
+//   target      stabilized, within the step policies (periodStart = current - added + removed in the period),
+//               not within a cooldown, not against a guard
+//   range       a current count outside [min, max] is brought back to the nearest bound, ignoring windows,
+//               step policies and cooldowns (as HPA does) but never a guard
+//
+// "current" is the requested count (spec.resources[].count), which already includes nodes in flight.
+
+const MS = 1000;
+// Backlogs and targets are decimals (0.1 jobs per node...); 3 / 0.1 is 30.000000000000004 in floating point.
+const EPSILON = 1e-9;
+
+export interface TargetInput {
+  policy: FlavorPolicy;
+  current: number;
+  /** undefined: no source reported a backlog for the flavor (treated as missing). */
+  backlog: Backlog | undefined;
+  history: FlavorHistory | undefined;
+  now: number;
+  /** A pushed minimum (webhook): raises the target to at least min(floor, max), never lowers it. */
+  floor?: number;
+  /** Guards that forbid growing this cycle (paused scale-out...). */
+  blockUp?: readonly Reason[];
+  /** Guards that forbid shrinking this cycle (nodes in flight, paused scale-in, prepaid...). */
+  blockDown?: readonly Reason[];
+}
+
+export interface TargetResult {
+  /** This cycle's recommendation: what the backlog (or the fallback) asks for, within [min, max]. */
+  desired: number;
+  /** The count to request. */
+  target: number;
+  /** The minimum in force: the policy's, raised by a floor. */
+  min: number;
+  /** How the target was reached and what held it back, in pipeline order. */
+  reasons: Reason[];
+}
+
+const NONE: readonly Reason[] = [];
+
+export function computeTarget(input: TargetInput): TargetResult {
+  const { policy, current, now } = input;
+  const reasons: Reason[] = [];
+  const min = effectiveMin(policy, input.floor, reasons);
+  const failure = backlogGuard(input.backlog, policy.flavor);
+
+  let desired: number;
+  if (failure !== undefined) {
+    reasons.push(failure);
+    desired = fallbackDesired(policy, current, reasons);
+  } else {
+    desired = backlogDesired(policy, (input.backlog as { value: number }).value, current, min, reasons);
+  }
+  desired = clampDesired(desired, min, policy.max, reasons);
+
+  const stabilized = stabilize(policy, input.history, current, desired, now, reasons);
+  const blocks = new DirectionBlocks(
+    policy,
+    input.blockUp ?? NONE,
+    input.blockDown ?? NONE,
+    failure,
+    reasons,
+  );
+  const events = input.history?.events ?? [];
+
+  let target = current;
+  if (stabilized > current) target = limitUp(policy, events, current, stabilized, now, blocks, reasons);
+  else if (stabilized < current)
+    target = limitDown(policy, events, current, stabilized, now, blocks, reasons);
+
+  if (current > policy.max && target > policy.max && blocks.downAllowed()) {
+    target = policy.max;
+    reasons.push(
+      reason('out-of-range', `count ${current} is above max ${policy.max}: down to ${policy.max}`),
+    );
+  } else if (current < min && target < min && blocks.upAllowed()) {
+    target = min;
+    reasons.push(reason('out-of-range', `count ${current} is below min ${min}: up to ${min}`));
+  }
+  return { desired, target, min, reasons };
+}
+
+function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Reason[]): number {
+  if (floor === undefined || !(floor > policy.min)) return policy.min;
+  const raised = Math.min(Math.ceil(floor), policy.max);
+  reasons.push(
+    reason(
+      'floor',
+      raised < floor
+        ? `floor ${floor} is above max ${policy.max}: minimum raised to ${raised}`
+        : `floor ${floor} raises the minimum from ${policy.min} to ${raised}`,
+    ),
+  );
+  return raised;
+}
+
+function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[]): number {
+  const fallback = policy.fallback;
+  if (fallback.type === 'fixed') {
+    const desired = Math.max(current, fallback.count);
+    reasons.push(
+      reason('fallback-fixed', `fallback to ${fallback.count} nodes, never below current ${current}`),
+    );
+    return desired;
+  }
+  reasons.push(reason('fallback-hold', `fallback: keep ${current}`));
+  return current;
+}
+
+function backlogDesired(
+  policy: FlavorPolicy,
+  backlog: number,
+  current: number,
+  min: number,
+  reasons: Reason[],
+) {
+  if (backlog < policy.activationThreshold) {
+    reasons.push(
+      reason(
+        'below-activation',
+        `backlog ${backlog} is below the activation threshold ${policy.activationThreshold}: sits at min ${min}`,
+      ),
+    );
+    return min;
+  }
+  const perNode = policy.targetPerNode;
+  const ratio = backlog / perNode;
+  const raw = Math.ceil(ratio - ratio * EPSILON);
+  // HPA applies no tolerance when scaling up from zero; with min >= 1 the flavor's floor plays that part.
+  const fromFloor = current <= min && raw > current;
+  if (current > 0 && !fromFloor) {
+    const usage = backlog / (current * perNode);
+    if (Math.abs(1 - usage) <= policy.tolerance + EPSILON) {
+      reasons.push(
+        reason(
+          'within-tolerance',
+          `backlog ${backlog} is ${percent(usage)}% of what ${current} nodes carry at ${perNode} per node ` +
+            `(tolerance ${percent(policy.tolerance)}%): keep ${current}`,
+        ),
+      );
+      return current;
+    }
+  }
+  reasons.push(reason('desired', `backlog ${backlog} at ${perNode} per node wants ${raw} nodes`));
+  return raw;
+}
+
+const percent = (fraction: number): number => Math.round(fraction * 1000) / 10;
+
+function clampDesired(desired: number, min: number, max: number, reasons: Reason[]): number {
+  if (desired > max) {
+    reasons.push(reason('clamped-max', `${desired} capped at max ${max}`));
+    return max;
+  }
+  if (desired < min) {
+    reasons.push(reason('clamped-min', `${desired} raised to min ${min}`));
+    return min;
+  }
+  return desired;
+}
+
+function stabilize(
+  policy: FlavorPolicy,
+  history: FlavorHistory | undefined,
+  current: number,
+  desired: number,
+  now: number,
+  reasons: Reason[],
+): number {
+  const upWindow = policy.scaleUp.stabilizationWindowSeconds;
+  const downWindow = policy.scaleDown.stabilizationWindowSeconds;
+  const upCutoff = now - upWindow * MS;
+  const downCutoff = now - downWindow * MS;
+  let upLowest = desired;
+  let downHighest = desired;
+  const horizonMs = Math.max(upWindow, downWindow) * MS;
+  for (const { at, count } of recommendationsOrSeed(history, current, now, horizonMs)) {
+    if (at > upCutoff && count < upLowest) upLowest = count;
+    if (at > downCutoff && count > downHighest) downHighest = count;
+  }
+  let stabilized = current;
+  if (stabilized < upLowest) stabilized = upLowest;
+  if (stabilized > downHighest) stabilized = downHighest;
+  if (stabilized !== desired) {
+    reasons.push(
+      reason(
+        'stabilized',
+        desired > current
+          ? `scale-up window ${upWindow}s: its lowest recommendation keeps the count at ${stabilized}`
+          : `scale-down window ${downWindow}s: its highest recommendation keeps the count at ${stabilized}`,
+      ),
+    );
+  }
+  return stabilized;
+}
+
+/** What stops each direction this cycle; the reasons are added to the decision once, when they matter. */
+class DirectionBlocks {
+  private readonly up: readonly Reason[];
+  private readonly down: readonly Reason[];
+  private upReported = false;
+  private downReported = false;
+
+  constructor(
+    policy: FlavorPolicy,
+    blockUp: readonly Reason[],
+    blockDown: readonly Reason[],
+    backlogFailure: Reason | undefined,
+    private readonly reasons: Reason[],
+  ) {
+    this.up =
+      policy.scaleUp.selectPolicy === 'Disabled'
+        ? [...blockUp, reason('scale-up-disabled', 'scaleUp.selectPolicy is Disabled')]
+        : blockUp;
+    const down: Reason[] = [...blockDown];
+    // The backlog failure is already among the reasons; it blocks all the same.
+    if (backlogFailure !== undefined) down.push(backlogFailure);
+    if (!policy.scaleDown.enabled) down.push(reason('scale-down-disabled', 'scaleDown.enabled is false'));
+    if (policy.scaleDown.selectPolicy === 'Disabled') {
+      down.push(reason('scale-down-disabled', 'scaleDown.selectPolicy is Disabled'));
+    }
+    this.down = down;
+  }
+
+  upAllowed(): boolean {
+    if (this.up.length === 0) return true;
+    if (!this.upReported) this.reasons.push(...this.up);
+    this.upReported = true;
+    return false;
+  }
+
+  downAllowed(): boolean {
+    if (this.down.length === 0) return true;
+    if (!this.downReported) {
+      for (const r of this.down) if (!this.reasons.includes(r)) this.reasons.push(r);
+    }
+    this.downReported = true;
+    return false;
+  }
+}
+
+function limitUp(
+  policy: FlavorPolicy,
+  events: readonly ScaleEvent[],
+  current: number,
+  stabilized: number,
+  now: number,
+  blocks: DirectionBlocks,
+  reasons: Reason[],
+): number {
+  if (!blocks.upAllowed() || inCooldown(policy.scaleUp, events, now, 'scale-up', reasons)) return current;
+  let limit = stepLimit(policy.scaleUp, events, current, now, 1);
+  // Changes already made this period can put the limit under current: then nothing more, but no shrink either.
+  if (limit < current) limit = current;
+  if (stabilized <= limit) return stabilized;
+  reasons.push(reason('rate-limited', `${describeSteps(policy.scaleUp)} allow at most ${limit} now`));
+  return limit;
+}
+
+function limitDown(
+  policy: FlavorPolicy,
+  events: readonly ScaleEvent[],
+  current: number,
+  stabilized: number,
+  now: number,
+  blocks: DirectionBlocks,
+  reasons: Reason[],
+): number {
+  if (!blocks.downAllowed() || inCooldown(policy.scaleDown, events, now, 'scale-down', reasons))
+    return current;
+  let limit = stepLimit(policy.scaleDown, events, current, now, -1);
+  if (limit > current) limit = current;
+  if (stabilized >= limit) return stabilized;
+  reasons.push(reason('rate-limited', `${describeSteps(policy.scaleDown)} allow at least ${limit} now`));
+  return limit;
+}
+
+function inCooldown(
+  rules: DirectionRules,
+  events: readonly ScaleEvent[],
+  now: number,
+  direction: string,
+  reasons: Reason[],
+): boolean {
+  if (rules.cooldownSeconds <= 0 || events.length === 0) return false;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const event of events) if (event.at > last) last = event.at;
+  const since = now - last;
+  if (since >= rules.cooldownSeconds * MS) return false;
+  reasons.push(
+    reason(
+      'cooldown',
+      `last change ${Math.round(since / MS)}s ago; no ${direction} within ${rules.cooldownSeconds}s of a change`,
+    ),
+  );
+  return true;
+}
+
+/**
+ * HPA's calculateScaleUpLimitWithScalingRules / calculateScaleDownLimitWithBehaviors: the furthest count the
+ * step policies allow in `direction` (+1 up, -1 down). No policies: no rate limit.
+ */
+export function stepLimit(
+  rules: DirectionRules,
+  events: readonly ScaleEvent[],
+  current: number,
+  now: number,
+  direction: 1 | -1,
+): number {
+  if (rules.policies.length === 0) return direction * Number.POSITIVE_INFINITY;
+  // Max picks the policy allowing the biggest change: the highest limit up, the lowest down.
+  const widest = (rules.selectPolicy === 'Min') === (direction === -1);
+  let result = widest ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  for (const step of rules.policies) {
+    const proposed = proposedLimit(
+      step,
+      periodStart(events, current, now - step.periodSeconds * MS),
+      direction,
+    );
+    result = widest ? Math.max(result, proposed) : Math.min(result, proposed);
+  }
+  return result;
+}
+
+/** The count at the start of the period: current minus what was added plus what was removed since `cutoff`. */
+export function periodStart(events: readonly ScaleEvent[], current: number, cutoff: number): number {
+  let start = current;
+  for (const { at, from, to } of events) if (at > cutoff) start -= to - from;
+  return start;
+}
+
+function proposedLimit(step: StepPolicy, start: number, direction: 1 | -1): number {
+  if (step.type === 'Nodes') return start + direction * step.value;
+  // Whole-number arithmetic where HPA multiplies floats: 10 nodes + 10% allows 11 here, not HPA's 12.
+  const scaled = (start * (100 + direction * step.value)) / 100;
+  // Up rounds up so that a small percentage still allows one node; down truncates, as HPA's int32() does.
+  return direction === 1 ? Math.ceil(scaled) : Math.trunc(scaled);
+}
+
+function describeSteps(rules: DirectionRules): string {
+  const steps = rules.policies.map((s) =>
+    s.type === 'Nodes' ? `${s.value} nodes per ${s.periodSeconds}s` : `${s.value}% per ${s.periodSeconds}s`,
+  );
+  return `step policies (${steps.join(', ')}; select ${rules.selectPolicy})`;
+}

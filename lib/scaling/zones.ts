@@ -1,0 +1,182 @@
+import type { AzCount } from '../modelarts/schemas';
+import type { AzStrategy } from './policy';
+import { type Reason, reason } from './reasons';
+
+// The per-AZ split of a flavor's new count. No strategy ever moves a node from one AZ to another: a change only
+// adds nodes (scale-up) or only removes them (scale-down), because a move is a deletion plus a creation that
+// costs a node's start-up time and can lose running work, and ModelArts refuses a change that both grows and
+// shrinks. The result always adds up to the new total, and keeps the flavor's AZs in their order.
+//
+// Ties are broken by AZ name so that the same input always gives the same split: an added node goes to the
+// first name among equals, a removed node comes from the last, so the lower-named AZs carry the extra node and a
+// balanced flavor looks the same however it got to its size.
+//
+//   balanced  add to the smallest AZ, remove from the largest (cluster-autoscaler's balancing, both ways).
+//   weighted  aim at the largest-remainder split of the total by the weights: add where an AZ is furthest below
+//             its share, remove where it is furthest above. AZs absent from the weights have a share of 0: they
+//             are drained first and never grown. Weighted AZs the flavor does not list yet are added (at the end,
+//             by name) once they get a node.
+//   fixed     the AZs in use are the user's: nodes are added and removed only in AZs that have nodes, keeping
+//             their proportions as closely as whole nodes allow (the largest-remainder split with the current
+//             counts as weights), never emptying one and never starting one. Refused when the new total is
+//             below one node per AZ in use (`fixedMinimum` tells the planner the lowest total it can ask for).
+//             "Fixed" is about where nodes live (subnets, data locality, per-AZ quotas), so it must not stop
+//             a flavor from scaling at all; a split that keeps the exact proportions would refuse almost every
+//             one-node change of a multi-AZ flavor.
+// A flavor without azs (or with an empty list) gets no azs.
+
+export type AzSplit = { ok: true; azs: AzCount[] | undefined } | { ok: false; reason: Reason };
+
+interface Slot {
+  az: string;
+  count: number;
+  /** The count the strategy aims at (weighted, fixed). */
+  share: number;
+}
+
+export function splitAzs(
+  strategy: AzStrategy,
+  before: readonly AzCount[] | undefined,
+  total: number,
+): AzSplit {
+  if (before === undefined || before.length === 0) return { ok: true, azs: undefined };
+  const slots: Slot[] = before.map(({ az, count }) => ({ az, count, share: 0 }));
+  if (sumOf(slots) === total) return { ok: true, azs: toAzs(slots) };
+  switch (strategy.type) {
+    case 'balanced':
+      stepTowards(slots, total, balancedAdd, balancedRemove);
+      return { ok: true, azs: toAzs(slots) };
+    case 'weighted':
+      return splitWeighted(strategy.weights, slots, total);
+    case 'fixed':
+      return splitFixed(slots, total);
+  }
+}
+
+/** The lowest total a `fixed` flavor can shrink to: one node in every AZ in use (0 without azs). */
+export function fixedMinimum(before: readonly { count: number }[] | undefined): number {
+  let used = 0;
+  if (before !== undefined) for (const az of before) if (az.count > 0) used++;
+  return used;
+}
+
+const balancedAdd = (slot: Slot): number => -slot.count;
+const balancedRemove = (slot: Slot): number => slot.count;
+
+function splitWeighted(weights: Record<string, number>, listed: Slot[], total: number): AzSplit {
+  const names = new Set(listed.map((slot) => slot.az));
+  const added = Object.keys(weights)
+    .filter((az) => !names.has(az) && weightOf(weights, az) > 0)
+    .sort()
+    .map((az): Slot => ({ az, count: 0, share: 0 }));
+  const slots = [...listed, ...added];
+  if (!assignShares(total, slots, (slot) => weightOf(weights, slot.az))) {
+    return refuse(`weighted: no AZ of the flavor (${[...names].join(', ')}) has a positive weight`);
+  }
+  stepTowards(slots, total, belowShare, aboveShare);
+  return { ok: true, azs: toAzs(slots.filter((slot, i) => i < listed.length || slot.count > 0)) };
+}
+
+const belowShare = (slot: Slot): number => slot.share - slot.count;
+const aboveShare = (slot: Slot): number => slot.count - slot.share;
+
+const weightOf = (weights: Record<string, number>, az: string): number => {
+  const weight = Object.hasOwn(weights, az) ? weights[az] : undefined;
+  return weight !== undefined && weight > 0 && Number.isFinite(weight) ? weight : 0;
+};
+
+function splitFixed(slots: Slot[], total: number): AzSplit {
+  const used = fixedMinimum(slots);
+  if (used === 0) return refuse('fixed: the flavor has no node in any AZ, so there is no AZ to grow in');
+  if (total < used)
+    return refuse(`fixed: ${total} nodes cannot keep a node in each of the ${used} AZs in use`);
+  assignShares(total, slots, (slot) => slot.count);
+  stepTowards(
+    slots,
+    total,
+    (slot) => (slot.count > 0 ? belowShare(slot) : Number.NEGATIVE_INFINITY),
+    (slot) => (slot.count > 1 ? aboveShare(slot) : Number.NEGATIVE_INFINITY),
+  );
+  return { ok: true, azs: toAzs(slots) };
+}
+
+const refuse = (message: string): AzSplit => ({ ok: false, reason: reason('az-split-refused', message) });
+
+type Score = (slot: Slot) => number;
+
+/**
+ * Move the slots to `total` one node at a time: each added node goes to the slot with the highest `add` score
+ * (ties: first name), each removed node comes from a non-empty slot with the highest `remove` score (ties: last
+ * name). Changes are a handful of nodes over a handful of AZs, so one node at a time is cheap and obviously right.
+ */
+function stepTowards(slots: Slot[], total: number, add: Score, remove: Score): void {
+  let sum = sumOf(slots);
+  for (; sum < total; sum++) best(slots, add, true).count++;
+  const removable: Score = (slot) => (slot.count > 0 ? remove(slot) : Number.NEGATIVE_INFINITY);
+  for (; sum > total; sum--) best(slots, removable, false).count--;
+}
+
+function best(slots: readonly Slot[], score: Score, firstName: boolean): Slot {
+  let chosen = slots[0] as Slot;
+  let chosenScore = score(chosen);
+  for (const slot of slots) {
+    const s = score(slot);
+    if (
+      s > chosenScore ||
+      (s === chosenScore && slot.az !== chosen.az && slot.az < chosen.az === firstName)
+    ) {
+      chosen = slot;
+      chosenScore = s;
+    }
+  }
+  return chosen;
+}
+
+/**
+ * Sets each slot's share to its largest remainder (Hamilton) share of `total`: the whole part of its quota,
+ * plus one for the largest fractional parts until the total is reached (ties: first name). False when no
+ * weight is positive.
+ */
+function assignShares(total: number, slots: readonly Slot[], weightOfSlot: Score): boolean {
+  const shares = largestRemainder(
+    total,
+    slots.map((slot) => ({ az: slot.az, weight: weightOfSlot(slot) })),
+  );
+  if (shares === undefined) return false;
+  slots.forEach((slot, i) => {
+    slot.share = shares[i] ?? 0;
+  });
+  return true;
+}
+
+/** The largest remainder split of `total` by weight, in the order given; undefined when no weight is positive. */
+export function largestRemainder(
+  total: number,
+  weighted: readonly { az: string; weight: number }[],
+): number[] | undefined {
+  let weightSum = 0;
+  for (const { weight } of weighted) weightSum += weight;
+  if (!(weightSum > 0)) return undefined;
+  const quotas = weighted.map(({ az, weight }, index) => {
+    const quota = (total * weight) / weightSum;
+    const share = Math.floor(quota);
+    return { az, index, share, remainder: quota - share };
+  });
+  let left = total;
+  for (const quota of quotas) left -= quota.share;
+  const byRemainder = [...quotas].sort(
+    (a, b) => b.remainder - a.remainder || compareNames(a.az, b.az) || a.index - b.index,
+  );
+  for (let k = 0; k < left; k++) (byRemainder[k % byRemainder.length] as (typeof quotas)[number]).share++;
+  return quotas.map((quota) => quota.share);
+}
+
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function sumOf(slots: readonly { count: number }[]): number {
+  let sum = 0;
+  for (const slot of slots) sum += slot.count;
+  return sum;
+}
+
+const toAzs = (slots: readonly Slot[]): AzCount[] => slots.map(({ az, count }) => ({ az, count }));

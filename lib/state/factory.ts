@@ -1,0 +1,31 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { StateConfig } from '../config/types';
+import { createDynamoDbStateStore } from './dynamodb';
+import { createFileStateStore } from './file';
+import { createMemoryStateStore } from './memory';
+import type { StateStore } from './store';
+
+export interface StateStoreDependencies {
+  /** Reuse a client (one per Lambda cold start); default a new one from state.region / state.endpoint. */
+  dynamoDbClient?: DynamoDBClient;
+  /** Clock for DynamoDB TTLs. */
+  now?: () => number;
+}
+
+/** The StateStore the config asks for. */
+export function createStateStore(state: StateConfig, dependencies: StateStoreDependencies = {}): StateStore {
+  switch (state.type) {
+    case 'memory':
+      return createMemoryStateStore();
+    case 'file':
+      return createFileStateStore({ path: state.path });
+    case 'dynamodb':
+      return createDynamoDbStateStore({
+        client:
+          dependencies.dynamoDbClient ??
+          new DynamoDBClient({ region: state.region, endpoint: state.endpoint }),
+        tableName: state.tableName,
+        now: dependencies.now,
+      });
+  }
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { PoolHistory } from './store';
+
+// What a backend hands back is checked before the scaler trusts it: a hand-edited state file or a foreign
+// item in the table must fail loudly, not skew a stabilization window.
+
+const epochMs = z.number().finite();
+const count = z.number().int().nonnegative();
+
+export const PoolHistorySchema = z.object({
+  flavors: z.record(
+    z.string(),
+    z.object({
+      recommendations: z.array(z.object({ at: epochMs, count })),
+      events: z.array(z.object({ at: epochMs, from: count, to: count })),
+    }),
+  ),
+  lastPatchAt: epochMs.optional(),
+}) satisfies z.ZodType<PoolHistory>;

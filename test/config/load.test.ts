@@ -1,0 +1,202 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtInFlavorDefaults } from '../../lib/config/defaults';
+import { ConfigError } from '../../lib/config/issues';
+import { loadConfig, parseConfig } from '../../lib/config/load';
+import { minimalConfig, toYaml } from './fixtures';
+
+const examplePath = new URL('../../config.example.yaml', import.meta.url).pathname;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'autoscaler-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const problems = (run: () => unknown): string[] => {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('loads config.example.yaml without error', async () => {
+    const config = await loadConfig({ path: examplePath, env: {} });
+    expect(config.connections.map((connection) => connection.name)).toEqual(['emulator']);
+    expect(config.pools.length).toBeGreaterThanOrEqual(3);
+    expect(config.dryRun).toBe(true);
+  });
+
+  it('reads the file named by AUTOSCALER_CONFIG when no path is passed', async () => {
+    const path = join(dir, 'from-env.yaml');
+    await writeFile(path, toYaml(minimalConfig()));
+    const config = await loadConfig({ env: { AUTOSCALER_CONFIG: path } });
+    expect(config.pools[0]?.name).toBe('pool-a');
+  });
+
+  it('reads JSON as well as YAML', async () => {
+    const path = join(dir, 'config.json');
+    await writeFile(path, JSON.stringify(minimalConfig()));
+    expect((await loadConfig({ path, env: {} })).pools).toHaveLength(1);
+  });
+
+  it('says when there is no config to read', async () => {
+    await expect(loadConfig({ env: {} })).rejects.toThrow(/pass a path or set AUTOSCALER_CONFIG/);
+    await expect(loadConfig({ path: join(dir, 'missing.yaml'), env: {} })).rejects.toThrow(/not found/);
+  });
+
+  it('fills the global defaults and the built-in flavor defaults', () => {
+    const config = parseConfig({ text: toYaml(minimalConfig()), env: {} });
+    expect(config).toMatchObject({
+      dryRun: false,
+      killSwitch: { enabled: false },
+      intervalSeconds: 60,
+      concurrency: 8,
+      fanOutAbovePools: 50,
+      state: { type: 'file', path: '.autoscaler/state.json' },
+      connections: [{ name: 'main', auth: { type: 'aksk' } }],
+    });
+    expect(config.pools[0]).toMatchObject({
+      index: 0,
+      connection: 'main',
+      paused: false,
+      allowPrepaid: false,
+    });
+    expect(config.pools[0]?.flavors[0]?.policy).toEqual({
+      flavor: 'modelarts.vm.gpu.t4u8',
+      min: 1,
+      max: 4,
+      targetPerNode: 1,
+      activationThreshold: 0,
+      tolerance: 0.1,
+      azStrategy: { type: 'balanced' },
+      scaleUp: builtInFlavorDefaults.scaleUp,
+      scaleDown: builtInFlavorDefaults.scaleDown,
+      fallback: { type: 'hold' },
+    });
+    expect(config.pools[0]?.flavors[0]?.backlog).toEqual({
+      source: { type: 'static', value: 3 },
+      unit: 'jobs',
+      staleAfterSeconds: 300,
+    });
+  });
+
+  it('uses the Kubernetes HPA scale-up defaults and a slower GPU-minded scale-down', () => {
+    expect(builtInFlavorDefaults.scaleUp).toEqual({
+      stabilizationWindowSeconds: 0,
+      policies: [
+        { type: 'Nodes', value: 4, periodSeconds: 15 },
+        { type: 'Percent', value: 100, periodSeconds: 15 },
+      ],
+      selectPolicy: 'Max',
+      cooldownSeconds: 0,
+    });
+    expect(builtInFlavorDefaults.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
+    expect(builtInFlavorDefaults.scaleDown.cooldownSeconds).toBeGreaterThan(0);
+  });
+
+  it('accepts the short forms of killSwitch and paused', () => {
+    const document = { ...minimalConfig(), killSwitch: true };
+    (document.pools[0] as Record<string, unknown>).paused = true;
+    const config = parseConfig({ text: toYaml(document), env: {} });
+    expect(config.killSwitch).toEqual({ enabled: true });
+    expect(config.pools[0]?.paused).toBe('all');
+  });
+});
+
+describe('environment overrides', () => {
+  const text = toYaml({
+    ...minimalConfig(),
+    dryRun: false,
+    killSwitch: { enabled: false, ssmParameter: '/kill' },
+    state: { type: 'dynamodb', tableName: 'from-file', region: 'eu-west-1' },
+    connections: [
+      { name: 'a', region: 'cn-north-4', projectId: 'p1', endpoint: 'https://modelarts.example.com' },
+      {
+        name: 'b',
+        region: 'cn-north-4',
+        projectId: 'p2',
+        auth: { type: 'token', user: { name: 'u', domain: 'd' } },
+      },
+    ],
+    pools: [{ ...minimalConfig().pools[0], connection: 'a' }],
+  });
+
+  it('leave the file as it is when unset or empty', () => {
+    const config = parseConfig({ text, env: { AUTOSCALER_DRY_RUN: '', AUTOSCALER_ENDPOINT: ' ' } });
+    expect(config.dryRun).toBe(false);
+    expect(config.connections[0]?.endpoint).toBe('https://modelarts.example.com');
+  });
+
+  it('override dry-run, kill switch, every endpoint and the state table', () => {
+    const config = parseConfig({
+      text,
+      env: {
+        AUTOSCALER_DRY_RUN: 'yes',
+        AUTOSCALER_KILL_SWITCH: 'TRUE',
+        AUTOSCALER_ENDPOINT: 'http://127.0.0.1:8787',
+        AUTOSCALER_STATE_TABLE: 'from-env',
+      },
+    });
+    expect(config.dryRun).toBe(true);
+    expect(config.killSwitch).toEqual({ enabled: true, ssmParameter: '/kill' });
+    expect(config.connections.map((connection) => connection.endpoint)).toEqual([
+      'http://127.0.0.1:8787',
+      'http://127.0.0.1:8787',
+    ]);
+    expect(config.connections[1]?.auth).toMatchObject({
+      type: 'token',
+      iamEndpoint: 'http://127.0.0.1:8787',
+    });
+    expect(config.state).toEqual({ type: 'dynamodb', tableName: 'from-env', region: 'eu-west-1' });
+  });
+
+  it('switch a file state to DynamoDB with AUTOSCALER_STATE_TABLE', () => {
+    const config = parseConfig({ text: toYaml(minimalConfig()), env: { AUTOSCALER_STATE_TABLE: 'table-1' } });
+    expect(config.state).toEqual({ type: 'dynamodb', tableName: 'table-1' });
+  });
+
+  it('are validated and reported by variable name, together with the file problems', () => {
+    const broken = toYaml({ ...minimalConfig(), intervalSeconds: 0 });
+    expect(
+      problems(() =>
+        parseConfig({
+          text: broken,
+          env: { AUTOSCALER_KILL_SWITCH: 'sometimes', AUTOSCALER_ENDPOINT: 'ftp://x' },
+        }),
+      ),
+    ).toEqual([
+      'AUTOSCALER_KILL_SWITCH: must be true or false (or 1/0, yes/no, on/off)',
+      'AUTOSCALER_ENDPOINT: must be an http(s) URL',
+      'intervalSeconds: must be >= 1 (got 0)',
+    ]);
+  });
+});
+
+describe('YAML syntax errors', () => {
+  it('are reported by line and column without quoting the source', () => {
+    const text = 'connections:\n  - name: a\n    sk: "Sup3rS3cretValueThatMustNotLeak\npools: []\n';
+    const messages = problems(() => parseConfig({ text, env: {} }));
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages[0]).toMatch(/^line \d+, column \d+: /);
+    expect(messages.join('\n')).not.toContain('Sup3rS3cret');
+  });
+
+  it('include duplicate keys', () => {
+    expect(problems(() => parseConfig({ text: 'dryRun: true\ndryRun: false\n', env: {} }))).toEqual([
+      'line 2, column 1: Map keys must be unique',
+    ]);
+  });
+
+  it('name the source file in the error message', () => {
+    expect(() => parseConfig({ text: 'dryRun: [', env: {}, source: 'my.yaml' })).toThrow(/\(my\.yaml\)/);
+  });
+});

@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type FlavorTally,
+  type NodeState,
+  reconcile,
+  settle,
+  statusResources,
+} from '../../emulator/node-lifecycle';
+import type { PoolFlavorResource } from '../../lib/modelarts/schemas';
+
+const FLAVORS = ['f1', 'f2', 'f3'];
+const AZS = ['az-a', 'az-b', 'az-c'];
+const TRANSITION = 100;
+
+const azSplit = fc
+  .subarray(AZS, { minLength: 1 })
+  .chain((azs) =>
+    fc
+      .tuple(...azs.map(() => fc.nat(4)))
+      .map((counts) => azs.map((az, i) => ({ az, count: counts[i] as number }))),
+  );
+const resource: fc.Arbitrary<PoolFlavorResource> = fc.oneof(
+  fc.record({ flavor: fc.constantFrom(...FLAVORS), count: fc.integer({ min: 1, max: 8 }) }),
+  fc
+    .tuple(fc.constantFrom(...FLAVORS), azSplit)
+    .map(([flavor, azs]) => ({ flavor, count: azs.reduce((s, a) => s + a.count, 0), azs })),
+);
+const spec = fc.uniqueArray(resource, { selector: (r) => r.flavor, minLength: 1, maxLength: 3 });
+/** Specs applied one after another, each some time after the previous one. */
+const history = fc.array(fc.tuple(spec, fc.nat(2 * TRANSITION)), { minLength: 1, maxLength: 6 });
+
+const total = (tally: FlavorTally, flavor: string) =>
+  Object.values(tally[flavor] ?? {}).reduce((a, b) => a + b, 0);
+const creatingTotal = (state: NodeState, flavor: string) =>
+  state.ops.filter((op) => op.kind === 'creating' && op.flavor === flavor).reduce((a, op) => a + op.count, 0);
+
+function run(steps: [PoolFlavorResource[], number][]): {
+  state: NodeState;
+  time: number;
+  last: PoolFlavorResource[];
+} {
+  let state: NodeState = { available: {}, abnormal: {}, ops: [] };
+  let time = 0;
+  let last: PoolFlavorResource[] = [];
+  for (const [resources, wait] of steps) {
+    time += wait;
+    state = reconcile(settle(state, time, TRANSITION), resources, time);
+    last = resources;
+    for (const flavor of FLAVORS) {
+      const wanted = resources.find((r) => r.flavor === flavor)?.count ?? 0;
+      // Right after every change, the nodes the pool will have once in-flight work ends match the spec.
+      expect(
+        total(state.available, flavor) + total(state.abnormal, flavor) + creatingTotal(state, flavor),
+      ).toBe(wanted);
+    }
+  }
+  return { state, time, last };
+}
+
+describe('node lifecycle', () => {
+  it('always converges on the last spec, per flavor and per AZ where the spec splits it', () => {
+    fc.assert(
+      fc.property(history, (steps) => {
+        const { state, time, last } = run(steps);
+        const settled = settle(state, time + TRANSITION, TRANSITION);
+        expect(settled.ops).toEqual([]);
+        for (const flavor of FLAVORS) {
+          const wanted = last.find((r) => r.flavor === flavor);
+          expect(total(settled.available, flavor)).toBe(wanted?.count ?? 0);
+          for (const { az, count } of wanted?.azs ?? [])
+            expect(settled.available[flavor]?.[az] ?? 0).toBe(count);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never lists an empty flavor or AZ in status.resources', () => {
+    fc.assert(
+      fc.property(history, (steps) => {
+        const { state } = run(steps);
+        const resources = statusResources(state, FLAVORS);
+        for (const name of ['creating', 'available', 'abnormal', 'deleting'] as const) {
+          for (const entry of resources[name] ?? []) {
+            expect(entry.count).toBeGreaterThan(0);
+            expect(entry.azs?.every((az) => az.count > 0)).toBe(true);
+            expect(entry.azs?.reduce((s, az) => s + az.count, 0)).toBe(entry.count);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,227 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { emptyHistory, type PoolHistory, type StateStore } from '../../lib/state/store';
+
+// The behaviour every StateStore must have. `open` returns another handle on the same storage: the same object
+// for memory, a new store on the same file or table otherwise (as a second process or Lambda would have).
+
+export interface StateStoreHarness {
+  open(): StateStore;
+  /** fast-check runs for the property tests; fewer for slower backends. */
+  runs: number;
+}
+
+const T0 = 1_700_000_000_000;
+
+const historyArbitrary: fc.Arbitrary<PoolHistory> = fc.record(
+  {
+    flavors: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.record({
+        recommendations: fc.array(
+          fc.record({ at: fc.integer({ min: 0, max: 2 ** 45 }), count: fc.nat(1000) }),
+          {
+            maxLength: 12,
+          },
+        ),
+        events: fc.array(
+          fc.record({ at: fc.integer({ min: 0, max: 2 ** 45 }), from: fc.nat(1000), to: fc.nat(1000) }),
+          { maxLength: 6 },
+        ),
+      }),
+      { maxKeys: 5 },
+    ),
+    lastPatchAt: fc.option(fc.integer({ min: 0, max: 2 ** 45 }), { nil: undefined }),
+  },
+  { requiredKeys: ['flavors'] },
+);
+
+const sampleHistory = (): PoolHistory => ({
+  flavors: {
+    'modelarts.vm.gpu.8ant': {
+      recommendations: [
+        { at: T0, count: 2 },
+        { at: T0 + 60_000, count: 3 },
+      ],
+      events: [{ at: T0 + 60_000, from: 2, to: 3 }],
+    },
+    'modelarts.vm.cpu.8u': { recommendations: [], events: [] },
+  },
+  lastPatchAt: T0 + 60_000,
+});
+
+type LeaseOp =
+  | { kind: 'acquire'; pool: number; owner: number; ttlMs: number; advanceMs: number }
+  | { kind: 'release'; pool: number; owner: number; advanceMs: number };
+
+const leaseOpArbitrary: fc.Arbitrary<LeaseOp> = fc.oneof(
+  fc.record({
+    kind: fc.constant('acquire' as const),
+    pool: fc.nat(1),
+    owner: fc.nat(2),
+    ttlMs: fc.integer({ min: 1, max: 5_000 }),
+    advanceMs: fc.nat(4_000),
+  }),
+  fc.record({
+    kind: fc.constant('release' as const),
+    pool: fc.nat(1),
+    owner: fc.nat(2),
+    advanceMs: fc.nat(4_000),
+  }),
+);
+
+export function describeStateStoreContract(name: string, harness: () => StateStoreHarness): void {
+  describe(`${name} (StateStore contract)`, () => {
+    let poolSeq = 0;
+    // Every test gets pool keys of its own, so the storage can be shared across tests.
+    const freshPool = () => `pool-${name}-${++poolSeq}-${Math.random().toString(36).slice(2, 8)}`;
+
+    describe('history', () => {
+      it('returns an empty history for a pool never saved', async () => {
+        expect(await harness().open().load(freshPool())).toEqual(emptyHistory());
+      });
+
+      it('returns what was saved, through another handle too', async () => {
+        const pool = freshPool();
+        const { open } = harness();
+        await open().save(pool, sampleHistory());
+        expect(await open().load(pool)).toEqual(sampleHistory());
+      });
+
+      it('replaces the history on each save and keeps pools apart', async () => {
+        const [a, b] = [freshPool(), freshPool()];
+        const store = harness().open();
+        await store.save(a, sampleHistory());
+        await store.save(b, sampleHistory());
+        await store.save(a, emptyHistory());
+        expect(await store.load(a)).toEqual(emptyHistory());
+        expect(await store.load(b)).toEqual(sampleHistory());
+      });
+
+      it('is not changed by mutating a loaded or saved object', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        const saved = sampleHistory();
+        await store.save(pool, saved);
+        saved.flavors['modelarts.vm.cpu.8u']?.recommendations.push({ at: T0, count: 99 });
+        const loaded = await store.load(pool);
+        delete loaded.flavors['modelarts.vm.gpu.8ant'];
+        expect(await store.load(pool)).toEqual(sampleHistory());
+      });
+
+      it('round-trips any history', async () => {
+        const { open, runs } = harness();
+        const store = open();
+        await fc.assert(
+          fc.asyncProperty(historyArbitrary, async (history) => {
+            const pool = freshPool();
+            await store.save(pool, history);
+            expect(await store.load(pool)).toEqual(history);
+          }),
+          { numRuns: runs },
+        );
+      });
+    });
+
+    describe('lease', () => {
+      it('is granted when free and refused to another owner while held', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        expect(await store.acquireLease(pool, 'a', 10_000, T0)).toBe(true);
+        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 5_000)).toBe(false);
+      });
+
+      it('is re-entrant for its owner, which extends it', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        expect(await store.acquireLease(pool, 'a', 10_000, T0)).toBe(true);
+        expect(await store.acquireLease(pool, 'a', 10_000, T0 + 8_000)).toBe(true);
+        // Past the first expiry, but within the extension.
+        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 15_000)).toBe(false);
+      });
+
+      it('is held up to its expiry and free to anyone after it', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        expect(await store.acquireLease(pool, 'a', 10_000, T0)).toBe(true);
+        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 10_000)).toBe(false);
+        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 10_001)).toBe(true);
+        expect(await store.acquireLease(pool, 'a', 10_000, T0 + 10_002)).toBe(false);
+      });
+
+      it('is released only by its owner', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        expect(await store.acquireLease(pool, 'a', 60_000, T0)).toBe(true);
+        await store.releaseLease(pool, 'b');
+        expect(await store.acquireLease(pool, 'b', 60_000, T0 + 1)).toBe(false);
+        await store.releaseLease(pool, 'a');
+        expect(await store.acquireLease(pool, 'b', 60_000, T0 + 2)).toBe(true);
+      });
+
+      it('treats releasing a lease nobody holds as a no-op', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        await expect(store.releaseLease(pool, 'a')).resolves.toBeUndefined();
+        expect(await store.acquireLease(pool, 'a', 1_000, T0)).toBe(true);
+      });
+
+      it('is per pool and independent of the history', async () => {
+        const [a, b] = [freshPool(), freshPool()];
+        const store = harness().open();
+        expect(await store.acquireLease(a, 'x', 60_000, T0)).toBe(true);
+        expect(await store.acquireLease(b, 'y', 60_000, T0)).toBe(true);
+        await store.save(a, sampleHistory());
+        expect(await store.acquireLease(a, 'y', 60_000, T0 + 1)).toBe(false);
+        await store.releaseLease(a, 'x');
+        expect(await store.load(a)).toEqual(sampleHistory());
+      });
+
+      it('refuses an empty owner or a non-positive ttl', async () => {
+        const store = harness().open();
+        await expect(store.acquireLease(freshPool(), '', 1_000, T0)).rejects.toThrow(/owner/);
+        await expect(store.acquireLease(freshPool(), 'a', 0, T0)).rejects.toThrow(/ttlMs/);
+      });
+
+      it.each([2, 20])('goes to exactly one of %i owners racing for it', async (racers) => {
+        const pool = freshPool();
+        const { open } = harness();
+        const results = await Promise.all(
+          Array.from({ length: racers }, (_, i) => open().acquireLease(pool, `owner-${i}`, 30_000, T0)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        // The winner really holds it: everyone else is still refused, the winner re-enters.
+        expect(await open().acquireLease(pool, `owner-${(winner + 1) % racers}`, 30_000, T0 + 1)).toBe(false);
+        expect(await open().acquireLease(pool, `owner-${winner}`, 30_000, T0 + 1)).toBe(true);
+      });
+
+      it('behaves like the reference model over any sequence of acquires and releases', async () => {
+        const { open, runs } = harness();
+        await fc.assert(
+          fc.asyncProperty(fc.array(leaseOpArbitrary, { minLength: 1, maxLength: 25 }), async (ops) => {
+            const store = open();
+            const pools = [freshPool(), freshPool()];
+            const model = new Map<string, { owner: string; expiresAt: number }>();
+            let now = T0;
+            for (const op of ops) {
+              now += op.advanceMs;
+              const pool = pools[op.pool] as string;
+              const owner = `owner-${op.owner}`;
+              const held = model.get(pool);
+              if (op.kind === 'release') {
+                if (held?.owner === owner) model.delete(pool);
+                await store.releaseLease(pool, owner);
+                continue;
+              }
+              const expected = !held || held.expiresAt < now || held.owner === owner;
+              if (expected) model.set(pool, { owner, expiresAt: now + op.ttlMs });
+              expect(await store.acquireLease(pool, owner, op.ttlMs, now)).toBe(expected);
+            }
+          }),
+          { numRuns: runs },
+        );
+      });
+    });
+  });
+}

@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbStateStore, createStateTable, stateTableDefinition } from '../../lib/state/dynamodb';
+import { StateStoreError } from '../../lib/state/errors';
+import { createStateStore } from '../../lib/state/factory';
+import { describeStateStoreContract } from './contract';
+
+const tableName = 'autoscaler-state';
+const server = dynalite({ createTableMs: 0 });
+let endpoint: string;
+let client: DynamoDBClient;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  await createStateTable(client, tableName);
+});
+
+afterAll(async () => {
+  client.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describeStateStoreContract('dynamodb', () => ({
+  open: () => createDynamoDbStateStore({ client, tableName }),
+  runs: 10,
+}));
+
+describe('DynamoDB state store', () => {
+  const rawItem = async (pk: string) =>
+    (
+      await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
+      )
+    ).Item;
+
+  it('keeps history and lease as separate items keyed by pk, each with a ttl in epoch seconds', async () => {
+    const now = 1_700_000_000_000;
+    const store = createDynamoDbStateStore({ client, tableName, now: () => now, historyTtlSeconds: 3600 });
+    await store.save('pool-ttl', { flavors: {} });
+    await store.acquireLease('pool-ttl', 'me', 30_000, now);
+
+    const history = await rawItem('history#pool-ttl');
+    expect(history?.ttl).toEqual({ N: String(now / 1000 + 3600) });
+    const lease = await rawItem('lease#pool-ttl');
+    expect(lease?.owner).toEqual({ S: 'me' });
+    expect(lease?.expiresAt).toEqual({ N: String(now + 30_000) });
+    expect(Number(lease?.ttl?.N)).toBeGreaterThan((now + 30_000) / 1000);
+  });
+
+  it('treats a history item past its ttl as gone (TTL deletion lags)', async () => {
+    let now = 1_700_000_000_000;
+    const store = createDynamoDbStateStore({ client, tableName, now: () => now, historyTtlSeconds: 60 });
+    const history = { flavors: { f: { recommendations: [{ at: now, count: 3 }], events: [] } } };
+    await store.save('pool-expiring', history);
+    now += 59_000;
+    expect(await store.load('pool-expiring')).toEqual(history);
+    now += 2_000;
+    expect(await store.load('pool-expiring')).toEqual({ flavors: {} });
+  });
+
+  it('wraps service errors in StateStoreError', async () => {
+    const store = createDynamoDbStateStore({ client, tableName: 'no-such-table' });
+    const failure = store.load('pool-a');
+    await expect(failure).rejects.toThrow(StateStoreError);
+    await expect(failure).rejects.toThrow(/no-such-table/);
+  });
+
+  it('exports the table definition serverless.yml must match', () => {
+    expect(stateTableDefinition.properties.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(stateTableDefinition.properties.AttributeDefinitions).toEqual([
+      { AttributeName: 'pk', AttributeType: 'S' },
+    ]);
+    expect(stateTableDefinition.properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'ttl',
+      Enabled: true,
+    });
+  });
+
+  it('is what createStateStore builds for a dynamodb state config', async () => {
+    const store = createStateStore(
+      { type: 'dynamodb', tableName, endpoint, region: 'us-east-1' },
+      { dynamoDbClient: client },
+    );
+    await store.save('pool-factory', { flavors: {} });
+    expect(await rawItem('history#pool-factory')).toBeDefined();
+  });
+});
