@@ -47,6 +47,20 @@ export interface Route {
   handle(ctx: RouteContext): RouteResult | Promise<RouteResult>;
 }
 
+/**
+ * Admin routes another file adds (e.g. the workload queues): `handle` answers its own paths and returns undefined
+ * for any other; `reset` puts its state back on POST /__admin/reset.
+ */
+export interface AdminExtension {
+  handle(
+    method: string,
+    path: string,
+    body: string | undefined,
+    state: EmulatorState,
+  ): RouteResult | undefined;
+  reset?(state: EmulatorState): void;
+}
+
 /** A ModelArts-style error answer: `{"error_code","error_msg"}` with the given status. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';

@@ -11,7 +11,7 @@ import { PoolStore } from './pool-store';
 import { type RecordedRequest, recordedBody, recordedHeaders, recordedQuery } from './request-log';
 import { ApiError, type EmulatorState, ErrorCodes, type RouteName, type RouteResult } from './route';
 import { routeMatcher } from './router';
-import { routes } from './routes/index';
+import { adminExtensions, routes } from './routes/index';
 import { TokenStore } from './tokens';
 
 export type { AuthOptions, IamUser } from './auth';
@@ -112,6 +112,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     reset: () => {
       state.pools.reset();
+      for (const extension of adminExtensions) extension.reset?.(state);
       state.tokens.revokeAll();
       faults.reset();
       requests.length = 0;
@@ -126,7 +127,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const body = await readBody(req);
 
     if (url.pathname.startsWith('/__admin/')) {
-      const result = await guarded(() => handleAdmin(method, url.pathname, url.searchParams, body, admin));
+      const result = await guarded(() => {
+        for (const extension of adminExtensions) {
+          const answered = extension.handle(method, url.pathname, body, state);
+          if (answered) return answered;
+        }
+        return handleAdmin(method, url.pathname, url.searchParams, body, admin);
+      });
       sendJson(res, result.status, result.body, result.headers);
       return;
     }

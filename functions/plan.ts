@@ -1,1 +1,38 @@
-export const handler = async () => ({ ok: true });
+// Manual invocation: the dry-run plan for every managed pool, or the pools named, as JSON. Always a
+// dry run, whatever the config or the event says: it sends no PATCH and writes no state.
+//   {}   or   {"pools": ["pool-a", "pool-b"]}   or   {"connection": "prod", "pools": ["pool-a"]}
+
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { runCycle } from '../lib/cycle';
+import { onFirstInvocation } from '../lib/aws/cold-start';
+import { invocationCycleDeps, summarizeCycle } from '../lib/aws/invocation';
+import { configForConnection } from '../lib/aws/managed-pools';
+import { observe } from '../lib/aws/observability';
+import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
+
+export const PlanEventSchema = z.strictObject({
+  pools: z.array(z.string().min(1)).min(1).optional().describe('Only these pools (metadata.name); default all.'),
+  connection: z.string().min(1).optional().describe("Only this connection's pools."),
+});
+
+export type PlanEvent = z.output<typeof PlanEventSchema>;
+
+export function makeHandler(deps: FunctionDeps) {
+  return middy(async (event: PlanEvent, context: Context) => {
+    const config = event.connection ? configForConnection(deps.config, event.connection) : deps.config;
+    const result = await runCycle(config, invocationCycleDeps(deps, context), {
+      dryRun: true,
+      ...(event.pools ? { pools: event.pools } : {}),
+    });
+    const summary = summarizeCycle(result);
+    deps.metrics.addMetric('PoolsEvaluated', 'Count', summary.pools);
+    return { ...summary, plan: result.plan };
+  })
+    .use(observe<PlanEvent>(deps, () => undefined))
+    .use(parser({ schema: PlanEventSchema }));
+}
+
+export const handler = onFirstInvocation(async () => makeHandler(await buildFunctionDeps()));

@@ -146,7 +146,8 @@ async function readPools(
       try {
         const listed = await client.listPools();
         pools = listed.pools;
-        for (const error of listed.errors) failures.push(failed(connection, error.pool ?? '(unnamed)', error));
+        for (const error of listed.errors)
+          failures.push(failed(connection, error.pool ?? '(unnamed)', error));
       } catch (error) {
         failures.push(failed(connection, '*', error));
         continue;
@@ -177,6 +178,7 @@ function backlogRequests(config: Config, snapshot: Snapshot): BacklogRequest[] {
     pool: snapshot.pool.metadata.name,
     flavor,
     source: backlog.source,
+    unit: backlog.unit,
     staleAfterSeconds: backlog.staleAfterSeconds,
   }));
 }
@@ -197,7 +199,11 @@ async function readAllBacklogs(
   });
   const pushed = options.pushed ?? [];
   const backlogs = pushed.length
-    ? overlayPushed(read, pushed, { origin: options.origin ?? 'invocation', now, mode: options.pushMode ?? 'replace' })
+    ? overlayPushed(read, pushed, {
+        origin: options.origin ?? 'invocation',
+        now,
+        mode: options.pushMode ?? 'replace',
+      })
     : read;
   const byPool = new Map<string, Record<string, Backlog>>();
   for (const [request, backlog] of backlogs) {
@@ -313,14 +319,21 @@ async function settle(
   const base = { key: poolPlan.key, pool: poolPlan.pool, connection: prepared.snapshot.connection.name };
   if (dryRun)
     return {
-      outcome: { ...base, status: poolPlan.patch ? 'dry-run' : 'unchanged', ...(poolPlan.patch ? { patch: poolPlan.patch } : {}) },
+      outcome: {
+        ...base,
+        status: poolPlan.patch ? 'dry-run' : 'unchanged',
+        ...(poolPlan.patch ? { patch: poolPlan.patch } : {}),
+      },
       plan: poolPlan,
     };
   try {
     if (poolPlan.patch) return await applyPool(deps, prepared, poolPlan, killSwitch);
     // Recommendations must accumulate even when nothing changes, or stabilization windows never fill.
     await deps.store.save(poolPlan.key, poolPlan.history);
-    return { outcome: { ...base, status: poolPlan.action === 'skip' ? 'skipped' : 'unchanged' }, plan: poolPlan };
+    return {
+      outcome: { ...base, status: poolPlan.action === 'skip' ? 'skipped' : 'unchanged' },
+      plan: poolPlan,
+    };
   } catch (error) {
     return { outcome: { ...base, status: 'failed', error: describeFailure(error) }, plan: poolPlan };
   }
@@ -331,7 +344,8 @@ function report(deps: CycleDeps, at: number, dryRun: boolean, poolPlan: PoolPlan
   const common = { at, key: poolPlan.key, pool: poolPlan.pool, outcome: outcome.status, dryRun };
   const poolReasons = poolPlan.reasons.map((r) => r.code);
   const error = outcome.error ? { error: outcome.error } : {};
-  if (poolPlan.flavors.length === 0) deps.log({ ...common, action: poolPlan.action, reasons: poolReasons, ...error });
+  if (poolPlan.flavors.length === 0)
+    deps.log({ ...common, action: poolPlan.action, reasons: poolReasons, ...error });
   for (const flavor of poolPlan.flavors) {
     deps.log({
       ...common,
@@ -361,7 +375,11 @@ function reportFailure(deps: CycleDeps, at: number, dryRun: boolean, outcome: Po
   });
 }
 
-export async function runCycle(config: Config, deps: CycleDeps, options: CycleOptions = {}): Promise<CycleResult> {
+export async function runCycle(
+  config: Config,
+  deps: CycleDeps,
+  options: CycleOptions = {},
+): Promise<CycleResult> {
   const at = deps.now();
   const dryRun = Boolean(options.dryRun || config.dryRun);
   const killSwitch = Boolean(options.killSwitch || config.killSwitch.enabled);
@@ -374,10 +392,16 @@ export async function runCycle(config: Config, deps: CycleDeps, options: CycleOp
 
   const settled: { outcome: PoolOutcome; plan: PoolPlan }[] = new Array(prepared.length);
   await forEachBounded(
-    prepared.map((p, index) => index),
+    prepared.map((_, index) => index),
     config.concurrency,
     async (index) => {
-      settled[index] = await settle(deps, prepared[index] as Prepared, planned.pools[index] as PoolPlan, dryRun, killSwitch);
+      settled[index] = await settle(
+        deps,
+        prepared[index] as Prepared,
+        planned.pools[index] as PoolPlan,
+        dryRun,
+        killSwitch,
+      );
     },
   );
 

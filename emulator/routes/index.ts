@@ -1,10 +1,10 @@
-import type { Route } from '../route';
+import type { AdminExtension, Route } from '../route';
 import { createPool } from './create-pool';
 import { getPool } from './get-pool';
 import { iamToken } from './iam';
 import { listPools } from './list-pools';
 import { patchPool } from './patch-pool';
-import { workloadRoutes } from './workloads';
+import { handleWorkloadsAdmin, workloadRoutes, workloadsOf } from './workloads';
 
 /** Every API route the emulator serves. A new route file needs one line here. */
 export const routes: readonly Route[] = [
@@ -14,4 +14,9 @@ export const routes: readonly Route[] = [
   patchPool,
   iamToken,
   ...workloadRoutes,
+];
+
+/** Admin routes added by route files, tried before the emulator's own /__admin/ routes. */
+export const adminExtensions: readonly AdminExtension[] = [
+  { handle: handleWorkloadsAdmin, reset: (state) => workloadsOf(state).reset() },
 ];

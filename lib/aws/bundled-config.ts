@@ -1,8 +1,8 @@
 // The config the functions run with: the document the bundler inlined from the config file (see
-// functions/build/esbuild-plugins.cjs), or, when running unbundled (tsx, tests), the file named by
-// AUTOSCALER_CONFIG. Validated and overridden by the environment either way.
+// functions/build/esbuild-plugins.cjs), validated and overridden by the environment (AUTOSCALER_*).
+// The functions never read a file or parse YAML at run time.
 
-import { type Config, ConfigError, type Environment, loadConfig } from '../config';
+import { type Config, ConfigError, type Environment } from '../config';
 import { applyEnvironment, readEnvironment } from '../config/env';
 import { resolveConfig } from '../config/resolve';
 
@@ -22,7 +22,16 @@ export function configFromDocument(document: unknown, env: Environment, source?:
   return applyEnvironment(result.config, settings);
 }
 
-export async function functionConfig(env: Environment): Promise<Config> {
+/** The bundled config, validated. Tests and local tools build their Config with lib/config directly. */
+export function functionConfig(env: Environment): Config {
   const document = bundledConfigDocument();
-  return document === undefined ? loadConfig({ env }) : configFromDocument(document, env, 'the bundled config');
+  if (document === undefined) {
+    throw new ConfigError([
+      {
+        path: '__AUTOSCALER_CONFIG__',
+        message: 'no config bundled: build the functions with serverless-esbuild (npm run package, osls invoke local)',
+      },
+    ]);
+  }
+  return configFromDocument(document, env, 'the bundled config');
 }

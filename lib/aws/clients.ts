@@ -15,6 +15,8 @@ export interface ClientFactoryOptions {
   secrets?: ConnectionSecrets;
   fetch?: typeof globalThis.fetch;
   now?: () => number;
+  /** The wait between retries (tests pass one that does not wait). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export class ConnectionSetupError extends Error {
@@ -66,6 +68,7 @@ export function modelArtsClients(
       auth: authFor(connection, options),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     });
     clients.set(name, client);
     return client;

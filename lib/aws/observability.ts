@@ -17,9 +17,9 @@ export interface Observability {
 }
 
 /** POWERTOOLS_* environment variables (service name, namespace, log level) override these defaults. */
-export function createObservability(): Observability {
+export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } = {}): Observability {
   return {
-    logger: new Logger({ serviceName: SERVICE_NAME }),
+    logger: new Logger({ serviceName: SERVICE_NAME, ...(options.logLevel ? { logLevel: options.logLevel } : {}) }),
     metrics: new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE }),
   };
 }

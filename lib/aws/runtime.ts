@@ -48,7 +48,7 @@ const needsSecrets = (config: Config) => config.connections.some((connection) =>
 
 export async function buildFunctionDeps(env: Environment = process.env): Promise<FunctionDeps> {
   const observability = createObservability();
-  const config = await functionConfig(env);
+  const config = functionConfig(env);
   let parameters: ParameterStore | undefined;
   const parameterStore = () => {
     parameters ??= ssmParameterStore(new SSMClient({}));

@@ -15,6 +15,13 @@ export const ScaleRequestSchema = z
     flavor: z.string().min(1).max(128).describe('The flavor to raise.'),
     backlog: z.number().finite().nonnegative().optional().describe('Queued plus running work, in the flavor unit.'),
     minCount: z.number().int().min(1).max(10_000).optional().describe('Nodes the flavor should have at least.'),
+    connection: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("The pool's connection; required when the config has more than one."),
+    dryRun: z.boolean().optional().describe('true: answer with the plan, change nothing.'),
   })
   .refine((request) => request.backlog !== undefined || request.minCount !== undefined, {
     message: 'set backlog or minCount (or both)',
@@ -86,4 +93,26 @@ export function parseScaleRequest(raw: Buffer): Checked<ScaleRequest> {
     message: problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '),
     problems,
   });
+}
+
+/** The connection the request's pool belongs to: named in the request, or the config's only one. */
+export function resolveConnection(
+  connections: readonly { name: string }[],
+  requested: string | undefined,
+): Checked<string> {
+  const invalid = (message: string): Checked<string> =>
+    reject({
+      status: 400,
+      error: 'invalid-request',
+      message: `connection: ${message}`,
+      problems: [{ field: 'connection', message }],
+    });
+  if (requested === undefined) {
+    const [only, ...others] = connections;
+    if (only && others.length === 0) return { ok: true, value: only.name };
+    return invalid('required: the config has more than one connection');
+  }
+  return connections.some((connection) => connection.name === requested)
+    ? { ok: true, value: requested }
+    : invalid('not a connection of the config');
 }

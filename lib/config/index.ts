@@ -2,7 +2,13 @@ export { builtInFlavorDefaults, builtInGlobalDefaults } from './defaults';
 export { type Environment, environmentOverrides } from './env';
 export { ConfigError, type ConfigIssue } from './issues';
 export { configJsonSchema, renderConfigJsonSchema } from './json-schema';
-export { type LoadConfigOptions, loadConfig, type ParseConfigOptions, parseConfig } from './load';
+export {
+  configFromDocument,
+  type LoadConfigOptions,
+  loadConfig,
+  type ParseConfigOptions,
+  parseConfig,
+} from './load';
 export { matchPools, type PoolMatch, resolveBacklogSettings, resolvePoolPolicy } from './pools';
 export { ConfigFileSchema } from './schema';
 export { type BacklogSourceConfig, BacklogSourceSchema } from './sources';

@@ -33,14 +33,23 @@ function parseYaml(text: string): { document: unknown; issues: ConfigIssue[] } {
   return { document: doc.toJS({ maxAliasCount: 100 }), issues };
 }
 
+/** Validates an already parsed document (e.g. one a bundler inlined), then applies the environment overrides. */
+export function configFromDocument(document: unknown, env: Environment, source?: string): Config {
+  const environment = readEnvironment(env);
+  const result = resolveConfig(document);
+  // Environment problems first, then the file's: all of them in one error.
+  const issues = [...environment.issues, ...(result.ok ? [] : result.issues)];
+  if (!result.ok || issues.length > 0) throw new ConfigError(issues, { source });
+  return applyEnvironment(result.config, environment.settings);
+}
+
 /** Parses and validates config text, then applies the environment overrides. Throws ConfigError. */
 export function parseConfig(options: ParseConfigOptions): Config {
-  const { settings, issues: environmentIssues } = readEnvironment(options.env);
-  const { document, issues: yamlIssues } = parseYaml(options.text);
-  const result = yamlIssues.length > 0 ? { ok: false as const, issues: [] } : resolveConfig(document);
-  const issues = [...environmentIssues, ...yamlIssues, ...(result.ok ? [] : result.issues)];
-  if (!result.ok || issues.length > 0) throw new ConfigError(issues, { source: options.source });
-  return applyEnvironment(result.config, settings);
+  const { document, issues } = parseYaml(options.text);
+  if (issues.length > 0) {
+    throw new ConfigError([...readEnvironment(options.env).issues, ...issues], { source: options.source });
+  }
+  return configFromDocument(document, options.env, options.source);
 }
 
 /** Reads the config file (or takes `text`), validates it and applies the environment overrides. */

@@ -64,6 +64,16 @@ function checkRules(rules: DirectionRules, path: PathSegment[], issues: Issues):
   if (rules.policies.length === 0 && rules.selectPolicy !== 'Disabled') {
     issue(issues, [...path, 'policies'], 'must list at least one policy unless selectPolicy is Disabled');
   }
+  if (path.at(-1) !== 'scaleDown') return;
+  rules.policies.forEach((policy, index) => {
+    if (policy.type === 'Percent' && policy.value > 100) {
+      issue(
+        issues,
+        [...path, 'policies', index, 'value'],
+        `must be <= 100 to scale down (got ${policy.value})`,
+      );
+    }
+  });
 }
 
 /** Merges one flavor entry over its pool's and the global defaults, and checks the result. */

@@ -24,7 +24,13 @@ export const httpClientFields = {
     .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'), envVarName)
     .default({})
     .describe('Header name to the environment variable that holds its value.'),
-  timeoutMs: z.number().int().positive().max(120_000).default(5_000),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(120_000)
+    .default(4_000)
+    .describe("Per attempt; two attempts and a backoff fit in the cycle's 10 s read timeout."),
   retries: z.number().int().min(0).max(5).default(1),
 };
 

@@ -142,6 +142,10 @@ describe('config errors', () => {
             }),
             flavor({ flavor: 'g', fallback: { fixed: 9 }, scaleDown: { policies: [] } }),
             flavor({ flavor: 'h', scaleDown: { policies: [], selectPolicy: 'Disabled' } }),
+            flavor({
+              flavor: 'i',
+              scaleDown: { policies: [{ type: 'Percent', value: 150, periodSeconds: 60 }] },
+            }),
           ],
         },
       ];
@@ -154,6 +158,7 @@ describe('config errors', () => {
       'pools[0].flavors[0].scaleUp.policies[2].value: must be > 0 (got -5)',
       'pools[0].flavors[1].fallback.fixed: must be between min and max (got 9, 1..4)',
       'pools[0].flavors[1].scaleDown.policies: must list at least one policy unless selectPolicy is Disabled',
+      'pools[0].flavors[3].scaleDown.policies[0].value: must be <= 100 to scale down (got 150)',
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config/load';
+import { loadConfig, parseConfig } from '../../lib/config/load';
 import { matchPools, resolveBacklogSettings, resolvePoolPolicy } from '../../lib/config/pools';
 import { type Pool, PoolSchema } from '../../lib/modelarts/schemas';
 import { toYaml } from './fixtures';
@@ -119,6 +119,27 @@ describe('matchPools', () => {
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+describe('config.example.yaml against the emulator seed pools', () => {
+  it('matches each entry to seed pools, without conflicts, and names only flavors those pools have', async () => {
+    const path = new URL('../../config.example.yaml', import.meta.url).pathname;
+    const config = await loadConfig({ path, env: {} });
+    const matches = matchPools(config, 'emulator', seedPools);
+    expect(matches.every((match) => match.ok)).toBe(true);
+    for (const poolConfig of config.pools) {
+      const pools = matches.flatMap((match) =>
+        match.ok && match.poolConfig === poolConfig ? [match.pool] : [],
+      );
+      expect(pools.length).toBeGreaterThan(0);
+      for (const pool of pools) {
+        const named = poolConfig.flavors.map((managed) => managed.flavor).filter((flavor) => flavor !== '*');
+        const poolFlavors = pool.spec.resources.map((resource) => resource.flavor);
+        expect(poolFlavors).toEqual(expect.arrayContaining(named));
+        expect(Object.keys(resolvePoolPolicy(config, poolConfig, pool).flavors).length).toBeGreaterThan(0);
+      }
+    }
   });
 });
 

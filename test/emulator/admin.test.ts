@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { call, emulatorFor, getPool, listPools, patchPool, resize, seedPool, T0, testClock } from './harness';
+import {
+  CPU,
+  call,
+  emulatorFor,
+  getPool,
+  listPools,
+  patchPool,
+  resize,
+  seedPool,
+  T0,
+  testClock,
+} from './harness';
 
-const CPU = 'modelarts.vm.cpu.4ud';
 const single = () => seedPool('single-flavor-pool');
 
 describe('request log', () => {
@@ -138,6 +148,20 @@ describe('admin routes', () => {
     const { status, body } = await getPool(emulator, single());
     expect(status).toBe(200);
     expect(body.spec.resources).toEqual([{ flavor: CPU, count: 3 }]);
+  });
+
+  it('serves the admin routes other route files add, and resets them too', async () => {
+    const emulator = await emulatorFor();
+    const multi = seedPool('multi-gpu-pool');
+    const workloads = `/v2/${emulator.projectId}/pools/${multi}/workloads`;
+    const seeded = (await call(emulator, 'GET', workloads)).body.total;
+    expect(seeded).toBeGreaterThan(0);
+    expect((await call(emulator, 'POST', `/__admin/pools/${multi}/workloads`, { body: [] })).status).toBe(
+      200,
+    );
+    expect((await call(emulator, 'GET', workloads)).body.total).toBe(0);
+    await call(emulator, 'POST', '/__admin/reset');
+    expect((await call(emulator, 'GET', workloads)).body.total).toBe(seeded);
   });
 
   it('GET /__admin/pools lists every pool whatever its workspace', async () => {

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server';
-import { call, emulatorFor, getPool, listPools, patchPool, poolsPath, resize, seedPool } from './harness';
+import {
+  CPU,
+  call,
+  emulatorFor,
+  getPool,
+  listPools,
+  patchPool,
+  poolsPath,
+  resize,
+  seedPool,
+} from './harness';
 
-const CPU = 'modelarts.vm.cpu.4ud';
 const single = () => seedPool('single-flavor-pool');
 
 async function until(condition: () => boolean): Promise<void> {

@@ -95,6 +95,23 @@ export const patchPool = (
   contentType = 'application/merge-patch+json',
 ) => call(emulator, 'PATCH', poolsPath(emulator, name), { body, headers: { 'Content-Type': contentType } });
 
+export const CPU = 'modelarts.vm.cpu.4ud';
+export const T4 = 'modelarts.vm.gpu.t4u8';
+export const TNT = 'modelarts.vm.gpu.tnt004';
+
+/** The multi-GPU seed pool's spec.resources with the given per-AZ counts (t4u8 over 7a/7b/7c, tnt004 over 7a/7b). */
+export function multiGpuResources(t4: [number, number, number], tnt: [number, number]) {
+  const split = (counts: number[]) => counts.map((count, i) => ({ az: `cn-north-7${'abc'[i]}`, count }));
+  const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+  return [
+    { flavor: T4, count: sum(t4), azs: split(t4) },
+    { flavor: TNT, count: sum(tnt), azs: split(tnt) },
+  ];
+}
+
+/** The status of an answer, for `expect(await statusOf(...)).toBe(200)`. */
+export const statusOf = async (answer: Promise<Answer>) => (await answer).status;
+
 /** A PATCH body setting one flavor's count (and AZ split). */
 export const resize = (
   ...resources: { flavor: string; count: number; azs?: { az: string; count: number }[] }[]

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   azCounts,
+  CPU,
   counts,
   emulatorFor,
   getPool,
+  multiGpuResources,
   patchPool,
   resize,
   seedPool,
+  T4,
+  TNT,
   TRANSITION_MS,
   testClock,
 } from './harness';
-
-const T4 = 'modelarts.vm.gpu.t4u8';
-const TNT = 'modelarts.vm.gpu.tnt004';
-const CPU = 'modelarts.vm.cpu.4ud';
 
 async function setup() {
   const clock = testClock();
@@ -25,25 +25,7 @@ describe('growth', () => {
   it('shows new nodes as creating, per AZ, until transitionMs has passed, then as available', async () => {
     const { clock, emulator } = await setup();
     const name = seedPool('multi-gpu-pool');
-    const resources = [
-      {
-        flavor: T4,
-        count: 8,
-        azs: [
-          { az: 'cn-north-7a', count: 3 },
-          { az: 'cn-north-7b', count: 3 },
-          { az: 'cn-north-7c', count: 2 },
-        ],
-      },
-      {
-        flavor: TNT,
-        count: 3,
-        azs: [
-          { az: 'cn-north-7a', count: 1 },
-          { az: 'cn-north-7b', count: 2 },
-        ],
-      },
-    ];
+    const resources = multiGpuResources([3, 3, 2], [1, 2]);
     await patchPool(emulator, name, { spec: { resources } });
 
     clock.advance(TRANSITION_MS - 1);
@@ -108,26 +90,7 @@ describe('shrinkage', () => {
   it('deletes per AZ as the new split says', async () => {
     const { emulator } = await setup();
     const { body } = await patchPool(emulator, seedPool('multi-gpu-pool'), {
-      spec: {
-        resources: [
-          {
-            flavor: T4,
-            count: 3,
-            azs: [
-              { az: 'cn-north-7a', count: 2 },
-              { az: 'cn-north-7b', count: 1 },
-            ],
-          },
-          {
-            flavor: TNT,
-            count: 3,
-            azs: [
-              { az: 'cn-north-7a', count: 1 },
-              { az: 'cn-north-7b', count: 2 },
-            ],
-          },
-        ],
-      },
+      spec: { resources: multiGpuResources([2, 1, 0], [1, 2]) },
     });
     expect(azCounts(body, 'deleting', T4)).toEqual({ 'cn-north-7b': 1, 'cn-north-7c': 1 });
   });

@@ -1,32 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { type Answer, counts, emulatorFor, getPool, patchPool, resize, seedPool } from './harness';
+import {
+  type Answer,
+  CPU,
+  counts,
+  emulatorFor,
+  getPool,
+  multiGpuResources,
+  patchPool,
+  resize,
+  seedPool,
+  statusOf,
+  T4,
+  TNT,
+} from './harness';
 
-const T4 = 'modelarts.vm.gpu.t4u8';
-const TNT = 'modelarts.vm.gpu.tnt004';
-const CPU = 'modelarts.vm.cpu.4ud';
 const multi = () => seedPool('multi-gpu-pool');
 const single = () => seedPool('single-flavor-pool');
-
-/** The multi-flavor seed's spec, with the given counts and AZ splits. */
-const multiResources = (t4: [number, number, number], tnt: [number, number]) => [
-  {
-    flavor: T4,
-    count: t4[0] + t4[1] + t4[2],
-    azs: [
-      { az: 'cn-north-7a', count: t4[0] },
-      { az: 'cn-north-7b', count: t4[1] },
-      { az: 'cn-north-7c', count: t4[2] },
-    ],
-  },
-  {
-    flavor: TNT,
-    count: tnt[0] + tnt[1],
-    azs: [
-      { az: 'cn-north-7a', count: tnt[0] },
-      { az: 'cn-north-7b', count: tnt[1] },
-    ],
-  },
-];
+const multiResources = multiGpuResources;
 
 describe('a valid update', () => {
   it('answers 200 with the pool: spec holds the new counts at once, status shows the nodes in flight', async () => {
@@ -42,14 +32,9 @@ describe('a valid update', () => {
   it('accepts application/json as the SDKs send it', async () => {
     const emulator = await emulatorFor();
     expect(
-      (
-        await patchPool(
-          emulator,
-          single(),
-          resize({ flavor: CPU, count: 4 }),
-          'application/json;charset=UTF-8',
-        )
-      ).status,
+      await statusOf(
+        patchPool(emulator, single(), resize({ flavor: CPU, count: 4 }), 'application/json;charset=UTF-8'),
+      ),
     ).toBe(200);
   });
 
@@ -155,13 +140,9 @@ describe('refusals', () => {
     const emulator = await emulatorFor();
     const name = seedPool('billing-restricted-pool');
     expect(
-      (
-        await patchPool(
-          emulator,
-          name,
-          resize({ flavor: T4, count: 3, azs: [{ az: 'cn-north-7b', count: 3 }] }),
-        )
-      ).status,
+      await statusOf(
+        patchPool(emulator, name, resize({ flavor: T4, count: 3, azs: [{ az: 'cn-north-7b', count: 3 }] })),
+      ),
     ).toBe(200);
   });
 
@@ -262,7 +243,9 @@ describe('refusals', () => {
   it('allows moving nodes between AZs of one flavor', async () => {
     const emulator = await emulatorFor();
     expect(
-      (await patchPool(emulator, multi(), { spec: { resources: multiResources([1, 2, 2], [1, 2]) } })).status,
+      await statusOf(
+        patchPool(emulator, multi(), { spec: { resources: multiResources([1, 2, 2], [1, 2]) } }),
+      ),
     ).toBe(200);
   });
 
@@ -276,13 +259,9 @@ describe('refusals', () => {
       patchPool(emulator, name, resize({ flavor: TNT, count: 1, azs: [{ az: 'cn-north-7a', count: 1 }] })),
     );
     expect(
-      (
-        await patchPool(
-          emulator,
-          name,
-          resize({ flavor: TNT, count: 3, azs: [{ az: 'cn-north-7a', count: 3 }] }),
-        )
-      ).status,
+      await statusOf(
+        patchPool(emulator, name, resize({ flavor: TNT, count: 3, azs: [{ az: 'cn-north-7a', count: 3 }] })),
+      ),
     ).toBe(200);
   });
 

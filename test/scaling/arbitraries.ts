@@ -50,7 +50,11 @@ export const arbStepPolicy: fc.Arbitrary<StepPolicy> = fc.record({
 export const arbDirectionRules: fc.Arbitrary<DirectionRules> = fc.record({
   stabilizationWindowSeconds: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 900 })),
   policies: fc.array(arbStepPolicy, { maxLength: 3 }),
-  selectPolicy: fc.constantFrom('Max' as const, 'Max' as const, 'Min' as const, 'Disabled' as const),
+  selectPolicy: fc.oneof(
+    { weight: 5, arbitrary: fc.constant('Max' as const) },
+    { weight: 2, arbitrary: fc.constant('Min' as const) },
+    { weight: 1, arbitrary: fc.constant('Disabled' as const) },
+  ),
   cooldownSeconds: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 900 })),
 });
 
@@ -72,7 +76,7 @@ export function arbFlavorPolicy(flavor: string): fc.Arbitrary<FlavorPolicy> {
       tolerance: fc.constantFrom(0, 0.05, 0.1, 0.25),
       azStrategy: arbAzStrategy,
       scaleUp: arbDirectionRules,
-      scaleDown: fc.record({ rules: arbDirectionRules, enabled: fc.boolean() }),
+      scaleDown: fc.record({ rules: arbDirectionRules, enabled: fc.nat(5).map((n) => n !== 0) }),
       fallback: fc.oneof(
         fc.constant({ type: 'hold' as const }),
         fc.integer({ min: 1, max: 30 }).map((count) => ({ type: 'fixed' as const, count })),
@@ -136,7 +140,7 @@ function arbResource(flavor: string): fc.Arbitrary<ArbResource> {
       ),
       names: arbAzNames(3),
       mismatch: fc.oneof(
-        { weight: 15, arbitrary: fc.constant(0) },
+        { weight: 40, arbitrary: fc.constant(0) },
         { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
       ),
     })
@@ -165,14 +169,14 @@ const arbFlavorCounts = (flavors: readonly string[]): fc.Arbitrary<FlavorCount[]
   );
 
 export const arbControlMode: fc.Arbitrary<number | undefined> = fc.oneof(
-  { weight: 6, arbitrary: fc.constant(undefined) },
-  { weight: 4, arbitrary: fc.constantFrom(0, 1) },
-  { weight: 3, arbitrary: fc.integer({ min: 0, max: 31 }) },
+  { weight: 12, arbitrary: fc.constant(undefined) },
+  { weight: 8, arbitrary: fc.constantFrom(0, 1) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 31 }) },
   { weight: 1, arbitrary: fc.constantFrom(32, 33, 64) },
 );
 
 export const arbPhase: fc.Arbitrary<string | undefined> = fc.oneof(
-  { weight: 8, arbitrary: fc.constant('Running') },
+  { weight: 15, arbitrary: fc.constant('Running') },
   { weight: 1, arbitrary: fc.constantFrom('Creating', 'Abnormal', 'ScalingFailed', 'Waiting', undefined) },
 );
 
@@ -189,7 +193,7 @@ export function arbPool(): fc.Arbitrary<Pool> {
         ),
         controlMode: arbControlMode,
         phase: arbPhase,
-        billing: fc.constantFrom(undefined, undefined, '0', '1'),
+        billing: fc.constantFrom(undefined, undefined, undefined, '0', '0', '0', '0', '1'),
         creating: arbFlavorCounts(flavors),
         deleting: arbFlavorCounts(flavors),
         available: arbFlavorCounts(flavors),
@@ -217,17 +221,19 @@ export function arbPool(): fc.Arbitrary<Pool> {
 export function arbPoolPolicy(flavors: readonly string[]): fc.Arbitrary<PoolPolicy> {
   return fc
     .record({
-      paused: fc.constantFrom(
-        false as const,
-        false as const,
-        false as const,
-        'all' as const,
-        'scale-in' as const,
-        'scale-out' as const,
+      paused: fc.oneof(
+        { weight: 12, arbitrary: fc.constant(false as const) },
+        { weight: 1, arbitrary: fc.constantFrom('all' as const, 'scale-in' as const, 'scale-out' as const) },
       ),
       allowPrepaid: fc.boolean(),
       // Most flavors managed; some not; now and then a policy for a flavor the pool lacks.
-      managed: fc.subarray([...flavors, 'modelarts.vm.absent'], { minLength: 0 }),
+      managed: fc
+        .tuple(...flavors.map(() => fc.nat(4)), fc.nat(6))
+        .map((draws) =>
+          [...flavors, 'modelarts.vm.absent'].filter((_, i) =>
+            i < flavors.length ? draws[i] !== 0 : draws[i] === 0,
+          ),
+        ),
     })
     .chain(({ paused, allowPrepaid, managed }) =>
       fc.tuple(...managed.map(arbFlavorPolicy)).map((policies) => ({

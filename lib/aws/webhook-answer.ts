@@ -1,0 +1,52 @@
+// The webhook's answer once the cycle ran: 202 with what was done for the pool and flavor, or why not.
+
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { CycleOptions, CycleResult } from '../cycle';
+import { jsonResponse } from './http-response';
+import type { ScaleRequest } from './webhook-request';
+
+/** The cycle options for a scale-up request: a pushed backlog that can only raise, and/or a floor. */
+export function scaleUpOptions(request: ScaleRequest, dryRun: boolean, killSwitch: boolean): CycleOptions {
+  const { pool, flavor, backlog, minCount } = request;
+  return {
+    pools: [pool],
+    dryRun,
+    killSwitch,
+    origin: 'webhook',
+    pushMode: 'raise',
+    ...(backlog === undefined ? {} : { pushed: [{ pool, flavor, value: backlog }] }),
+    ...(minCount === undefined ? {} : { floors: [{ pool, flavor, minCount }] }),
+  };
+}
+
+export function webhookAnswer(request: ScaleRequest, result: CycleResult): APIGatewayProxyStructuredResultV2 {
+  const outcome = result.outcomes.find((candidate) => candidate.pool === request.pool);
+  if (!outcome) {
+    return jsonResponse(404, { error: 'unknown-pool', message: 'the pool is not managed by this autoscaler' });
+  }
+  if (outcome.status === 'failed') {
+    return jsonResponse(502, { error: 'scale-failed', message: outcome.error ?? 'the pool could not be scaled' });
+  }
+  if (outcome.status === 'lease-busy') {
+    return jsonResponse(409, { error: 'pool-busy', message: 'another invocation is scaling the pool; retry shortly' });
+  }
+  const poolPlan = result.plan.pools.find((candidate) => candidate.pool === request.pool);
+  const decision = poolPlan?.flavors.find((candidate) => candidate.flavor === request.flavor);
+  return jsonResponse(202, {
+    status: 'accepted',
+    pool: request.pool,
+    flavor: request.flavor,
+    dryRun: result.dryRun,
+    outcome: outcome.status,
+    ...(decision
+      ? {
+          current: decision.current,
+          target: decision.target,
+          action: decision.action,
+          reasons: decision.reasons.map((reason) => reason.code),
+        }
+      : {}),
+    poolReasons: poolPlan?.reasons.map((reason) => reason.code) ?? [],
+    ...(outcome.patch ? { patch: outcome.patch } : {}),
+  });
+}

@@ -1,0 +1,128 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/server';
+import { makeHandler } from '../../functions/worker';
+import type { PoolMessage } from '../../lib/aws/pool-message';
+import {
+  captureOutput,
+  decisions,
+  lambdaContext,
+  MULTI_POOL,
+  NOW,
+  patchedCounts,
+  patchRequests,
+  readEvent,
+  SAMPLE_FLAVOR,
+  SAMPLE_POOL,
+  sampleConfig,
+  testDeps,
+} from './harness';
+
+let emulator: Emulator;
+let output: ReturnType<typeof captureOutput>;
+let sample: SQSEvent;
+
+beforeAll(async () => {
+  sample = await readEvent<SQSEvent>('worker');
+});
+beforeEach(async () => {
+  emulator = await startEmulator({ now: () => NOW });
+  output = captureOutput();
+});
+afterEach(async () => {
+  output.restore();
+  await emulator.close();
+});
+
+const [good, malformed] = [0, 1];
+const recordOf = (event: SQSEvent, index: number): SQSRecord => {
+  const record = event.Records[index];
+  if (!record) throw new Error(`events/worker.json has no record ${index}`);
+  return record;
+};
+
+/** A record like the sample's good one, for another pool (its own message group). */
+const recordFor = (message: PoolMessage, messageId: string): SQSRecord => ({
+  ...recordOf(sample, good),
+  messageId,
+  body: JSON.stringify(message),
+  attributes: { ...recordOf(sample, good).attributes, MessageGroupId: `${message.project}/${message.pool}` },
+});
+
+const message = (pool: string, extra: Partial<PoolMessage> = {}): PoolMessage => ({
+  connection: 'emulator',
+  project: 'emulator-project',
+  pool,
+  tick: '2025-01-15T12:00:00Z',
+  ...extra,
+});
+
+describe('worker', () => {
+  it('scales the pool of the good record and fails only the malformed one (events/worker.json)', async () => {
+    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const response = await handler(sample, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: recordOf(sample, malformed).messageId }] });
+    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([[expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })]]);
+    // The message names one pool: the worker reads that pool alone, with one GET, and lists nothing.
+    expect(emulator.requests.map((request) => request.route)).toEqual(['getPool', 'patchPool']);
+    const failure = output.lines().find((line) => line.message === 'pool message failed');
+    expect(failure?.error).toMatch(/not a pool message \(connection: .*; pool: .*expected string, received number\)/);
+  });
+
+  it('fails a record whose pool cannot be scaled, so it is retried and dead-lettered alone', async () => {
+    emulator.failNext('patchPool', 10, { status: 500, errorCode: 'ModelArts.50015000' });
+    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const event = {
+      Records: [recordFor(message(SAMPLE_POOL), 'scale-fails'), recordFor(message(MULTI_POOL), 'holds')],
+    };
+    const response = await handler(event, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'scale-fails' }] });
+    expect(decisions(output.lines())).toContainEqual(
+      expect.objectContaining({ pool: MULTI_POOL, outcome: 'unchanged' }),
+    );
+  });
+
+  it('also fails later messages of a failed message group, keeping FIFO order', async () => {
+    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const broken = { ...recordOf(sample, malformed), messageId: 'broken' };
+    const sameGroup = { ...recordFor(message(SAMPLE_POOL), 'same-group'), attributes: broken.attributes };
+    const otherGroup = recordFor(message(SAMPLE_POOL), 'other-group');
+    const response = await handler({ Records: [broken, sameGroup, otherGroup] }, lambdaContext());
+
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['broken', 'same-group']);
+    expect(patchRequests(emulator)).toHaveLength(1);
+  });
+
+  it('plans only for a message that asks for a dry run', async () => {
+    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const response = await handler(
+      { Records: [recordFor(message(SAMPLE_POOL, { dryRun: true }), 'dry')] },
+      lambdaContext(),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(patchRequests(emulator)).toEqual([]);
+    expect(decisions(output.lines())).toEqual([expect.objectContaining({ pool: SAMPLE_POOL, outcome: 'dry-run' })]);
+  });
+
+  it('asks only the connection the message names', async () => {
+    const config = await sampleConfig(emulator.url, (document) => ({
+      ...document,
+      connections: [
+        { name: 'emulator', region: 'cn-north-7', projectId: 'emulator-project', auth: { type: 'none' } },
+        { name: 'elsewhere', region: 'cn-north-4', projectId: 'other-project', auth: { type: 'none' } },
+      ],
+      pools: ['emulator', 'elsewhere'].flatMap((connection) => document.pools.map((entry) => ({ ...entry, connection }))),
+    }));
+    const handler = makeHandler(testDeps(config));
+    const response = await handler({ Records: [recordFor(message(SAMPLE_POOL), 'one')] }, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(emulator.requests.map((request) => request.path)).toEqual([
+      `/v2/emulator-project/pools/${SAMPLE_POOL}`,
+      `/v2/emulator-project/pools/${SAMPLE_POOL}`,
+    ]);
+  });
+});
