@@ -2,12 +2,12 @@
 // dry run, whatever the config or the event says: it sends no PATCH and writes no state.
 //   {}   or   {"pools": ["pool-a", "pool-b"]}   or   {"connection": "prod", "pools": ["pool-a"]}
 
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
+import { parsedEvent } from '../lib/aws/event-parser';
 import { invocationCycleDeps, summarizeCycle } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
@@ -32,7 +32,7 @@ export function makeHandler(deps: FunctionDeps) {
     return { ...summary, plan: result.plan };
   })
     .use(observe<PlanEvent>(deps, () => undefined))
-    .use(parser({ schema: PlanEventSchema }));
+    .use(parsedEvent(PlanEventSchema));
 }
 
 export const handler = onFirstInvocation(async () => makeHandler(await buildFunctionDeps()));

@@ -1,13 +1,13 @@
 // EventBridge schedule: one cycle over the managed pools, or, above config.fanOutAbovePools, one FIFO
 // message per pool for the worker. An event may carry `detail.dryRun: true`.
 
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
+import { parsedEvent } from '../lib/aws/event-parser';
 import { FanOutError } from '../lib/aws/fan-out';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged, summarizeCycle } from '../lib/aws/invocation';
 import { managedPools, poolMessages, shouldFanOut } from '../lib/aws/managed-pools';
@@ -40,7 +40,7 @@ export function makeHandler(deps: ScheduledDeps) {
     return { mode: 'cycle' as const, ...summary };
   })
     .use(observe<ScheduledEvent>(deps, (event) => event.id))
-    .use(parser({ schema: ScheduledEventSchema }));
+    .use(parsedEvent(ScheduledEventSchema));
 }
 
 export const handler = onFirstInvocation(async () => makeHandler(await buildScheduledDeps()));

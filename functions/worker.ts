@@ -8,9 +8,9 @@ import { SqsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sqs';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ZodError } from 'zod';
 import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
+import { describeParseError } from '../lib/aws/event-parser';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
@@ -24,18 +24,6 @@ export class PoolRecordError extends Error {
     super(`message ${messageId}: ${problem}`);
     this.name = 'PoolRecordError';
   }
-}
-
-/** The record fields at fault, named from the message body (`pool`, `tick`) or the record (`Records.0.attributes`). */
-function describeParseError(error: Error): string {
-  if (!(error.cause instanceof ZodError)) return error.message;
-  return error.cause.issues
-    .map((issue) => {
-      const inBody = issue.path[2] === 'body';
-      const field = (inBody ? issue.path.slice(3) : issue.path).join('.') || 'body';
-      return `${field}: ${issue.message}`;
-    })
-    .join('; ');
 }
 
 export function makeHandler(deps: FunctionDeps) {

@@ -9,6 +9,7 @@ import { overlayPushed } from './metrics/pushed';
 import { type BacklogRequest, readBacklogs } from './metrics/read';
 import type { BacklogSourceDeps } from './metrics/registry';
 import type { ModelArtsClient } from './modelarts/client';
+import { ModelArtsApiError } from './modelarts/errors';
 import type { Pool } from './modelarts/schemas';
 import { type Plan, type PoolInput, type PoolPlan, plan } from './scaling/plan';
 import type { PoolHistory, StateStore } from './state/store';
@@ -75,6 +76,9 @@ export interface PoolOutcome {
   connection: string;
   status: PoolStatus;
   error?: string;
+  /** For a failure from the ModelArts API: the HTTP status and error_code, so callers can react by kind. */
+  httpStatus?: number;
+  errorCode?: string;
   patch?: PoolPlan['patch'];
 }
 
@@ -119,9 +123,67 @@ function usedConnections(config: Config): ConnectionConfig[] {
   return config.connections.filter((connection) => names.has(connection.name));
 }
 
+/** Connections a named pool may live on: those naming it, else those selecting pools by label. */
+function connectionsFor(config: Config, name: string): ConnectionConfig[] {
+  const has = (test: (entry: PoolConfig) => boolean) =>
+    usedConnections(config).filter((c) =>
+      config.pools.some((entry) => entry.connection === c.name && test(entry)),
+    );
+  const naming = has((entry) => entry.name === name);
+  return naming.length > 0 ? naming : has((entry) => entry.selector !== undefined);
+}
+
+/** ONE list call per connection. A pool the API answers badly for fails alone. */
+async function listPools(deps: CycleDeps, connection: ConnectionConfig, failures: PoolOutcome[]) {
+  try {
+    const listed = await deps.clients(connection.name).listPools();
+    for (const error of listed.errors) failures.push(failed(connection, error.pool ?? '(unnamed)', error));
+    return listed.pools;
+  } catch (error) {
+    failures.push(failed(connection, '*', error));
+    return undefined;
+  }
+}
+
+/** A GET per pool the invocation names, on the connections it may live on. */
+async function getNamedPools(
+  config: Config,
+  deps: CycleDeps,
+  names: string[],
+  failures: PoolOutcome[],
+): Promise<Map<ConnectionConfig, Pool[]>> {
+  const found = new Map<ConnectionConfig, Pool[]>();
+  const lookups = names.flatMap((name) =>
+    connectionsFor(config, name).map((connection) => ({ name, connection })),
+  );
+  for (const name of names)
+    if (!lookups.some((lookup) => lookup.name === name))
+      failures.push({
+        key: name,
+        pool: name,
+        connection: '',
+        status: 'failed',
+        error: `pool "${name}" is not managed by this config`,
+      });
+  const misses = new Map<string, PoolOutcome[]>();
+  await forEachBounded(lookups, config.concurrency, async ({ name, connection }) => {
+    try {
+      const pool = await deps.clients(connection.name).getPool(name);
+      found.set(connection, [...(found.get(connection) ?? []), pool]);
+    } catch (error) {
+      misses.set(name, [...(misses.get(name) ?? []), failed(connection, name, error)]);
+    }
+  });
+  // A 404 on one of several candidate connections is expected; report a pool only if no connection had it.
+  const seen = new Set([...found.values()].flat().map((pool) => pool.metadata.name));
+  for (const [name, outcomes] of misses) if (!seen.has(name)) failures.push(...outcomes);
+  return found;
+}
+
 /**
  * The managed pools as they are now: ONE list call per connection, or a GET per pool when the
- * invocation names its pools. A pool the API answers badly for fails alone.
+ * invocation names its pools. A pool the config names but the list lacks (another workspace, deleted,
+ * a typo) is reported, not silently dropped: the user believes it is managed.
  */
 async function readPools(
   config: Config,
@@ -129,45 +191,54 @@ async function readPools(
   names: string[] | undefined,
   failures: PoolOutcome[],
 ): Promise<Snapshot[]> {
-  const snapshots: Snapshot[] = [];
-  for (const connection of usedConnections(config)) {
-    const client = deps.clients(connection.name);
-    const readAt = deps.now();
-    let pools: Pool[] = [];
-    if (names) {
-      await forEachBounded(names, config.concurrency, async (name) => {
-        try {
-          pools.push(await client.getPool(name));
-        } catch (error) {
-          failures.push(failed(connection, name, error));
-        }
-      });
-    } else {
-      try {
-        const listed = await client.listPools();
-        pools = listed.pools;
-        for (const error of listed.errors)
-          failures.push(failed(connection, error.pool ?? '(unnamed)', error));
-      } catch (error) {
-        failures.push(failed(connection, '*', error));
-        continue;
-      }
+  const readAt = deps.now();
+  const byConnection = new Map<ConnectionConfig, Pool[]>();
+  if (names)
+    for (const [connection, pools] of await getNamedPools(config, deps, names, failures))
+      byConnection.set(connection, pools);
+  else
+    for (const connection of usedConnections(config)) {
+      const pools = await listPools(deps, connection, failures);
+      if (!pools) continue;
+      byConnection.set(connection, pools);
+      failures.push(...missingNamedPools(config, connection, pools));
     }
+  const snapshots: Snapshot[] = [];
+  for (const [connection, pools] of byConnection)
     for (const match of matchPools(config, connection.name, pools)) {
       if (match.ok) snapshots.push({ connection, poolConfig: match.poolConfig, pool: match.pool, readAt });
       else failures.push(failed(connection, match.pool.metadata.name, new Error(match.message)));
     }
-  }
   return snapshots;
 }
 
+function missingNamedPools(config: Config, connection: ConnectionConfig, pools: Pool[]): PoolOutcome[] {
+  const listed = new Set(pools.map((pool) => pool.metadata.name));
+  return config.pools
+    .filter(
+      (entry) => entry.connection === connection.name && entry.name !== undefined && !listed.has(entry.name),
+    )
+    .map((entry) => {
+      const name = entry.name as string;
+      return failed(
+        connection,
+        name,
+        new Error(`pool "${name}" is not in the pool list of project ${connection.projectId}`),
+      );
+    });
+}
+
 function failed(connection: ConnectionConfig, pool: string, error: unknown): PoolOutcome {
+  return { key: poolKey(connection, pool), pool, connection: connection.name, ...failure(error) };
+}
+
+function failure(error: unknown): Pick<PoolOutcome, 'status' | 'error' | 'httpStatus' | 'errorCode'> {
+  const api = error instanceof ModelArtsApiError ? error : undefined;
   return {
-    key: poolKey(connection, pool),
-    pool,
-    connection: connection.name,
     status: 'failed',
     error: describeFailure(error),
+    ...(api ? { httpStatus: api.status } : {}),
+    ...(api?.errorCode ? { errorCode: api.errorCode } : {}),
   };
 }
 
@@ -335,7 +406,7 @@ async function settle(
       plan: poolPlan,
     };
   } catch (error) {
-    return { outcome: { ...base, status: 'failed', error: describeFailure(error) }, plan: poolPlan };
+    return { outcome: { ...base, ...failure(error) }, plan: poolPlan };
   }
 }
 

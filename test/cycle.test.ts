@@ -200,3 +200,57 @@ describe('runCycle against the emulator', () => {
     expect(patches()).toHaveLength(0);
   });
 });
+
+describe('runCycle reports what it cannot manage', () => {
+  let emulator: Emulator;
+  beforeEach(async () => {
+    emulator = await startEmulator({ now: () => T0 });
+  });
+  afterEach(() => emulator.close());
+
+  const deps = () => ({
+    clients: () =>
+      createModelArtsClient({
+        projectId: emulator.projectId,
+        endpoint: emulator.url,
+        auth: { type: 'none' },
+      }),
+    store: createMemoryStateStore(),
+    now: () => T0,
+    owner: 'test',
+  });
+  const config = () =>
+    parseConfig({
+      text: configText(emulator).replace(
+        `name: ${CREATING}`,
+        'name: gone-pool-0123456789abcdef0123456789abcdef',
+      ),
+      env: {},
+    });
+
+  it('a configured pool missing from the list is a failed outcome, not silence', async () => {
+    const result = await runCycle(config(), deps());
+    const gone = result.outcomes.find((o) => o.pool === 'gone-pool-0123456789abcdef0123456789abcdef');
+    expect(gone).toMatchObject({ status: 'failed', error: expect.stringContaining('not in the pool list') });
+  });
+
+  it('a named pool the config does not manage fails alone with the reason', async () => {
+    const result = await runCycle(config(), deps(), { pools: ['someone-elses-pool', AUTO] });
+    expect(result.outcomes.find((o) => o.pool === 'someone-elses-pool')).toMatchObject({
+      status: 'failed',
+      error: 'pool "someone-elses-pool" is not managed by this config',
+    });
+    expect(result.outcomes.find((o) => o.pool === AUTO)?.status).toBe('patched');
+  });
+
+  it('an API error on a named pool carries its HTTP status and error code', async () => {
+    const result = await runCycle(config(), deps(), {
+      pools: ['gone-pool-0123456789abcdef0123456789abcdef'],
+    });
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'failed',
+      httpStatus: 404,
+      errorCode: 'ModelArts.50015001',
+    });
+  });
+});

@@ -129,22 +129,44 @@ const push = (reasons: Reason[], found: Reason | undefined): void => {
  * (ModelArts would create it): it records why the value is ignored and changes nothing else.
  */
 export function unknownFlavorGuards(
-  poolFlavors: ReadonlySet<string>,
+  pool: Pool,
   named: { backlogs: Record<string, unknown>; floors?: Record<string, unknown>; policy: PoolPolicy },
-): Reason[] {
+): readonly Reason[] {
+  const { backlogs, floors, policy } = named;
+  // The usual case, checked without allocating: every name is a flavor of the pool.
+  if (
+    allKnown(pool, backlogs) &&
+    (floors === undefined || allKnown(pool, floors)) &&
+    allKnown(pool, policy.flavors)
+  ) {
+    return NONE;
+  }
   const reasons: Reason[] = [];
-  const check = (flavor: string, what: string) => {
-    if (!poolFlavors.has(flavor)) {
-      reasons.push(
-        reason('unknown-flavor', `${what} for flavor ${flavor}, which the pool does not have: ignored`),
-      );
+  const check = (record: Record<string, unknown>, what: string) => {
+    for (const flavor of Object.keys(record).sort()) {
+      if (!hasFlavor(pool, flavor)) {
+        reasons.push(
+          reason('unknown-flavor', `${what} for flavor ${flavor}, which the pool does not have: ignored`),
+        );
+      }
     }
   };
-  for (const flavor of Object.keys(named.backlogs).sort()) check(flavor, 'backlog');
-  if (named.floors !== undefined)
-    for (const flavor of Object.keys(named.floors).sort()) check(flavor, 'floor');
-  for (const flavor of Object.keys(named.policy.flavors).sort()) check(flavor, 'policy');
+  check(backlogs, 'backlog');
+  if (floors !== undefined) check(floors, 'floor');
+  check(policy.flavors, 'policy');
   return reasons;
+}
+
+const NONE: readonly Reason[] = Object.freeze([]);
+
+function allKnown(pool: Pool, record: Record<string, unknown>): boolean {
+  for (const flavor in record) if (Object.hasOwn(record, flavor) && !hasFlavor(pool, flavor)) return false;
+  return true;
+}
+
+function hasFlavor(pool: Pool, flavor: string): boolean {
+  for (const resource of pool.spec.resources) if (resource.flavor === flavor) return true;
+  return false;
 }
 
 export function pausedScaleInGuard(paused: Paused): Reason | undefined {

@@ -1,4 +1,4 @@
-import type { FlavorHistory, Recommendation, ScaleEvent } from '../state/store';
+import type { FlavorHistory, Recommendation } from '../state/store';
 import type { DirectionRules, FlavorPolicy } from './policy';
 
 // What one flavor's history must keep, and how a cycle extends it. An entry counts inside a window of W seconds
@@ -64,13 +64,13 @@ export function nextFlavorHistory(
 ): FlavorHistory {
   const { now, current, desired, target } = cycle;
   const horizon = historyHorizon(policy);
-  const recommendations = recommendationsSince(
+  const recommendations = since(
     recommendationsOrSeed(previous, current, now, horizon.recommendationsMs),
     now - horizon.recommendationsMs,
   );
   // With every window at 0 this cycle's entry would already be out of range: keep nothing.
   if (horizon.recommendationsMs > 0) recommendations.push({ at: now, count: desired });
-  const events = eventsSince(previous?.events ?? [], now - horizon.eventsMs);
+  const events = since(previous?.events ?? [], now - horizon.eventsMs);
   if (target !== current && horizon.eventsMs > 0) events.push({ at: now, from: current, to: target });
   return { recommendations, events };
 }
@@ -79,20 +79,21 @@ export function nextFlavorHistory(
 export function pruneFlavorHistory(history: FlavorHistory, policy: FlavorPolicy, now: number): FlavorHistory {
   const horizon = historyHorizon(policy);
   return {
-    recommendations: recommendationsSince(history.recommendations, now - horizon.recommendationsMs),
-    events: eventsSince(history.events, now - horizon.eventsMs),
+    recommendations: since(history.recommendations, now - horizon.recommendationsMs),
+    events: since(history.events, now - horizon.eventsMs),
   };
 }
 
-// Rebuilt field by field: whatever else a store hands back does not leak into the saved history.
-function recommendationsSince(entries: readonly Recommendation[], cutoff: number): Recommendation[] {
-  const kept: Recommendation[] = [];
-  for (const { at, count } of entries) if (at > cutoff) kept.push({ at, count });
-  return kept;
-}
-
-function eventsSince(entries: readonly ScaleEvent[], cutoff: number): ScaleEvent[] {
-  const kept: ScaleEvent[] = [];
-  for (const { at, from, to } of entries) if (at > cutoff) kept.push({ at, from, to });
-  return kept;
+/**
+ * The entries newer than `cutoff`, as a new array that shares the entry objects (plans are not mutated, and
+ * at 10,000 pools copying every entry each cycle would be most of the planner's time). Entries are stored
+ * oldest first, so this is usually one slice; a list out of order is filtered instead.
+ */
+function since<T extends { at: number }>(entries: readonly T[], cutoff: number): T[] {
+  let first = 0;
+  while (first < entries.length && !((entries[first] as T).at > cutoff)) first++;
+  for (let i = first + 1; i < entries.length; i++) {
+    if (!((entries[i] as T).at > cutoff)) return entries.filter((entry) => entry.at > cutoff);
+  }
+  return entries.slice(first);
 }

@@ -1,14 +1,15 @@
-import type { AzCount, PoolFlavorResource } from '../modelarts/schemas';
+import type { PoolFlavorResource } from '../modelarts/schemas';
 import { type Reason, reason } from './reasons';
 
 // The PATCH body. JSON merge-patch (RFC 7396) replaces arrays whole, so the body lists EVERY flavor of the pool,
 // in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
 // nothing else, so that no other field of the pool is touched.
 
-export interface PatchAz {
+// A type, not an interface: it must also fit the schema's AzCount (which allows extra fields).
+export type PatchAz = {
   az: string;
   count: number;
-}
+};
 
 export interface PatchResource {
   flavor: string;
@@ -23,7 +24,7 @@ export interface PatchBody {
 /** The new count (and split) of one flavor; flavors without one keep theirs. */
 export interface FlavorChange {
   count: number;
-  azs?: readonly AzCount[] | undefined;
+  azs?: readonly PatchAz[] | undefined;
 }
 
 /** The body for `changes`, or undefined when no count changes. */
@@ -42,13 +43,30 @@ export function patchBody(
     body.push(
       azs === undefined
         ? { flavor: resource.flavor, count }
-        : { flavor: resource.flavor, count, azs: copyAzs(azs) },
+        : { flavor: resource.flavor, count, azs: cleanAzs(azs) },
     );
   }
   return changed ? { spec: { resources: body } } : undefined;
 }
 
-const copyAzs = (azs: readonly AzCount[]): PatchAz[] => azs.map(({ az, count }) => ({ az, count }));
+/**
+ * The per-AZ counts as exactly `{az, count}` entries. The API's own entries usually are already (the schema
+ * passes unknown fields through, so they might not be): those are shared rather than copied, which at 10,000
+ * pools saves a large part of a cycle's allocations. Plans and their inputs are read-only data.
+ */
+export function cleanAzs(azs: readonly PatchAz[]): PatchAz[] {
+  for (const entry of azs) if (!isAzPair(entry)) return azs.map(({ az, count }) => ({ az, count }));
+  return azs as PatchAz[];
+}
+
+function isAzPair(entry: object): boolean {
+  let keys = 0;
+  for (const key in entry) {
+    if ((keys === 0 && key !== 'az') || (keys === 1 && key !== 'count') || keys === 2) return false;
+    keys++;
+  }
+  return keys === 2;
+}
 
 export type Direction = 'scale-up' | 'scale-down' | 'hold' | 'skip';
 

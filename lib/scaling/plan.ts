@@ -11,7 +11,15 @@ import {
   unknownFlavorGuards,
 } from './guards';
 import { nextFlavorHistory, pruneFlavorHistory } from './history';
-import { type Direction, deferMixedDirection, type FlavorChange, type PatchBody, patchBody } from './patch';
+import {
+  cleanAzs,
+  type Direction,
+  deferMixedDirection,
+  type FlavorChange,
+  type PatchAz,
+  type PatchBody,
+  patchBody,
+} from './patch';
 import type { FlavorPolicy, PoolPolicy } from './policy';
 import { type Reason, reason } from './reasons';
 import { computeTarget } from './target';
@@ -93,35 +101,32 @@ interface Draft {
   resource: PoolFlavorResource;
   policy: FlavorPolicy | undefined;
   backlog: Backlog | undefined;
-  counts: StatusCounts;
-  desired: number | undefined;
-  target: number;
-  azsAfter: AzCount[] | undefined;
-  action: FlavorAction;
-  reasons: Reason[];
-}
-
-interface StatusCounts {
   available: number;
   creating: number;
   deleting: number;
+  desired: number | undefined;
+  target: number;
+  /** A clean copy ({az, count} only) of the flavor's azs, shared by the decision while they do not change. */
+  azsBefore: PatchAz[] | undefined;
+  azsAfter: PatchAz[] | undefined;
+  action: FlavorAction;
+  reasons: Reason[];
 }
 
 export function planPool(input: PoolInput, now: number, killSwitch = false): PoolPlan {
   const { pool, policy } = input;
   const resources = pool.spec.resources;
-  const guards = poolGuards({ pool, policy, killSwitch });
-  const poolFlavors = new Set<string>();
-  for (const resource of resources) poolFlavors.add(resource.flavor);
-  const reasons = [...guards, ...unknownFlavorGuards(poolFlavors, input)];
+  const reasons = poolGuards({ pool, policy, killSwitch });
+  const guarded = reasons.length > 0;
+  for (const unknown of unknownFlavorGuards(pool, input)) reasons.push(unknown);
 
   let managed = 0;
   for (const resource of resources) if (own(policy.flavors, resource.flavor) !== undefined) managed++;
-  if (guards.length === 0 && managed === 0) {
+  if (!guarded && managed === 0) {
     reasons.push(reason('no-managed-flavors', 'the config manages none of the flavors of this pool'));
   }
-  if (guards.length > 0 || managed === 0) {
-    const drafts = resources.map((resource) => skippedDraft(input, resource));
+  if (guarded || managed === 0) {
+    const drafts = resources.map((resource) => baseDraft(input, resource, 'skip'));
     return poolPlan(input, 'skip', reasons, drafts, undefined, prunedHistory(input, now));
   }
 
@@ -130,13 +135,13 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
   const zero = holdZeroCounts(drafts);
   if (zero !== undefined) reasons.push(zero);
 
-  const changes = new Map<string, FlavorChange>();
-  for (const draft of drafts) {
-    if (draft.target !== draft.resource.count) {
+  let body: PatchBody | undefined;
+  if (drafts.some((draft) => draft.target !== draft.resource.count)) {
+    const changes = new Map<string, FlavorChange>();
+    for (const draft of drafts)
       changes.set(draft.resource.flavor, { count: draft.target, azs: draft.azsAfter });
-    }
+    body = patchBody(resources, changes);
   }
-  const body = patchBody(resources, changes);
   return poolPlan(
     input,
     body === undefined ? 'hold' : 'patch',
@@ -149,9 +154,8 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
 
 function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number): Draft {
   const { pool, policy: poolPolicy } = input;
-  const draft = skippedDraft(input, resource);
+  const draft = baseDraft(input, resource, 'hold');
   const current = resource.count;
-  draft.action = 'hold';
   const policy = draft.policy;
   if (policy === undefined) {
     draft.reasons.push(reason('unmanaged', `no policy for flavor ${resource.flavor}: kept at ${current}`));
@@ -167,7 +171,7 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
   const blockDown = optional(
     pausedScaleInGuard(poolPolicy.paused),
     prepaidScaleInGuard(pool),
-    inFlightGuard(draft.counts.creating, draft.counts.deleting),
+    inFlightGuard(draft.creating, draft.deleting),
   );
   const result = computeTarget({
     policy,
@@ -206,24 +210,24 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
   return draft;
 }
 
-function skippedDraft(input: PoolInput, resource: PoolFlavorResource): Draft {
+function baseDraft(input: PoolInput, resource: PoolFlavorResource, action: FlavorAction): Draft {
   const statusResources = input.pool.status?.resources;
   const flavor = resource.flavor;
   const sole = input.pool.spec.resources.length === 1;
+  const azs = resource.azs !== undefined && resource.azs.length > 0 ? cleanAzs(resource.azs) : undefined;
   return {
     resource,
     policy: own(input.policy.flavors, flavor),
     backlog: own(input.backlogs, flavor),
-    counts: {
-      available: statusCount(statusResources?.available, flavor, sole),
-      // Nodes in flight that name no flavor might be this one's: count them, so that no scale-down races them.
-      creating: statusCount(statusResources?.creating, flavor, true),
-      deleting: statusCount(statusResources?.deleting, flavor, true),
-    },
+    available: statusCount(statusResources?.available, flavor, sole),
+    // Nodes in flight that name no flavor might be this one's: count them, so that no scale-down races them.
+    creating: statusCount(statusResources?.creating, flavor, true),
+    deleting: statusCount(statusResources?.deleting, flavor, true),
     desired: undefined,
     target: resource.count,
-    azsAfter: resource.azs !== undefined && resource.azs.length > 0 ? resource.azs : undefined,
-    action: 'skip',
+    azsBefore: azs,
+    azsAfter: azs,
+    action,
     reasons: [],
   };
 }
@@ -251,8 +255,7 @@ function holdZeroCounts(drafts: Draft[]): Reason | undefined {
 
 function hold(draft: Draft): void {
   draft.target = draft.resource.count;
-  draft.azsAfter =
-    draft.resource.azs !== undefined && draft.resource.azs.length > 0 ? draft.resource.azs : undefined;
+  draft.azsAfter = draft.azsBefore;
   if (draft.action === 'scale-up' || draft.action === 'scale-down') draft.action = 'hold';
 }
 
@@ -307,14 +310,14 @@ function poolPlan(
 }
 
 function decision(draft: Draft): FlavorDecision {
-  const { resource, backlog, counts } = draft;
+  const { resource, backlog } = draft;
   const result = {
     flavor: resource.flavor,
     managed: draft.policy !== undefined,
     current: resource.count,
-    available: counts.available,
-    creating: counts.creating,
-    deleting: counts.deleting,
+    available: draft.available,
+    creating: draft.creating,
+    deleting: draft.deleting,
   } as FlavorDecision;
   if (backlog !== undefined) {
     if (backlog.ok && Number.isFinite(backlog.value)) result.backlog = backlog.value;
@@ -322,16 +325,14 @@ function decision(draft: Draft): FlavorDecision {
   }
   if (draft.desired !== undefined) result.desired = draft.desired;
   result.target = draft.target;
-  if (resource.azs !== undefined && resource.azs.length > 0) {
-    result.azsBefore = copyAzs(resource.azs);
-    result.azsAfter = copyAzs(draft.azsAfter ?? resource.azs);
+  if (draft.azsBefore !== undefined) {
+    result.azsBefore = draft.azsBefore;
+    result.azsAfter = draft.azsAfter ?? draft.azsBefore;
   }
   result.action = draft.action;
   result.reasons = draft.reasons;
   return result;
 }
-
-const copyAzs = (azs: readonly AzCount[]): AzCount[] => azs.map(({ az, count }) => ({ az, count }));
 
 function statusCount(
   entries: readonly FlavorCount[] | undefined,

@@ -1,4 +1,4 @@
-import type { AzCount } from '../modelarts/schemas';
+import type { PatchAz } from './patch';
 import type { FlavorAction, FlavorDecision, Plan, PoolAction, PoolPlan } from './plan';
 import type { Reason } from './reasons';
 
@@ -82,7 +82,7 @@ function reasonLines(flavor: FlavorDecision): string[] {
   return flavor.reasons.map(describe);
 }
 
-function azChange(before: readonly AzCount[] | undefined, after: readonly AzCount[] | undefined): string {
+function azChange(before: readonly PatchAz[] | undefined, after: readonly PatchAz[] | undefined): string {
   if (before === undefined) return '-';
   const counts = new Map<string, [number, number]>();
   for (const { az, count } of before) counts.set(az, [count, 0]);

@@ -207,48 +207,51 @@ function stabilize(
   return stabilized;
 }
 
-/** What stops each direction this cycle; the reasons are added to the decision once, when they matter. */
+/**
+ * What stops each direction this cycle. Built only when the target tries to move that way (most flavors hold),
+ * and its reasons are added to the decision once, however often that direction is tried.
+ */
 class DirectionBlocks {
-  private readonly up: readonly Reason[];
-  private readonly down: readonly Reason[];
-  private upReported = false;
-  private downReported = false;
+  private up: readonly Reason[] | undefined;
+  private down: readonly Reason[] | undefined;
 
   constructor(
-    policy: FlavorPolicy,
-    blockUp: readonly Reason[],
-    blockDown: readonly Reason[],
-    backlogFailure: Reason | undefined,
+    private readonly policy: FlavorPolicy,
+    private readonly blockUp: readonly Reason[],
+    private readonly blockDown: readonly Reason[],
+    private readonly backlogFailure: Reason | undefined,
     private readonly reasons: Reason[],
-  ) {
-    this.up =
-      policy.scaleUp.selectPolicy === 'Disabled'
-        ? [...blockUp, reason('scale-up-disabled', 'scaleUp.selectPolicy is Disabled')]
-        : blockUp;
-    const down: Reason[] = [...blockDown];
-    // The backlog failure is already among the reasons; it blocks all the same.
-    if (backlogFailure !== undefined) down.push(backlogFailure);
-    if (!policy.scaleDown.enabled) down.push(reason('scale-down-disabled', 'scaleDown.enabled is false'));
-    if (policy.scaleDown.selectPolicy === 'Disabled') {
-      down.push(reason('scale-down-disabled', 'scaleDown.selectPolicy is Disabled'));
-    }
-    this.down = down;
-  }
+  ) {}
 
   upAllowed(): boolean {
-    if (this.up.length === 0) return true;
-    if (!this.upReported) this.reasons.push(...this.up);
-    this.upReported = true;
-    return false;
+    if (this.up === undefined) {
+      const disabled = this.policy.scaleUp.selectPolicy === 'Disabled';
+      this.up = disabled
+        ? [...this.blockUp, reason('scale-up-disabled', 'scaleUp.selectPolicy is Disabled')]
+        : this.blockUp;
+      this.report(this.up);
+    }
+    return this.up.length === 0;
   }
 
   downAllowed(): boolean {
-    if (this.down.length === 0) return true;
-    if (!this.downReported) {
-      for (const r of this.down) if (!this.reasons.includes(r)) this.reasons.push(r);
+    if (this.down === undefined) {
+      const { scaleDown } = this.policy;
+      const down = [...this.blockDown];
+      if (this.backlogFailure !== undefined) down.push(this.backlogFailure);
+      if (!scaleDown.enabled) down.push(reason('scale-down-disabled', 'scaleDown.enabled is false'));
+      if (scaleDown.selectPolicy === 'Disabled') {
+        down.push(reason('scale-down-disabled', 'scaleDown.selectPolicy is Disabled'));
+      }
+      this.down = down;
+      this.report(down);
     }
-    this.downReported = true;
-    return false;
+    return this.down.length === 0;
+  }
+
+  // The backlog failure is already among the reasons: it blocks all the same, and is listed once.
+  private report(blocks: readonly Reason[]): void {
+    for (const block of blocks) if (!this.reasons.includes(block)) this.reasons.push(block);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AzCount } from '../modelarts/schemas';
+import type { PatchAz } from './patch';
 import type { AzStrategy } from './policy';
 import { type Reason, reason } from './reasons';
 
@@ -25,7 +25,7 @@ import { type Reason, reason } from './reasons';
 //             one-node change of a multi-AZ flavor.
 // A flavor without azs (or with an empty list) gets no azs.
 
-export type AzSplit = { ok: true; azs: AzCount[] | undefined } | { ok: false; reason: Reason };
+export type AzSplit = { ok: true; azs: PatchAz[] | undefined } | { ok: false; reason: Reason };
 
 interface Slot {
   az: string;
@@ -36,7 +36,7 @@ interface Slot {
 
 export function splitAzs(
   strategy: AzStrategy,
-  before: readonly AzCount[] | undefined,
+  before: readonly PatchAz[] | undefined,
   total: number,
 ): AzSplit {
   if (before === undefined || before.length === 0) return { ok: true, azs: undefined };
@@ -179,4 +179,4 @@ function sumOf(slots: readonly { count: number }[]): number {
   return sum;
 }
 
-const toAzs = (slots: readonly Slot[]): AzCount[] => slots.map(({ az, count }) => ({ az, count }));
+const toAzs = (slots: readonly Slot[]): PatchAz[] => slots.map(({ az, count }) => ({ az, count }));

@@ -169,7 +169,7 @@ describe('flavor guards', () => {
   });
 
   it('backlogs, floors and policies for flavors the pool lacks are named', () => {
-    const reasons = unknownFlavorGuards(new Set([GPU]), {
+    const reasons = unknownFlavorGuards(running([{ flavor: GPU, count: 1 }]), {
       backlogs: { [GPU]: 1, x: 1 },
       floors: { y: 2 },
       policy: poolPolicy([flavorPolicy(GPU), flavorPolicy('z')]),

@@ -1,0 +1,307 @@
+// The pure planner at scale: one plan() over 10,000 pools x 4 flavors x 3 AZs.
+//
+// The fleet is realistic rather than invented: it is simulated for 20 cycles of 30 s (the longest window of the
+// policy below is 600 s) with a backlog per flavor that drifts, jumps now and then, and fails 5% of the time,
+// each cycle's plan applied (counts, AZ splits, history), so the histories are the ones the planner itself
+// keeps. A share of the pools is frozen, not Running, has nodes in flight or a pushed floor. Then the next
+// cycle is timed: warm-up runs, then the median of several, with a full GC between runs when the process
+// allows it (`node --expose-gc`), since a real cycle starts with the previous cycle's garbage collected.
+//
+// A second figure, `msPerCycleAllChanging`, times the same fleet with every backlog tripled: every pool
+// changes, the worst case for AZ splits and PATCH bodies.
+//
+//   npx tsx bench/planner.ts [--runs 9] [--pools 10000]
+//   node --expose-gc --import tsx bench/planner.ts
+//
+// Target: under 100 ms per cycle on the 2-core development machine.
+
+import { pathToFileURL } from 'node:url';
+import type { Backlog } from '../lib/metrics/backlog';
+import type { Pool } from '../lib/modelarts/schemas';
+import { type Plan, type PlanInput, type PoolInput, plan } from '../lib/scaling/plan';
+import type { FlavorPolicy, PoolPolicy } from '../lib/scaling/policy';
+
+export const PLANNER_TARGET_MS = 100;
+
+export interface PlannerFigures {
+  name: string;
+  pools: number;
+  flavors: number;
+  azs: number;
+  /** Median wall time of one plan() over every pool of the simulated fleet. */
+  msPerCycle: number;
+  minMs: number;
+  maxMs: number;
+  /** Median wall time when every backlog is tripled, so that every pool changes. */
+  msPerCycleAllChanging: number;
+  runs: number;
+  warmUpRuns: number;
+  /** Whether a full GC ran between timed runs (node --expose-gc). */
+  gcBetweenRuns: boolean;
+  /** What the timed cycle does: pools it would PATCH, hold and skip. */
+  patched: number;
+  held: number;
+  skipped: number;
+  /** Cycles simulated to build the fleet's histories, and the history entries the timed cycle reads. */
+  simulatedCycles: number;
+  historyEntries: number;
+  targetMs: number;
+  withinTarget: boolean;
+}
+
+export interface PlannerBenchOptions {
+  pools?: number;
+  runs?: number;
+  warmUpRuns?: number;
+}
+
+const FLAVORS = [
+  'modelarts.bm.gpu.8v100',
+  'modelarts.vm.cpu.8u',
+  'modelarts.bm.npu.8a',
+  'modelarts.vm.gpu.t4',
+];
+const AZS = ['cn-north-4a', 'cn-north-4b', 'cn-north-4c'];
+const START = 1_700_000_000_000;
+const CYCLE_MS = 30_000;
+const SIMULATED_CYCLES = 20;
+const TARGET_PER_NODE = 4;
+
+export async function benchPlanner(options: PlannerBenchOptions = {}): Promise<PlannerFigures> {
+  const pools = options.pools ?? 10_000;
+  const runs = options.runs ?? 9;
+  const warmUpRuns = options.warmUpRuns ?? 3;
+  const input = buildPlannerInput(pools);
+
+  const steady = time(input, runs, warmUpRuns);
+  const changing = time(tripleBacklogs(input), runs, warmUpRuns);
+  let historyEntries = 0;
+  for (const pool of input.pools) {
+    for (const h of Object.values(pool.history.flavors))
+      historyEntries += h.recommendations.length + h.events.length;
+  }
+  return {
+    name: 'planner',
+    pools,
+    flavors: FLAVORS.length,
+    azs: AZS.length,
+    msPerCycle: steady.median,
+    minMs: steady.min,
+    maxMs: steady.max,
+    msPerCycleAllChanging: changing.median,
+    runs,
+    warmUpRuns,
+    gcBetweenRuns: typeof globalThis.gc === 'function',
+    patched: count(steady.plan, 'patch'),
+    held: count(steady.plan, 'hold'),
+    skipped: count(steady.plan, 'skip'),
+    simulatedCycles: SIMULATED_CYCLES,
+    historyEntries,
+    targetMs: PLANNER_TARGET_MS,
+    withinTarget: steady.median < PLANNER_TARGET_MS,
+  };
+}
+
+function time(input: PlanInput, runs: number, warmUpRuns: number) {
+  for (let i = 0; i < warmUpRuns; i++) plan(input);
+  const times: number[] = [];
+  let last: Plan | undefined;
+  for (let i = 0; i < runs; i++) {
+    last = undefined;
+    globalThis.gc?.();
+    const start = performance.now();
+    last = plan(input);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    median: round(times[Math.floor(times.length / 2)] as number),
+    min: round(times[0] as number),
+    max: round(times[times.length - 1] as number),
+    plan: last as Plan,
+  };
+}
+
+const count = (result: Plan, action: string): number =>
+  result.pools.filter((p) => p.action === action).length;
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** A small deterministic PRNG (mulberry32), so every run plans the same fleet. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The benchmark fleet after SIMULATED_CYCLES cycles: deterministic, so every run plans the same pools. Its
+ * `now` is the next cycle's.
+ */
+export function buildPlannerInput(count: number): PlanInput {
+  const next = random(42);
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
+  const demand: number[][] = [];
+  let input: PlanInput = { now: START, pools: [] };
+  for (let i = 0; i < count; i++) {
+    const counts = FLAVORS.map(() => int(3, 30));
+    demand.push(counts.map((c) => c * TARGET_PER_NODE * (0.8 + 0.4 * next())));
+    input.pools.push(initialPool(i, counts, next));
+  }
+  for (let cycle = 0; cycle <= SIMULATED_CYCLES; cycle++) {
+    const now = START + cycle * CYCLE_MS;
+    input = {
+      now,
+      pools: input.pools.map((pool, i) => ({
+        ...pool,
+        backlogs: drift(demand[i] as number[], next, now),
+      })),
+    };
+    if (cycle < SIMULATED_CYCLES) input = applyPlan(input, plan(input));
+  }
+  return input;
+}
+
+function initialPool(i: number, counts: number[], next: () => number): PoolInput {
+  const name = `pool-${String(i).padStart(6, '0')}-bench-0123456789abcdef0123456789`;
+  const resources = FLAVORS.map((flavor, f) => {
+    const total = counts[f] as number;
+    const base = Math.floor(total / AZS.length);
+    return {
+      flavor,
+      count: total,
+      azs: AZS.map((az, k) => ({ az, count: base + (k < total % AZS.length ? 1 : 0) })),
+    };
+  });
+  const roll = next();
+  const pool = {
+    metadata: { name, annotations: { 'os.modelarts/billing.mode': '0' } },
+    spec: { resources, ...(roll < 0.02 ? { controlMode: 8 } : {}) },
+    status: {
+      phase: roll > 0.99 ? 'Creating' : 'Running',
+      resources: {
+        available: resources.map((r) => ({ flavor: r.flavor, count: r.count })),
+        creating: next() < 0.1 ? [{ flavor: FLAVORS[i % FLAVORS.length] as string, count: 1 }] : [],
+        deleting: [],
+      },
+    },
+  } as Pool;
+  return {
+    key: `project-${i % 17}/${name}`,
+    pool,
+    policy: poolPolicy(),
+    backlogs: {},
+    history: { flavors: {} },
+    ...(next() < 0.1 ? { floors: { [FLAVORS[0] as string]: 5 + (i % 10) } } : {}),
+  };
+}
+
+/** Each flavor's demand drifts a few percent per cycle and now and then jumps; 5% of reads fail. */
+function drift(demand: number[], next: () => number, now: number): Record<string, Backlog> {
+  const backlogs: Record<string, Backlog> = {};
+  FLAVORS.forEach((flavor, f) => {
+    const jump = next();
+    const factor = jump < 0.01 ? 2 : jump < 0.02 ? 0.5 : 0.97 + 0.06 * next();
+    const value = Math.min(160, Math.max(0, (demand[f] as number) * factor));
+    demand[f] = value;
+    backlogs[flavor] =
+      next() < 0.05
+        ? { ok: false, reason: 'failed', source: 'sqs:jobs', message: 'throttled' }
+        : { ok: true, value: Math.round(value), observedAt: now, source: 'sqs:jobs' };
+  });
+  return backlogs;
+}
+
+/** What the caller does with a plan: PATCH the body (here: take its counts and azs), save the history. */
+function applyPlan(input: PlanInput, result: Plan): PlanInput {
+  return {
+    ...input,
+    pools: input.pools.map((poolInput, i) => {
+      const poolPlan = result.pools[i];
+      const body = poolPlan?.patch?.spec.resources;
+      const resources =
+        body === undefined
+          ? poolInput.pool.spec.resources
+          : poolInput.pool.spec.resources.map((r, j) => ({ ...r, ...body[j] }));
+      return {
+        ...poolInput,
+        pool: { ...poolInput.pool, spec: { ...poolInput.pool.spec, resources } },
+        history: poolPlan?.history ?? poolInput.history,
+      };
+    }),
+  };
+}
+
+function tripleBacklogs(input: PlanInput): PlanInput {
+  return {
+    ...input,
+    pools: input.pools.map((pool) => ({
+      ...pool,
+      backlogs: Object.fromEntries(
+        Object.entries(pool.backlogs).map(([flavor, b]) => [
+          flavor,
+          b.ok ? { ...b, value: b.value * 3 + 8 } : b,
+        ]),
+      ),
+    })),
+  };
+}
+
+// Every pool resolves its own policy objects from config, as lib/config does; these are its built-in defaults
+// with a 40-node maximum.
+function poolPolicy(): PoolPolicy {
+  const flavors: Record<string, FlavorPolicy> = {};
+  for (const flavor of FLAVORS) {
+    flavors[flavor] = {
+      flavor,
+      min: 1,
+      max: 40,
+      targetPerNode: TARGET_PER_NODE,
+      activationThreshold: 0,
+      tolerance: 0.1,
+      azStrategy: { type: 'balanced' },
+      scaleUp: {
+        stabilizationWindowSeconds: 0,
+        policies: [
+          { type: 'Nodes', value: 4, periodSeconds: 15 },
+          { type: 'Percent', value: 100, periodSeconds: 15 },
+        ],
+        selectPolicy: 'Max',
+        cooldownSeconds: 0,
+      },
+      scaleDown: {
+        enabled: true,
+        stabilizationWindowSeconds: 600,
+        policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+        selectPolicy: 'Max',
+        cooldownSeconds: 600,
+      },
+      fallback: { type: 'hold' },
+    };
+  }
+  return { paused: false, allowPrepaid: false, flavors };
+}
+
+function option(name: string): number | undefined {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : undefined;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const runs = option('--runs');
+  const pools = option('--pools');
+  const figures = await benchPlanner({
+    ...(runs === undefined ? {} : { runs }),
+    ...(pools === undefined ? {} : { pools }),
+  });
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(
+    `planner: ${figures.pools} pools x ${figures.flavors} flavors x ${figures.azs} AZs in ${figures.msPerCycle} ms ` +
+      `per cycle, ${figures.msPerCycleAllChanging} ms with every pool changing (median of ${figures.runs}; ` +
+      `target < ${figures.targetMs} ms: ${figures.withinTarget ? 'met' : 'MISSED'})`,
+  );
+}

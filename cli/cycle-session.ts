@@ -1,0 +1,59 @@
+// What plan, apply and run share: find and load the config, build the dependencies once, and run a cycle
+// whose problems come back as one line each.
+
+import type { Config, Environment } from '../lib/config';
+import { type CycleDeps, type CycleResult, runCycle } from '../lib/cycle';
+import type { OptionValues } from './args';
+import { cycleProblems, type FailureContext } from './failures';
+import type { Output } from './output';
+import { buildCycleDeps, type CliCycleDeps, loadCliConfig, locateConfig } from './setup';
+
+export interface CycleSession {
+  config: Config;
+  configPath: string;
+  cli: CliCycleDeps;
+  /** --pool names, if any. */
+  pools?: string[];
+}
+
+export interface CycleRun {
+  result: CycleResult;
+  problems: string[];
+}
+
+export async function openCycleSession(
+  values: OptionValues,
+  env: Environment,
+  output: Output,
+  options: { now?: () => number; log?: CycleDeps['log'] } = {},
+): Promise<CycleSession> {
+  const location = locateConfig(values.config, env, process.cwd());
+  if (location.note) output.note(location.note);
+  const config = await loadCliConfig(
+    location.path,
+    {
+      ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
+      ...(values.state === undefined ? {} : { state: values.state }),
+    },
+    env,
+  );
+  const cli = buildCycleDeps(config, env, options);
+  return { config, configPath: location.path, cli, ...(values.pool?.length ? { pools: values.pool } : {}) };
+}
+
+export function failureContext(session: CycleSession): FailureContext {
+  return {
+    config: session.config,
+    errors: session.cli.errors,
+    endpoint: (connection) => session.cli.client(connection).endpoint,
+  };
+}
+
+export async function runSessionCycle(session: CycleSession, dryRun: boolean): Promise<CycleRun> {
+  session.cli.errors.clear();
+  const result = await runCycle(session.config, session.cli.deps, {
+    dryRun,
+    ...(session.pools ? { pools: session.pools } : {}),
+  });
+  return { result, problems: cycleProblems(result, failureContext(session), session.pools) };
+}

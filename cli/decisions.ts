@@ -1,0 +1,106 @@
+// A cycle as one line per decision (pool, flavor, current -> target, per AZ, action, outcome, reasons),
+// columns aligned within the cycle. Used by plan when piped, by apply and run, and by the demo. Pools that
+// could not be read have no decision: they are reported as problems (cli/failures.ts).
+
+import type { CycleResult, PoolOutcome } from '../lib/cycle';
+import type { AzCount } from '../lib/modelarts/schemas';
+import type { FlavorDecision, PoolPlan } from '../lib/scaling/plan';
+import type { Reason } from '../lib/scaling/reasons';
+import type { Output } from './output';
+
+export interface DecisionLineOptions {
+  /** How a pool is named on the line; default its metadata.name. */
+  poolName?: (name: string) => string;
+  /** Show the outcome column (patched, dry-run, ...): not for a plan, where every row is a dry run. */
+  outcome?: boolean;
+  /** Only decisions that change something, and failures (--quiet). */
+  changesOnly?: boolean;
+  /** Which decisions to show; default all. */
+  include?: (pool: PoolPlan, flavor: FlavorDecision) => boolean;
+}
+
+type Row = { cells: string[]; action: string };
+
+const ACTION_STYLE: Record<string, Parameters<Output['paint']>[0]> = {
+  'scale-up': 'green',
+  'scale-down': 'yellow',
+  hold: 'dim',
+  skip: 'red',
+};
+
+function countCell(flavor: FlavorDecision): string {
+  const count =
+    flavor.target === flavor.current ? `${flavor.current}` : `${flavor.current} -> ${flavor.target}`;
+  const moving = [
+    flavor.creating > 0 ? `${flavor.creating} creating` : '',
+    flavor.deleting > 0 ? `${flavor.deleting} deleting` : '',
+  ].filter(Boolean);
+  return moving.length > 0 ? `${count} (${flavor.available} available, ${moving.join(', ')})` : count;
+}
+
+export function azCell(
+  before: readonly AzCount[] | undefined,
+  after: readonly AzCount[] | undefined,
+): string {
+  if (!before || before.length === 0) return '-';
+  const targets = new Map((after ?? before).map((zone) => [zone.az, zone.count]));
+  const zones = before.map(({ az, count }) => {
+    const to = targets.get(az) ?? count;
+    targets.delete(az);
+    return to === count ? `${az} ${count}` : `${az} ${count}->${to}`;
+  });
+  for (const [az, to] of targets) zones.push(`${az} 0->${to}`);
+  return zones.join(', ');
+}
+
+const describe = (reasons: readonly Reason[]) => reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+
+function poolRows(pool: PoolPlan, outcome: PoolOutcome | undefined, options: DecisionLineOptions): Row[] {
+  const name = options.poolName?.(pool.pool) ?? pool.pool;
+  const status = outcome?.status ?? 'unchanged';
+  const tail = outcome?.error ? [`error: ${outcome.error}`] : [];
+  const flavors = pool.flavors.filter(
+    (flavor) =>
+      (options.include?.(pool, flavor) ?? true) &&
+      (!options.changesOnly || flavor.target !== flavor.current || status === 'failed'),
+  );
+  return flavors.map((flavor) => ({
+    action: flavor.action,
+    cells: [
+      name,
+      flavor.flavor,
+      countCell(flavor),
+      flavor.action,
+      azCell(flavor.azsBefore, flavor.azsAfter),
+      ...(options.outcome ? [status] : []),
+      [describe([...pool.reasons, ...flavor.reasons]), ...tail].filter(Boolean).join('; '),
+    ],
+  }));
+}
+
+/** The lines of a cycle, aligned, painted when `output.color`. */
+export function decisionLines(
+  result: CycleResult,
+  output: Output,
+  options: DecisionLineOptions = {},
+): string[] {
+  const outcomes = new Map(result.outcomes.map((outcome) => [outcome.key, outcome]));
+  const rows = result.plan.pools.flatMap((pool) => poolRows(pool, outcomes.get(pool.key), options));
+  const last = (rows[0]?.cells.length ?? 1) - 1;
+  const widths = Array.from({ length: last }, (_, column) =>
+    Math.max(...rows.map((row) => (row.cells[column] as string).length)),
+  );
+  return rows.map((row) =>
+    row.cells
+      .map((cell, column) => {
+        const padded = column === last ? cell : cell.padEnd(widths[column] as number);
+        return column === 3 ? output.paint(ACTION_STYLE[row.action] ?? 'reset', padded) : padded;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Whether any pool would be (or was) patched. */
+export const hasChanges = (result: CycleResult): boolean =>
+  result.plan.pools.some((pool) => pool.patch !== undefined);

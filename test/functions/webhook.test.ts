@@ -1,0 +1,245 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/server';
+import { makeHandler } from '../../functions/webhook';
+import { ssmParameterStore } from '../../lib/aws/parameters';
+import { readWebhookSecrets } from '../../lib/aws/secrets';
+import { signWebhook, webhookSignature } from '../../lib/aws/webhook-signature';
+import type { Config } from '../../lib/config';
+import {
+  captureOutput,
+  DEMO_WEBHOOK_SECRET,
+  lambdaContext,
+  NOW,
+  patchedCounts,
+  patchRequests,
+  readEvent,
+  SAMPLE_FLAVOR,
+  SAMPLE_POOL,
+  sampleConfig,
+  testDeps,
+} from './harness';
+
+const SECRET_PARAMETER = '/modelarts-autoscaler/test/webhook-secret';
+const ssm = mockClient(SSMClient);
+
+let emulator: Emulator;
+let output: ReturnType<typeof captureOutput>;
+let sample: APIGatewayProxyEventV2;
+
+beforeAll(async () => {
+  sample = await readEvent<APIGatewayProxyEventV2>('webhook');
+});
+beforeEach(async () => {
+  ssm.reset();
+  ssm.on(GetParameterCommand, { Name: SECRET_PARAMETER }).resolves({ Parameter: { Value: DEMO_WEBHOOK_SECRET } });
+  emulator = await startEmulator({ now: () => NOW });
+  output = captureOutput();
+});
+afterEach(async () => {
+  output.restore();
+  await emulator.close();
+});
+afterAll(() => ssm.restore());
+
+const handlerFor = (config: Config) =>
+  makeHandler({
+    ...testDeps(config),
+    webhookSecrets: () => readWebhookSecrets(ssmParameterStore(new SSMClient({ region: 'eu-west-1' })), SECRET_PARAMETER),
+  });
+
+/** The sample event with another body (raw text), signed now with the demo secret unless told otherwise. */
+function request(
+  body: string,
+  options: { secret?: string; signedAt?: number; headers?: Record<string, string>; base64?: boolean } = {},
+): APIGatewayProxyEventV2 {
+  const signature = signWebhook(options.secret ?? DEMO_WEBHOOK_SECRET, body, options.signedAt ?? NOW);
+  return {
+    ...sample,
+    headers: { ...sample.headers, ...signature, ...options.headers },
+    body: options.base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: options.base64 ?? false,
+  };
+}
+
+const scaleBody = (fields: Record<string, unknown>) =>
+  JSON.stringify({ pool: SAMPLE_POOL, flavor: SAMPLE_FLAVOR, ...fields });
+
+const json = (response: APIGatewayProxyStructuredResultV2) => {
+  expect(response.headers?.['content-type']).toBe('application/json');
+  return JSON.parse(response.body ?? '') as Record<string, unknown>;
+};
+
+describe('webhook', () => {
+  it('accepts the sample request re-signed now, and scales the flavor up (202)', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(sample.body ?? ''), lambdaContext());
+
+    expect(response.statusCode).toBe(202);
+    expect(json(response)).toMatchObject({
+      status: 'accepted',
+      pool: SAMPLE_POOL,
+      flavor: SAMPLE_FLAVOR,
+      dryRun: false,
+      outcome: 'patched',
+      current: 3,
+      target: 6,
+      action: 'scale-up',
+    });
+    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([[expect.objectContaining({ count: 6 })]]);
+  });
+
+  it('raises the target with a higher backlog or minimum', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(scaleBody({ backlog: 7, minCount: 8 })), lambdaContext());
+
+    expect(json(response)).toMatchObject({ outcome: 'patched', target: 8, reasons: expect.arrayContaining(['floor']) });
+    expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(8);
+  });
+
+  it('never lowers a target: a low backlog or minimum changes nothing the read backlog asks for', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url, (document) => ({ ...document, pools: [document.pools[0]] })));
+    const response = await handler(request(scaleBody({ backlog: 0, minCount: 1 })), lambdaContext());
+
+    // The configured source says 6: a pushed 0 cannot pull the flavor below what that asks for.
+    expect(json(response)).toMatchObject({ target: 6 });
+    expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(6);
+  });
+
+  it('answers with the plan and changes nothing for a dry run', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(scaleBody({ minCount: 5, dryRun: true })), lambdaContext());
+
+    expect(response.statusCode).toBe(202);
+    expect(json(response)).toMatchObject({ dryRun: true, outcome: 'dry-run', target: 6 });
+    expect(patchRequests(emulator)).toEqual([]);
+  });
+
+  it('refuses the sample as captured: its timestamp is long past (replay), 401', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(sample, lambdaContext());
+
+    expect(response.statusCode).toBe(401);
+    expect(json(response)).toEqual({ error: 'unauthorized', message: expect.stringMatching(/5 minutes/) });
+    expect(emulator.requests).toEqual([]);
+  });
+
+  it.each([
+    ['signed with another secret', { secret: 'not-the-secret' }],
+    ['signed more than 5 minutes ahead', { signedAt: NOW + 301_000 }],
+    ['without a signature', { headers: { 'x-autoscaler-signature': '' } }],
+    ['with a truncated signature', { headers: { 'x-autoscaler-signature': 'sha256=abc' } }],
+  ])('refuses a request %s (401)', async (_, options) => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(scaleBody({ minCount: 5 }), options), lambdaContext());
+
+    expect(response.statusCode).toBe(401);
+    expect(json(response).error).toBe('unauthorized');
+    expect(emulator.requests).toEqual([]);
+  });
+
+  it('refuses a body that differs from the signed one (401)', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const signed = request(scaleBody({ minCount: 2 }));
+    const response = await handler({ ...signed, body: scaleBody({ minCount: 8 }) }, lambdaContext());
+
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('refuses bodies over 16 KiB, plain or base64-encoded, before checking anything else (413)', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const oversized = scaleBody({ minCount: 5, padding: 'x'.repeat(16 * 1024) });
+    for (const event of [request(oversized), request(oversized, { base64: true })]) {
+      const response = await handler(event, lambdaContext());
+      expect(response.statusCode).toBe(413);
+      expect(json(response)).toMatchObject({ error: 'body-too-large' });
+    }
+  });
+
+  it('measures a base64-encoded body decoded, and verifies the signature over the decoded bytes', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const body = scaleBody({ minCount: 4, dryRun: true });
+    const response = await handler(request(body, { base64: true }), lambdaContext());
+
+    expect(response.statusCode).toBe(202);
+  });
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', ''])('refuses Content-Type %j (415)', async (type) => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(scaleBody({ minCount: 5 }), { headers: { 'content-type': type } }), lambdaContext());
+
+    expect(response.statusCode).toBe(415);
+    expect(json(response)).toMatchObject({ error: 'unsupported-media-type' });
+  });
+
+  it('accepts application/json with a charset', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const event = request(scaleBody({ minCount: 4, dryRun: true }), {
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect((await handler(event, lambdaContext())).statusCode).toBe(202);
+  });
+
+  it.each([
+    ['a missing flavor', JSON.stringify({ pool: SAMPLE_POOL, minCount: 2 }), 'flavor'],
+    ['neither backlog nor minCount', scaleBody({}), 'backlog'],
+    ['a minCount of 0', scaleBody({ minCount: 0 }), 'minCount'],
+    ['a negative backlog', scaleBody({ backlog: -1 }), 'backlog'],
+    ['an unknown connection', scaleBody({ minCount: 2, connection: 'nope' }), 'connection'],
+  ])('refuses a signed body with %s, naming the field (400)', async (_, body, field) => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(body), lambdaContext());
+
+    expect(response.statusCode).toBe(400);
+    const answer = json(response);
+    expect(answer.error).toBe('invalid-request');
+    expect(answer.problems).toContainEqual(expect.objectContaining({ field }));
+    expect(answer.message).toContain(`${field}: `);
+  });
+
+  it('refuses a signed body that is not JSON (400)', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request('{"pool": '), lambdaContext());
+
+    expect(response.statusCode).toBe(400);
+    expect(json(response)).toEqual({ error: 'invalid-json', message: 'the body is not valid JSON' });
+  });
+
+  it('answers 404 for a pool the config does not manage', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(
+      request(JSON.stringify({ pool: 'auto-pool-os-86c13962597848eeb29c5861153a391f', flavor: 'x', minCount: 2 })),
+      lambdaContext(),
+    );
+
+    expect(response.statusCode).toBe(404);
+    expect(json(response)).toMatchObject({ error: 'unknown-pool' });
+  });
+
+  it('answers 500 with a JSON body and no stack trace or secret when something unexpected fails', async () => {
+    ssm.on(GetParameterCommand, { Name: SECRET_PARAMETER }).rejects(new Error('SSM is down'));
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const response = await handler(request(scaleBody({ minCount: 5 })), lambdaContext('req-500'));
+
+    expect(response.statusCode).toBe(500);
+    expect(json(response)).toEqual({
+      error: 'internal-error',
+      message: 'the request could not be processed',
+      requestId: 'req-500',
+    });
+    expect(response.body).not.toMatch(/\bat |SSM is down/);
+  });
+
+  it('never writes the secret or a signature it computed to the logs', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const body = scaleBody({ minCount: 5 });
+    await handler(request(body, { secret: 'wrong' }), lambdaContext());
+    await handler(request(body), lambdaContext());
+
+    const logged = JSON.stringify(output.lines());
+    expect(logged).not.toContain(DEMO_WEBHOOK_SECRET);
+    expect(logged).not.toContain(webhookSignature(DEMO_WEBHOOK_SECRET, String(NOW / 1000), body).slice(7));
+  });
+});

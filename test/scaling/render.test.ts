@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { plan } from '../../lib/scaling/plan';
+import { renderPlanTable } from '../../lib/scaling/render';
+import { flavorPolicy, NOW, nodes, ok, poolInput, poolPolicy, running } from './builders';
+
+const GPU = 'modelarts.bm.gpu.8v100';
+const CPU = 'modelarts.vm.cpu.8u';
+
+const example = () =>
+  plan({
+    now: NOW,
+    pools: [
+      poolInput(
+        running([
+          {
+            flavor: GPU,
+            count: 3,
+            azs: [
+              { az: 'az-a', count: 2 },
+              { az: 'az-b', count: 1 },
+            ],
+          },
+          { flavor: CPU, count: 2 },
+        ]),
+        poolPolicy([flavorPolicy(GPU, { targetPerNode: 10, scaleUp: { policies: [nodes(4, 15)] } })]),
+        { [GPU]: ok(95, 'sqs:jobs'), 'modelarts.vm.gone': ok(1) },
+        { key: 'p1/pool-a' },
+      ),
+      poolInput(
+        running([{ flavor: GPU, count: 1 }], { controlMode: 9 }),
+        poolPolicy([flavorPolicy(GPU)]),
+        {},
+        {
+          key: 'p1/pool-b',
+        },
+      ),
+    ],
+  });
+
+describe('renderPlanTable', () => {
+  it('shows each pool, flavor, count change, AZ change, action and every reason', () => {
+    expect(renderPlanTable(example())).toBe(
+      [
+        'p1/pool-a  PATCH',
+        '  note: unknown-flavor: backlog for flavor modelarts.vm.gone, which the pool does not have: ignored',
+        '  FLAVOR                  COUNT   ACTION    AZS                   REASONS',
+        '  modelarts.bm.gpu.8v100  3 -> 7  scale-up  az-a 2->4, az-b 1->3  desired: backlog 95 at 10 per node wants 10 nodes',
+        '                                                                  rate-limited: step policies (4 nodes per 15s; select Max) allow at most 7 now',
+        '  modelarts.vm.cpu.8u     2       hold      -                     unmanaged: no policy for flavor modelarts.vm.cpu.8u: kept at 2',
+        '',
+        'p1/pool-b  SKIP  control-mode: controlMode 9 = billing-change-restricted + frozen',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('is plain text unless colour is asked for, and colour only adds escape codes', () => {
+    const plain = renderPlanTable(example());
+    const coloured = renderPlanTable(example(), { color: true });
+    expect(plain).not.toContain('\x1b[');
+    expect(coloured).toContain('\x1b[32mscale-up');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escape codes
+    expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe(plain);
+  });
+
+  it('says so when there is no pool', () => {
+    expect(renderPlanTable({ at: NOW, pools: [] })).toBe('no pools\n');
+  });
+});
