@@ -82,7 +82,9 @@ export async function serverlessBuildOptions(configPath: string): Promise<{
   const { createPlugins } = require(join(ROOT, settings.plugins ?? '')) as {
     createPlugins: (options: { configPath: string }) => Plugin[];
   };
-  const passThrough = Object.fromEntries(Object.entries(settings).filter(([key]) => !SERVERLESS_ONLY.has(key)));
+  const passThrough = Object.fromEntries(
+    Object.entries(settings).filter(([key]) => !SERVERLESS_ONLY.has(key)),
+  );
   const options: BuildOptions = {
     ...passThrough,
     external: settings.exclude ?? [],
@@ -134,18 +136,29 @@ interface Built {
   sdkPackages: string[];
 }
 
-async function buildOne(name: string, options: BuildOptions, entry: BuildOptions, outDir: string): Promise<Built> {
+async function buildOne(
+  name: string,
+  options: BuildOptions,
+  entry: BuildOptions,
+  outDir: string,
+): Promise<Built> {
   const result = await build({ ...options, ...entry, outdir: join(outDir, name), write: true });
   const [file, output] = Object.entries(result.metafile?.outputs ?? {})[0] ?? [];
   if (!file || !output) throw new Error(`esbuild produced no output for ${name}`);
-  return { name, file: join(ROOT, file), bytes: output.bytes, sdkPackages: sdkPackagesOf(result.metafile ?? { inputs: {}, outputs: {} }) };
+  return {
+    name,
+    file: join(ROOT, file),
+    bytes: output.bytes,
+    sdkPackages: sdkPackagesOf(result.metafile ?? { inputs: {}, outputs: {} }),
+  };
 }
 
 export async function measureBundles(
   options: { runs?: number; configPath?: string; outDir?: string } = {},
 ): Promise<BundleReport> {
   const runs = options.runs ?? 9;
-  const outDir = options.outDir ?? join(ROOT, '.esbuild', 'bench');
+  // Not under .esbuild: serverless-esbuild deletes that folder after packaging.
+  const outDir = options.outDir ?? join(ROOT, 'bench', 'results', 'bundles');
   const { options: buildOptions, handlers } = await serverlessBuildOptions(
     options.configPath ?? join(ROOT, 'events', 'autoscaler.yaml'),
   );
@@ -163,7 +176,12 @@ export async function measureBundles(
     built.push(await buildOne(name, buildOptions, { entryPoints: [join(ROOT, entry)] }, outDir));
   }
   // Interleaved, so that a noisy moment of the machine spreads over every bundle alike.
-  const timings = new Map(built.map((bundle) => [bundle.name, { ready: [] as number[], imports: [] as number[], sdk: [] as number[] }]));
+  const timings = new Map(
+    built.map((bundle) => [
+      bundle.name,
+      { ready: [] as number[], imports: [] as number[], sdk: [] as number[] },
+    ]),
+  );
   for (let index = 0; index < runs; index++) {
     for (const bundle of built) {
       const entry = timings.get(bundle.name);
@@ -171,7 +189,8 @@ export async function measureBundles(
       const timing = await nodeTiming(importScript(bundle.file));
       entry.ready.push(timing.readyMs);
       entry.imports.push(timing.importMs);
-      if (bundle.sdkPackages.length > 0) entry.sdk.push((await nodeTiming(sdkScript(bundle.sdkPackages))).importMs);
+      if (bundle.sdkPackages.length > 0)
+        entry.sdk.push((await nodeTiming(sdkScript(bundle.sdkPackages))).importMs);
     }
   }
   const figures = built.map((bundle): BundleFigures => {

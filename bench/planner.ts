@@ -3,7 +3,8 @@
 // The fleet is realistic rather than invented: it is simulated for 20 cycles of 30 s (the longest window of the
 // policy below is 600 s) with a backlog per flavor that drifts, jumps now and then, and fails 5% of the time,
 // each cycle's plan applied (counts, AZ splits, history), so the histories are the ones the planner itself
-// keeps. A share of the pools is frozen, not Running, has nodes in flight or a pushed floor. Then the next
+// keeps. A share of the pools is frozen, not Running, has nodes in flight or a pushed floor. The result goes
+// through JSON, as a cycle gets its pools from the API and its histories from the state store. Then the next
 // cycle is timed: warm-up runs, then the median of several, with a full GC between runs when the process
 // allows it (`node --expose-gc`), since a real cycle starts with the previous cycle's garbage collected.
 //
@@ -16,6 +17,8 @@
 // Target: under 100 ms per cycle on the 2-core development machine.
 
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../emulator/prng';
+import { builtInFlavorDefaults } from '../lib/config/defaults';
 import type { Backlog } from '../lib/metrics/backlog';
 import type { Pool } from '../lib/modelarts/schemas';
 import { type Plan, type PlanInput, type PoolInput, plan } from '../lib/scaling/plan';
@@ -126,24 +129,12 @@ const count = (result: Plan, action: string): number =>
   result.pools.filter((p) => p.action === action).length;
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
-/** A small deterministic PRNG (mulberry32), so every run plans the same fleet. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The benchmark fleet after SIMULATED_CYCLES cycles: deterministic, so every run plans the same pools. Its
  * `now` is the next cycle's.
  */
 export function buildPlannerInput(count: number): PlanInput {
-  const next = random(42);
+  const next = seededRandom(42);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   const demand: number[][] = [];
   let input: PlanInput = { now: START, pools: [] };
@@ -163,7 +154,9 @@ export function buildPlannerInput(count: number): PlanInput {
     };
     if (cycle < SIMULATED_CYCLES) input = applyPlan(input, plan(input));
   }
-  return input;
+  // A cycle reads its pools from the API and its histories from the state store: freshly parsed data, not the
+  // objects a long simulation left scattered over the heap.
+  return JSON.parse(JSON.stringify(input)) as PlanInput;
 }
 
 function initialPool(i: number, counts: number[], next: () => number): PoolInput {
@@ -251,36 +244,24 @@ function tripleBacklogs(input: PlanInput): PlanInput {
   };
 }
 
-// Every pool resolves its own policy objects from config, as lib/config does; these are its built-in defaults
-// with a 40-node maximum.
+// Every pool resolves its own policy objects from config, as lib/config does: the built-in defaults, with a
+// 40-node maximum and 4 jobs per node.
 function poolPolicy(): PoolPolicy {
   const flavors: Record<string, FlavorPolicy> = {};
   for (const flavor of FLAVORS) {
+    const { min, tolerance, azStrategy, fallback, backlog, scaleUp, scaleDown } =
+      structuredClone(builtInFlavorDefaults);
     flavors[flavor] = {
       flavor,
-      min: 1,
+      min,
       max: 40,
       targetPerNode: TARGET_PER_NODE,
-      activationThreshold: 0,
-      tolerance: 0.1,
-      azStrategy: { type: 'balanced' },
-      scaleUp: {
-        stabilizationWindowSeconds: 0,
-        policies: [
-          { type: 'Nodes', value: 4, periodSeconds: 15 },
-          { type: 'Percent', value: 100, periodSeconds: 15 },
-        ],
-        selectPolicy: 'Max',
-        cooldownSeconds: 0,
-      },
-      scaleDown: {
-        enabled: true,
-        stabilizationWindowSeconds: 600,
-        policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-        selectPolicy: 'Max',
-        cooldownSeconds: 600,
-      },
-      fallback: { type: 'hold' },
+      activationThreshold: backlog.activationThreshold,
+      tolerance,
+      azStrategy,
+      scaleUp,
+      scaleDown,
+      fallback,
     };
   }
   return { paused: false, allowPrepaid: false, flavors };

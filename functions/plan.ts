@@ -5,16 +5,20 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { parsedEvent } from '../lib/aws/event-parser';
 import { invocationCycleDeps, summarizeCycle } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
 import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
+import { runCycle } from '../lib/cycle';
 
 export const PlanEventSchema = z.strictObject({
-  pools: z.array(z.string().min(1)).min(1).optional().describe('Only these pools (metadata.name); default all.'),
+  pools: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('Only these pools (metadata.name); default all.'),
   connection: z.string().min(1).optional().describe("Only this connection's pools."),
 });
 

@@ -5,7 +5,6 @@ import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbr
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { parsedEvent } from '../lib/aws/event-parser';
 import { FanOutError } from '../lib/aws/fan-out';
@@ -13,6 +12,7 @@ import { eventDryRun, invocationCycleDeps, killSwitchEngaged, summarizeCycle } f
 import { managedPools, poolMessages, shouldFanOut } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
 import { buildScheduledDeps, type ScheduledDeps } from '../lib/aws/runtime';
+import { runCycle } from '../lib/cycle';
 
 export const ScheduledEventSchema = EventBridgeSchema.extend({
   detail: z.looseObject({ dryRun: z.boolean().optional() }),

@@ -4,7 +4,6 @@
 
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { internalErrorResponse, jsonResponse, rejectionResponse } from '../lib/aws/http-response';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
@@ -12,8 +11,14 @@ import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
 import { buildWebhookDeps, type WebhookDeps } from '../lib/aws/runtime';
 import { scaleUpOptions, webhookAnswer } from '../lib/aws/webhook-answer';
-import { checkContentType, parseScaleRequest, readRawBody, resolveConnection } from '../lib/aws/webhook-request';
+import {
+  checkContentType,
+  parseScaleRequest,
+  readRawBody,
+  resolveConnection,
+} from '../lib/aws/webhook-request';
 import { verifyWebhook } from '../lib/aws/webhook-signature';
+import { runCycle } from '../lib/cycle';
 
 type Response = APIGatewayProxyStructuredResultV2;
 
@@ -39,7 +44,7 @@ export function makeHandler(deps: WebhookDeps) {
     if (!connection.ok) return rejectionResponse(connection.rejection);
     const killSwitch = await killSwitchEngaged(deps);
     const result = await runCycle(
-      configForConnection(deps.config, connection.value),
+      connection.value ? configForConnection(deps.config, connection.value) : deps.config,
       invocationCycleDeps(deps, context),
       scaleUpOptions(request.value, eventDryRun(request.value.dryRun), killSwitch),
     );

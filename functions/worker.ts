@@ -8,7 +8,6 @@ import { SqsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sqs';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { runCycle } from '../lib/cycle';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { describeParseError } from '../lib/aws/event-parser';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
@@ -16,6 +15,7 @@ import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
 import { PoolMessageSchema } from '../lib/aws/pool-message';
 import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
+import { runCycle } from '../lib/cycle';
 
 const PoolMessageBody = JSONStringified(PoolMessageSchema);
 
@@ -35,16 +35,27 @@ export function makeHandler(deps: FunctionDeps) {
     const [message] = parsed.data;
     if (!message) throw new PoolRecordError(record.messageId, 'empty record');
     const killSwitch = await killSwitchEngaged(deps);
-    const result = await runCycle(configForConnection(deps.config, message.connection), invocationCycleDeps(deps, context), {
-      pools: [message.pool],
-      dryRun: eventDryRun(message.dryRun),
-      killSwitch,
-    });
+    const result = await runCycle(
+      configForConnection(deps.config, message.connection),
+      invocationCycleDeps(deps, context),
+      {
+        pools: [message.pool],
+        dryRun: eventDryRun(message.dryRun),
+        killSwitch,
+      },
+    );
     const failed = result.outcomes.filter((outcome) => outcome.status === 'failed');
     if (failed.length > 0) {
-      throw new PoolRecordError(record.messageId, failed.map((outcome) => `${outcome.pool}: ${outcome.error}`).join('; '));
+      throw new PoolRecordError(
+        record.messageId,
+        failed.map((outcome) => `${outcome.pool}: ${outcome.error}`).join('; '),
+      );
     }
-    deps.logger.info('pool message done', { messageId: record.messageId, pool: message.pool, outcomes: result.outcomes });
+    deps.logger.info('pool message done', {
+      messageId: record.messageId,
+      pool: message.pool,
+      outcomes: result.outcomes,
+    });
   };
 
   return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

@@ -1,8 +1,10 @@
 // One scaling cycle: read pools, read backlog, plan, guard, then PATCH or stop at a dry-run, and report.
 // Everything with I/O arrives in CycleDeps; the decisions themselves are lib/scaling's pure plan().
 
-import type { Config, ConnectionConfig, PoolConfig } from './config';
-import { matchPools, resolveBacklogSettings, resolvePoolPolicy } from './config';
+// Imported from the modules, not the config index: that one also loads the YAML parser, which Lambda bundles
+// (config inlined at build time) do not need.
+import { matchPools, resolveBacklogSettings, resolvePoolPolicy } from './config/pools';
+import type { Config, ConnectionConfig, PoolConfig } from './config/types';
 import type { Backlog } from './metrics/backlog';
 import type { PushedBacklog } from './metrics/pushed';
 import { overlayPushed } from './metrics/pushed';
@@ -62,6 +64,11 @@ export interface CycleOptions {
   /** `raise`: pushed values may raise a flavor's backlog but never lower it (webhooks). */
   pushMode?: 'replace' | 'raise';
   floors?: Floor[];
+  /**
+   * Only raise targets (a webhook may raise a target, never lower it): scale-in is paused for this
+   * invocation, whatever the regular cycle would do.
+   */
+  raiseOnly?: boolean;
   /** A global stop from outside the config (an SSM parameter). */
   killSwitch?: boolean;
   /** Cancels backlog reads still running (the invocation's deadline). */
@@ -88,6 +95,9 @@ export interface CycleResult {
   plan: Plan;
   outcomes: PoolOutcome[];
 }
+
+/** errorCode of a failed outcome for a pool the invocation named but the config does not manage. */
+export const NOT_MANAGED = 'not-managed';
 
 /** How long a pool's lease lives: longer than one PATCH with its retries, short enough to recover from a crash. */
 export const LEASE_TTL_MS = 60_000;
@@ -164,6 +174,7 @@ async function getNamedPools(
         connection: '',
         status: 'failed',
         error: `pool "${name}" is not managed by this config`,
+        errorCode: NOT_MANAGED,
       });
   const misses = new Map<string, PoolOutcome[]>();
   await forEachBounded(lookups, config.concurrency, async ({ name, connection }) => {
@@ -335,10 +346,13 @@ function toInput(
 ): PoolInput {
   const name = snapshot.pool.metadata.name;
   const floors = floorsFor(options, name);
+  const policy = resolvePoolPolicy(config, snapshot.poolConfig, snapshot.pool);
+  if (options.raiseOnly)
+    policy.paused = policy.paused === false || policy.paused === 'scale-in' ? 'scale-in' : 'all';
   return {
     key,
     pool: snapshot.pool,
-    policy: resolvePoolPolicy(config, snapshot.poolConfig, snapshot.pool),
+    policy,
     backlogs: backlogs.get(name) ?? {},
     history,
     ...(floors ? { floors } : {}),

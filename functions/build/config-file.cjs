@@ -28,7 +28,9 @@ function readConfigDocument(path) {
 /** EventBridge rates are whole minutes: intervalSeconds is rounded up, 1 minute at least. */
 function scheduleRateFor(document) {
   const seconds =
-    document && typeof document.intervalSeconds === 'number' ? document.intervalSeconds : DEFAULT_INTERVAL_SECONDS;
+    document && typeof document.intervalSeconds === 'number'
+      ? document.intervalSeconds
+      : DEFAULT_INTERVAL_SECONDS;
   const minutes = Math.max(1, Math.ceil(seconds / 60));
   return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 }

@@ -12,7 +12,8 @@
 // - bundledConfig: inlines the parsed config file as `__AUTOSCALER_CONFIG__`, so the functions read
 //   no file and need no YAML parser.
 
-const { readFile } = require('node:fs/promises');
+const { readFile, rm, writeFile } = require('node:fs/promises');
+const { basename, extname, join } = require('node:path');
 const { readConfigDocument } = require('./config-file.cjs');
 
 const SDK_NAMESPACE = 'aws-sdk-on-first-use';
@@ -35,9 +36,14 @@ const awsSdkOnFirstUse = {
   name: 'aws-sdk-on-first-use',
   setup(build) {
     build.onResolve({ filter: /^@aws-sdk\// }, (args) =>
-      args.namespace === SDK_NAMESPACE ? { path: args.path, external: true } : { path: args.path, namespace: SDK_NAMESPACE },
+      args.namespace === SDK_NAMESPACE
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: SDK_NAMESPACE },
     );
-    build.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, (args) => ({ contents: sdkStub(args.path), loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, (args) => ({
+      contents: sdkStub(args.path),
+      loader: 'js',
+    }));
   },
 };
 
@@ -53,7 +59,9 @@ function rewriteZodImports(source) {
     if (!names.includes('z')) return statement;
     const rest = names.filter((name) => name !== 'z');
     const namespace = `import * as z from ${quote}zod${quote};`;
-    return rest.length > 0 ? `${namespace} import { ${rest.join(', ')} } from ${quote}zod${quote};` : namespace;
+    return rest.length > 0
+      ? `${namespace} import { ${rest.join(', ')} } from ${quote}zod${quote};`
+      : namespace;
   });
 }
 
@@ -106,7 +114,36 @@ function createPlugins({ configPath }) {
   return [awsSdkOnFirstUse, zodNamespaceImports, yamlWithoutSideEffects, bundledConfig(configPath)];
 }
 
+// `osls invoke local` loads a handler with require(path-without-extension), which finds .js and .cjs
+// files but never .mjs. For local invocations only, a one-line CommonJS file beside each bundle
+// re-exports it (Node 22 can require an ES module without top-level await). Every other build removes
+// such a file left in the shared build folder, so deployed zips hold the .mjs bundle alone.
+const invokeLocalShims = (wanted) => ({
+  name: 'invoke-local-shims',
+  setup(build) {
+    build.onEnd(async (result) => {
+      const { entryPoints, outdir, outExtension } = build.initialOptions;
+      if (result.errors.length > 0 || !outdir || !Array.isArray(entryPoints)) return;
+      for (const entry of entryPoints) {
+        const name = basename(String(entry), extname(String(entry)));
+        const shim = join(outdir, `${name}.cjs`);
+        if (!wanted) await rm(shim, { force: true });
+        else
+          await writeFile(shim, `module.exports = require('./${name}${outExtension?.['.js'] ?? '.js'}');\n`);
+      }
+    });
+  },
+});
+
+const isInvokeLocal = (serverless) => {
+  const [command, subcommand] = serverless.processedInput?.commands ?? [];
+  return command === 'invoke' && subcommand === 'local';
+};
+
 /** serverless-esbuild calls this with the resolved service. */
-module.exports = (serverless) => createPlugins({ configPath: serverless.service.custom.autoscaler.configPath });
+module.exports = (serverless) => [
+  ...createPlugins({ configPath: serverless.service.custom.autoscaler.configPath }),
+  invokeLocalShims(isInvokeLocal(serverless)),
+];
 module.exports.createPlugins = createPlugins;
 module.exports.rewriteZodImports = rewriteZodImports;

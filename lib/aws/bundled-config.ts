@@ -29,7 +29,8 @@ export function functionConfig(env: Environment): Config {
     throw new ConfigError([
       {
         path: '__AUTOSCALER_CONFIG__',
-        message: 'no config bundled: build the functions with serverless-esbuild (npm run package, osls invoke local)',
+        message:
+          'no config bundled: build the functions with serverless-esbuild (npm run package, osls invoke local)',
       },
     ]);
   }

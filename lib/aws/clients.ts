@@ -4,7 +4,7 @@
 
 import type { Config, ConnectionConfig } from '../config';
 import type { BacklogSourceDeps } from '../metrics/registry';
-import { type ModelArtsAuth, type ModelArtsClient, createModelArtsClient } from '../modelarts';
+import { createModelArtsClient, type ModelArtsAuth, type ModelArtsClient } from '../modelarts';
 import { akSkCredentials } from '../modelarts/credentials';
 import { createIamTokenProvider, iamEndpointForRegion } from '../modelarts/iam-token';
 import { createWorkloadsApi } from '../modelarts/workloads';
@@ -30,14 +30,22 @@ function authFor(connection: ConnectionConfig, options: ClientFactoryOptions): M
   const { auth } = connection;
   if (auth.type === 'none') return { type: 'none' };
   if (!options.secrets) {
-    throw new ConnectionSetupError(connection.name, `${auth.type} auth needs AUTOSCALER_CREDENTIALS_PARAMETER`);
+    throw new ConnectionSetupError(
+      connection.name,
+      `${auth.type} auth needs AUTOSCALER_CREDENTIALS_PARAMETER`,
+    );
   }
   const secret = options.secrets.forConnection(connection.name);
   if (auth.type === 'aksk') {
-    if (secret.type !== 'aksk') throw new ConnectionSetupError(connection.name, 'aksk auth needs an ak/sk entry');
-    return { type: 'aksk', credentials: akSkCredentials({ ...secret.credentials, projectId: connection.projectId }) };
+    if (secret.type !== 'aksk')
+      throw new ConnectionSetupError(connection.name, 'aksk auth needs an ak/sk entry');
+    return {
+      type: 'aksk',
+      credentials: akSkCredentials({ ...secret.credentials, projectId: connection.projectId }),
+    };
   }
-  if (secret.type !== 'password') throw new ConnectionSetupError(connection.name, 'token auth needs a password entry');
+  if (secret.type !== 'password')
+    throw new ConnectionSetupError(connection.name, 'token auth needs a password entry');
   return {
     type: 'token',
     provider: createIamTokenProvider({
@@ -76,6 +84,11 @@ export function modelArtsClients(
 }
 
 /** Backlog source dependencies that come from the connections (the workloads API of each). */
-export function connectionSourceDeps(clients: (connectionName: string) => ModelArtsClient): BacklogSourceDeps {
-  return { workloads: (connection) => (connection === undefined ? undefined : createWorkloadsApi(clients(connection))) };
+export function connectionSourceDeps(
+  clients: (connectionName: string) => ModelArtsClient,
+): BacklogSourceDeps {
+  return {
+    workloads: (connection) =>
+      connection === undefined ? undefined : createWorkloadsApi(clients(connection)),
+  };
 }

@@ -5,7 +5,9 @@
 
 export type AsyncHandler<E, C, R> = (event: E, context: C) => Promise<R>;
 
-export function onFirstInvocation<E, C, R>(build: () => Promise<AsyncHandler<E, C, R>>): AsyncHandler<E, C, R> {
+export function onFirstInvocation<E, C, R>(
+  build: () => Promise<AsyncHandler<E, C, R>>,
+): AsyncHandler<E, C, R> {
   let built: Promise<AsyncHandler<E, C, R>> | undefined;
   return async (event, context) => {
     built ??= build().catch((error: unknown) => {

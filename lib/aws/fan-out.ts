@@ -33,7 +33,9 @@ export class FanOutError extends Error {
 }
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+  Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
 
 export async function sendPoolMessages(
   sqs: SQSClient,

@@ -14,7 +14,8 @@ export function invocationCycleDeps(deps: FunctionDeps, context: Pick<Context, '
 export async function killSwitchEngaged(deps: FunctionDeps): Promise<boolean> {
   if (!deps.killSwitch) return false;
   const state = await deps.killSwitch.read();
-  if (state.engaged) deps.logger.warn('kill switch engaged: planning only, changing nothing', { reason: state.reason });
+  if (state.engaged)
+    deps.logger.warn('kill switch engaged: planning only, changing nothing', { reason: state.reason });
   return state.engaged;
 }
 

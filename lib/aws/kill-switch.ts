@@ -2,7 +2,7 @@
 // invocation through a short cache so a flip takes effect within seconds. A switch that is configured
 // but cannot be read counts as engaged: when in doubt, change nothing.
 
-import { type ParameterStore, ParameterReadError } from './parameters';
+import { ParameterReadError, type ParameterStore } from './parameters';
 
 /** How stale a kill-switch reading may be. */
 export const KILL_SWITCH_MAX_AGE_SECONDS = 5;
@@ -23,9 +23,13 @@ export interface KillSwitch {
 /** Reads the value strictly: an unrecognised value engages the switch rather than being ignored. */
 export function interpretKillSwitch(value: string): KillSwitchState {
   const normalised = value.trim().toLowerCase();
-  if (RELEASED.has(normalised)) return { engaged: false, reason: `kill switch is "${normalised || '(empty)'}"` };
+  if (RELEASED.has(normalised))
+    return { engaged: false, reason: `kill switch is "${normalised || '(empty)'}"` };
   if (ENGAGED.has(normalised)) return { engaged: true, reason: `kill switch is "${normalised}"` };
-  return { engaged: true, reason: 'kill switch has an unrecognised value (expected on/off); treated as engaged' };
+  return {
+    engaged: true,
+    reason: 'kill switch has an unrecognised value (expected on/off); treated as engaged',
+  };
 }
 
 export function ssmKillSwitch(

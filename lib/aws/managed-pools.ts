@@ -33,9 +33,13 @@ export async function managedPools(
     }
     try {
       const { pools } = await clients(connection.name).listPools();
-      for (const match of matchPools(config, connection.name, pools)) result.pools.push(managed(match.pool.metadata.name));
+      for (const match of matchPools(config, connection.name, pools))
+        result.pools.push(managed(match.pool.metadata.name));
     } catch (error) {
-      result.failures.push({ connection: connection.name, error: error instanceof Error ? error.message : String(error) });
+      result.failures.push({
+        connection: connection.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return result;

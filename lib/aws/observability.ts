@@ -3,7 +3,7 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { DecisionRecord } from '../cycle';
@@ -17,9 +17,14 @@ export interface Observability {
 }
 
 /** POWERTOOLS_* environment variables (service name, namespace, log level) override these defaults. */
-export function createObservability(options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } = {}): Observability {
+export function createObservability(
+  options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } = {},
+): Observability {
   return {
-    logger: new Logger({ serviceName: SERVICE_NAME, ...(options.logLevel ? { logLevel: options.logLevel } : {}) }),
+    logger: new Logger({
+      serviceName: SERVICE_NAME,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    }),
     metrics: new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE }),
   };
 }
@@ -64,7 +69,11 @@ export function decisionLog({ logger, metrics }: Observability): (record: Decisi
     const acted = SCALING_ACTIONS.has(record.action);
     metrics.addMetric('ScaleActions', MetricUnit.Count, acted && record.outcome === 'patched' ? 1 : 0);
     metrics.addMetric('DryRunScaleActions', MetricUnit.Count, acted && record.outcome === 'dry-run' ? 1 : 0);
-    metrics.addMetric('GuardSkips', MetricUnit.Count, record.action === 'skip' && record.outcome !== 'failed' ? 1 : 0);
+    metrics.addMetric(
+      'GuardSkips',
+      MetricUnit.Count,
+      record.action === 'skip' && record.outcome !== 'failed' ? 1 : 0,
+    );
     metrics.addMetric('Errors', MetricUnit.Count, record.outcome === 'failed' ? 1 : 0);
     metrics.publishStoredMetrics();
   };

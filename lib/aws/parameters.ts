@@ -12,7 +12,10 @@ export class ParameterReadError extends Error {
   readonly notFound: boolean;
 
   constructor(parameter: string, problem: string, options: { notFound?: boolean; cause?: unknown } = {}) {
-    super(`SSM parameter ${parameter}: ${problem}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `SSM parameter ${parameter}: ${problem}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ParameterReadError';
     this.parameter = parameter;
     this.notFound = options.notFound ?? false;

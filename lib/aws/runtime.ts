@@ -44,25 +44,32 @@ export interface WebhookDeps extends FunctionDeps {
 
 const present = (env: Environment, name: string): string | undefined => env[name]?.trim() || undefined;
 
-const needsSecrets = (config: Config) => config.connections.some((connection) => connection.auth.type !== 'none');
+const needsSecrets = (config: Config) =>
+  config.connections.some((connection) => connection.auth.type !== 'none');
 
-export async function buildFunctionDeps(env: Environment = process.env): Promise<FunctionDeps> {
-  const observability = createObservability();
+interface Built {
+  deps: FunctionDeps;
+  /** One SSM client and Powertools cache per cold start, created on first need. */
+  parameters: () => ParameterStore;
+}
+
+async function build(env: Environment): Promise<Built> {
   const config = functionConfig(env);
-  let parameters: ParameterStore | undefined;
-  const parameterStore = () => {
-    parameters ??= ssmParameterStore(new SSMClient({}));
-    return parameters;
+  let store: ParameterStore | undefined;
+  const parameters = () => {
+    store ??= ssmParameterStore(new SSMClient({}));
+    return store;
   };
   const credentialsParameter = present(env, 'AUTOSCALER_CREDENTIALS_PARAMETER');
   const secrets =
     credentialsParameter && needsSecrets(config)
-      ? await readConnectionSecrets(parameterStore(), credentialsParameter)
+      ? await readConnectionSecrets(parameters(), credentialsParameter)
       : undefined;
   const clients = modelArtsClients(config, secrets ? { secrets } : {});
-  const killSwitchParameter = present(env, 'AUTOSCALER_KILL_SWITCH_PARAMETER') ?? config.killSwitch.ssmParameter;
-  return {
-    ...observability,
+  const killSwitchParameter =
+    present(env, 'AUTOSCALER_KILL_SWITCH_PARAMETER') ?? config.killSwitch.ssmParameter;
+  const deps: FunctionDeps = {
+    ...createObservability(),
     config,
     cycle: {
       clients,
@@ -70,24 +77,29 @@ export async function buildFunctionDeps(env: Environment = process.env): Promise
       sources: connectionSourceDeps(clients),
       now: Date.now,
     },
-    ...(killSwitchParameter ? { killSwitch: ssmKillSwitch(parameterStore(), killSwitchParameter) } : {}),
+    ...(killSwitchParameter ? { killSwitch: ssmKillSwitch(parameters(), killSwitchParameter) } : {}),
   };
+  return { deps, parameters };
+}
+
+export async function buildFunctionDeps(env: Environment = process.env): Promise<FunctionDeps> {
+  return (await build(env)).deps;
 }
 
 export async function buildScheduledDeps(env: Environment = process.env): Promise<ScheduledDeps> {
-  const deps = await buildFunctionDeps(env);
+  const { deps } = await build(env);
   const queueUrl = present(env, 'AUTOSCALER_QUEUE_URL');
   if (!queueUrl) return deps;
   const sqs = new SQSClient({});
   return { ...deps, queue: { send: (messages) => sendPoolMessages(sqs, queueUrl, messages) } };
 }
 
+/** Without AUTOSCALER_WEBHOOK_SECRET_PARAMETER there is no secret, and every request is refused. */
 export async function buildWebhookDeps(env: Environment = process.env): Promise<WebhookDeps> {
-  const deps = await buildFunctionDeps(env);
+  const { deps, parameters } = await build(env);
   const parameter = present(env, 'AUTOSCALER_WEBHOOK_SECRET_PARAMETER');
-  const store = ssmParameterStore(new SSMClient({}));
   return {
     ...deps,
-    webhookSecrets: async () => (parameter ? readWebhookSecrets(store, parameter) : []),
+    webhookSecrets: async () => (parameter ? readWebhookSecrets(parameters(), parameter) : []),
   };
 }

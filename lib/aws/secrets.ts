@@ -25,7 +25,9 @@ export class SecretFormatError extends Error {
   }
 }
 
-export type ConnectionSecret = { type: 'aksk'; credentials: AkSkCredentials } | { type: 'password'; password: string };
+export type ConnectionSecret =
+  | { type: 'aksk'; credentials: AkSkCredentials }
+  | { type: 'password'; password: string };
 
 const text = z.string().trim().min(1);
 const AkSkSchema = z.strictObject({ ak: text, sk: text, securityToken: text.optional() });
@@ -45,11 +47,17 @@ const toSecret = (entry: z.output<typeof EntrySchema>): ConnectionSecret =>
     ? { type: 'password', password: entry.password }
     : {
         type: 'aksk',
-        credentials: { ak: entry.ak, sk: entry.sk, ...(entry.securityToken ? { securityToken: entry.securityToken } : {}) },
+        credentials: {
+          ak: entry.ak,
+          sk: entry.sk,
+          ...(entry.securityToken ? { securityToken: entry.securityToken } : {}),
+        },
       };
 
 const describeIssues = (issues: readonly z.core.$ZodIssue[]): string =>
-  issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('; ');
+  issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('; ');
 
 export function parseConnectionSecrets(parameter: string, value: string): ConnectionSecrets {
   let raw: unknown;
@@ -65,7 +73,8 @@ export function parseConnectionSecrets(parameter: string, value: string): Connec
     return { forConnection: () => secret };
   }
   const byConnection = ByConnectionSchema.safeParse(raw);
-  if (!byConnection.success) throw new SecretFormatError(parameter, describeIssues(byConnection.error.issues));
+  if (!byConnection.success)
+    throw new SecretFormatError(parameter, describeIssues(byConnection.error.issues));
   const entries = byConnection.data;
   return {
     forConnection(connection) {
@@ -76,8 +85,14 @@ export function parseConnectionSecrets(parameter: string, value: string): Connec
   };
 }
 
-export async function readConnectionSecrets(store: ParameterStore, parameter: string): Promise<ConnectionSecrets> {
-  return parseConnectionSecrets(parameter, await store.get(parameter, { maxAgeSeconds: SECRET_MAX_AGE_SECONDS }));
+export async function readConnectionSecrets(
+  store: ParameterStore,
+  parameter: string,
+): Promise<ConnectionSecrets> {
+  return parseConnectionSecrets(
+    parameter,
+    await store.get(parameter, { maxAgeSeconds: SECRET_MAX_AGE_SECONDS }),
+  );
 }
 
 /** The accepted webhook secrets (one per line; two while rotating). */

@@ -1,7 +1,7 @@
 // The webhook's answer once the cycle ran: 202 with what was done for the pool and flavor, or why not.
 
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { CycleOptions, CycleResult } from '../cycle';
+import { type CycleOptions, type CycleResult, NOT_MANAGED } from '../cycle';
 import { jsonResponse } from './http-response';
 import type { ScaleRequest } from './webhook-request';
 
@@ -14,6 +14,7 @@ export function scaleUpOptions(request: ScaleRequest, dryRun: boolean, killSwitc
     killSwitch,
     origin: 'webhook',
     pushMode: 'raise',
+    raiseOnly: true,
     ...(backlog === undefined ? {} : { pushed: [{ pool, flavor, value: backlog }] }),
     ...(minCount === undefined ? {} : { floors: [{ pool, flavor, minCount }] }),
   };
@@ -21,14 +22,27 @@ export function scaleUpOptions(request: ScaleRequest, dryRun: boolean, killSwitc
 
 export function webhookAnswer(request: ScaleRequest, result: CycleResult): APIGatewayProxyStructuredResultV2 {
   const outcome = result.outcomes.find((candidate) => candidate.pool === request.pool);
-  if (!outcome) {
-    return jsonResponse(404, { error: 'unknown-pool', message: 'the pool is not managed by this autoscaler' });
+  // No outcome: the pool exists but no config entry selects it.
+  if (
+    !outcome ||
+    (outcome.status === 'failed' && (outcome.errorCode === NOT_MANAGED || outcome.httpStatus === 404))
+  ) {
+    return jsonResponse(404, {
+      error: 'unknown-pool',
+      message: 'the pool is not managed by this autoscaler',
+    });
   }
   if (outcome.status === 'failed') {
-    return jsonResponse(502, { error: 'scale-failed', message: outcome.error ?? 'the pool could not be scaled' });
+    return jsonResponse(502, {
+      error: 'scale-failed',
+      message: outcome.error ?? 'the pool could not be scaled',
+    });
   }
   if (outcome.status === 'lease-busy') {
-    return jsonResponse(409, { error: 'pool-busy', message: 'another invocation is scaling the pool; retry shortly' });
+    return jsonResponse(409, {
+      error: 'pool-busy',
+      message: 'another invocation is scaling the pool; retry shortly',
+    });
   }
   const poolPlan = result.plan.pools.find((candidate) => candidate.pool === request.pool);
   const decision = poolPlan?.flavors.find((candidate) => candidate.flavor === request.flavor);

@@ -13,14 +13,25 @@ export const ScaleRequestSchema = z
   .strictObject({
     pool: z.string().min(1).max(128).describe("The pool's metadata.name."),
     flavor: z.string().min(1).max(128).describe('The flavor to raise.'),
-    backlog: z.number().finite().nonnegative().optional().describe('Queued plus running work, in the flavor unit.'),
-    minCount: z.number().int().min(1).max(10_000).optional().describe('Nodes the flavor should have at least.'),
+    backlog: z
+      .number()
+      .finite()
+      .nonnegative()
+      .optional()
+      .describe('Queued plus running work, in the flavor unit.'),
+    minCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe('Nodes the flavor should have at least.'),
     connection: z
       .string()
       .min(1)
       .max(128)
       .optional()
-      .describe("The pool's connection; required when the config has more than one."),
+      .describe("The pool's connection, to ask only that one."),
     dryRun: z.boolean().optional().describe('true: answer with the plan, change nothing.'),
   })
   .refine((request) => request.backlog !== undefined || request.minCount !== undefined, {
@@ -56,7 +67,9 @@ const reject = <T>(rejection: Rejection): Checked<T> => ({ ok: false, rejection 
 export function readRawBody(request: RawHttpRequest, limit = WEBHOOK_MAX_BODY_BYTES): Checked<Buffer> {
   const body = request.body ?? '';
   // Checked on the encoded length first, so an oversized body is refused without being decoded.
-  const upperBound = request.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+  const upperBound = request.isBase64Encoded
+    ? Math.floor((body.length * 3) / 4)
+    : Buffer.byteLength(body, 'utf8');
   const tooLarge = (): Checked<Buffer> =>
     reject({ status: 413, error: 'body-too-large', message: `the body must be at most ${limit} bytes` });
   if (upperBound > limit + 2) return tooLarge();
@@ -65,7 +78,10 @@ export function readRawBody(request: RawHttpRequest, limit = WEBHOOK_MAX_BODY_BY
 }
 
 export function checkContentType(request: RawHttpRequest): Checked<true> {
-  const mediaType = headerValue(request.headers ?? {}, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  const mediaType = headerValue(request.headers ?? {}, 'content-type')
+    ?.split(';')[0]
+    ?.trim()
+    .toLowerCase();
   if (mediaType === 'application/json') return { ok: true, value: true };
   return reject({
     status: 415,
@@ -95,24 +111,19 @@ export function parseScaleRequest(raw: Buffer): Checked<ScaleRequest> {
   });
 }
 
-/** The connection the request's pool belongs to: named in the request, or the config's only one. */
+/** The connection the request names, checked against the config; none named: the cycle finds the pool's. */
 export function resolveConnection(
   connections: readonly { name: string }[],
   requested: string | undefined,
-): Checked<string> {
-  const invalid = (message: string): Checked<string> =>
-    reject({
-      status: 400,
-      error: 'invalid-request',
-      message: `connection: ${message}`,
-      problems: [{ field: 'connection', message }],
-    });
-  if (requested === undefined) {
-    const [only, ...others] = connections;
-    if (only && others.length === 0) return { ok: true, value: only.name };
-    return invalid('required: the config has more than one connection');
+): Checked<string | undefined> {
+  if (requested === undefined || connections.some((connection) => connection.name === requested)) {
+    return { ok: true, value: requested };
   }
-  return connections.some((connection) => connection.name === requested)
-    ? { ok: true, value: requested }
-    : invalid('not a connection of the config');
+  const message = 'not a connection of the config';
+  return reject({
+    status: 400,
+    error: 'invalid-request',
+    message: `connection: ${message}`,
+    problems: [{ field: 'connection', message }],
+  });
 }

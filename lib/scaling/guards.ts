@@ -1,7 +1,7 @@
 import type { Backlog } from '../metrics/backlog';
 import type { Pool } from '../modelarts/schemas';
 import type { DirectionRules, FlavorPolicy, Paused, PoolPolicy } from './policy';
-import { type Reason, reason } from './reasons';
+import { msg, type Reason, reason } from './reasons';
 
 // Guards: rules that leave a pool, or one direction of a flavor, untouched. Each returns a Reason when it
 // holds, undefined otherwise, so the planner can list every guard that applies (not just the first).
@@ -23,7 +23,7 @@ const NON_BLOCKING_BITS = 1;
 export function decodeControlMode(mode: number): string[] {
   const names: string[] = [];
   for (const { bit, name } of CONTROL_MODE_BITS) if (hasBit(mode, bit)) names.push(name);
-  for (let bit = 32; bit <= mode; bit *= 2) if (hasBit(mode, bit)) names.push(`bit-${bit}`);
+  for (let bit = 32; bit <= mode; bit *= 2) if (hasBit(mode, bit)) names.push(msg`bit-${bit}`);
   return names;
 }
 
@@ -47,14 +47,17 @@ export function killSwitchGuard(killSwitch: boolean | undefined): Reason | undef
 export function controlModeGuard(controlMode: number | undefined): Reason | undefined {
   if (controlMode === undefined || controlMode === 0) return undefined;
   if (controlMode <= KNOWN_BITS && (controlMode & ~NON_BLOCKING_BITS) === 0) return undefined;
-  return reason('control-mode', `controlMode ${controlMode} = ${decodeControlMode(controlMode).join(' + ')}`);
+  return reason(
+    'control-mode',
+    msg`controlMode ${controlMode} = ${decodeControlMode(controlMode).join(' + ')}`,
+  );
 }
 
 export function phaseGuard(phase: string | undefined): Reason | undefined {
   if (phase === 'Running') return undefined;
   return reason(
     'phase-not-running',
-    phase === undefined ? 'phase is not reported, so not Running' : `phase ${phase} is not Running`,
+    phase === undefined ? 'phase is not reported, so not Running' : msg`phase ${phase} is not Running`,
   );
 }
 
@@ -62,7 +65,7 @@ export function prepaidGuard(pool: Pool, allowPrepaid: boolean): Reason | undefi
   if (allowPrepaid || !isPrepaid(pool)) return undefined;
   return reason(
     'prepaid-not-allowed',
-    `yearly/monthly pool (${PREPAID_ANNOTATION} = 1) and allowPrepaid is off`,
+    msg`yearly/monthly pool (${PREPAID_ANNOTATION} = 1) and allowPrepaid is off`,
   );
 }
 
@@ -77,7 +80,7 @@ export function duplicateFlavorGuard(pool: Pool): Reason | undefined {
     const flavor = (resources[i] as { flavor: string }).flavor;
     for (let j = 0; j < i; j++) {
       if ((resources[j] as { flavor: string }).flavor === flavor) {
-        return reason('duplicate-flavor', `flavor ${flavor} is listed more than once in spec.resources`);
+        return reason('duplicate-flavor', msg`flavor ${flavor} is listed more than once in spec.resources`);
       }
     }
   }
@@ -94,7 +97,7 @@ export function azsMismatchGuard(pool: Pool): Reason | undefined {
     if (sum !== resource.count) {
       return reason(
         'azs-mismatch',
-        `flavor ${resource.flavor}: per-AZ counts add up to ${sum}, but its count is ${resource.count}`,
+        msg`flavor ${resource.flavor}: per-AZ counts add up to ${sum}, but its count is ${resource.count}`,
       );
     }
   }
@@ -146,7 +149,7 @@ export function unknownFlavorGuards(
     for (const flavor of Object.keys(record).sort()) {
       if (!hasFlavor(pool, flavor)) {
         reasons.push(
-          reason('unknown-flavor', `${what} for flavor ${flavor}, which the pool does not have: ignored`),
+          reason('unknown-flavor', msg`${what} for flavor ${flavor}, which the pool does not have: ignored`),
         );
       }
     }
@@ -192,22 +195,25 @@ export function inFlightGuard(creating: number, deleting: number): Reason | unde
   if (creating <= 0 && deleting <= 0) return undefined;
   return reason(
     'nodes-in-flight',
-    `${creating} creating, ${deleting} deleting: no scale-down until they settle`,
+    msg`${creating} creating, ${deleting} deleting: no scale-down until they settle`,
   );
 }
 
 /** A backlog that cannot be trusted never justifies a scale-down (invariant 7); the fallback decides the rest. */
 export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reason | undefined {
   if (backlog === undefined) {
-    return reason('backlog-unavailable', `no backlog reported for flavor ${flavor}: no scale-down`);
+    return reason('backlog-unavailable', msg`no backlog reported for flavor ${flavor}: no scale-down`);
   }
   if (!backlog.ok) {
-    return reason('backlog-unavailable', `backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`);
+    return reason(
+      'backlog-unavailable',
+      msg`backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`,
+    );
   }
   if (!(backlog.value >= 0) || backlog.value === Number.POSITIVE_INFINITY) {
     return reason(
       'backlog-unavailable',
-      `backlog value ${backlog.value} from ${backlog.source} is not a count`,
+      msg`backlog value ${backlog.value} from ${backlog.source} is not a count`,
     );
   }
   return undefined;
@@ -218,38 +224,46 @@ export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reas
  * (tests, a future caller) yields a held flavor with a reason instead of NaN counts.
  */
 export function policyGuard(policy: FlavorPolicy): Reason | undefined {
+  if (validPolicies.has(policy)) return undefined;
   const problem = policyProblem(policy);
-  return problem === undefined ? undefined : reason('invalid-policy', `flavor ${policy.flavor}: ${problem}`);
+  if (problem !== undefined) return reason('invalid-policy', msg`flavor ${policy.flavor}: ${problem}`);
+  validPolicies.add(policy);
+  return undefined;
 }
+
+// A resolved policy is immutable data (lib/config builds new objects for a new config), so each object is
+// checked once, not every cycle: at 10,000 pools re-reading every nested rule each cycle is measurable. The
+// memo cannot change a result, only skip recomputing it.
+const validPolicies = new WeakSet<FlavorPolicy>();
 
 const isCount = (n: number): boolean => Number.isInteger(n) && n >= 0;
 const isAmount = (n: number): boolean => Number.isFinite(n) && n >= 0;
 
 function policyProblem(p: FlavorPolicy): string | undefined {
-  if (!isCount(p.min) || p.min < 1) return `min ${p.min} must be a whole number of at least 1`;
+  if (!isCount(p.min) || p.min < 1) return msg`min ${p.min} must be a whole number of at least 1`;
   if (!isCount(p.max) || p.max < p.min)
-    return `max ${p.max} must be a whole number of at least min (${p.min})`;
+    return msg`max ${p.max} must be a whole number of at least min (${p.min})`;
   if (!isAmount(p.targetPerNode) || p.targetPerNode === 0)
-    return `targetPerNode ${p.targetPerNode} must be > 0`;
-  if (!isAmount(p.tolerance)) return `tolerance ${p.tolerance} must be >= 0`;
-  if (!isAmount(p.activationThreshold)) return `activationThreshold ${p.activationThreshold} must be >= 0`;
+    return msg`targetPerNode ${p.targetPerNode} must be > 0`;
+  if (!isAmount(p.tolerance)) return msg`tolerance ${p.tolerance} must be >= 0`;
+  if (!isAmount(p.activationThreshold)) return msg`activationThreshold ${p.activationThreshold} must be >= 0`;
   if (p.fallback.type === 'fixed' && !isCount(p.fallback.count)) {
-    return `fallback count ${p.fallback.count} must be a whole number`;
+    return msg`fallback count ${p.fallback.count} must be a whole number`;
   }
   return rulesProblem('scaleUp', p.scaleUp) ?? rulesProblem('scaleDown', p.scaleDown);
 }
 
 function rulesProblem(direction: string, rules: DirectionRules): string | undefined {
   if (!isAmount(rules.stabilizationWindowSeconds))
-    return `${direction}.stabilizationWindowSeconds must be >= 0`;
-  if (!isAmount(rules.cooldownSeconds)) return `${direction}.cooldownSeconds must be >= 0`;
+    return msg`${direction}.stabilizationWindowSeconds must be >= 0`;
+  if (!isAmount(rules.cooldownSeconds)) return msg`${direction}.cooldownSeconds must be >= 0`;
   for (const step of rules.policies) {
     // A zero-length period would never see the change just made, and the next cycle would add it again.
     if (!isAmount(step.periodSeconds) || step.periodSeconds === 0) {
-      return `${direction} ${step.type} policy periodSeconds must be > 0`;
+      return msg`${direction} ${step.type} policy periodSeconds must be > 0`;
     }
     if (!isAmount(step.value) || step.value === 0)
-      return `${direction} ${step.type} policy value must be > 0`;
+      return msg`${direction} ${step.type} policy value must be > 0`;
   }
   return undefined;
 }

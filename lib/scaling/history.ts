@@ -14,12 +14,14 @@ export interface HistoryHorizon {
 }
 
 export function historyHorizon(policy: FlavorPolicy): HistoryHorizon {
-  return {
-    recommendationsMs:
-      Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds) * MS,
-    eventsMs: Math.max(eventSeconds(policy.scaleUp), eventSeconds(policy.scaleDown)) * MS,
-  };
+  return { recommendationsMs: recommendationHorizonMs(policy), eventsMs: eventHorizonMs(policy) };
 }
+
+const recommendationHorizonMs = (policy: FlavorPolicy): number =>
+  Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds) * MS;
+
+const eventHorizonMs = (policy: FlavorPolicy): number =>
+  Math.max(eventSeconds(policy.scaleUp), eventSeconds(policy.scaleDown)) * MS;
 
 function eventSeconds(rules: DirectionRules): number {
   let seconds = rules.cooldownSeconds;
@@ -63,37 +65,110 @@ export function nextFlavorHistory(
   cycle: CycleRecord,
 ): FlavorHistory {
   const { now, current, desired, target } = cycle;
-  const horizon = historyHorizon(policy);
-  const recommendations = since(
-    recommendationsOrSeed(previous, current, now, horizon.recommendationsMs),
-    now - horizon.recommendationsMs,
-  );
+  const recommendationsMs = recommendationHorizonMs(policy);
   // With every window at 0 this cycle's entry would already be out of range: keep nothing.
-  if (horizon.recommendationsMs > 0) recommendations.push({ at: now, count: desired });
-  const events = since(previous?.events ?? [], now - horizon.eventsMs);
-  if (target !== current && horizon.eventsMs > 0) events.push({ at: now, from: current, to: target });
+  const recommendations =
+    recommendationsMs > 0
+      ? windowExtremes(
+          recommendationsOrSeed(previous, current, now, recommendationsMs),
+          now - recommendationsMs,
+          {
+            at: now,
+            count: desired,
+          },
+        )
+      : [];
+  const previousEvents = previous?.events ?? [];
+  // Most cycles neither change the flavor nor have changes to age out: then the policies need not be read.
+  if (previousEvents.length === 0 && target === current) return { recommendations, events: [] };
+  const eventsMs = eventHorizonMs(policy);
+  const events = since(
+    previousEvents,
+    now - eventsMs,
+    target !== current && eventsMs > 0 ? { at: now, from: current, to: target } : undefined,
+  );
   return { recommendations, events };
+}
+
+/**
+ * The recommendations newer than `cutoff`, then `latest`, without those no window can ever need. Windows are
+ * always "the last W seconds", and read only the lowest (scale-up) or the highest (scale-down) count in them;
+ * an entry with a newer entry at or below its count AND a newer entry at or above it never decides either,
+ * for any W, so it is dropped (the sliding-window minimum/maximum idea). What remains is exact, and small:
+ * a flavor that recommends the same count cycle after cycle keeps one entry, not one per cycle.
+ */
+export function windowExtremes(
+  entries: readonly Recommendation[],
+  cutoff: number,
+  latest: Recommendation,
+): Recommendation[] {
+  const ordered = isChronological(entries) ? entries : [...entries].sort((a, b) => a.at - b.at);
+  const newest = ordered[ordered.length - 1];
+  if (newest !== undefined && newest.at > latest.at) {
+    // Entries from the future (a clock set back): which entry outlives which is unclear, so keep them all.
+    return [...ordered.filter((entry) => entry.at > cutoff), latest].sort((a, b) => a.at - b.at);
+  }
+  // Newest first: keep an entry when it is a new lowest or a new highest so far. Two passes, so that the
+  // array is allocated at its final length (a plan holds one per flavor; grown arrays carry spare slots).
+  let kept = 1;
+  let lowest = latest.count;
+  let highest = latest.count;
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const entry = ordered[i] as Recommendation;
+    if (!(entry.at > cutoff)) continue;
+    if (entry.count < lowest) lowest = entry.count;
+    else if (entry.count > highest) highest = entry.count;
+    else continue;
+    kept++;
+  }
+  const result = new Array<Recommendation>(kept);
+  result[--kept] = latest;
+  lowest = latest.count;
+  highest = latest.count;
+  for (let i = ordered.length - 1; kept > 0; i--) {
+    const entry = ordered[i] as Recommendation;
+    if (!(entry.at > cutoff)) continue;
+    if (entry.count < lowest) lowest = entry.count;
+    else if (entry.count > highest) highest = entry.count;
+    else continue;
+    result[--kept] = entry;
+  }
+  return result;
+}
+
+function isChronological(entries: readonly { at: number }[]): boolean {
+  for (let i = 1; i < entries.length; i++)
+    if ((entries[i] as { at: number }).at < (entries[i - 1] as { at: number }).at) return false;
+  return true;
 }
 
 /** The same history with only what some window, period or cooldown can still read. */
 export function pruneFlavorHistory(history: FlavorHistory, policy: FlavorPolicy, now: number): FlavorHistory {
-  const horizon = historyHorizon(policy);
   return {
-    recommendations: since(history.recommendations, now - horizon.recommendationsMs),
-    events: since(history.events, now - horizon.eventsMs),
+    recommendations: since(history.recommendations, now - recommendationHorizonMs(policy)),
+    events: since(history.events, now - eventHorizonMs(policy)),
   };
 }
 
 /**
- * The entries newer than `cutoff`, as a new array that shares the entry objects (plans are not mutated, and
- * at 10,000 pools copying every entry each cycle would be most of the planner's time). Entries are stored
- * oldest first, so this is usually one slice; a list out of order is filtered instead.
+ * The entries newer than `cutoff`, then `added`, as a new array that shares the entry objects (plans are not
+ * mutated, and at 10,000 pools copying every entry each cycle would be most of the planner's time). Entries
+ * are stored oldest first, so the kept ones are one run; a list out of order is filtered instead. The array is
+ * allocated at its final length: growing it by a push would allocate it twice.
  */
-function since<T extends { at: number }>(entries: readonly T[], cutoff: number): T[] {
+function since<T extends { at: number }>(entries: readonly T[], cutoff: number, added?: T): T[] {
   let first = 0;
   while (first < entries.length && !((entries[first] as T).at > cutoff)) first++;
   for (let i = first + 1; i < entries.length; i++) {
-    if (!((entries[i] as T).at > cutoff)) return entries.filter((entry) => entry.at > cutoff);
+    if (!((entries[i] as T).at > cutoff)) {
+      const kept = entries.filter((entry) => entry.at > cutoff);
+      if (added !== undefined) kept.push(added);
+      return kept;
+    }
   }
-  return entries.slice(first);
+  const length = entries.length - first + (added === undefined ? 0 : 1);
+  const kept = new Array<T>(length);
+  for (let i = first; i < entries.length; i++) kept[i - first] = entries[i] as T;
+  if (added !== undefined) kept[length - 1] = added;
+  return kept;
 }

@@ -1,5 +1,5 @@
 import type { PoolFlavorResource } from '../modelarts/schemas';
-import { type Reason, reason } from './reasons';
+import { msg, type Reason, reason } from './reasons';
 
 // The PATCH body. JSON merge-patch (RFC 7396) replaces arrays whole, so the body lists EVERY flavor of the pool,
 // in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
@@ -87,7 +87,7 @@ export function deferMixedDirection(actions: readonly Direction[]): { hold: numb
     hold,
     reason: reason(
       'mixed-direction-deferred',
-      `${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
+      msg`${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
     ),
   };
 }

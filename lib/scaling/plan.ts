@@ -21,7 +21,7 @@ import {
   patchBody,
 } from './patch';
 import type { FlavorPolicy, PoolPolicy } from './policy';
-import { type Reason, reason } from './reasons';
+import { msg, type Reason, reason } from './reasons';
 import { computeTarget } from './target';
 import { fixedMinimum, splitAzs } from './zones';
 
@@ -158,7 +158,7 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
   const current = resource.count;
   const policy = draft.policy;
   if (policy === undefined) {
-    draft.reasons.push(reason('unmanaged', `no policy for flavor ${resource.flavor}: kept at ${current}`));
+    draft.reasons.push(reason('unmanaged', msg`no policy for flavor ${resource.flavor}: kept at ${current}`));
     return draft;
   }
   const invalid = policyGuard(policy);
@@ -167,8 +167,8 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
     return draft;
   }
 
-  const blockUp = optional(pausedScaleOutGuard(poolPolicy.paused));
-  const blockDown = optional(
+  const blockUp = present(pausedScaleOutGuard(poolPolicy.paused));
+  const blockDown = present(
     pausedScaleInGuard(poolPolicy.paused),
     prepaidScaleInGuard(pool),
     inFlightGuard(draft.creating, draft.deleting),
@@ -191,7 +191,10 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
     const minimum = fixedMinimum(resource.azs);
     if (target < minimum) {
       draft.reasons.push(
-        reason('az-fixed-minimum', `fixed AZs: ${target} raised to ${minimum}, one node in each AZ in use`),
+        reason(
+          'az-fixed-minimum',
+          msg`fixed AZs: ${target} raised to ${minimum}, one node in each AZ in use`,
+        ),
       );
       target = minimum;
     }
@@ -233,6 +236,13 @@ function baseDraft(input: PoolInput, resource: PoolFlavorResource, action: Flavo
 }
 
 function holdMixedDirections(drafts: Draft[]): void {
+  let up = false;
+  let down = false;
+  for (const draft of drafts) {
+    if (draft.action === 'scale-up') up = true;
+    else if (draft.action === 'scale-down') down = true;
+  }
+  if (!up || !down) return;
   const deferred = deferMixedDirection(drafts.map((d) => d.action));
   for (const i of deferred.hold) {
     const draft = drafts[i] as Draft;
@@ -249,7 +259,7 @@ function holdZeroCounts(drafts: Draft[]): Reason | undefined {
   for (const draft of drafts) hold(draft);
   return reason(
     'zero-count',
-    `flavor(s) ${empty.join(', ')} would be listed at 0 nodes: no update this cycle`,
+    msg`flavor(s) ${empty.join(', ')} would be listed at 0 nodes: no update this cycle`,
   );
 }
 
@@ -310,27 +320,32 @@ function poolPlan(
 }
 
 function decision(draft: Draft): FlavorDecision {
-  const { resource, backlog } = draft;
+  const { resource, backlog, desired, azsBefore } = draft;
+  const flavor = resource.flavor;
+  const current = resource.count;
+  const { available, creating, deleting, target, action } = draft;
+  // Exactly sized: a pushed-to array keeps spare slots, and a plan keeps one reasons list per flavor.
+  const reasons = draft.reasons.slice();
   const result = {
-    flavor: resource.flavor,
+    flavor,
     managed: draft.policy !== undefined,
-    current: resource.count,
-    available: draft.available,
-    creating: draft.creating,
-    deleting: draft.deleting,
+    current,
+    available,
+    creating,
+    deleting,
   } as FlavorDecision;
   if (backlog !== undefined) {
     if (backlog.ok && Number.isFinite(backlog.value)) result.backlog = backlog.value;
     result.backlogSource = backlog.source;
   }
-  if (draft.desired !== undefined) result.desired = draft.desired;
-  result.target = draft.target;
-  if (draft.azsBefore !== undefined) {
-    result.azsBefore = draft.azsBefore;
-    result.azsAfter = draft.azsAfter ?? draft.azsBefore;
+  if (desired !== undefined) result.desired = desired;
+  result.target = target;
+  if (azsBefore !== undefined) {
+    result.azsBefore = azsBefore;
+    result.azsAfter = draft.azsAfter ?? azsBefore;
   }
-  result.action = draft.action;
-  result.reasons = draft.reasons;
+  result.action = action;
+  result.reasons = reasons;
   return result;
 }
 
@@ -349,12 +364,24 @@ function statusCount(
 
 const EMPTY: readonly Reason[] = [];
 
-function optional(...found: (Reason | undefined)[]): readonly Reason[] {
-  if (found.every((r) => r === undefined)) return EMPTY;
-  return found.filter((r): r is Reason => r !== undefined);
+/** The guards that hold, as a list; the usual "none" allocates nothing. */
+function present(a: Reason | undefined, b?: Reason, c?: Reason): readonly Reason[] {
+  if (a === undefined && b === undefined && c === undefined) return EMPTY;
+  const found: Reason[] = [];
+  if (a !== undefined) found.push(a);
+  if (b !== undefined) found.push(b);
+  if (c !== undefined) found.push(c);
+  return found;
 }
 
-/** Own properties only: a flavor called "constructor" must not find Object.prototype.constructor. */
+const inherited = Object.prototype as unknown as Record<string, unknown>;
+
+/**
+ * Own properties only: a flavor called "constructor" must not find Object.prototype.constructor. (Checked
+ * against the prototype rather than with Object.hasOwn: one lookup instead of two for the usual hit.)
+ */
 function own<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
+  const value = record[key];
+  if (value === undefined || value !== inherited[key]) return value;
+  return Object.hasOwn(record, key) ? value : undefined;
 }

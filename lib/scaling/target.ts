@@ -3,7 +3,7 @@ import type { FlavorHistory, ScaleEvent } from '../state/store';
 import { backlogGuard } from './guards';
 import { recommendationsOrSeed } from './history';
 import type { DirectionRules, FlavorPolicy, StepPolicy } from './policy';
-import { type Reason, reason } from './reasons';
+import { msg, type Reason, reason } from './reasons';
 
 // The target count of one flavor, the way a Kubernetes HPA with `behavior` computes replicas
 // (pkg/controller/podautoscaler/horizontal.go), with KEDA's activation and fallback on top:
@@ -50,6 +50,7 @@ export interface TargetResult {
 }
 
 const NONE: readonly Reason[] = [];
+const NO_EVENTS: readonly ScaleEvent[] = [];
 
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
@@ -74,21 +75,19 @@ export function computeTarget(input: TargetInput): TargetResult {
     failure,
     reasons,
   );
-  const events = input.history?.events ?? [];
+  const events = input.history?.events ?? NO_EVENTS;
 
   let target = current;
-  if (stabilized > current) target = limitUp(policy, events, current, stabilized, now, blocks, reasons);
-  else if (stabilized < current)
-    target = limitDown(policy, events, current, stabilized, now, blocks, reasons);
+  if (stabilized !== current) target = limitMove(policy, events, current, stabilized, now, blocks, reasons);
 
   if (current > policy.max && target > policy.max && blocks.downAllowed()) {
     target = policy.max;
     reasons.push(
-      reason('out-of-range', `count ${current} is above max ${policy.max}: down to ${policy.max}`),
+      reason('out-of-range', msg`count ${current} is above max ${policy.max}: down to ${policy.max}`),
     );
   } else if (current < min && target < min && blocks.upAllowed()) {
     target = min;
-    reasons.push(reason('out-of-range', `count ${current} is below min ${min}: up to ${min}`));
+    reasons.push(reason('out-of-range', msg`count ${current} is below min ${min}: up to ${min}`));
   }
   return { desired, target, min, reasons };
 }
@@ -100,8 +99,8 @@ function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: 
     reason(
       'floor',
       raised < floor
-        ? `floor ${floor} is above max ${policy.max}: minimum raised to ${raised}`
-        : `floor ${floor} raises the minimum from ${policy.min} to ${raised}`,
+        ? msg`floor ${floor} is above max ${policy.max}: minimum raised to ${raised}`
+        : msg`floor ${floor} raises the minimum from ${policy.min} to ${raised}`,
     ),
   );
   return raised;
@@ -112,11 +111,11 @@ function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[
   if (fallback.type === 'fixed') {
     const desired = Math.max(current, fallback.count);
     reasons.push(
-      reason('fallback-fixed', `fallback to ${fallback.count} nodes, never below current ${current}`),
+      reason('fallback-fixed', msg`fallback to ${fallback.count} nodes, never below current ${current}`),
     );
     return desired;
   }
-  reasons.push(reason('fallback-hold', `fallback: keep ${current}`));
+  reasons.push(reason('fallback-hold', msg`fallback: keep ${current}`));
   return current;
 }
 
@@ -131,7 +130,7 @@ function backlogDesired(
     reasons.push(
       reason(
         'below-activation',
-        `backlog ${backlog} is below the activation threshold ${policy.activationThreshold}: sits at min ${min}`,
+        msg`backlog ${backlog} is below the activation threshold ${policy.activationThreshold}: sits at min ${min}`,
       ),
     );
     return min;
@@ -147,14 +146,13 @@ function backlogDesired(
       reasons.push(
         reason(
           'within-tolerance',
-          `backlog ${backlog} is ${percent(usage)}% of what ${current} nodes carry at ${perNode} per node ` +
-            `(tolerance ${percent(policy.tolerance)}%): keep ${current}`,
+          msg`backlog ${backlog} is ${percent(usage)}% of what ${current} nodes carry at ${perNode} per node (tolerance ${percent(policy.tolerance)}%): keep ${current}`,
         ),
       );
       return current;
     }
   }
-  reasons.push(reason('desired', `backlog ${backlog} at ${perNode} per node wants ${raw} nodes`));
+  reasons.push(reason('desired', msg`backlog ${backlog} at ${perNode} per node wants ${raw} nodes`));
   return raw;
 }
 
@@ -162,11 +160,11 @@ const percent = (fraction: number): number => Math.round(fraction * 1000) / 10;
 
 function clampDesired(desired: number, min: number, max: number, reasons: Reason[]): number {
   if (desired > max) {
-    reasons.push(reason('clamped-max', `${desired} capped at max ${max}`));
+    reasons.push(reason('clamped-max', msg`${desired} capped at max ${max}`));
     return max;
   }
   if (desired < min) {
-    reasons.push(reason('clamped-min', `${desired} raised to min ${min}`));
+    reasons.push(reason('clamped-min', msg`${desired} raised to min ${min}`));
     return min;
   }
   return desired;
@@ -199,8 +197,8 @@ function stabilize(
       reason(
         'stabilized',
         desired > current
-          ? `scale-up window ${upWindow}s: its lowest recommendation keeps the count at ${stabilized}`
-          : `scale-down window ${downWindow}s: its highest recommendation keeps the count at ${stabilized}`,
+          ? msg`scale-up window ${upWindow}s: its lowest recommendation keeps the count at ${stabilized}`
+          : msg`scale-down window ${downWindow}s: its highest recommendation keeps the count at ${stabilized}`,
       ),
     );
   }
@@ -255,7 +253,8 @@ class DirectionBlocks {
   }
 }
 
-function limitUp(
+/** The step policies and cooldown of the direction the count moves in, and the guards against moving that way. */
+function limitMove(
   policy: FlavorPolicy,
   events: readonly ScaleEvent[],
   current: number,
@@ -264,30 +263,18 @@ function limitUp(
   blocks: DirectionBlocks,
   reasons: Reason[],
 ): number {
-  if (!blocks.upAllowed() || inCooldown(policy.scaleUp, events, now, 'scale-up', reasons)) return current;
-  let limit = stepLimit(policy.scaleUp, events, current, now, 1);
-  // Changes already made this period can put the limit under current: then nothing more, but no shrink either.
-  if (limit < current) limit = current;
-  if (stabilized <= limit) return stabilized;
-  reasons.push(reason('rate-limited', `${describeSteps(policy.scaleUp)} allow at most ${limit} now`));
-  return limit;
-}
-
-function limitDown(
-  policy: FlavorPolicy,
-  events: readonly ScaleEvent[],
-  current: number,
-  stabilized: number,
-  now: number,
-  blocks: DirectionBlocks,
-  reasons: Reason[],
-): number {
-  if (!blocks.downAllowed() || inCooldown(policy.scaleDown, events, now, 'scale-down', reasons))
-    return current;
-  let limit = stepLimit(policy.scaleDown, events, current, now, -1);
-  if (limit > current) limit = current;
-  if (stabilized >= limit) return stabilized;
-  reasons.push(reason('rate-limited', `${describeSteps(policy.scaleDown)} allow at least ${limit} now`));
+  const up = stabilized > current;
+  const rules = up ? policy.scaleUp : policy.scaleDown;
+  const allowed = up ? blocks.upAllowed() : blocks.downAllowed();
+  if (!allowed || inCooldown(rules, events, now, up ? 'scale-up' : 'scale-down', reasons)) return current;
+  const direction = up ? 1 : -1;
+  // Changes already made this period can put the limit behind current: then nothing more, but no move back.
+  const limit =
+    direction * Math.max(direction * stepLimit(rules, events, current, now, direction), direction * current);
+  if (direction * stabilized <= direction * limit) return stabilized;
+  reasons.push(
+    reason('rate-limited', msg`${describeSteps(rules)} allow at ${up ? 'most' : 'least'} ${limit} now`),
+  );
   return limit;
 }
 
@@ -306,7 +293,7 @@ function inCooldown(
   reasons.push(
     reason(
       'cooldown',
-      `last change ${Math.round(since / MS)}s ago; no ${direction} within ${rules.cooldownSeconds}s of a change`,
+      msg`last change ${Math.round(since / MS)}s ago; no ${direction} within ${rules.cooldownSeconds}s of a change`,
     ),
   );
   return true;
@@ -355,7 +342,9 @@ function proposedLimit(step: StepPolicy, start: number, direction: 1 | -1): numb
 
 function describeSteps(rules: DirectionRules): string {
   const steps = rules.policies.map((s) =>
-    s.type === 'Nodes' ? `${s.value} nodes per ${s.periodSeconds}s` : `${s.value}% per ${s.periodSeconds}s`,
+    s.type === 'Nodes'
+      ? msg`${s.value} nodes per ${s.periodSeconds}s`
+      : msg`${s.value}% per ${s.periodSeconds}s`,
   );
-  return `step policies (${steps.join(', ')}; select ${rules.selectPolicy})`;
+  return msg`step policies (${steps.join(', ')}; select ${rules.selectPolicy})`;
 }

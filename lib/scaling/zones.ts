@@ -1,6 +1,6 @@
 import type { PatchAz } from './patch';
 import type { AzStrategy } from './policy';
-import { type Reason, reason } from './reasons';
+import { msg, type Reason, reason } from './reasons';
 
 // The per-AZ split of a flavor's new count. No strategy ever moves a node from one AZ to another: a change only
 // adds nodes (scale-up) or only removes them (scale-down), because a move is a deletion plus a creation that
@@ -71,7 +71,7 @@ function splitWeighted(weights: Record<string, number>, listed: Slot[], total: n
     .map((az): Slot => ({ az, count: 0, share: 0 }));
   const slots = [...listed, ...added];
   if (!assignShares(total, slots, (slot) => weightOf(weights, slot.az))) {
-    return refuse(`weighted: no AZ of the flavor (${[...names].join(', ')}) has a positive weight`);
+    return refuse(msg`weighted: no AZ of the flavor (${[...names].join(', ')}) has a positive weight`);
   }
   stepTowards(slots, total, belowShare, aboveShare);
   return { ok: true, azs: toAzs(slots.filter((slot, i) => i < listed.length || slot.count > 0)) };
@@ -89,7 +89,7 @@ function splitFixed(slots: Slot[], total: number): AzSplit {
   const used = fixedMinimum(slots);
   if (used === 0) return refuse('fixed: the flavor has no node in any AZ, so there is no AZ to grow in');
   if (total < used)
-    return refuse(`fixed: ${total} nodes cannot keep a node in each of the ${used} AZs in use`);
+    return refuse(msg`fixed: ${total} nodes cannot keep a node in each of the ${used} AZs in use`);
   assignShares(total, slots, (slot) => slot.count);
   stepTowards(
     slots,

@@ -14,7 +14,12 @@ const sqs = mockClient(SQSClient);
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/pools.fifo';
 const TICK = '2025-01-15T12:00:00Z';
 
-const message = (pool: string, tick = TICK): PoolMessage => ({ connection: 'c', project: 'proj', pool, tick });
+const message = (pool: string, tick = TICK): PoolMessage => ({
+  connection: 'c',
+  project: 'proj',
+  pool,
+  tick,
+});
 
 beforeEach(() => sqs.reset());
 
@@ -30,11 +35,18 @@ describe('pool messages', () => {
 
   it('always have ids SQS accepts (1..128 printable ASCII)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 128 }), fc.string({ minLength: 1, maxLength: 128 }), (project, pool) => {
-        for (const id of [messageGroupId({ project, pool }), messageDeduplicationId({ project, pool, tick: TICK })]) {
-          expect(id).toMatch(/^[\x21-\x7e]{1,128}$/);
-        }
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 128 }),
+        fc.string({ minLength: 1, maxLength: 128 }),
+        (project, pool) => {
+          for (const id of [
+            messageGroupId({ project, pool }),
+            messageDeduplicationId({ project, pool, tick: TICK }),
+          ]) {
+            expect(id).toMatch(/^[\x21-\x7e]{1,128}$/);
+          }
+        },
+      ),
     );
   });
 
@@ -69,7 +81,12 @@ describe('sendPoolMessages', () => {
       .rejectsOnce(Object.assign(new Error('throttled'), { name: 'RequestThrottled' }));
     const messages = Array.from({ length: 12 }, (_, index) => message(`pool-${index}`));
     const result = await sendPoolMessages(new SQSClient({ region: 'eu-west-1' }), QUEUE, messages);
-    expect(result.sent.map((sent) => sent.pool)).toEqual(messages.slice(0, 10).map((m) => m.pool).filter((p) => p !== 'pool-1'));
+    expect(result.sent.map((sent) => sent.pool)).toEqual(
+      messages
+        .slice(0, 10)
+        .map((m) => m.pool)
+        .filter((p) => p !== 'pool-1'),
+    );
     expect(result.failed).toEqual([
       { project: 'proj', pool: 'pool-1', code: 'InternalError' },
       { project: 'proj', pool: 'pool-10', code: 'RequestThrottled' },

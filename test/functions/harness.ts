@@ -7,13 +7,13 @@ import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import { parse } from 'yaml';
+import type { Emulator } from '../../emulator/server';
 import { configFromDocument } from '../../lib/aws/bundled-config';
 import { connectionSourceDeps, modelArtsClients } from '../../lib/aws/clients';
 import { createObservability } from '../../lib/aws/observability';
 import type { FunctionDeps } from '../../lib/aws/runtime';
 import type { Config } from '../../lib/config';
 import { createMemoryStateStore } from '../../lib/state/memory';
-import type { Emulator } from '../../emulator/server';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -35,7 +35,9 @@ export async function sampleConfig(
   endpoint: string,
   change: Record<string, unknown> | ((document: ConfigDocument) => Record<string, unknown>) = {},
 ): Promise<Config> {
-  const document = parse(await readFile(resolve(ROOT, 'events', 'autoscaler.yaml'), 'utf8')) as ConfigDocument;
+  const document = parse(
+    await readFile(resolve(ROOT, 'events', 'autoscaler.yaml'), 'utf8'),
+  ) as ConfigDocument;
   const changed = typeof change === 'function' ? change(document) : { ...document, ...change };
   return configFromDocument(changed, { AUTOSCALER_ENDPOINT: endpoint });
 }
@@ -97,11 +99,17 @@ export const patchRequests = (emulator: Emulator) =>
 export const patchedCounts = (emulator: Emulator, pool: string) =>
   patchRequests(emulator)
     .filter((request) => request.path.endsWith(`/pools/${pool}`))
-    .map((request) => (JSON.parse(request.body ?? '{}') as { spec: { resources: { flavor: string; count: number }[] } }).spec.resources);
+    .map(
+      (request) =>
+        (JSON.parse(request.body ?? '{}') as { spec: { resources: { flavor: string; count: number }[] } })
+          .spec.resources,
+    );
 
 /** The decision records a run logged. */
 export const decisions = (lines: Record<string, unknown>[]) =>
-  lines.filter((line) => line.message === 'pool decision').map((line) => line.decision as Record<string, unknown>);
+  lines
+    .filter((line) => line.message === 'pool decision')
+    .map((line) => line.decision as Record<string, unknown>);
 
 /** The EMF documents a run emitted. */
 export const emfDocuments = (lines: Record<string, unknown>[]) => lines.filter((line) => '_aws' in line);

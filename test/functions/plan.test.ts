@@ -34,7 +34,9 @@ describe('plan', () => {
     const flavor = result.plan.pools.find((pool) => pool.pool === SAMPLE_POOL)?.flavors[0];
     expect(flavor).toMatchObject({ flavor: SAMPLE_FLAVOR, current: 3, target: 6, action: 'scale-up' });
     expect(result.plan.pools.find((pool) => pool.pool === SAMPLE_POOL)?.patch).toBeDefined();
-    expect(emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual(['GET listPools']);
+    expect(emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
+      'GET listPools',
+    ]);
     expect(await deps.cycle.store.load(`emulator-project/${SAMPLE_POOL}`)).toEqual({ flavors: {} });
   });
 
@@ -54,7 +56,9 @@ describe('plan', () => {
 
   it('refuses an event with unknown fields, naming them', async () => {
     const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
-    await expect(handler({ pool: SAMPLE_POOL } as PlanEvent, lambdaContext())).rejects.toThrow(/invalid event: .*Unrecognized key: "pool"/);
+    await expect(handler({ pool: SAMPLE_POOL } as PlanEvent, lambdaContext())).rejects.toThrow(
+      /invalid event: .*Unrecognized key: "pool"/,
+    );
     expect(emulator.requests).toEqual([]);
   });
 });

@@ -59,8 +59,15 @@ describe('scheduled', () => {
     const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
     const result = await handler(event, lambdaContext());
 
-    expect(result).toMatchObject({ mode: 'cycle', dryRun: false, pools: 2, counts: { patched: 1, unchanged: 1 } });
-    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([[expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })]]);
+    expect(result).toMatchObject({
+      mode: 'cycle',
+      dryRun: false,
+      pools: 2,
+      counts: { patched: 1, unchanged: 1 },
+    });
+    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([
+      [expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })],
+    ]);
     expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(6);
     expect(patchedCounts(emulator, MULTI_POOL)).toEqual([]);
   });
@@ -111,24 +118,39 @@ describe('scheduled', () => {
     ssm.on(GetParameterCommand, { Name: '/autoscaler/kill-switch' }).resolves({ Parameter: { Value: 'on' } });
     const deps = {
       ...testDeps(await sampleConfig(emulator.url)),
-      killSwitch: ssmKillSwitch(ssmParameterStore(new SSMClient({ region: 'eu-west-1' })), '/autoscaler/kill-switch'),
+      killSwitch: ssmKillSwitch(
+        ssmParameterStore(new SSMClient({ region: 'eu-west-1' })),
+        '/autoscaler/kill-switch',
+      ),
     };
     const result = await makeHandler(deps)(event, lambdaContext());
 
     expect(result).toMatchObject({ mode: 'cycle', counts: { skipped: 2 } });
     expect(patchRequests(emulator)).toEqual([]);
-    expect(decisions(output.lines()).every((record) => (record.reasons as string[]).includes('kill-switch'))).toBe(true);
+    expect(
+      decisions(output.lines()).every((record) => (record.reasons as string[]).includes('kill-switch')),
+    ).toBe(true);
   });
 
   it('fans out one FIFO message per pool above fanOutAbovePools, and scales nothing itself', async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     const config = await sampleConfig(emulator.url, { fanOutAbovePools: 1 });
-    const handler = makeHandler({ ...testDeps(config), queue: queueOf(new SQSClient({ region: 'eu-west-1' })) });
+    const handler = makeHandler({
+      ...testDeps(config),
+      queue: queueOf(new SQSClient({ region: 'eu-west-1' })),
+    });
     const result = await handler(event, lambdaContext());
 
     expect(result).toEqual({ mode: 'fan-out', tick: event.time, sent: 2, listFailures: [] });
-    const entries = sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
-    const message = { connection: 'emulator', project: 'emulator-project', pool: SAMPLE_POOL, tick: event.time };
+    const entries = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? []);
+    const message = {
+      connection: 'emulator',
+      project: 'emulator-project',
+      pool: SAMPLE_POOL,
+      tick: event.time,
+    };
     expect(entries).toContainEqual({
       Id: '0',
       MessageBody: JSON.stringify(message),
@@ -154,7 +176,10 @@ describe('scheduled', () => {
         },
       ],
     });
-    const handler = makeHandler({ ...testDeps(config), queue: queueOf(new SQSClient({ region: 'eu-west-1' })) });
+    const handler = makeHandler({
+      ...testDeps(config),
+      queue: queueOf(new SQSClient({ region: 'eu-west-1' })),
+    });
     const result = await handler(event, lambdaContext());
 
     expect(emulator.requests.map((request) => request.route)).toEqual(['listPools']);
@@ -167,7 +192,10 @@ describe('scheduled', () => {
       Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
     });
     const config = await sampleConfig(emulator.url, { fanOutAbovePools: 1 });
-    const handler = makeHandler({ ...testDeps(config), queue: queueOf(new SQSClient({ region: 'eu-west-1' })) });
+    const handler = makeHandler({
+      ...testDeps(config),
+      queue: queueOf(new SQSClient({ region: 'eu-west-1' })),
+    });
 
     await expect(handler(event, lambdaContext())).rejects.toThrow(FanOutError);
   });

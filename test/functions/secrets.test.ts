@@ -88,7 +88,10 @@ describe('connection credentials', () => {
 
   it('are read through the store', async () => {
     ssm.on(GetParameterCommand, { Name: '/p' }).resolves(answer(JSON.stringify({ ak: 'AK1', sk: SK })));
-    const secrets = await readConnectionSecrets(ssmParameterStore(new SSMClient({ region: 'eu-west-1' })), '/p');
+    const secrets = await readConnectionSecrets(
+      ssmParameterStore(new SSMClient({ region: 'eu-west-1' })),
+      '/p',
+    );
     expect(secrets.forConnection('x')).toMatchObject({ type: 'aksk' });
   });
 });

@@ -28,7 +28,9 @@ describe('webhook signature', () => {
         fc.integer({ min: -299_000, max: 299_000 }),
         (body, secret, skew) => {
           const headers = signWebhook(secret, body, NOW + skew);
-          expect(verifyWebhook({ headers, rawBody: body, secrets: [secret], now: NOW })).toEqual({ ok: true });
+          expect(verifyWebhook({ headers, rawBody: body, secrets: [secret], now: NOW })).toEqual({
+            ok: true,
+          });
         },
       ),
     );
@@ -36,14 +38,19 @@ describe('webhook signature', () => {
 
   it('refuses a body changed in any byte', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 256 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (body, at, flip) => {
-        const headers = signWebhook(SECRET, body, NOW);
-        const tampered = Uint8Array.from(body);
-        const index = at % tampered.length;
-        tampered[index] = (tampered[index] ?? 0) ^ flip;
-        const check = verifyWebhook({ headers, rawBody: tampered, secrets: [SECRET], now: NOW });
-        expect(check).toMatchObject({ ok: false, reason: 'signature-mismatch' });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 256 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (body, at, flip) => {
+          const headers = signWebhook(SECRET, body, NOW);
+          const tampered = Uint8Array.from(body);
+          const index = at % tampered.length;
+          tampered[index] = (tampered[index] ?? 0) ^ flip;
+          const check = verifyWebhook({ headers, rawBody: tampered, secrets: [SECRET], now: NOW });
+          expect(check).toMatchObject({ ok: false, reason: 'signature-mismatch' });
+        },
+      ),
     );
   });
 
@@ -73,7 +80,9 @@ describe('webhook signature', () => {
     expect(verifyWebhook({ headers, rawBody: '{}', secrets: [SECRET], now: NOW })).toMatchObject({
       reason: 'signature-mismatch',
     });
-    expect(verifyWebhook({ headers, rawBody: '{}', secrets: [SECRET, 'new-secret'], now: NOW })).toEqual({ ok: true });
+    expect(verifyWebhook({ headers, rawBody: '{}', secrets: [SECRET, 'new-secret'], now: NOW })).toEqual({
+      ok: true,
+    });
   });
 
   it('names the missing or malformed header', () => {
@@ -87,8 +96,12 @@ describe('webhook signature', () => {
     expect(check({ ...good, [TIMESTAMP_HEADER]: '2025-01-15T12:00:00Z' })).toMatchObject({
       reason: 'malformed-timestamp',
     });
-    expect(check({ [TIMESTAMP_HEADER]: good[TIMESTAMP_HEADER] ?? '' })).toMatchObject({ reason: 'missing-signature' });
-    expect(check({ ...good, [SIGNATURE_HEADER]: 'sha1=abc' })).toMatchObject({ reason: 'malformed-signature' });
+    expect(check({ [TIMESTAMP_HEADER]: good[TIMESTAMP_HEADER] ?? '' })).toMatchObject({
+      reason: 'missing-signature',
+    });
+    expect(check({ ...good, [SIGNATURE_HEADER]: 'sha1=abc' })).toMatchObject({
+      reason: 'malformed-signature',
+    });
     expect(check({ ...good, [SIGNATURE_HEADER]: `sha256=${'0'.repeat(63)}` })).toMatchObject({
       reason: 'malformed-signature',
     });
@@ -103,7 +116,9 @@ describe('webhook signature', () => {
 
   it('refuses everything when no secret is configured', () => {
     const headers = signWebhook('', '{}', NOW);
-    expect(verifyWebhook({ headers, rawBody: '{}', secrets: [''], now: NOW })).toMatchObject({ reason: 'no-secret' });
+    expect(verifyWebhook({ headers, rawBody: '{}', secrets: [''], now: NOW })).toMatchObject({
+      reason: 'no-secret',
+    });
   });
 
   it('reads one secret per line, ignoring blank lines and surrounding space', () => {

@@ -6,8 +6,9 @@ import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler } from '../../functions/webhook';
 import { ssmParameterStore } from '../../lib/aws/parameters';
 import { readWebhookSecrets } from '../../lib/aws/secrets';
-import { signWebhook, webhookSignature } from '../../lib/aws/webhook-signature';
+import { signWebhook, verifyWebhook, webhookSignature } from '../../lib/aws/webhook-signature';
 import type { Config } from '../../lib/config';
+import { runCycle } from '../../lib/cycle';
 import {
   captureOutput,
   DEMO_WEBHOOK_SECRET,
@@ -34,7 +35,9 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   ssm.reset();
-  ssm.on(GetParameterCommand, { Name: SECRET_PARAMETER }).resolves({ Parameter: { Value: DEMO_WEBHOOK_SECRET } });
+  ssm
+    .on(GetParameterCommand, { Name: SECRET_PARAMETER })
+    .resolves({ Parameter: { Value: DEMO_WEBHOOK_SECRET } });
   emulator = await startEmulator({ now: () => NOW });
   output = captureOutput();
 });
@@ -47,7 +50,8 @@ afterAll(() => ssm.restore());
 const handlerFor = (config: Config) =>
   makeHandler({
     ...testDeps(config),
-    webhookSecrets: () => readWebhookSecrets(ssmParameterStore(new SSMClient({ region: 'eu-west-1' })), SECRET_PARAMETER),
+    webhookSecrets: () =>
+      readWebhookSecrets(ssmParameterStore(new SSMClient({ region: 'eu-west-1' })), SECRET_PARAMETER),
   });
 
 /** The sample event with another body (raw text), signed now with the demo secret unless told otherwise. */
@@ -95,17 +99,53 @@ describe('webhook', () => {
     const handler = handlerFor(await sampleConfig(emulator.url));
     const response = await handler(request(scaleBody({ backlog: 7, minCount: 8 })), lambdaContext());
 
-    expect(json(response)).toMatchObject({ outcome: 'patched', target: 8, reasons: expect.arrayContaining(['floor']) });
+    expect(json(response)).toMatchObject({
+      outcome: 'patched',
+      target: 8,
+      reasons: expect.arrayContaining(['floor']),
+    });
     expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(8);
   });
 
   it('never lowers a target: a low backlog or minimum changes nothing the read backlog asks for', async () => {
-    const handler = handlerFor(await sampleConfig(emulator.url, (document) => ({ ...document, pools: [document.pools[0]] })));
+    const handler = handlerFor(
+      await sampleConfig(emulator.url, (document) => ({ ...document, pools: [document.pools[0]] })),
+    );
     const response = await handler(request(scaleBody({ backlog: 0, minCount: 1 })), lambdaContext());
 
     // The configured source says 6: a pushed 0 cannot pull the flavor below what that asks for.
     expect(json(response)).toMatchObject({ target: 6 });
     expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(6);
+  });
+
+  it('never scales a pool in, even where the regular cycle would', async () => {
+    const config = await sampleConfig(emulator.url, (document) => ({
+      ...document,
+      pools: [
+        {
+          name: SAMPLE_POOL,
+          flavors: [
+            {
+              flavor: SAMPLE_FLAVOR,
+              max: 8,
+              backlog: { source: { type: 'static', value: 1 } },
+              scaleDown: { stabilizationWindowSeconds: 0, cooldownSeconds: 0 },
+            },
+          ],
+        },
+      ],
+    }));
+    const before = emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count as number;
+    // The scheduled path would shrink this pool (backlog 1 wants 1 node)...
+    const webhook = handlerFor(config);
+    const planned = await runCycle(config, { ...testDeps(config).cycle, owner: 'probe' }, { dryRun: true });
+    expect(planned.plan.pools[0]?.flavors[0]?.target).toBeLessThan(before);
+
+    // ...a webhook asking for 2 nodes must not.
+    const response = await webhook(request(scaleBody({ minCount: 2 })), lambdaContext());
+    expect(response.statusCode).toBe(202);
+    expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(before);
+    expect(patchRequests(emulator)).toEqual([]);
   });
 
   it('answers with the plan and changes nothing for a dry run', async () => {
@@ -115,6 +155,18 @@ describe('webhook', () => {
     expect(response.statusCode).toBe(202);
     expect(json(response)).toMatchObject({ dryRun: true, outcome: 'dry-run', target: 6 });
     expect(patchRequests(emulator)).toEqual([]);
+  });
+
+  it('has a sample signed with the documented demo secret at its own timestamp', () => {
+    const signedAt = Number(sample.headers['x-autoscaler-timestamp']) * 1000;
+    expect(
+      verifyWebhook({
+        headers: sample.headers,
+        rawBody: sample.body ?? '',
+        secrets: [DEMO_WEBHOOK_SECRET],
+        now: signedAt,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it('refuses the sample as captured: its timestamp is long past (replay), 401', async () => {
@@ -166,13 +218,19 @@ describe('webhook', () => {
     expect(response.statusCode).toBe(202);
   });
 
-  it.each(['text/plain', 'application/x-www-form-urlencoded', ''])('refuses Content-Type %j (415)', async (type) => {
-    const handler = handlerFor(await sampleConfig(emulator.url));
-    const response = await handler(request(scaleBody({ minCount: 5 }), { headers: { 'content-type': type } }), lambdaContext());
+  it.each(['text/plain', 'application/x-www-form-urlencoded', ''])(
+    'refuses Content-Type %j (415)',
+    async (type) => {
+      const handler = handlerFor(await sampleConfig(emulator.url));
+      const response = await handler(
+        request(scaleBody({ minCount: 5 }), { headers: { 'content-type': type } }),
+        lambdaContext(),
+      );
 
-    expect(response.statusCode).toBe(415);
-    expect(json(response)).toMatchObject({ error: 'unsupported-media-type' });
-  });
+      expect(response.statusCode).toBe(415);
+      expect(json(response)).toMatchObject({ error: 'unsupported-media-type' });
+    },
+  );
 
   it('accepts application/json with a charset', async () => {
     const handler = handlerFor(await sampleConfig(emulator.url));
@@ -207,15 +265,40 @@ describe('webhook', () => {
     expect(json(response)).toEqual({ error: 'invalid-json', message: 'the body is not valid JSON' });
   });
 
-  it('answers 404 for a pool the config does not manage', async () => {
-    const handler = handlerFor(await sampleConfig(emulator.url));
-    const response = await handler(
-      request(JSON.stringify({ pool: 'auto-pool-os-86c13962597848eeb29c5861153a391f', flavor: 'x', minCount: 2 })),
+  it.each([
+    ['the config does not name', 'auto-pool-os-86c13962597848eeb29c5861153a391f'],
+    ['ModelArts does not have', 'no-such-pool'],
+  ])('answers 404 for a pool %s', async (_, pool) => {
+    const selected = await sampleConfig(emulator.url, (document) => ({
+      ...document,
+      pools: [
+        ...document.pools,
+        {
+          selector: { labels: { team: 'nobody' } },
+          flavors: [{ flavor: '*', max: 8, backlog: { source: { type: 'static', value: 1 } } }],
+        },
+      ],
+    }));
+    const configs = [await sampleConfig(emulator.url), selected];
+    for (const config of configs) {
+      const response = await handlerFor(config)(
+        request(JSON.stringify({ pool, flavor: SAMPLE_FLAVOR, minCount: 2 })),
+        lambdaContext(),
+      );
+      expect(response.statusCode).toBe(404);
+      expect(json(response)).toMatchObject({ error: 'unknown-pool' });
+    }
+  });
+
+  it('answers 502 with the reason when the pool cannot be scaled', async () => {
+    emulator.failNext('patchPool', 10, { status: 500, errorCode: 'ModelArts.50015000' });
+    const response = await handlerFor(await sampleConfig(emulator.url))(
+      request(scaleBody({ minCount: 5 })),
       lambdaContext(),
     );
 
-    expect(response.statusCode).toBe(404);
-    expect(json(response)).toMatchObject({ error: 'unknown-pool' });
+    expect(response.statusCode).toBe(502);
+    expect(json(response)).toMatchObject({ error: 'scale-failed', message: expect.stringContaining('500') });
   });
 
   it('answers 500 with a JSON body and no stack trace or secret when something unexpected fails', async () => {

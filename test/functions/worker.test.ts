@@ -62,12 +62,18 @@ describe('worker', () => {
     const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
     const response = await handler(sample, lambdaContext());
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: recordOf(sample, malformed).messageId }] });
-    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([[expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })]]);
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: recordOf(sample, malformed).messageId }],
+    });
+    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([
+      [expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })],
+    ]);
     // The message names one pool: the worker reads that pool alone, with one GET, and lists nothing.
     expect(emulator.requests.map((request) => request.route)).toEqual(['getPool', 'patchPool']);
     const failure = output.lines().find((line) => line.message === 'pool message failed');
-    expect(failure?.error).toMatch(/not a pool message \(connection: .*; pool: .*expected string, received number\)/);
+    expect(failure?.error).toMatch(
+      /not a pool message \(connection: .*; pool: .*expected string, received number\)/,
+    );
   });
 
   it('fails a record whose pool cannot be scaled, so it is retried and dead-lettered alone', async () => {
@@ -91,7 +97,10 @@ describe('worker', () => {
     const otherGroup = recordFor(message(SAMPLE_POOL), 'other-group');
     const response = await handler({ Records: [broken, sameGroup, otherGroup] }, lambdaContext());
 
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['broken', 'same-group']);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
+      'broken',
+      'same-group',
+    ]);
     expect(patchRequests(emulator)).toHaveLength(1);
   });
 
@@ -104,7 +113,9 @@ describe('worker', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(patchRequests(emulator)).toEqual([]);
-    expect(decisions(output.lines())).toEqual([expect.objectContaining({ pool: SAMPLE_POOL, outcome: 'dry-run' })]);
+    expect(decisions(output.lines())).toEqual([
+      expect.objectContaining({ pool: SAMPLE_POOL, outcome: 'dry-run' }),
+    ]);
   });
 
   it('asks only the connection the message names', async () => {
@@ -114,7 +125,9 @@ describe('worker', () => {
         { name: 'emulator', region: 'cn-north-7', projectId: 'emulator-project', auth: { type: 'none' } },
         { name: 'elsewhere', region: 'cn-north-4', projectId: 'other-project', auth: { type: 'none' } },
       ],
-      pools: ['emulator', 'elsewhere'].flatMap((connection) => document.pools.map((entry) => ({ ...entry, connection }))),
+      pools: ['emulator', 'elsewhere'].flatMap((connection) =>
+        document.pools.map((entry) => ({ ...entry, connection })),
+      ),
     }));
     const handler = makeHandler(testDeps(config));
     const response = await handler({ Records: [recordFor(message(SAMPLE_POOL), 'one')] }, lambdaContext());

@@ -2,15 +2,16 @@
 // and artifacts against what the functions need and may do.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/server';
 import { scheduleRateFor } from '../../functions/build/config-file.cjs';
 import { stateTableDefinition } from '../../lib/state/dynamodb';
-import { DEMO_WEBHOOK_SECRET } from '../functions/harness';
+import { DEMO_WEBHOOK_SECRET, SAMPLE_POOL } from '../functions/harness';
 import { readZip, type ZipEntry } from './zip';
 
 const run = promisify(execFile);
@@ -72,7 +73,8 @@ const statements = (name: FunctionName): Statement[] => {
   return policies.flatMap((policy) => policy.PolicyDocument.Statement);
 };
 
-const actions = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+const actions = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 const allowing = (name: FunctionName, action: string) =>
   statements(name).filter((statement) => statement.Effect === 'Allow' && actions(statement).includes(action));
 
@@ -91,18 +93,21 @@ describe('functions', () => {
     expect(Properties.Role).toEqual({ 'Fn::GetAtt': [`${logicalName(name)}Role`, 'Arn'] });
   });
 
-  it.each(FUNCTIONS)('%s is packaged alone as one minified ESM bundle, the AWS SDK left to the runtime', (name) => {
-    const entries = artifacts.get(name) ?? [];
-    expect(entries.map((entry) => entry.name)).toEqual([`functions/${name}.mjs`]);
-    const code = entries[0]?.read().toString('utf8') ?? '';
-    expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
-    // Minified: long lines (a readable bundle averages well under 100 characters a line).
-    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-    // Loaded on first use from the runtime's SDK (functions/build/esbuild-plugins.cjs), never bundled:
-    // their service exception classes would show.
-    expect(code).toMatch(/\("@aws-sdk\/client-ssm"\)/);
-    expect(code).not.toMatch(/(SSM|SQS|DynamoDB|CloudWatch)ServiceException/);
-  });
+  it.each(FUNCTIONS)(
+    '%s is packaged alone as one minified ESM bundle, the AWS SDK left to the runtime',
+    (name) => {
+      const entries = artifacts.get(name) ?? [];
+      expect(entries.map((entry) => entry.name)).toEqual([`functions/${name}.mjs`]);
+      const code = entries[0]?.read().toString('utf8') ?? '';
+      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
+      // Minified: long lines (a readable bundle averages well under 100 characters a line).
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+      // Loaded on first use from the runtime's SDK (functions/build/esbuild-plugins.cjs), never bundled:
+      // their service exception classes would show.
+      expect(code).toMatch(/\("@aws-sdk\/client-ssm"\)/);
+      expect(code).not.toMatch(/(SSM|SQS|DynamoDB|CloudWatch)ServiceException/);
+    },
+  );
 
   it('has no default role: every function has its own', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -137,7 +142,9 @@ describe('functions', () => {
     }
     expect(environment('plan')).toMatchObject({ AUTOSCALER_DRY_RUN: 'true' });
     for (const name of FUNCTIONS) {
-      expect(environment(name)).toMatchObject({ AUTOSCALER_STATE_TABLE: `modelarts-autoscaler-${STAGE}-state` });
+      expect(environment(name)).toMatchObject({
+        AUTOSCALER_STATE_TABLE: `modelarts-autoscaler-${STAGE}-state`,
+      });
     }
   });
 });
@@ -183,7 +190,9 @@ describe('queue, table, alarm and kill switch', () => {
   it('has a FIFO queue whose visibility timeout is at least 6x the worker timeout, redriven to a FIFO DLQ', () => {
     const queue = resource('PoolQueue').Properties;
     expect(queue.FifoQueue).toBe(true);
-    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (lambda('worker').Properties.Timeout as number));
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * (lambda('worker').Properties.Timeout as number),
+    );
     expect(queue.RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': ['PoolDeadLetterQueue', 'Arn'] },
       maxReceiveCount: expect.any(Number),
@@ -234,7 +243,8 @@ describe('roles (least privilege)', () => {
     expect(allowing('scheduled', 'sqs:SendMessage').map(resourceText)).toEqual([
       JSON.stringify({ 'Fn::GetAtt': ['PoolQueue', 'Arn'] }),
     ]);
-    for (const name of ['worker', 'webhook', 'plan'] as const) expect(allowing(name, 'sqs:SendMessage')).toEqual([]);
+    for (const name of ['worker', 'webhook', 'plan'] as const)
+      expect(allowing(name, 'sqs:SendMessage')).toEqual([]);
   });
 
   it('lets the worker consume the queue', () => {
@@ -247,7 +257,9 @@ describe('roles (least privilege)', () => {
 
   it('lets only the webhook read (and decrypt) the webhook secret', () => {
     const reads = (name: FunctionName, action: string) =>
-      allowing(name, action).some((statement) => JSON.stringify(statement).includes(parameterArn('webhook-secret')));
+      allowing(name, action).some((statement) =>
+        JSON.stringify(statement).includes(parameterArn('webhook-secret')),
+      );
     expect(reads('webhook', 'ssm:GetParameter')).toBe(true);
     expect(reads('webhook', 'kms:Decrypt')).toBe(true);
     for (const name of ['scheduled', 'worker', 'plan'] as const) {
@@ -270,8 +282,12 @@ describe('roles (least privilege)', () => {
 
   it('lets the functions that PATCH read the credentials, and plan a credentials parameter of its own', () => {
     for (const name of ['scheduled', 'worker', 'webhook'] as const) {
-      expect(allowing(name, 'ssm:GetParameter').map(resourceText).join()).toContain(parameterArn('credentials'));
-      expect(allowing(name, 'ssm:GetParameter').map(resourceText).join()).toContain(parameterArn('kill-switch'));
+      expect(allowing(name, 'ssm:GetParameter').map(resourceText).join()).toContain(
+        parameterArn('credentials'),
+      );
+      expect(allowing(name, 'ssm:GetParameter').map(resourceText).join()).toContain(
+        parameterArn('kill-switch'),
+      );
     }
     const planReads = allowing('plan', 'ssm:GetParameter').map(resourceText);
     expect(planReads).toHaveLength(1);
@@ -280,12 +296,15 @@ describe('roles (least privilege)', () => {
 
   it('touches DynamoDB only on the state table; plan only reads it', () => {
     for (const name of FUNCTIONS) {
-      for (const statement of statements(name).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')))) {
+      for (const statement of statements(name).filter((s) =>
+        actions(s).some((a) => a.startsWith('dynamodb:')),
+      )) {
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
       }
     }
     for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
-      for (const name of ['scheduled', 'worker', 'webhook'] as const) expect(allowing(name, action)).toHaveLength(1);
+      for (const name of ['scheduled', 'worker', 'webhook'] as const)
+        expect(allowing(name, action)).toHaveLength(1);
     }
     expect(allowing('plan', 'dynamodb:GetItem')).toHaveLength(1);
     expect(allowing('plan', 'dynamodb:PutItem')).toEqual([]);
@@ -299,4 +318,64 @@ describe('roles (least privilege)', () => {
       ]);
     }
   });
+});
+
+describe('the packaged bundles', () => {
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  /** Runs a script in a fresh node process, as the Lambda runtime would load the bundle. */
+  const runNode = async (script: string, env: Record<string, string>) => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: outDir,
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', ...env },
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+  };
+
+  it('plan.zip runs on its own with the bundled config: a dry-run plan, no PATCH, no AWS SDK loaded', async () => {
+    const dir = join(outDir, 'plan-unzipped', 'functions');
+    await mkdir(dir, { recursive: true });
+    const [bundle] = artifacts.get('plan') ?? [];
+    await writeFile(join(dir, 'plan.mjs'), bundle?.read() ?? '');
+    emulator.clearRequests();
+    const result = await runNode(
+      `import { createRequire } from 'node:module';
+       const { handler } = await import('./plan-unzipped/functions/plan.mjs');
+       const output = await handler({}, { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 60000 });
+       const sdk = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('@aws-sdk'));
+       process.stdout.write('\\n' + JSON.stringify({ output, sdk }));`,
+      { AUTOSCALER_ENDPOINT: emulator.url, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    );
+    expect(result.sdk).toEqual([]);
+    expect(result.output).toMatchObject({ dryRun: true, pools: 2, counts: { 'dry-run': 1, unchanged: 1 } });
+    expect(emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
+      'GET listPools',
+    ]);
+  });
+
+  it('runs under `osls invoke local --stage local -f plan --path events/plan.json` (the README command)', async () => {
+    emulator.clearRequests();
+    const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
+    const { stdout } = await run(
+      process.execPath,
+      [osls, 'invoke', 'local', '--stage', 'local', '-f', 'plan', '--path', 'events/plan.json'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AUTOSCALER_ENDPOINT: emulator.url, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      },
+    );
+    // osls prints the handler's answer indented, after the function's one-line JSON logs and metrics.
+    const output = JSON.parse(stdout.slice(stdout.search(/^\{$/m))) as { outcomes: { pool: string }[] };
+    expect(output).toMatchObject({ dryRun: true, pools: 2 });
+    expect(output.outcomes.map((outcome) => outcome.pool)).toContain(SAMPLE_POOL);
+    expect(emulator.requests.filter((request) => request.route === 'patchPool')).toEqual([]);
+    expect(emulator.requests.length).toBeGreaterThan(0);
+  }, 180_000);
 });

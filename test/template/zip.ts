@@ -22,7 +22,8 @@ export async function readZip(path: string): Promise<ZipEntry[]> {
   let offset = zip.readUInt32LE(end + 16);
   const entries: ZipEntry[] = [];
   for (let index = 0; index < count; index++) {
-    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_HEADER) throw new Error(`${path}: bad central directory`);
+    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_HEADER)
+      throw new Error(`${path}: bad central directory`);
     const method = zip.readUInt16LE(offset + 10);
     const compressedSize = zip.readUInt32LE(offset + 20);
     const size = zip.readUInt32LE(offset + 24);

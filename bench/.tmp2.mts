@@ -1,0 +1,13 @@
+import { plan } from '../lib/scaling/plan.ts';
+import { buildPlannerInput } from './planner.ts';
+const g = (globalThis as any).gc as () => void;
+const input = buildPlannerInput(10000);
+for (let i = 0; i < 3; i++) plan(input);
+g(); g();
+console.log('=== start');
+const t = performance.now(); const p = plan(input); console.log('=== end', (performance.now() - t).toFixed(0));
+g();
+const before = process.memoryUsage().heapUsed;
+const p2 = plan(input);
+g();
+console.log('retained MB', ((process.memoryUsage().heapUsed - before) / 1e6).toFixed(1), p.pools.length + p2.pools.length);
