@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 
@@ -29,6 +30,8 @@ export const LOAD_TIME_TARGET_RATIO = 2;
 export interface BundleFigures {
   name: string;
   bytes: number;
+  /** The bundle gzipped (roughly what the deployment zip holds). */
+  gzipBytes: number;
   /** Median ms from process start to the bundle imported. */
   readyMs: number;
   /** Median ms of the import alone. */
@@ -133,6 +136,7 @@ interface Built {
   name: string;
   file: string;
   bytes: number;
+  gzipBytes: number;
   sdkPackages: string[];
 }
 
@@ -149,6 +153,7 @@ async function buildOne(
     name,
     file: join(ROOT, file),
     bytes: output.bytes,
+    gzipBytes: gzipSync(await readFile(join(ROOT, file))).length,
     sdkPackages: sdkPackagesOf(result.metafile ?? { inputs: {}, outputs: {} }),
   };
 }
@@ -198,6 +203,7 @@ export async function measureBundles(
     return {
       name: bundle.name,
       bytes: bundle.bytes,
+      gzipBytes: bundle.gzipBytes,
       readyMs: median(entry.ready),
       importMs: median(entry.imports),
       sdkPackages: bundle.sdkPackages,
@@ -213,13 +219,13 @@ export function formatBundleReport({ empty, functions }: BundleReport): string {
   const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   const lines = [
-    `${'bundle'.padEnd(10)} ${'size'.padStart(10)} ${'ready'.padStart(10)} ${'import'.padStart(10)} ${'x empty'.padStart(8)}  verdict   SDK on first use`,
+    `${'bundle'.padEnd(10)} ${'size'.padStart(10)} ${'gzip'.padStart(9)} ${'ready'.padStart(10)} ${'import'.padStart(10)} ${'x empty'.padStart(8)}  verdict   SDK on first use`,
   ];
   for (const figures of [empty, ...functions]) {
     const ratio = figures.readyMs / empty.readyMs;
     const ok = figures.bytes <= SIZE_TARGET_BYTES && ratio <= LOAD_TIME_TARGET_RATIO;
     lines.push(
-      `${figures.name.padEnd(10)} ${kb(figures.bytes).padStart(10)} ${ms(figures.readyMs).padStart(10)} ` +
+      `${figures.name.padEnd(10)} ${kb(figures.bytes).padStart(10)} ${kb(figures.gzipBytes).padStart(9)} ${ms(figures.readyMs).padStart(10)} ` +
         `${ms(figures.importMs).padStart(10)} ${ratio.toFixed(2).padStart(8)}  ${(ok ? 'ok' : 'MISSED').padEnd(8)}  ` +
         (figures.sdkPackages.length > 0 ? `${ms(figures.sdkMs)}: ${figures.sdkPackages.join(', ')}` : '-'),
     );

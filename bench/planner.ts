@@ -35,6 +35,9 @@ export interface PlannerFigures {
   msPerCycle: number;
   minMs: number;
   maxMs: number;
+  /** Median CPU time (user + system) of the process during one plan(), which other load on the machine
+   * disturbs less than wall time; on an idle machine it can exceed wall time (GC helper threads). */
+  cpuMsPerCycle: number;
   /** Median wall time when every backlog is tripled, so that every pool changes. */
   msPerCycleAllChanging: number;
   runs: number;
@@ -91,6 +94,7 @@ export async function benchPlanner(options: PlannerBenchOptions = {}): Promise<P
     msPerCycle: steady.median,
     minMs: steady.min,
     maxMs: steady.max,
+    cpuMsPerCycle: steady.cpuMedian,
     msPerCycleAllChanging: changing.median,
     runs,
     warmUpRuns,
@@ -108,17 +112,23 @@ export async function benchPlanner(options: PlannerBenchOptions = {}): Promise<P
 function time(input: PlanInput, runs: number, warmUpRuns: number) {
   for (let i = 0; i < warmUpRuns; i++) plan(input);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let last: Plan | undefined;
   for (let i = 0; i < runs; i++) {
     last = undefined;
     globalThis.gc?.();
+    const cpu = process.cpuUsage();
     const start = performance.now();
     last = plan(input);
     times.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpuTimes.push((used.user + used.system) / 1000);
   }
   times.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
   return {
     median: round(times[Math.floor(times.length / 2)] as number),
+    cpuMedian: round(cpuTimes[Math.floor(cpuTimes.length / 2)] as number),
     min: round(times[0] as number),
     max: round(times[times.length - 1] as number),
     plan: last as Plan,

@@ -9,13 +9,26 @@
 //   `require` (not `import`) also finds the runtime's copy through NODE_PATH.
 // - zodNamespaceImports: `import { z } from 'zod'` defeats esbuild's tree shaking (every locale is
 //   kept, ~450 KB); `import * as z from 'zod'` is the same namespace and shakes down to what is used.
-// - bundledConfig: inlines the parsed config file as `__AUTOSCALER_CONFIG__`, so the functions read
-//   no file and need no YAML parser.
+// - zodWithoutJsonSchema: zod 4 attaches JSON Schema conversion to every schema, so its converter
+//   (~9 KB minified) is in every bundle though no function converts a schema; in the bundles it is
+//   replaced by functions that throw if a conversion is ever asked for.
+// - bundledConfig: inlines the config file, validated and merged at build time (resolved-config.cjs),
+//   as `__AUTOSCALER_CONFIG__`, so the functions read no file, need no YAML parser, and build and run
+//   no config schema at a cold start.
+// - usedBacklogSources: the backlog source registry, cut down to the source types the config uses, so a
+//   bundle carries no code (jmespath, ky, SDK stubs) of sources it never creates.
+// - sideEffectFreeModules: our own modules, yaml and Powertools have no side effects on import, and
+//   saying so lets esbuild drop the modules a bundle reaches only through a barrel or a package index
+//   (config schemas, the JSON Schema export, the YAML loader, sync batch processors). The Powertools
+//   packages also pin different minor versions of their shared commons package, so npm installs
+//   several copies: a bundle takes the newest one alone.
 
+const { existsSync, readdirSync, readFileSync } = require('node:fs');
 const { readFile, rm, writeFile } = require('node:fs/promises');
 const { basename, extname, join } = require('node:path');
-const { readConfigDocument } = require('./config-file.cjs');
+const { backlogSourceTypes, readResolvedConfig } = require('./resolved-config.cjs');
 
+const ROOT = join(__dirname, '..', '..');
 const SDK_NAMESPACE = 'aws-sdk-on-first-use';
 
 // esbuild's CommonJS interop builds the import namespace with the stub as prototype, so property reads
@@ -79,39 +92,172 @@ const zodNamespaceImports = {
   },
 };
 
-// The functions get the config as an inlined document, so lib/config's YAML loader is never called in a
-// bundle; yaml has no side effects on import, and saying so lets esbuild drop it (115 KB minified).
-const YAML_UNUSED = /^yaml$/;
-const yamlWithoutSideEffects = {
-  name: 'yaml-without-side-effects',
+const ZOD_TO_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/;
+
+/** The export names of an ES module's source: `export function|const|class name` and `export { a as b }`. */
+function exportNames(source) {
+  const names = [
+    ...source.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([\w$]+)/gm),
+  ].map(([, name]) => name);
+  for (const [, list] of source.matchAll(/^export\s*\{([^}]*)\}/gm)) {
+    for (const entry of list.split(',')) {
+      const name = entry
+        .trim()
+        .split(/\s+as\s+/)
+        .at(-1);
+      if (name) names.push(name);
+    }
+  }
+  return names;
+}
+
+// Every export throws when called, but for the `create...Method` factories, which zod calls as each
+// schema's `~standard` is first read: those return a function that throws. A conversion fails loudly,
+// while building and parsing schemas is unaffected.
+const zodJsonSchemaStub = (names) =>
+  [
+    "const unavailable = () => { throw new Error('zod JSON Schema conversion is not in the function bundles'); };",
+    ...names.map((name) =>
+      /^create\w*Method$/.test(name)
+        ? `export const ${name} = () => unavailable;`
+        : `export const ${name} = unavailable;`,
+    ),
+    '',
+  ].join('\n');
+
+const zodWithoutJsonSchema = {
+  name: 'zod-without-json-schema',
   setup(build) {
-    build.onResolve({ filter: YAML_UNUSED }, async (args) => {
-      if (args.pluginData === 'yaml-resolved') return undefined;
-      const resolved = await build.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: 'yaml-resolved',
-      });
-      return resolved.errors.length > 0 ? undefined : { ...resolved, sideEffects: false };
-    });
+    build.onLoad({ filter: ZOD_TO_JSON_SCHEMA }, async (args) => ({
+      contents: zodJsonSchemaStub(exportNames(await readFile(args.path, 'utf8'))),
+      loader: 'js',
+    }));
   },
 };
 
-const bundledConfig = (configPath) => ({
+const bundledConfig = (config) => ({
   name: 'bundled-config',
   setup(build) {
-    const document = readConfigDocument(configPath);
     build.initialOptions.define = {
       ...build.initialOptions.define,
-      __AUTOSCALER_CONFIG__: JSON.stringify(document),
+      __AUTOSCALER_CONFIG__: JSON.stringify(config),
     };
   },
 });
 
+const REGISTRY = /[\\/]lib[\\/]metrics[\\/]registry\.ts$/;
+
+/** `case 'type': return createX(config, deps);` in the registry, with the module createX comes from. */
+function registrySources(source) {
+  const modules = new Map();
+  for (const [, names, from] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(\.\/sources\/[^']+)'/g)) {
+    for (const name of names.split(',')) modules.set(name.trim(), from);
+  }
+  const sources = new Map();
+  for (const [, type, factory] of source.matchAll(/case\s+'([^']+)':\s*return\s+(\w+)\(config, deps\);/g)) {
+    const from = modules.get(factory);
+    if (!from) throw new Error(`lib/metrics/registry.ts: no import for ${factory}`);
+    sources.set(type, { factory, from });
+  }
+  return sources;
+}
+
+/** The registry's createSource, for the source types listed only. */
+function registryFor(source, types) {
+  const sources = registrySources(source);
+  const used = types.map((type) => {
+    const found = sources.get(type);
+    if (!found) throw new Error(`lib/metrics/registry.ts has no backlog source of type "${type}"`);
+    return { type, ...found };
+  });
+  return [
+    ...used.map(({ factory, from }) => `import { ${factory} } from '${from}';`),
+    'export function createSource(config, deps = {}) {',
+    '  switch (config.type) {',
+    ...used.map(({ type, factory }) => `    case ${JSON.stringify(type)}: return ${factory}(config, deps);`),
+    '  }',
+    "  throw new Error('backlog source type \"' + config.type + '\" is not in this bundle');",
+    '}',
+    '',
+  ].join('\n');
+}
+
+const usedBacklogSources = (types) => ({
+  name: 'used-backlog-sources',
+  setup(build) {
+    build.onLoad({ filter: REGISTRY }, async (args) => ({
+      contents: registryFor(await readFile(args.path, 'utf8'), types),
+      loader: 'js',
+    }));
+  },
+});
+
+const COMMONS = /^@aws-lambda-powertools\/commons(\/|$)/;
+
+const versionKey = (version) =>
+  version
+    .split(/[.-]/)
+    .map((part) => part.padStart(8, '0'))
+    .join('.');
+
+/** The folder to resolve commons from so as to get its newest installed copy (top level, or nested). */
+function newestCommonsFolder(root) {
+  const scope = join(root, 'node_modules', '@aws-lambda-powertools');
+  let best;
+  for (const folder of [root, ...readdirSync(scope).map((name) => join(scope, name))]) {
+    const manifest = join(folder, 'node_modules', '@aws-lambda-powertools', 'commons', 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8'));
+    if (!best || versionKey(version) > versionKey(best.version)) best = { folder, version };
+  }
+  return best?.folder;
+}
+
+// The functions get the config inlined, so the YAML loader is never called in a bundle (yaml alone is
+// 115 KB minified).
+const SIDE_EFFECT_FREE = [
+  /[\\/]node_modules[\\/]yaml[\\/]/,
+  /[\\/]node_modules[\\/]@aws-lambda-powertools[\\/]/,
+];
+
+// Marks this plugin's own resolve calls, which it must not see again.
+const RESOLVING = { sideEffectFreeModules: true };
+
+const sideEffectFreeModules = {
+  name: 'side-effect-free-modules',
+  setup(build) {
+    const ownLib = join(ROOT, 'lib');
+    const commonsFolder = newestCommonsFolder(ROOT);
+    const sideEffectFree = (path) =>
+      (path.startsWith(ownLib) && path.endsWith('.ts')) ||
+      SIDE_EFFECT_FREE.some((pattern) => pattern.test(path));
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === RESOLVING || args.namespace !== 'file') return undefined;
+      const commons = commonsFolder !== undefined && COMMONS.test(args.path);
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: commons ? commonsFolder : args.resolveDir,
+        pluginData: RESOLVING,
+      });
+      if (resolved.errors.length > 0 || resolved.external) return undefined;
+      if (sideEffectFree(resolved.path)) return { ...resolved, sideEffects: false };
+      return commons ? resolved : undefined;
+    });
+  },
+};
+
 /** The plugins for a bundle of the functions with the config file at `configPath`. */
 function createPlugins({ configPath }) {
-  return [awsSdkOnFirstUse, zodNamespaceImports, yamlWithoutSideEffects, bundledConfig(configPath)];
+  const config = readResolvedConfig(configPath);
+  return [
+    awsSdkOnFirstUse,
+    sideEffectFreeModules,
+    usedBacklogSources(backlogSourceTypes(config)),
+    zodWithoutJsonSchema,
+    zodNamespaceImports,
+    bundledConfig(config),
+  ];
 }
 
 // `osls invoke local` loads a handler with require(path-without-extension), which finds .js and .cjs
@@ -147,3 +293,4 @@ module.exports = (serverless) => [
 ];
 module.exports.createPlugins = createPlugins;
 module.exports.rewriteZodImports = rewriteZodImports;
+module.exports.registryFor = registryFor;

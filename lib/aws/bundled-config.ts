@@ -1,16 +1,24 @@
-// The config the functions run with: the document the bundler inlined from the config file (see
-// functions/build/esbuild-plugins.cjs), validated and overridden by the environment (AUTOSCALER_*).
-// The functions never read a file or parse YAML at run time.
+// The config the functions run with: the Config the bundler inlined from the config file, already
+// validated and merged at build time (see functions/build/resolved-config.cjs), overridden by the
+// environment (AUTOSCALER_*). The functions never read a file, parse YAML or run the config schema.
 
-import { type Config, ConfigError, type Environment } from '../config';
-import { applyEnvironment, readEnvironment } from '../config/env';
+import { applyEnvironment, type Environment, readEnvironment } from '../config/env';
+import { ConfigError } from '../config/issues';
 import { resolveConfig } from '../config/resolve';
+import type { Config } from '../config/types';
 
-declare const __AUTOSCALER_CONFIG__: unknown;
+declare const __AUTOSCALER_CONFIG__: Config | undefined;
 
-/** The inlined document, or undefined in an unbundled run. */
-export function bundledConfigDocument(): unknown {
+/** The inlined Config, or undefined in an unbundled run. */
+export function bundledConfig(): Config | undefined {
   return typeof __AUTOSCALER_CONFIG__ === 'undefined' ? undefined : __AUTOSCALER_CONFIG__;
+}
+
+/** A validated Config with the environment overrides applied; throws ConfigError. */
+export function configWithEnvironment(config: Config, env: Environment, source?: string): Config {
+  const { settings, issues } = readEnvironment(env);
+  if (issues.length > 0) throw new ConfigError(issues, { source });
+  return applyEnvironment(config, settings);
 }
 
 /** Validates a parsed config document and applies the environment overrides; throws ConfigError. */
@@ -22,10 +30,10 @@ export function configFromDocument(document: unknown, env: Environment, source?:
   return applyEnvironment(result.config, settings);
 }
 
-/** The bundled config, validated. Tests and local tools build their Config with lib/config directly. */
+/** The bundled config. Tests and local tools build their Config with lib/config directly. */
 export function functionConfig(env: Environment): Config {
-  const document = bundledConfigDocument();
-  if (document === undefined) {
+  const config = bundledConfig();
+  if (config === undefined) {
     throw new ConfigError([
       {
         path: '__AUTOSCALER_CONFIG__',
@@ -34,5 +42,5 @@ export function functionConfig(env: Environment): Config {
       },
     ]);
   }
-  return configFromDocument(document, env, 'the bundled config');
+  return configWithEnvironment(config, env, 'the bundled config');
 }

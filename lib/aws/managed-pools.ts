@@ -1,7 +1,8 @@
 // The concrete pools the config manages, for the scheduled function's fan-out decision and messages.
 // Pools named in the config need no API call; a connection with selector entries is listed once.
 
-import { type Config, matchPools } from '../config';
+import { matchPools } from '../config/pools';
+import type { Config } from '../config/types';
 import type { ModelArtsClient } from '../modelarts';
 import type { PoolMessage } from './pool-message';
 

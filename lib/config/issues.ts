@@ -98,7 +98,7 @@ export function fromZodIssues(
         break;
       case 'unrecognized_keys':
         for (const key of issue.keys)
-          at(isCredentialKey(key) ? credentialKeyMessage : 'unknown field', [key]);
+          at(isCredentialKey(key) ? credentialKeyMessage : 'unknown field', [shownKey(key)]);
         break;
       case 'invalid_union':
         out.push(...fromUnionIssue(issue, path));
@@ -146,3 +146,8 @@ const looksLikeSecret = (value: string): boolean =>
 
 export const quote = (value: string): string =>
   looksLikeSecret(value) ? '(value not shown)' : JSON.stringify(value);
+
+// A key the schema does not know is named so that it can be found, unless part of it is shaped like a key or
+// token: a secret pasted on a line of its own followed by a colon becomes a key.
+const shownKey = (key: string): string =>
+  key.split(/[-._/:\s]+/).some(looksLikeSecret) ? '(key not shown)' : key;

@@ -4,6 +4,7 @@ import { applyEnvironment, type Environment, readEnvironment } from './env';
 import { ConfigError, type ConfigIssue } from './issues';
 import { resolveConfig } from './resolve';
 import type { Config } from './types';
+import { describeYamlError } from './yaml-errors';
 
 export interface ParseConfigOptions {
   /** YAML or JSON (JSON is YAML). */
@@ -20,17 +21,26 @@ export interface LoadConfigOptions {
   env: Environment;
 }
 
-// YAML errors are reported by position only: the parser's pretty errors quote the source line, which may hold
-// a secret someone pasted in.
+// YAML errors are reported by position and a fixed description: the parser's pretty errors quote the source
+// line, and its messages the text at fault, either of which may hold a secret someone pasted in.
 function parseYaml(text: string): { document: unknown; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const issues = doc.errors.map((error) => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { path: `line ${line}, column ${col}`, message: error.message };
+    return { path: `line ${line}, column ${col}`, message: describeYamlError(error.code) };
   });
   if (issues.length > 0) return { document: undefined, issues };
-  return { document: doc.toJS({ maxAliasCount: 100 }), issues };
+  try {
+    return { document: doc.toJS({ maxAliasCount: 100 }), issues };
+  } catch {
+    // toJS refuses a document whose aliases expand past maxAliasCount ("billion laughs"); its message is not
+    // repeated, as it may name an anchor from the text.
+    return {
+      document: undefined,
+      issues: [{ path: '(top level)', message: describeYamlError('RESOURCE_EXHAUSTION') }],
+    };
+  }
 }
 
 /** Validates an already parsed document (e.g. one a bundler inlined), then applies the environment overrides. */

@@ -11,6 +11,8 @@ export const envVarName = z
 /** An http(s) URL that carries no credentials: secrets come from environment variables instead. */
 export const credentialFreeUrl = z.url({ protocol: /^https?$/ }).refine(
   (value) => {
+    // zod runs refinements after a failed check too: a value that is no URL is already reported by z.url.
+    if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.username === '' && url.password === '';
   },

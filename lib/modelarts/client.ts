@@ -102,9 +102,16 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
 
     async getPool(name) {
       const path = poolPath(projectId, name);
-      return parsePool(
+      const pool = parsePool(
         decodeJson(await transport.request({ operation: 'getPool', method: 'GET', path }), name),
       );
+      // Whatever is done next (a PATCH) goes to the pool this answer names: it must be the one asked for.
+      if (pool.metadata.name !== name) {
+        throw new PoolResponseError(name, [
+          { path: 'metadata.name', problem: 'names another pool than the one asked for' },
+        ]);
+      }
+      return pool;
     },
 
     createPool(body) {

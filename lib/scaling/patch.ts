@@ -5,21 +5,21 @@ import { msg, type Reason, reason } from './reasons';
 // in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
 // nothing else, so that no other field of the pool is touched.
 
-// A type, not an interface: it must also fit the schema's AzCount (which allows extra fields).
+// Types, not interfaces, so that they also fit the schema's loose types (which allow extra fields).
 export type PatchAz = {
   az: string;
   count: number;
 };
 
-export interface PatchResource {
+export type PatchResource = {
   flavor: string;
   count: number;
   azs?: PatchAz[];
-}
+};
 
-export interface PatchBody {
+export type PatchBody = {
   spec: { resources: PatchResource[] };
-}
+};
 
 /** The new count (and split) of one flavor; flavors without one keep theirs. */
 export interface FlavorChange {

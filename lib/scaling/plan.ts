@@ -106,7 +106,7 @@ interface Draft {
   deleting: number;
   desired: number | undefined;
   target: number;
-  /** A clean copy ({az, count} only) of the flavor's azs, shared by the decision while they do not change. */
+  /** The flavor's azs as {az, count} entries (see cleanAzs), shared by the decision while they do not change. */
   azsBefore: PatchAz[] | undefined;
   azsAfter: PatchAz[] | undefined;
   action: FlavorAction;

@@ -55,12 +55,13 @@ export const reason = (code: ReasonCode, message: string): Reason => ({ code, me
  * A template tag for messages: the same text as a plain template literal, built in one piece. V8 builds a
  * template literal as a tree of string fragments, about three times the memory of the text; a plan keeps
  * tens of thousands of messages, and that memory is most of what the garbage collector then has to move.
+ * (Array.prototype.join renders undefined and null as empty, where a template literal would spell them out.)
  */
 export function msg(strings: TemplateStringsArray, ...values: readonly unknown[]): string {
-  const parts = new Array<string | undefined>(strings.length + values.length);
+  const parts = new Array<unknown>(strings.length + values.length);
   for (let i = 0; i < values.length; i++) {
     parts[2 * i] = strings[i];
-    parts[2 * i + 1] = String(values[i]);
+    parts[2 * i + 1] = values[i];
   }
   parts[parts.length - 1] = strings[values.length];
   return parts.join('');

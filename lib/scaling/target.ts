@@ -341,10 +341,19 @@ function proposedLimit(step: StepPolicy, start: number, direction: 1 | -1): numb
 }
 
 function describeSteps(rules: DirectionRules): string {
-  const steps = rules.policies.map((s) =>
-    s.type === 'Nodes'
-      ? msg`${s.value} nodes per ${s.periodSeconds}s`
-      : msg`${s.value}% per ${s.periodSeconds}s`,
-  );
-  return msg`step policies (${steps.join(', ')}; select ${rules.selectPolicy})`;
+  let text = described.get(rules);
+  if (text === undefined) {
+    const steps = rules.policies.map((s) =>
+      s.type === 'Nodes'
+        ? msg`${s.value} nodes per ${s.periodSeconds}s`
+        : msg`${s.value}% per ${s.periodSeconds}s`,
+    );
+    text = msg`step policies (${steps.join(', ')}; select ${rules.selectPolicy})`;
+    described.set(rules, text);
+  }
+  return text;
 }
+
+// Rules are immutable data resolved once per config: describe each once, and share the text between the
+// messages of every flavor it limits.
+const described = new WeakMap<DirectionRules, string>();

@@ -27,12 +27,8 @@ import { msg, type Reason, reason } from './reasons';
 
 export type AzSplit = { ok: true; azs: PatchAz[] | undefined } | { ok: false; reason: Reason };
 
-interface Slot {
-  az: string;
-  count: number;
-  /** The count the strategy aims at (weighted, fixed). */
-  share: number;
-}
+/** One AZ of the split being built: exactly {az, count}, so that the result needs no copy. */
+type Slot = PatchAz;
 
 export function splitAzs(
   strategy: AzStrategy,
@@ -40,12 +36,12 @@ export function splitAzs(
   total: number,
 ): AzSplit {
   if (before === undefined || before.length === 0) return { ok: true, azs: undefined };
-  const slots: Slot[] = before.map(({ az, count }) => ({ az, count, share: 0 }));
-  if (sumOf(slots) === total) return { ok: true, azs: toAzs(slots) };
+  const slots: Slot[] = before.map(({ az, count }) => ({ az, count }));
+  if (sumOf(slots) === total) return { ok: true, azs: slots };
   switch (strategy.type) {
     case 'balanced':
       stepTowards(slots, total, balancedAdd, balancedRemove);
-      return { ok: true, azs: toAzs(slots) };
+      return { ok: true, azs: slots };
     case 'weighted':
       return splitWeighted(strategy.weights, slots, total);
     case 'fixed':
@@ -68,17 +64,28 @@ function splitWeighted(weights: Record<string, number>, listed: Slot[], total: n
   const added = Object.keys(weights)
     .filter((az) => !names.has(az) && weightOf(weights, az) > 0)
     .sort()
-    .map((az): Slot => ({ az, count: 0, share: 0 }));
+    .map((az): Slot => ({ az, count: 0 }));
   const slots = [...listed, ...added];
-  if (!assignShares(total, slots, (slot) => weightOf(weights, slot.az))) {
+  const shares = largestRemainder(
+    total,
+    slots.map((slot) => ({ az: slot.az, weight: weightOf(weights, slot.az) })),
+  );
+  if (shares === undefined) {
     return refuse(msg`weighted: no AZ of the flavor (${[...names].join(', ')}) has a positive weight`);
   }
-  stepTowards(slots, total, belowShare, aboveShare);
-  return { ok: true, azs: toAzs(slots.filter((slot, i) => i < listed.length || slot.count > 0)) };
+  stepTowards(slots, total, belowShare(shares), aboveShare(shares));
+  return { ok: true, azs: slots.filter((slot, i) => i < listed.length || slot.count > 0) };
 }
 
-const belowShare = (slot: Slot): number => slot.share - slot.count;
-const aboveShare = (slot: Slot): number => slot.count - slot.share;
+// Scores against each slot's share; `shares` is in the slots' order.
+const belowShare =
+  (shares: readonly number[]): Score =>
+  (slot, i) =>
+    (shares[i] as number) - slot.count;
+const aboveShare =
+  (shares: readonly number[]): Score =>
+  (slot, i) =>
+    slot.count - (shares[i] as number);
 
 const weightOf = (weights: Record<string, number>, az: string): number => {
   const weight = Object.hasOwn(weights, az) ? weights[az] : undefined;
@@ -90,19 +97,24 @@ function splitFixed(slots: Slot[], total: number): AzSplit {
   if (used === 0) return refuse('fixed: the flavor has no node in any AZ, so there is no AZ to grow in');
   if (total < used)
     return refuse(msg`fixed: ${total} nodes cannot keep a node in each of the ${used} AZs in use`);
-  assignShares(total, slots, (slot) => slot.count);
+  const shares = largestRemainder(
+    total,
+    slots.map((slot) => ({ az: slot.az, weight: slot.count })),
+  ) as number[];
+  const below = belowShare(shares);
+  const above = aboveShare(shares);
   stepTowards(
     slots,
     total,
-    (slot) => (slot.count > 0 ? belowShare(slot) : Number.NEGATIVE_INFINITY),
-    (slot) => (slot.count > 1 ? aboveShare(slot) : Number.NEGATIVE_INFINITY),
+    (slot, i) => (slot.count > 0 ? below(slot, i) : Number.NEGATIVE_INFINITY),
+    (slot, i) => (slot.count > 1 ? above(slot, i) : Number.NEGATIVE_INFINITY),
   );
-  return { ok: true, azs: toAzs(slots) };
+  return { ok: true, azs: slots };
 }
 
 const refuse = (message: string): AzSplit => ({ ok: false, reason: reason('az-split-refused', message) });
 
-type Score = (slot: Slot) => number;
+type Score = (slot: Slot, index: number) => number;
 
 /**
  * Move the slots to `total` one node at a time: each added node goes to the slot with the highest `add` score
@@ -112,15 +124,16 @@ type Score = (slot: Slot) => number;
 function stepTowards(slots: Slot[], total: number, add: Score, remove: Score): void {
   let sum = sumOf(slots);
   for (; sum < total; sum++) best(slots, add, true).count++;
-  const removable: Score = (slot) => (slot.count > 0 ? remove(slot) : Number.NEGATIVE_INFINITY);
+  const removable: Score = (slot, i) => (slot.count > 0 ? remove(slot, i) : Number.NEGATIVE_INFINITY);
   for (; sum > total; sum--) best(slots, removable, false).count--;
 }
 
 function best(slots: readonly Slot[], score: Score, firstName: boolean): Slot {
   let chosen = slots[0] as Slot;
-  let chosenScore = score(chosen);
-  for (const slot of slots) {
-    const s = score(slot);
+  let chosenScore = score(chosen, 0);
+  for (let i = 1; i < slots.length; i++) {
+    const slot = slots[i] as Slot;
+    const s = score(slot, i);
     if (
       s > chosenScore ||
       (s === chosenScore && slot.az !== chosen.az && slot.az < chosen.az === firstName)
@@ -130,23 +143,6 @@ function best(slots: readonly Slot[], score: Score, firstName: boolean): Slot {
     }
   }
   return chosen;
-}
-
-/**
- * Sets each slot's share to its largest remainder (Hamilton) share of `total`: the whole part of its quota,
- * plus one for the largest fractional parts until the total is reached (ties: first name). False when no
- * weight is positive.
- */
-function assignShares(total: number, slots: readonly Slot[], weightOfSlot: Score): boolean {
-  const shares = largestRemainder(
-    total,
-    slots.map((slot) => ({ az: slot.az, weight: weightOfSlot(slot) })),
-  );
-  if (shares === undefined) return false;
-  slots.forEach((slot, i) => {
-    slot.share = shares[i] ?? 0;
-  });
-  return true;
 }
 
 /** The largest remainder split of `total` by weight, in the order given; undefined when no weight is positive. */
@@ -178,5 +174,3 @@ function sumOf(slots: readonly { count: number }[]): number {
   for (const slot of slots) sum += slot.count;
   return sum;
 }
-
-const toAzs = (slots: readonly Slot[]): PatchAz[] => slots.map(({ az, count }) => ({ az, count }));

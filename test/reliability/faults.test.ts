@@ -14,8 +14,8 @@ import { RetryBudgetExceededError, type RetryPolicy } from '../../lib/modelarts'
 import type { PoolFlavorResource } from '../../lib/modelarts/schemas';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { recordFigures } from './figures';
-import { fleet, fleetConfig } from './fleet';
-import { type ClientLedger, createClientLedger, worstCallMs, withinDeadline } from './ledger';
+import { fleet, fleetConfig, poolOfPath } from './fleet';
+import { type ClientLedger, createClientLedger, withinDeadline, worstCallMs } from './ledger';
 import { SecretScan, sentinelCredentials, sentinelEmulatorAuth } from './sentinels';
 
 const POOLS = 50;
@@ -74,7 +74,11 @@ const specKey = (resources: readonly PoolFlavorResource[] | undefined) =>
     })),
   );
 
-const poolOfPath = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+const countBy = (values: readonly string[]) => {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+};
 
 /** Each cycle, about 15% of the flavors see a new backlog (0..36 jobs, 2 per node: 1..18 nodes). */
 const backlogs = new Map<string, number>();
@@ -83,7 +87,8 @@ function nextBacklogs(): PushedBacklog[] {
   for (const member of members) {
     for (const flavor of member.flavors) {
       const key = `${member.name}/${flavor}`;
-      if (!backlogs.has(key) || backlogRandom() < BACKLOG_CHANGE_RATE) backlogs.set(key, Math.floor(backlogRandom() * 37));
+      if (!backlogs.has(key) || backlogRandom() < BACKLOG_CHANGE_RATE)
+        backlogs.set(key, Math.floor(backlogRandom() * 37));
       pushed.push({ pool: member.name, flavor, value: backlogs.get(key) as number });
     }
   }
@@ -91,7 +96,12 @@ function nextBacklogs(): PushedBacklog[] {
 }
 
 /** Everything one cycle did wrong, judged from the emulator's log and state against the cycle's result. */
-function judgeCycle(cycle: number, result: CycleResult, before: Map<string, string>, firstRequest: number): string[] {
+function judgeCycle(
+  cycle: number,
+  result: CycleResult,
+  before: Map<string, string>,
+  firstRequest: number,
+): string[] {
   const problems: string[] = [];
   const at = `cycle ${cycle}`;
   const patches = emulator.requests.slice(firstRequest).filter((request) => request.route === 'patchPool');
@@ -100,7 +110,8 @@ function judgeCycle(cycle: number, result: CycleResult, before: Map<string, stri
   for (const request of patches) {
     patchesChecked += 1;
     const poolPlan = plans.get(poolOfPath(request.path));
-    if (!poolPlan?.patch) problems.push(`${at}: PATCH to ${poolOfPath(request.path)}, which has no PATCH in the plan`);
+    if (!poolPlan?.patch)
+      problems.push(`${at}: PATCH to ${poolOfPath(request.path)}, which has no PATCH in the plan`);
     else if (request.body !== JSON.stringify(poolPlan.patch))
       problems.push(`${at}: PATCH body for ${poolPlan.pool} differs from the plan: ${request.body}`);
   }
@@ -121,14 +132,20 @@ function judgeCycle(cycle: number, result: CycleResult, before: Map<string, stri
     const target = specKey(outcome.patch?.spec?.resources ?? plans.get(member.name)?.patch?.spec?.resources);
     switch (outcome.status) {
       case 'patched':
-        if (now !== target) problems.push(`${at}: ${member.name} reported patched but is ${now}, target ${target}`);
+        if (now !== target)
+          problems.push(`${at}: ${member.name} reported patched but is ${now}, target ${target}`);
         break;
       case 'failed':
         if (!CLEAR_FAILURE.test(outcome.error ?? ''))
           problems.push(`${at}: ${member.name} failed without a clear error: ${outcome.error}`);
         // A PATCH whose answer was lost may have landed: the pool is where it was or at its target, nowhere else.
-        if (now !== then && now !== target) problems.push(`${at}: failed ${member.name} is neither as it was nor at target`);
-        if (!records.some((record) => record.pool === member.name && record.outcome === 'failed' && record.at === result.at))
+        if (now !== then && now !== target)
+          problems.push(`${at}: failed ${member.name} is neither as it was nor at target`);
+        if (
+          !records.some(
+            (record) => record.pool === member.name && record.outcome === 'failed' && record.at === result.at,
+          )
+        )
           problems.push(`${at}: failed ${member.name} has no failed decision record`);
         break;
       default:
@@ -197,7 +214,9 @@ describe('a cycle under injected faults', () => {
   it('retries every call within its attempt limit and wait budget', () => {
     expect(clients.calls.length).toBeGreaterThan(CYCLES * 10);
     expect(clients.violations()).toEqual([]);
-    const gaveUp = clients.calls.map((call) => call.error).filter((e) => e instanceof RetryBudgetExceededError);
+    const gaveUp = clients.calls
+      .map((call) => call.error)
+      .filter((e) => e instanceof RetryBudgetExceededError);
     expect(gaveUp.length).toBeGreaterThan(0);
     for (const error of gaveUp) {
       expect(error.attempts).toBeLessThanOrEqual(RETRY.limit + 1);
@@ -227,7 +246,9 @@ describe('a cycle under injected faults', () => {
       clock += CYCLE_MS;
     }
     const settled = last as CycleResult;
-    expect(settled.outcomes.map((o) => o.status).filter((s) => s !== 'unchanged' && s !== 'skipped')).toEqual([]);
+    expect(settled.outcomes.map((o) => o.status).filter((s) => s !== 'unchanged' && s !== 'skipped')).toEqual(
+      [],
+    );
     for (const member of scalable) {
       const poolPlan = settled.plan.pools.find((p) => p.pool === member.name);
       const counts = Object.fromEntries(
@@ -236,7 +257,10 @@ describe('a cycle under injected faults', () => {
       expect(Object.fromEntries(poolPlan?.flavors.map((f) => [f.flavor, f.target]) ?? [])).toEqual(counts);
       // ... and the target is what the last backlog asks for: ceil(backlog / 2) within 1..20.
       for (const flavor of member.flavors) {
-        const wanted = Math.min(20, Math.max(1, Math.ceil((backlogs.get(`${member.name}/${flavor}`) ?? 0) / 2)));
+        const wanted = Math.min(
+          20,
+          Math.max(1, Math.ceil((backlogs.get(`${member.name}/${flavor}`) ?? 0) / 2)),
+        );
         expect(counts[flavor]).toBe(wanted);
       }
     }
@@ -262,9 +286,7 @@ describe('a cycle under injected faults', () => {
       requests: emulator.requests.length,
       calls: clients?.calls.length ?? 0,
       patchesChecked,
-      outcomes: results
-        .flatMap((r) => r.outcomes)
-        .reduce<Record<string, number>>((counts, o) => ({ ...counts, [o.status]: (counts[o.status] ?? 0) + 1 }), {}),
+      outcomes: countBy(results.flatMap((r) => r.outcomes.map((o) => o.status))),
       secrets: secrets.figures,
     });
     expect(secrets.findings).toEqual([]);

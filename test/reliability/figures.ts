@@ -10,7 +10,9 @@ const FILE = fileURLToPath(new URL('./.figures.json', import.meta.url));
 const LOCK = `${FILE}.lock`;
 const STALE_LOCK_MS = 30_000;
 
-export type Figures = Record<string, unknown> & { secrets?: { artifactsScanned: number; secretsFound: number } };
+export type Figures = Record<string, unknown> & {
+  secrets?: { artifactsScanned: number; secretsFound: number };
+};
 
 async function withLock<T>(work: () => Promise<T>): Promise<T> {
   for (let tries = 0; ; tries++) {
@@ -19,7 +21,10 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
       break;
     } catch {
       // A crashed writer left its lock behind.
-      const age = await stat(LOCK).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(LOCK).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_LOCK_MS || tries > 500) await rm(LOCK, { recursive: true, force: true });
       await sleep(10);
     }
@@ -53,7 +58,9 @@ export function summarize(sections: Record<string, Figures>) {
   const faults = sections.faults;
   const fuzz: Record<string, number> = {};
   for (const section of Object.values(sections)) {
-    for (const [input, cases] of Object.entries((section.fuzzCases as Record<string, number> | undefined) ?? {}))
+    for (const [input, cases] of Object.entries(
+      (section.fuzzCases as Record<string, number> | undefined) ?? {},
+    ))
       fuzz[input] = (fuzz[input] ?? 0) + cases;
   }
   const all = Object.values(sections);
@@ -72,7 +79,10 @@ export function summarize(sections: Record<string, Figures>) {
 /** Stores this file's figures under `section` and prints the suite's totals so far. */
 export async function recordFigures(section: string, figures: Figures): Promise<void> {
   const summary = await withLock(async () => {
-    const sections = { ...(await readSections()), [section]: { ...figures, recordedAt: new Date().toISOString() } };
+    const sections = {
+      ...(await readSections()),
+      [section]: { ...figures, recordedAt: new Date().toISOString() },
+    };
     const summary = summarize(sections);
     const temporary = `${FILE}.${process.pid}.tmp`;
     await writeFile(temporary, `${JSON.stringify({ summary, sections }, null, 2)}\n`);

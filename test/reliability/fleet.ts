@@ -18,7 +18,8 @@ export interface FleetPool {
 }
 
 const hex32 = (seed: string) => createHash('sha256').update(seed).digest('hex').slice(0, 32);
-export const fleetPoolName = (index: number) => `rel-pool-${String(index).padStart(3, '0')}-${hex32(`pool-${index}`)}`;
+export const fleetPoolName = (index: number) =>
+  `rel-pool-${String(index).padStart(3, '0')}-${hex32(`pool-${index}`)}`;
 
 interface Shape {
   flavors: string[];
@@ -64,13 +65,26 @@ export function fleet(size: number): { pools: Pool[]; members: FleetPool[] } {
       metadata: {
         name,
         creationTimestamp: '2026-01-05T08:00:00Z',
-        labels: { 'os.modelarts/name': `rel-${index}`, 'os.modelarts/workspace.id': '0', autoscaler: FLEET_LABEL },
+        labels: {
+          'os.modelarts/name': `rel-${index}`,
+          'os.modelarts/workspace.id': '0',
+          autoscaler: FLEET_LABEL,
+        },
         annotations: { 'os.modelarts/billing.mode': '0' },
       },
-      spec: { type: 'Dedicate', scope: ['Train'], resources, ...(shape.controlMode ? { controlMode: shape.controlMode } : {}) },
+      spec: {
+        type: 'Dedicate',
+        scope: ['Train'],
+        resources,
+        ...(shape.controlMode ? { controlMode: shape.controlMode } : {}),
+      },
       status: { phase: shape.phase, resources: { available: resources } },
     } as Pool);
-    members.push({ name, flavors: shape.flavors, scalable: shape.controlMode === 0 && shape.phase === 'Running' });
+    members.push({
+      name,
+      flavors: shape.flavors,
+      scalable: shape.controlMode === 0 && shape.phase === 'Running',
+    });
   }
   return { pools, members };
 }
@@ -127,9 +141,15 @@ export const staticPoolEntry = (name: string, backlogs: Record<string, number>) 
   `  - name: ${name}
     flavors:
 ${Object.entries(backlogs)
-  .map(([flavor, value]) => `      - { flavor: ${flavor}, backlog: { source: { type: static, value: ${value} } } }`)
+  .map(
+    ([flavor, value]) =>
+      `      - { flavor: ${flavor}, backlog: { source: { type: static, value: ${value} } } }`,
+  )
   .join('\n')}`;
 
 /** The counts a flavor list asks for, flavor -> count, from a PATCH body or a pool's spec. */
 export const countsOf = (resources: readonly { flavor: string; count: number }[]) =>
   Object.fromEntries(resources.map((r) => [r.flavor, r.count]));
+
+/** The pool a request path names (its last segment). */
+export const poolOfPath = (path: string) => decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));

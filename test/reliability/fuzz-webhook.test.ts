@@ -13,11 +13,20 @@ import { parseConfig } from '../../lib/config';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
-import { CPU, countsOf, fleet, fleetConfig, GPU, RAISE_ONLY_RULES, staticPoolEntry } from './fleet';
+import {
+  CPU,
+  countsOf,
+  fleet,
+  fleetConfig,
+  GPU,
+  poolOfPath,
+  RAISE_ONLY_RULES,
+  staticPoolEntry,
+} from './fleet';
 import { FUZZ_RUNS, hostileValue, mutated } from './hostile';
 import { invocationDeps, type SampleEvents, sampleEvents, webhookEvent } from './invocations';
 import { type CapturedOutput, captureRawOutput } from './output';
-import { SecretScan, SENTINEL, sentinelEmulatorAuth } from './sentinels';
+import { SENTINEL, SecretScan, sentinelEmulatorAuth } from './sentinels';
 
 const T0 = Date.UTC(2026, 0, 8, 9, 0, 0);
 const MAX_NODES = 20;
@@ -37,15 +46,27 @@ const cases = { webhookBodies: 0, webhookHeaders: 0, webhookSignatures: 0 };
 const configured = new Map(pools.map((pool) => [pool.metadata.name, countsOf(pool.spec.resources)]));
 
 beforeAll(async () => {
-  emulator = await startEmulator({ pools, auth: sentinelEmulatorAuth(), now: () => clock, transitionMs: 1_000 });
+  emulator = await startEmulator({
+    pools,
+    auth: sentinelEmulatorAuth(),
+    now: () => clock,
+    transitionMs: 1_000,
+  });
   const entries = members.map((member) =>
     staticPoolEntry(
       member.name,
-      Object.fromEntries(Object.entries(configured.get(member.name) ?? {}).map(([flavor, count]) => [flavor, count * 2])),
+      Object.fromEntries(
+        Object.entries(configured.get(member.name) ?? {}).map(([flavor, count]) => [flavor, count * 2]),
+      ),
     ),
   );
   const config = parseConfig({
-    text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, rules: RAISE_ONLY_RULES, pools: entries.join('\n') }),
+    text: fleetConfig({
+      endpoint: emulator.url,
+      projectId: emulator.projectId,
+      rules: RAISE_ONLY_RULES,
+      pools: entries.join('\n'),
+    }),
     env: {},
   });
   const deps = invocationDeps({ config, store: createMemoryStateStore(), now: () => clock });
@@ -77,10 +98,12 @@ const covered = () => {
 async function invoke(event: APIGatewayProxyEventV2): Promise<Answer> {
   const before = new Map(names.map((name) => [name, countsOf(emulator.pool(name)?.spec.resources ?? [])]));
   const first = emulator.requests.length;
-  const response = (await handler(event, lambdaContext(`fuzz-webhook-${invocation++}`))) as APIGatewayProxyStructuredResultV2;
+  const response = (await handler(
+    event,
+    lambdaContext(`fuzz-webhook-${invocation++}`),
+  )) as APIGatewayProxyStructuredResultV2;
   secrets.scan('webhook response', response);
   secrets.scan('webhook output', output.drain());
-  if (process.env.FUZZ_DEBUG) console.error(JSON.stringify(seen));
   const status = response.statusCode ?? 0;
   // Never a crash: every answer is one of these, as JSON, and every refusal says what is wrong.
   expect([202, 400, 401, 404, 409, 413, 415, 502]).toContain(status);
@@ -99,8 +122,11 @@ async function invoke(event: APIGatewayProxyEventV2): Promise<Answer> {
     expect(status).toBe(202);
     expect(body.outcome).toBe('patched');
     // A webhook only raises: no flavor of the pool goes down, none goes past max.
-    const pool = patch.path.slice(patch.path.lastIndexOf('/') + 1);
-    const sent = countsOf((JSON.parse(patch.body ?? '{}') as { spec: { resources: { flavor: string; count: number }[] } }).spec.resources);
+    const pool = poolOfPath(patch.path);
+    const sent = countsOf(
+      (JSON.parse(patch.body ?? '{}') as { spec: { resources: { flavor: string; count: number }[] } }).spec
+        .resources,
+    );
     const was = before.get(pool) ?? {};
     expect(Object.keys(sent)).toEqual(Object.keys(was));
     for (const [flavor, count] of Object.entries(sent)) {
@@ -126,9 +152,15 @@ function acceptable(value: unknown): value is ScaleRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const r = value as Record<string, unknown>;
   if (Object.keys(r).some((key) => !KEYS.has(key))) return false;
-  const backlogOk = r.backlog === undefined || (typeof r.backlog === 'number' && Number.isFinite(r.backlog) && r.backlog >= 0);
+  const backlogOk =
+    r.backlog === undefined ||
+    (typeof r.backlog === 'number' && Number.isFinite(r.backlog) && r.backlog >= 0);
   const minOk =
-    r.minCount === undefined || (typeof r.minCount === 'number' && Number.isInteger(r.minCount) && r.minCount >= 1 && r.minCount <= 10_000);
+    r.minCount === undefined ||
+    (typeof r.minCount === 'number' &&
+      Number.isInteger(r.minCount) &&
+      r.minCount >= 1 &&
+      r.minCount <= 10_000);
   return (
     name128(r.pool) &&
     name128(r.flavor) &&
@@ -141,7 +173,11 @@ function acceptable(value: unknown): value is ScaleRequest {
 }
 
 /** What a valid request for a managed pool must do to its flavor: raise it to exactly this, or hold it. */
-function expectedCount(request: ScaleRequest, before: Record<string, number>, configuredCount: number): number {
+function expectedCount(
+  request: ScaleRequest,
+  before: Record<string, number>,
+  configuredCount: number,
+): number {
   const current = before[request.flavor] ?? 0;
   const fromBacklog = Math.ceil(Math.max(configuredCount * 2, request.backlog ?? 0) / 2);
   return Math.max(current, Math.min(MAX_NODES, Math.max(fromBacklog, request.minCount ?? 0)));
@@ -166,7 +202,12 @@ function judgeRequest(raw: Buffer, answer: Answer): void {
   }
   expect([202, 409]).toContain(answer.status);
   const patches = answer.requests.filter((r) => r.route === 'patchPool');
-  if (!member.scalable || json.dryRun === true || !member.flavors.includes(json.flavor) || answer.status === 409)
+  if (
+    !member.scalable ||
+    json.dryRun === true ||
+    !member.flavors.includes(json.flavor) ||
+    answer.status === 409
+  )
     return void expect(patches).toEqual([]);
   const before = answer.before.get(member.name) ?? {};
   const want = expectedCount(json, before, configured.get(member.name)?.[json.flavor] ?? 0);
@@ -195,11 +236,18 @@ const validRequest = fc.record({
 /** Raw request bodies: near-valid objects, mutated valid ones, any JSON, any text, any bytes, too many bytes. */
 const rawBody: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 4, arbitrary: scaleFields.map((fields) => Buffer.from(JSON.stringify(fields))) },
-  { weight: 2, arbitrary: validRequest.chain((request) => mutated(request)).map((value) => Buffer.from(JSON.stringify(value) ?? '')) },
+  {
+    weight: 2,
+    arbitrary: validRequest
+      .chain((request) => mutated(request))
+      .map((value) => Buffer.from(JSON.stringify(value) ?? '')),
+  },
   fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value))),
   fc.string({ unit: 'binary', maxLength: 300 }).map((text) => Buffer.from(text)),
   fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-  fc.integer({ min: MAX_BODY - 8, max: MAX_BODY + 64 }).map((size) => Buffer.from(`{"pool":"${'p'.repeat(size)}"}`).subarray(0, size)),
+  fc
+    .integer({ min: MAX_BODY - 8, max: MAX_BODY + 64 })
+    .map((size) => Buffer.from(`{"pool":"${'p'.repeat(size)}"}`).subarray(0, size)),
 );
 
 describe('the webhook under hostile input', () => {
@@ -211,23 +259,41 @@ describe('the webhook under hostile input', () => {
         const body = base64 ? raw.toString('base64') : raw.toString('utf8');
         const sentRaw = base64 ? raw : Buffer.from(body, 'utf8');
         const event = webhookEvent(events.webhook, body, clock);
-        const answer = await invoke({ ...event, headers: { ...event.headers, ...signedHeaders(sentRaw) }, isBase64Encoded: base64 });
+        const answer = await invoke({
+          ...event,
+          headers: { ...event.headers, ...signedHeaders(sentRaw) },
+          isBase64Encoded: base64,
+        });
         judgeRequest(sentRaw, answer);
       }),
       { numRuns: FUZZ_RUNS, seed: 0x3e6b },
     );
-    expect(Object.keys(covered()).sort()).toEqual(expect.arrayContaining(['202 patched', '202 unchanged', '400', '413', '502']));
+    expect(Object.keys(covered()).sort()).toEqual(
+      expect.arrayContaining(['202 dry-run', '202 patched', '202 unchanged', '400', '404', '413']),
+    );
   });
 
   it('refuses any header set that does not prove the request, before any ModelArts call', async () => {
-    const headerName = fc.string({ minLength: 1, maxLength: 20 }).filter((name) => !RESERVED.has(name.toLowerCase()));
-    const keep = <T>(changed: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: fc.constant('keep' as const) }, changed);
+    const headerName = fc
+      .string({ minLength: 1, maxLength: 20 })
+      .filter((name) => !RESERVED.has(name.toLowerCase()));
+    const keep = <T>(changed: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 3, arbitrary: fc.constant('keep' as const) }, changed);
     await fc.assert(
       fc.asyncProperty(
         validRequest,
         keep(fc.constantFrom('remove', 'upper-name', 'padded', 'hostile' as const)),
         keep(fc.constantFrom('remove', 'upper-name', 'padded', 'hostile', 'stale' as const)),
-        keep(fc.constantFrom('remove', 'text/plain', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/jsonx', '' as const)),
+        keep(
+          fc.constantFrom(
+            'remove',
+            'text/plain',
+            'application/json; charset=utf-8',
+            'APPLICATION/JSON',
+            'application/jsonx',
+            '' as const,
+          ),
+        ),
         fc.dictionary(headerName, fc.string({ maxLength: 40 }), { maxKeys: 6 }),
         fc.string({ maxLength: 80 }),
         async (request, signature, timestamp, contentType, extra, hostile) => {
@@ -243,10 +309,17 @@ describe('the webhook under hostile input', () => {
           if (contentType === 'remove') delete headers['content-type'];
           else if (contentType !== 'keep') headers['content-type'] = contentType;
           const event = webhookEvent(events.webhook, body, clock);
-          const answer = await invoke({ ...event, headers: { ...withoutReserved(event.headers), ...headers } });
+          const answer = await invoke({
+            ...event,
+            headers: { ...withoutReserved(event.headers), ...headers },
+          });
 
-          const typeOk = ['keep', 'application/json; charset=utf-8', 'APPLICATION/JSON'].includes(contentType);
-          const authentic = ['keep', 'upper-name', 'padded'].includes(signature) && ['keep', 'upper-name', 'padded'].includes(timestamp);
+          const typeOk = ['keep', 'application/json; charset=utf-8', 'APPLICATION/JSON'].includes(
+            contentType,
+          );
+          const authentic =
+            ['keep', 'upper-name', 'padded'].includes(signature) &&
+            ['keep', 'upper-name', 'padded'].includes(timestamp);
           if (!typeOk) expect(answer.status).toBe(415);
           else if (!authentic) expect(answer.status).toBe(401);
           else expect([202, 409]).toContain(answer.status);
@@ -265,8 +338,20 @@ describe('the webhook under hostile input', () => {
         fc.oneof(fc.constant(0), fc.integer({ min: -400, max: 400 }), fc.integer({ min: -1e7, max: 1e7 })),
         fc.oneof(
           fc.constant({ kind: 'right' as const }),
-          fc.constantFrom('upper', 'mixed', 'prefix-upper', 'no-prefix', 'sha1-prefix', 'truncated', 'extended').map((kind) => ({ kind })),
-          fc.string({ minLength: 1, maxLength: 40 }).map((secret) => ({ kind: 'other-secret' as const, secret })),
+          fc
+            .constantFrom(
+              'upper',
+              'mixed',
+              'prefix-upper',
+              'no-prefix',
+              'sha1-prefix',
+              'truncated',
+              'extended',
+            )
+            .map((kind) => ({ kind })),
+          fc
+            .string({ minLength: 1, maxLength: 40 })
+            .map((secret) => ({ kind: 'other-secret' as const, secret })),
           fc.string({ maxLength: 40 }).map((body) => ({ kind: 'other-body' as const, body })),
           fc.stringMatching(/^[0-9a-f]{64}$/).map((digest) => ({ kind: 'random' as const, digest })),
           fc.string({ maxLength: 90 }).map((value) => ({ kind: 'garbage' as const, value })),
@@ -307,10 +392,15 @@ describe('the webhook under hostile input', () => {
           const event = webhookEvent(events.webhook, body, clock);
           const answer = await invoke({
             ...event,
-            headers: { ...event.headers, 'x-autoscaler-timestamp': timestamp, 'x-autoscaler-signature': value },
+            headers: {
+              ...event.headers,
+              'x-autoscaler-timestamp': timestamp,
+              'x-autoscaler-signature': value,
+            },
           });
           const fresh = Math.abs(skewSeconds) <= 300;
-          const authentic = fresh && value.trim().startsWith('sha256=') && hex(value.trim().slice(7)) === right;
+          const authentic =
+            fresh && value.trim().startsWith('sha256=') && hex(value.trim().slice(7)) === right;
           if (authentic) expect([202, 409]).toContain(answer.status);
           else expect(answer.status).toBe(401);
         },
@@ -327,7 +417,12 @@ describe('the webhook under hostile input', () => {
   });
 });
 
-const RESERVED = new Set(['x-autoscaler-signature', 'x-autoscaler-timestamp', 'content-type', 'content-length']);
+const RESERVED = new Set([
+  'x-autoscaler-signature',
+  'x-autoscaler-timestamp',
+  'content-type',
+  'content-length',
+]);
 
 const withoutReserved = (headers: Record<string, string | undefined> | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !RESERVED.has(name.toLowerCase())));

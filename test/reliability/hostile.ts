@@ -1,6 +1,7 @@
 // fast-check arbitraries for hostile input: values of the wrong type, sizes no one expects, and a valid
-// document mutated at random places (a field replaced, removed, added, or wrapped in a list). A mutation
-// may carry a sentinel secret, so a message that repeats the input it refuses is caught by the scan.
+// document mutated at random places (a field replaced, removed, added, or wrapped in a list). Where input
+// must never be echoed (config files), mutations may carry a sentinel secret, so a message that repeats
+// what it refuses is caught by the scan.
 
 import fc from 'fast-check';
 import { SENTINEL } from './sentinels';
@@ -34,10 +35,6 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
     '\uffff',
     '\ud800',
     'a'.repeat(10_000),
-    SENTINEL.sk,
-    SENTINEL.securityToken,
-    SENTINEL.iamPassword,
-    SENTINEL.webhookSecret,
     [],
     {},
   ),
@@ -45,8 +42,37 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 64 }),
 );
 
+/** A secret pasted where it does not belong. */
+export const secretValue = fc.constantFrom(
+  SENTINEL.sk,
+  SENTINEL.securityToken,
+  SENTINEL.iamPassword,
+  SENTINEL.webhookSecret,
+);
+
+/**
+ * Secrets shaped like the credentials they stand for (a 40-character SK, a long token): a name-like secret
+ * (with dashes) cannot be told from a pool name, so these are what a message must never repeat, even as a key.
+ */
+export const shapedSecret = fc.constantFrom(SENTINEL.sk, SENTINEL.securityToken);
+
+/** Hostile values, a secret among them now and then. */
+export const hostileOrSecret: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: hostileValue },
+  secretValue,
+);
+
 /** Key names that look like credentials, which a config must refuse without echoing the value. */
-export const credentialKey = fc.constantFrom('sk', 'secretKey', 'password', 'token', 'securityToken', 'ak', 'apiKey', 'SK');
+export const credentialKey = fc.constantFrom(
+  'sk',
+  'secretKey',
+  'password',
+  'token',
+  'securityToken',
+  'ak',
+  'apiKey',
+  'SK',
+);
 
 export type Mutation =
   | { op: 'replace'; at: number; value: unknown }
@@ -54,17 +80,28 @@ export type Mutation =
   | { op: 'add'; at: number; key: string; value: unknown }
   | { op: 'wrap'; at: number };
 
-export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('replace' as const), at: fc.nat(), value: hostileValue }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({
-    op: fc.constant('add' as const),
-    at: fc.nat(),
-    key: fc.oneof(credentialKey, fc.string({ minLength: 1, maxLength: 12 })),
-    value: hostileValue,
-  }),
-  fc.record({ op: fc.constant('wrap' as const), at: fc.nat() }),
-);
+const mutationsByValues = new Map<fc.Arbitrary<unknown>, fc.Arbitrary<Mutation[]>>();
+
+/** 1..4 mutations with values from `values`; built once per `values` (building string arbitraries is costly). */
+export function mutations(values: fc.Arbitrary<unknown> = hostileValue): fc.Arbitrary<Mutation[]> {
+  let built = mutationsByValues.get(values);
+  if (!built) {
+    const one: fc.Arbitrary<Mutation> = fc.oneof(
+      fc.record({ op: fc.constant('replace' as const), at: fc.nat(), value: values }),
+      fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+      fc.record({
+        op: fc.constant('add' as const),
+        at: fc.nat(),
+        key: fc.oneof(credentialKey, fc.string({ minLength: 1, maxLength: 12 })),
+        value: values,
+      }),
+      fc.record({ op: fc.constant('wrap' as const), at: fc.nat() }),
+    );
+    built = fc.array(one, { minLength: 1, maxLength: 4 });
+    mutationsByValues.set(values, built);
+  }
+  return built;
+}
 
 type Container = Record<string, unknown> | unknown[];
 const isContainer = (value: unknown): value is Container => typeof value === 'object' && value !== null;
@@ -103,7 +140,8 @@ export function mutate<T>(document: T, mutations: readonly Mutation[]): unknown 
         break;
       case 'add': {
         const inner = slot[key];
-        if (isContainer(inner) && !Array.isArray(inner)) (inner as Record<string, unknown>)[change.key] = change.value;
+        if (isContainer(inner) && !Array.isArray(inner))
+          (inner as Record<string, unknown>)[change.key] = change.value;
         else if (!Array.isArray(container)) slot[change.key] = change.value;
         break;
       }
@@ -115,9 +153,11 @@ export function mutate<T>(document: T, mutations: readonly Mutation[]): unknown 
   return root;
 }
 
-/** A valid document with 1..4 hostile mutations. */
-export const mutated = <T>(document: T): fc.Arbitrary<unknown> =>
-  fc.array(mutation, { minLength: 1, maxLength: 4 }).map((mutations) => mutate(document, mutations));
+/** A valid document with 1..4 hostile mutations, their values drawn from `values`. */
+export const mutated = <T>(
+  document: T,
+  values: fc.Arbitrary<unknown> = hostileValue,
+): fc.Arbitrary<unknown> => mutations(values).map((changes) => mutate(document, changes));
 
 /** Runs per property: "thousands of cases" per input over the suite, within the CI budget. */
 export const FUZZ_RUNS = 1_000;

@@ -2,6 +2,7 @@
 // with sentinel AK/SK, any StateStore), and events shaped like the events/ samples.
 
 import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ScheduledEvent } from '../../functions/scheduled';
 import { createObservability } from '../../lib/aws/observability';
 import type { PoolMessage } from '../../lib/aws/pool-message';
 import type { FunctionDeps } from '../../lib/aws/runtime';
@@ -9,7 +10,6 @@ import { signWebhook } from '../../lib/aws/webhook-signature';
 import type { Config } from '../../lib/config';
 import { createModelArtsClient, type ModelArtsClient } from '../../lib/modelarts';
 import type { StateStore } from '../../lib/state/store';
-import type { ScheduledEvent } from '../../functions/scheduled';
 import { readEvent } from '../functions/harness';
 import { SENTINEL, sentinelCredentials } from './sentinels';
 
@@ -82,7 +82,12 @@ export function sqsRecord(sample: SQSEvent, messageId: string, body: string, gro
 export function workerEvent(sample: SQSEvent, messages: PoolMessage[], idPrefix: string): SQSEvent {
   return {
     Records: messages.map((message, index) =>
-      sqsRecord(sample, `${idPrefix}-${index}`, JSON.stringify(message), `${message.project}/${message.pool}`),
+      sqsRecord(
+        sample,
+        `${idPrefix}-${index}`,
+        JSON.stringify(message),
+        `${message.project}/${message.pool}`,
+      ),
     ),
   };
 }
@@ -96,7 +101,11 @@ export function webhookEvent(
 ): APIGatewayProxyEventV2 {
   return {
     ...sample,
-    headers: { ...sample.headers, ...signWebhook(options.secret ?? SENTINEL.webhookSecret, body, signedAt), ...options.headers },
+    headers: {
+      ...sample.headers,
+      ...signWebhook(options.secret ?? SENTINEL.webhookSecret, body, signedAt),
+      ...options.headers,
+    },
     body,
     isBase64Encoded: false,
   };

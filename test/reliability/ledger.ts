@@ -42,7 +42,8 @@ export interface ClientLedger {
 const POOL_OPERATIONS = ['listPools', 'getPool', 'createPool', 'patchPool'] as const;
 
 const isMalformedAnswer = (error: unknown) =>
-  error instanceof PoolResponseError && error.problems.some((problem) => problem.problem === 'response body is not JSON');
+  error instanceof PoolResponseError &&
+  error.problems.some((problem) => problem.problem === 'response body is not JSON');
 
 export function createClientLedger(options: LedgerOptions): ClientLedger {
   const calls: CallRecord[] = [];

@@ -17,10 +17,10 @@ import { parseConfig } from '../../lib/config';
 import { createDynamoDbStateStore, createStateTable } from '../../lib/state/dynamodb';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
-import { countsOf, fleet, fleetConfig, staticPoolEntry } from './fleet';
+import { countsOf, fleet, fleetConfig, poolOfPath, staticPoolEntry } from './fleet';
 import { invocationDeps, type SampleEvents, sampleEvents, webhookEvent, workerEvent } from './invocations';
 import { captureRawOutput } from './output';
-import { SecretScan, SENTINEL, sentinelEmulatorAuth } from './sentinels';
+import { SENTINEL, SecretScan, sentinelEmulatorAuth } from './sentinels';
 
 const POOLS = 12;
 const INVOCATIONS = 50;
@@ -49,7 +49,12 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   await createStateTable(dynamo, TABLE);
-  emulator = await startEmulator({ pools, auth: sentinelEmulatorAuth(), now: () => clock, transitionMs: ROUND_MS / 4 });
+  emulator = await startEmulator({
+    pools,
+    auth: sentinelEmulatorAuth(),
+    now: () => clock,
+    transitionMs: ROUND_MS / 4,
+  });
   events = await sampleEvents();
 });
 afterAll(async () => {
@@ -76,8 +81,6 @@ function roundTargets(): Map<string, Record<string, number>> {
   return targets;
 }
 
-const poolOfPath = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-
 describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB state on dynalite`, () => {
   it.each(Array.from({ length: ROUNDS }, (_, round) => round))(
     'round %i: every pool ends at its target with at most one PATCH per pool and target',
@@ -88,18 +91,31 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
       const entries = members.map((member) =>
         staticPoolEntry(
           member.name,
-          Object.fromEntries(Object.entries(targets.get(member.name) ?? {}).map(([flavor, nodes]) => [flavor, nodes * 2])),
+          Object.fromEntries(
+            Object.entries(targets.get(member.name) ?? {}).map(([flavor, nodes]) => [flavor, nodes * 2]),
+          ),
         ),
       );
       const config = parseConfig({
-        text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, pools: entries.join('\n') }),
+        text: fleetConfig({
+          endpoint: emulator.url,
+          projectId: emulator.projectId,
+          pools: entries.join('\n'),
+        }),
         env: {},
       });
-      const before = new Map(members.map((m) => [m.name, countsOf(emulator.pool(m.name)?.spec.resources ?? [])]));
+      const before = new Map(
+        members.map((m) => [m.name, countsOf(emulator.pool(m.name)?.spec.resources ?? [])]),
+      );
       const firstRequest = emulator.requests.length;
       const now = () => clock;
       // Each invocation is its own execution environment: own clients, own store object, same table.
-      const environment = () => invocationDeps({ config, store: createDynamoDbStateStore({ client: dynamo, tableName: TABLE, now }), now });
+      const environment = () =>
+        invocationDeps({
+          config,
+          store: createDynamoDbStateStore({ client: dynamo, tableName: TABLE, now }),
+          now,
+        });
 
       const output = captureRawOutput();
       const kinds: string[] = [];
@@ -112,32 +128,42 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
             switch (i % 3) {
               case 0:
                 kinds.push('scheduled');
-                return makeScheduled(environment())({ ...events.scheduled, id: `tick-${round}-${i}` }, context);
+                return makeScheduled(environment())(
+                  { ...events.scheduled, id: `tick-${round}-${i}` },
+                  context,
+                );
               case 1: {
                 kinds.push('worker');
-                const three = [0, 1, 2].map((k) => members[(i + k * 4) % members.length] as (typeof members)[number]);
+                const three = [0, 1, 2].map(
+                  (k) => members[(i + k * 4) % members.length] as (typeof members)[number],
+                );
                 const messages = three.map((m) => ({
                   connection: 'emu',
                   project: emulator.projectId,
                   pool: m.name,
                   tick: `round-${round}`,
                 }));
-                return makeWorker(environment())(workerEvent(events.worker, messages, `msg-${round}-${i}`), context);
+                return makeWorker(environment())(
+                  workerEvent(events.worker, messages, `msg-${round}-${i}`),
+                  context,
+                );
               }
               default: {
                 kinds.push('webhook');
-                const [flavor, minCount] = Object.entries(targets.get(member.name) ?? {})[0] as [string, number];
+                const [flavor, minCount] = Object.entries(targets.get(member.name) ?? {})[0] as [
+                  string,
+                  number,
+                ];
                 const body = JSON.stringify({ pool: member.name, flavor, minCount });
-                return makeWebhook({ ...environment(), webhookSecrets: async () => [SENTINEL.webhookSecret] })(
-                  webhookEvent(events.webhook, body, clock),
-                  context,
-                );
+                return makeWebhook({
+                  ...environment(),
+                  webhookSecrets: async () => [SENTINEL.webhookSecret],
+                })(webhookEvent(events.webhook, body, clock), context);
               }
             }
           }),
         );
       } finally {
-        if (process.env.RACE_DEBUG) (await import('node:fs')).writeFileSync(`/tmp/prof/race-${round}.log`, output.text());
         secrets.scan(`round ${round} output`, output.text());
         output.restore();
       }
@@ -147,12 +173,16 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
 
       // Every invocation succeeded: nothing failed, a webhook got 202 (or 409 while another held the lease).
       answers.forEach((answer, i) => {
-        if (kinds[i] === 'scheduled') expect((answer as { counts: Record<string, number> }).counts.failed).toBeUndefined();
+        if (kinds[i] === 'scheduled')
+          expect((answer as { counts: Record<string, number> }).counts.failed).toBeUndefined();
         if (kinds[i] === 'worker') expect((answer as SQSBatchResponse).batchItemFailures).toEqual([]);
-        if (kinds[i] === 'webhook') expect([202, 409]).toContain((answer as APIGatewayProxyStructuredResultV2).statusCode);
+        if (kinds[i] === 'webhook')
+          expect([202, 409]).toContain((answer as APIGatewayProxyStructuredResultV2).statusCode);
       });
 
-      const patches = emulator.requests.slice(firstRequest).filter((request) => request.route === 'patchPool');
+      const patches = emulator.requests
+        .slice(firstRequest)
+        .filter((request) => request.route === 'patchPool');
       patchesChecked += patches.length;
       for (const member of members) {
         const sent = patches.filter((request) => poolOfPath(request.path) === member.name);
@@ -165,10 +195,11 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
         expect(final).toEqual(targets.get(member.name));
         // No overshoot: every PATCH asked for exactly the target, and never twice.
         for (const request of sent) {
-          const body = JSON.parse(request.body ?? '{}') as { spec: { resources: { flavor: string; count: number }[] } };
+          const body = JSON.parse(request.body ?? '{}') as {
+            spec: { resources: { flavor: string; count: number }[] };
+          };
           expect(countsOf(body.spec.resources)).toEqual(targets.get(member.name));
         }
-        if (process.env.RACE_DEBUG && new Set(sent.map((request) => request.body)).size !== sent.length) console.error('DOUBLE', round, member.name, sent.map(r => [r.body, r.headers['x-sdk-date']]));
         expect(new Set(sent.map((request) => request.body)).size).toBe(sent.length);
         const changed = JSON.stringify(before.get(member.name)) !== JSON.stringify(targets.get(member.name));
         expect(sent.length).toBe(changed ? 1 : 0);

@@ -17,11 +17,12 @@ export const SENTINEL = {
 } as const;
 
 /** The values that must never be seen, each with a tail that catches a truncated copy too. */
-const NEEDLES: { name: string; needle: string }[] = (['sk', 'securityToken', 'iamPassword', 'webhookSecret'] as const)
-  .flatMap((name) => [
-    { name, needle: SENTINEL[name] },
-    { name: `${name} (tail)`, needle: SENTINEL[name].slice(-14) },
-  ]);
+const NEEDLES: { name: string; needle: string }[] = (
+  ['sk', 'securityToken', 'iamPassword', 'webhookSecret'] as const
+).flatMap((name) => [
+  { name, needle: SENTINEL[name] },
+  { name: `${name} (tail)`, needle: SENTINEL[name].slice(-14) },
+]);
 
 /** Temporary AK/SK credentials (with a security token) as the functions build them, for one project. */
 export const sentinelCredentials = (projectId: string): AkSkCredentials =>
@@ -34,7 +35,12 @@ export const sentinelEmulatorAuth = () =>
 /** Everything a value shows when printed or serialised: inspect (causes, hidden fields) and JSON. */
 export function rendered(value: unknown): string {
   if (typeof value === 'string') return value;
-  const inspected = inspect(value, { depth: Number.POSITIVE_INFINITY, showHidden: true, maxArrayLength: null, maxStringLength: null });
+  const inspected = inspect(value, {
+    depth: Number.POSITIVE_INFINITY,
+    showHidden: true,
+    maxArrayLength: null,
+    maxStringLength: null,
+  });
   let json = '';
   try {
     json = JSON.stringify(value) ?? '';
@@ -53,11 +59,17 @@ export interface SecretFinding {
 export class SecretScan {
   scanned = 0;
   readonly findings: SecretFinding[] = [];
+  readonly #needles = [...NEEDLES];
+
+  /** A secret only known at run time (a token the IAM emulator issued). */
+  addSecret(name: string, value: string): void {
+    if (!this.#needles.some((known) => known.needle === value)) this.#needles.push({ name, needle: value });
+  }
 
   scan(artifact: string, value: unknown): void {
     this.scanned += 1;
     const text = rendered(value);
-    for (const { name, needle } of NEEDLES) {
+    for (const { name, needle } of this.#needles) {
       if (text.includes(needle)) this.findings.push({ artifact, secret: name });
     }
   }

@@ -27,14 +27,22 @@ let shared: StateStore;
 
 beforeEach(async () => {
   clock = T0;
-  emulator = await startEmulator({ pools, auth: sentinelEmulatorAuth(), now: () => clock, transitionMs: 300_000 });
+  emulator = await startEmulator({
+    pools,
+    auth: sentinelEmulatorAuth(),
+    now: () => clock,
+    transitionMs: 300_000,
+  });
   config = configFor(staticPoolEntry(POOL, { [GPU]: 12 }));
   shared = createMemoryStateStore();
 });
 afterEach(() => emulator.close());
 
 const configFor = (pools: string) =>
-  parseConfig({ text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, pools }), env: {} });
+  parseConfig({
+    text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, pools }),
+    env: {},
+  });
 
 /** A gate a store operation waits at: `reached` resolves when it gets there, `open()` lets it through. */
 function gate() {
@@ -46,7 +54,11 @@ function gate() {
   const reached = new Promise<void>((resolve) => {
     arrived = resolve;
   });
-  return { reached, open, wait: () => (arrived(), opened) };
+  const wait = () => {
+    arrived();
+    return opened;
+  };
+  return { reached, open, wait };
 }
 
 /** The shared store, with one operation held at a gate the first time it is called. */
@@ -61,15 +73,27 @@ function gatedStore(operation: 'acquireLease' | 'save', held: ReturnType<typeof 
   };
   return {
     load: (key) => shared.load(key),
-    save: (key, history) => (operation === 'save' ? hold(() => shared.save(key, history)) : shared.save(key, history)),
+    save: (key, history) =>
+      operation === 'save' ? hold(() => shared.save(key, history)) : shared.save(key, history),
     acquireLease: (key, owner, ttl, now) =>
-      operation === 'acquireLease' ? hold(() => shared.acquireLease(key, owner, ttl, now)) : shared.acquireLease(key, owner, ttl, now),
+      operation === 'acquireLease'
+        ? hold(() => shared.acquireLease(key, owner, ttl, now))
+        : shared.acquireLease(key, owner, ttl, now),
     releaseLease: (key, owner) => shared.releaseLease(key, owner),
   };
 }
 
-const cycle = (owner: string, store: StateStore = shared, with_: Config = config, pool = POOL): Promise<CycleResult> =>
-  runCycle(with_, { clients: sentinelClients(with_, () => clock), store, now: () => clock, owner }, { pools: [pool] });
+const cycle = (
+  owner: string,
+  store: StateStore = shared,
+  with_: Config = config,
+  pool = POOL,
+): Promise<CycleResult> =>
+  runCycle(
+    with_,
+    { clients: sentinelClients(with_, () => clock), store, now: () => clock, owner },
+    { pools: [pool] },
+  );
 
 const patchBodies = () =>
   emulator.requests.filter((request) => request.route === 'patchPool').map((request) => request.body);
@@ -135,7 +159,12 @@ describe('a plan made before another invocation PATCHed the pool', () => {
     expect(result.outcomes[0]?.status).toBe('failed');
     const sent = patchBodies().at(-1);
     expect(JSON.parse(sent ?? '{}')).toEqual({
-      spec: { resources: [{ flavor: CPU, count: 3 }, { flavor: GPU, count: 4 }] },
+      spec: {
+        resources: [
+          { flavor: CPU, count: 3 },
+          { flavor: GPU, count: 4 },
+        ],
+      },
     });
     expect(JSON.stringify(result.plan.pools[0]?.patch)).toBe(sent);
   });

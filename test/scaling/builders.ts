@@ -78,6 +78,10 @@ export const failed = (reason: 'failed' | 'stale' | 'missing' = 'failed', source
   message: `the source is ${reason}`,
 });
 
+/** Per-AZ counts from a record, in its key order: azs({ a: 2, b: 1 }). */
+export const azs = (spec: Record<string, number>): AzCount[] =>
+  Object.entries(spec).map(([az, count]) => ({ az, count }));
+
 export interface ResourceSpec {
   flavor: string;
   count: number;

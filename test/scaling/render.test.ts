@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../lib/scaling/plan';
 import { renderPlanTable } from '../../lib/scaling/render';
-import { flavorPolicy, NOW, nodes, ok, poolInput, poolPolicy, running } from './builders';
+import { azs, flavorPolicy, NOW, nodes, ok, poolInput, poolPolicy, running } from './builders';
 
 const GPU = 'modelarts.bm.gpu.8v100';
 const CPU = 'modelarts.vm.cpu.8u';
@@ -15,10 +15,7 @@ const example = () =>
           {
             flavor: GPU,
             count: 3,
-            azs: [
-              { az: 'az-a', count: 2 },
-              { az: 'az-b', count: 1 },
-            ],
+            azs: azs({ 'az-a': 2, 'az-b': 1 }),
           },
           { flavor: CPU, count: 2 },
         ]),

@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AzCount } from '../../lib/modelarts/schemas';
 import type { AzStrategy } from '../../lib/scaling/policy';
 import { fixedMinimum, largestRemainder, splitAzs } from '../../lib/scaling/zones';
 import { arbAzNames, arbAzSplit, arbAzStrategy } from './arbitraries';
-
-const azs = (spec: Record<string, number>): AzCount[] =>
-  Object.entries(spec).map(([az, count]) => ({ az, count }));
+import { azs } from './builders';
 
 const balanced: AzStrategy = { type: 'balanced' };
 const fixed: AzStrategy = { type: 'fixed' };

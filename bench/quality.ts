@@ -1,0 +1,195 @@
+// Scaling quality: every built-in scenario simulated with the product's default policy (the built-in flavor
+// defaults, min 1, max 64, backlog in nodes at 1 per node), each baseline, and the candidate defaults of
+// bench/candidate-defaults.yaml, over several seeds. Figures are per scenario over the seeds: node-hours and
+// waits are means, the ratio is total node-hours over total busy node-hours.
+//
+//   npx tsx bench/quality.ts [--seeds 5]
+//
+// Targets for the default policy: at most 1.25 node-hours per busy node-hour; p95 wait no worse than the
+// provisioning delay plus two cycles; fewer node-hours than the KEDA-equivalent at an equal or better p95 wait.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Config, parseConfig } from '../lib/config';
+import {
+  POLICY_LABELS,
+  POLICY_NAMES,
+  type PolicyName,
+  SCENARIO_NAMES,
+  type ScenarioName,
+  type SimulationFigures,
+  scenario,
+  simulate,
+  simulationSetup,
+} from '../lib/simulate';
+import { isMain, numberFlag } from './flags';
+
+export const PROVISIONING_DELAY_SECONDS = 300;
+export const DELETION_DELAY_SECONDS = 60;
+export const INTERVAL_SECONDS = 60;
+export const RATIO_TARGET = 1.25;
+export const CANDIDATE_CONFIG = join(import.meta.dirname, 'candidate-defaults.yaml');
+
+export interface QualityRow {
+  /** A policy name, or `candidate`. */
+  policy: PolicyName | 'candidate';
+  label: string;
+  nodeHours: number;
+  busyNodeHours: number;
+  nodeHoursPerBusyNodeHour: number;
+  waitP50Seconds: number;
+  waitP95Seconds: number;
+  waitMaxSeconds: number;
+  neverStarted: number;
+  scaleActions: number;
+}
+
+export interface Target {
+  met: boolean;
+  detail: string;
+}
+
+export interface ScenarioQuality {
+  scenario: ScenarioName;
+  seeds: number[];
+  /** Mean jobs per seed. */
+  jobs: number;
+  rows: QualityRow[];
+  /** The targets, for the default policy and for the candidate. */
+  targets: Record<'policy' | 'candidate', { ratio: Target; p95: Target; versusKeda: Target }>;
+}
+
+export interface QualityFigures {
+  provisioningDelaySeconds: number;
+  deletionDelaySeconds: number;
+  intervalSeconds: number;
+  p95LimitSeconds: number;
+  ratioTarget: number;
+  scenarios: ScenarioQuality[];
+}
+
+export async function benchQuality(options: { seeds?: number } = {}): Promise<QualityFigures> {
+  const seeds = Array.from({ length: options.seeds ?? 5 }, (_, i) => i + 1);
+  const candidate = parseConfig({
+    text: await readFile(CANDIDATE_CONFIG, 'utf8'),
+    env: {},
+    source: CANDIDATE_CONFIG,
+  });
+  const p95Limit = PROVISIONING_DELAY_SECONDS + 2 * INTERVAL_SECONDS;
+  const scenarios = SCENARIO_NAMES.map((name) => scenarioQuality(name, seeds, candidate, p95Limit));
+  return {
+    provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
+    deletionDelaySeconds: DELETION_DELAY_SECONDS,
+    intervalSeconds: INTERVAL_SECONDS,
+    p95LimitSeconds: p95Limit,
+    ratioTarget: RATIO_TARGET,
+    scenarios,
+  };
+}
+
+function scenarioQuality(
+  name: ScenarioName,
+  seeds: number[],
+  candidate: Config,
+  p95Limit: number,
+): ScenarioQuality {
+  const runs = [...POLICY_NAMES, 'candidate' as const].map((policy) => {
+    const figures = seeds.map((seed) => {
+      const built = scenario(name, seed);
+      const { setup } = simulationSetup({
+        name,
+        jobs: built.jobs,
+        ...(policy === 'candidate' ? { config: candidate } : { max: built.max }),
+        azs: built.azs,
+        provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
+        deletionDelaySeconds: DELETION_DELAY_SECONDS,
+        intervalSeconds: INTERVAL_SECONDS,
+        durationSeconds: built.durationSeconds,
+      });
+      return simulate(setup, policy === 'candidate' ? 'policy' : policy).figures;
+    });
+    return row(policy, figures);
+  });
+  const find = (policy: QualityRow['policy']) => runs.find((r) => r.policy === policy) as QualityRow;
+  const keda = find('keda');
+  const targetsOf = (subject: QualityRow) => ({
+    ratio: {
+      met: subject.nodeHoursPerBusyNodeHour <= RATIO_TARGET,
+      detail: `${subject.nodeHoursPerBusyNodeHour.toFixed(3)} node-hours per busy node-hour (<= ${RATIO_TARGET})`,
+    },
+    p95: {
+      met: subject.waitP95Seconds <= p95Limit,
+      detail: `p95 wait ${subject.waitP95Seconds.toFixed(0)} s (<= ${p95Limit} s)`,
+    },
+    versusKeda: {
+      met: subject.nodeHours < keda.nodeHours && subject.waitP95Seconds <= keda.waitP95Seconds,
+      detail:
+        `${subject.nodeHours.toFixed(1)} vs ${keda.nodeHours.toFixed(1)} node-hours, p95 wait ` +
+        `${subject.waitP95Seconds.toFixed(0)} vs ${keda.waitP95Seconds.toFixed(0)} s`,
+    },
+  });
+  return {
+    scenario: name,
+    seeds,
+    jobs: mean(seeds.map((seed) => scenario(name, seed).jobs.length)),
+    rows: runs,
+    targets: { policy: targetsOf(find('policy')), candidate: targetsOf(find('candidate')) },
+  };
+}
+
+function row(policy: QualityRow['policy'], figures: SimulationFigures[]): QualityRow {
+  const sum = (pick: (f: SimulationFigures) => number) => figures.reduce((total, f) => total + pick(f), 0);
+  return {
+    policy,
+    label:
+      policy === 'candidate'
+        ? 'candidate defaults'
+        : policy === 'policy'
+          ? 'default policy'
+          : POLICY_LABELS[policy],
+    nodeHours: sum((f) => f.nodeHours) / figures.length,
+    busyNodeHours: sum((f) => f.busyNodeHours) / figures.length,
+    nodeHoursPerBusyNodeHour: sum((f) => f.nodeHours) / sum((f) => f.busyNodeHours),
+    waitP50Seconds: sum((f) => f.waitSeconds.p50) / figures.length,
+    waitP95Seconds: sum((f) => f.waitSeconds.p95) / figures.length,
+    waitMaxSeconds: sum((f) => f.waitSeconds.max) / figures.length,
+    neverStarted: sum((f) => f.neverStarted) / figures.length,
+    scaleActions: sum((f) => f.scaleActions) / figures.length,
+  };
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+export function formatQuality(figures: QualityFigures): string {
+  const lines = [
+    `scaling quality: nodes ready ${figures.provisioningDelaySeconds} s after the request, billed ` +
+      `${figures.deletionDelaySeconds} s after deletion, a cycle every ${figures.intervalSeconds} s; ` +
+      `means over seeds ${figures.scenarios[0]?.seeds.join(', ')}`,
+  ];
+  const header = `  ${''.padEnd(20)} ${'node-h'.padStart(8)} ${'busy'.padStart(8)} ${'ratio'.padStart(6)} ${'p50 s'.padStart(6)} ${'p95 s'.padStart(6)} ${'max s'.padStart(6)} ${'never'.padStart(6)} ${'updates'.padStart(7)}`;
+  for (const s of figures.scenarios) {
+    lines.push(`${s.scenario} (${s.jobs.toFixed(0)} jobs on average):`, header);
+    for (const r of s.rows) {
+      lines.push(
+        `  ${r.label.padEnd(20)} ${r.nodeHours.toFixed(1).padStart(8)} ${r.busyNodeHours.toFixed(1).padStart(8)} ` +
+          `${r.nodeHoursPerBusyNodeHour.toFixed(3).padStart(6)} ${r.waitP50Seconds.toFixed(0).padStart(6)} ` +
+          `${r.waitP95Seconds.toFixed(0).padStart(6)} ${r.waitMaxSeconds.toFixed(0).padStart(6)} ` +
+          `${r.neverStarted.toFixed(1).padStart(6)} ${r.scaleActions.toFixed(1).padStart(7)}`,
+      );
+    }
+    for (const subject of ['policy', 'candidate'] as const) {
+      const t = s.targets[subject];
+      const verdict = (target: Target) => `${target.detail}: ${target.met ? 'met' : 'MISSED'}`;
+      lines.push(
+        `  targets, ${subject === 'policy' ? 'default policy' : 'candidate defaults'}: ${verdict(t.ratio)}; ` +
+          `${verdict(t.p95)}; beats KEDA-equivalent (${verdict(t.versusKeda)})`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  const seeds = numberFlag('seeds');
+  console.log(formatQuality(await benchQuality(seeds === undefined ? {} : { seeds })));
+}

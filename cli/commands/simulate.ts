@@ -1,0 +1,202 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { type Config, loadConfig } from '../../lib/config';
+import {
+  compare,
+  describeSetup,
+  formatResults,
+  parseTrace,
+  renderChart,
+  SCENARIO_NAMES,
+  type SetupOptions,
+  type SimJob,
+  type SimulationResult,
+  scenario,
+  simulate,
+  simulationSetup,
+} from '../../lib/simulate';
+import { oneOf, positiveSeconds, UsageError, wholeNumber } from '../args';
+import type { CliIo, Output } from '../output';
+
+// `modelarts-autoscaler simulate`: the real planner against a simulated pool and queue, for a trace or a
+// built-in scenario, with the baselines beside it on --compare. Nothing leaves the machine.
+
+/** The options `simulate` takes (names as on the command line). */
+export const SIMULATE_OPTIONS = {
+  trace: { type: 'string' },
+  scenario: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  pool: { type: 'string', multiple: true },
+  'provisioning-delay': { type: 'string' },
+  'deletion-delay': { type: 'string' },
+  interval: { type: 'string' },
+  duration: { type: 'string' },
+  max: { type: 'string' },
+  seed: { type: 'string' },
+  compare: { type: 'boolean' },
+  chart: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export interface SimulateValues {
+  trace?: string;
+  scenario?: string;
+  config?: string;
+  pool?: string[];
+  'provisioning-delay'?: string;
+  'deletion-delay'?: string;
+  interval?: string;
+  duration?: string;
+  max?: string;
+  seed?: string;
+  compare?: boolean;
+  chart?: string;
+  json?: boolean;
+}
+
+export const DEFAULT_PROVISIONING_DELAY_SECONDS = 300;
+export const DEFAULT_DELETION_DELAY_SECONDS = 60;
+export const DEFAULT_CHART = 'simulation.svg';
+
+export const SIMULATE_USAGE = `Usage: modelarts-autoscaler simulate (--trace FILE | --scenario NAME) [options]
+
+Runs the autoscaler's real planner every cycle against a simulated pool and job queue, and reports
+node-hours, busy node-hours, job waits, jobs never started and scale actions, with an SVG chart of
+backlog, target and available nodes. Deterministic: the same input gives the same figures.
+  --trace FILE              jobs as CSV (header: arrival,flavor,nodes,runTime[,az][,id]) or JSON
+                            ([{arrival, flavor, nodes, runTime, az?, id?}]); arrival in seconds from the
+                            start or as ISO-8601 times, runTime in seconds
+  --scenario NAME           a built-in workload: ${SCENARIO_NAMES.join(', ')}
+  -c, --config FILE         the policy to simulate (default: the built-in defaults, min 1, --max, the
+                            backlog counted in nodes, 1 per node); its backlog sources are not read
+  --pool NAME               the config entry to simulate (default the first)
+  --max N                   the built-in policy's max (default 32; 64 for scenarios)
+  --provisioning-delay S    seconds from a node's request to it running jobs (default ${DEFAULT_PROVISIONING_DELAY_SECONDS})
+  --deletion-delay S        seconds a deleted node is still billed (default ${DEFAULT_DELETION_DELAY_SECONDS})
+  --interval S              seconds between cycles (default the config's intervalSeconds, 60)
+  --duration S              simulated seconds (default the scenario's, or 1 h after the trace's last job
+                            would end)
+  --seed N                  the scenario's random seed (default 1)
+  --compare                 also run the baselines on the same jobs: static at max, static at the mean
+                            demand, and KEDA-equivalent (ceil(backlog / targetPerNode), nothing else)
+  --chart FILE              where to write the SVG chart (default ${DEFAULT_CHART})
+  --json                    the figures as JSON
+Scale-down in the simulation removes idle nodes only: a busy node is deleted once its job ends.`;
+
+interface Workload {
+  name: string;
+  jobs: SimJob[];
+  azs?: string[];
+  max?: number;
+  durationSeconds?: number;
+}
+
+export async function simulateCommand(values: SimulateValues, io: CliIo, output: Output): Promise<number> {
+  const workload = await readWorkload(values);
+  const config =
+    values.config === undefined ? undefined : await loadConfig({ path: values.config, env: io.env });
+  if (config !== undefined && values.max !== undefined)
+    throw new UsageError('--max sets the built-in policy; with --config, set max in the config');
+  if ((values.pool?.length ?? 0) > 1) throw new UsageError('simulate takes one --pool');
+  const options: SetupOptions = {
+    name: workload.name,
+    jobs: workload.jobs,
+    provisioningDelaySeconds: seconds(values, 'provisioning-delay', DEFAULT_PROVISIONING_DELAY_SECONDS),
+    deletionDelaySeconds: seconds(values, 'deletion-delay', DEFAULT_DELETION_DELAY_SECONDS),
+  };
+  if (config !== undefined) options.config = config;
+  if (values.pool?.[0] !== undefined) options.pool = values.pool[0];
+  const max = values.max === undefined ? workload.max : wholeNumber('max', values.max, 1);
+  if (max !== undefined) options.max = max;
+  if (workload.azs !== undefined) options.azs = workload.azs;
+  if (values.interval !== undefined) options.intervalSeconds = positiveSeconds('interval', values.interval);
+  const duration =
+    values.duration === undefined ? workload.durationSeconds : positiveSeconds('duration', values.duration);
+  if (duration !== undefined) options.durationSeconds = duration;
+  const { setup, notes } = simulationSetup(options);
+  const results: SimulationResult[] = values.compare ? compare(setup) : [simulate(setup)];
+  const chart = resolve(values.chart ?? DEFAULT_CHART);
+  await writeFile(
+    chart,
+    renderChart(results, describeSetup(setup).split('\n')[0] ?? setup.name, setup.durationSeconds),
+  );
+
+  for (const note of notes) output.note(`note: ${note}`);
+  if (values.json) {
+    output.out(
+      JSON.stringify(
+        { setup: setupSummary(setup, config), results: results.map(withoutSeries), chart },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  output.info(describeSetup(setup));
+  output.out(formatResults(results));
+  output.info(`chart: ${chart}`);
+  return 0;
+}
+
+async function readWorkload(values: SimulateValues): Promise<Workload> {
+  if ((values.trace === undefined) === (values.scenario === undefined))
+    throw new UsageError('simulate needs exactly one of --trace FILE and --scenario NAME');
+  if (values.scenario !== undefined) {
+    const name = oneOf('scenario', values.scenario, SCENARIO_NAMES);
+    const seed = values.seed === undefined ? 1 : wholeNumber('seed', values.seed, 0);
+    const built = scenario(name, seed);
+    return {
+      name: `${name} (seed ${seed})`,
+      jobs: built.jobs,
+      azs: built.azs,
+      max: built.max,
+      durationSeconds: built.durationSeconds,
+    };
+  }
+  if (values.seed !== undefined) throw new UsageError('--seed applies to --scenario only');
+  const path = values.trace as string;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read the trace ${path}: ${code === 'ENOENT' ? 'not found' : (code ?? 'error')}`, {
+      cause,
+    });
+  }
+  const extension = extname(path).toLowerCase();
+  const format = extension === '.csv' ? 'csv' : extension === '.json' ? 'json' : undefined;
+  return {
+    name: path,
+    jobs: parseTrace(text, format === undefined ? { source: path } : { source: path, format }),
+  };
+}
+
+function seconds(
+  values: SimulateValues,
+  flag: 'provisioning-delay' | 'deletion-delay',
+  fallback: number,
+): number {
+  const text = values[flag];
+  return text === undefined ? fallback : wholeNumber(flag, text, 0);
+}
+
+function setupSummary(setup: ReturnType<typeof simulationSetup>['setup'], config: Config | undefined) {
+  return {
+    name: setup.name,
+    jobs: setup.jobs.length,
+    policy: config === undefined ? 'built-in' : 'config',
+    flavors: setup.pool.spec.resources.map((resource) => ({
+      flavor: resource.flavor,
+      azs: resource.azs?.map((az) => az.az) ?? [],
+      policy: setup.policy.flavors[resource.flavor] ?? null,
+      unit: setup.units[resource.flavor] ?? null,
+    })),
+    provisioningDelaySeconds: setup.delays.provisioningSeconds,
+    deletionDelaySeconds: setup.delays.deletionSeconds,
+    intervalSeconds: setup.intervalSeconds,
+    durationSeconds: setup.durationSeconds,
+  };
+}
+
+const withoutSeries = ({ series: _series, ...rest }: SimulationResult) => rest;

@@ -1,0 +1,53 @@
+'use strict';
+// Build-time validation of the autoscaler config: lib/config's own resolver (bundled on the fly, as this
+// file runs in plain Node) turns the parsed document into the Config the functions run with, so the
+// bundles inline a Config that is already checked and merged, and carry no config schema to build and
+// run at each cold start. A bad document fails the build with lib/config's ConfigError.
+
+const { join } = require('node:path');
+const { buildSync } = require('esbuild');
+const { readConfigDocument } = require('./config-file.cjs');
+
+const ROOT = join(__dirname, '..', '..');
+
+const RESOLVER_ENTRY = `
+export { resolveConfig } from './lib/config/resolve';
+export { ConfigError } from './lib/config/issues';
+`;
+
+let resolver;
+
+/** lib/config's resolveConfig and ConfigError, loaded once per process. */
+function configResolver() {
+  if (resolver) return resolver;
+  const { outputFiles } = buildSync({
+    stdin: { contents: RESOLVER_ENTRY, resolveDir: ROOT, loader: 'ts', sourcefile: 'config-resolver.ts' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node22',
+    write: false,
+    logLevel: 'silent',
+  });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', outputFiles[0].text)(module, module.exports, require);
+  resolver = module.exports;
+  return resolver;
+}
+
+/** The validated Config of the file at `path`; throws lib/config's ConfigError on a bad document. */
+function readResolvedConfig(path) {
+  const { resolveConfig, ConfigError } = configResolver();
+  const result = resolveConfig(readConfigDocument(path));
+  if (!result.ok) throw new ConfigError(result.issues, { source: path });
+  return result.config;
+}
+
+/** The backlog source types the config's flavors read, sorted. */
+function backlogSourceTypes(config) {
+  const types = new Set();
+  for (const pool of config.pools) for (const flavor of pool.flavors) types.add(flavor.backlog.source.type);
+  return [...types].sort();
+}
+
+module.exports = { backlogSourceTypes, readResolvedConfig };

@@ -1,0 +1,65 @@
+import type { SimulationFigures } from './figures';
+import type { SimulationResult, SimulationSetup } from './simulate';
+
+// The figures as a table, one column per policy, for people; the JSON output carries them unrounded.
+
+const ROWS: { label: string; value: (f: SimulationFigures) => string }[] = [
+  { label: 'node-hours', value: (f) => f.nodeHours.toFixed(2) },
+  { label: 'busy node-hours', value: (f) => f.busyNodeHours.toFixed(2) },
+  {
+    label: 'node-hours per busy node-hour',
+    value: (f) => (f.nodeHoursPerBusyNodeHour === null ? '-' : f.nodeHoursPerBusyNodeHour.toFixed(3)),
+  },
+  { label: 'job wait p50 (s)', value: (f) => f.waitSeconds.p50.toFixed(0) },
+  { label: 'job wait p95 (s)', value: (f) => f.waitSeconds.p95.toFixed(0) },
+  { label: 'job wait max (s)', value: (f) => f.waitSeconds.max.toFixed(0) },
+  { label: 'jobs', value: (f) => String(f.jobs) },
+  {
+    label: 'jobs never started',
+    value: (f) => (f.refused > 0 ? `${f.neverStarted} (${f.refused} too big)` : String(f.neverStarted)),
+  },
+  { label: 'scale actions (updates)', value: (f) => String(f.scaleActions) },
+  { label: 'flavor scale-ups / downs', value: (f) => `${f.scaleUps} / ${f.scaleDowns}` },
+];
+
+export function describeSetup(setup: SimulationSetup): string {
+  const flavors = setup.pool.spec.resources.map((resource) => {
+    const policy = Object.hasOwn(setup.policy.flavors, resource.flavor)
+      ? setup.policy.flavors[resource.flavor]
+      : undefined;
+    const azs = resource.azs?.map((az) => az.az).join('+');
+    const range =
+      policy === undefined
+        ? 'unmanaged'
+        : `min ${policy.min}, max ${policy.max}, backlog in ${setup.units[resource.flavor]}, ${policy.targetPerNode} per node`;
+    return `${resource.flavor}${azs ? ` (${azs})` : ''}: ${range}`;
+  });
+  return [
+    `${setup.name}: ${setup.jobs.length} jobs over ${hours(setup.durationSeconds)}, a cycle every ${setup.intervalSeconds} s, ` +
+      `nodes ready ${setup.delays.provisioningSeconds} s after the request and gone ${setup.delays.deletionSeconds} s after deletion`,
+    ...flavors.map((line) => `  ${line}`),
+  ].join('\n');
+}
+
+export function formatResults(results: readonly SimulationResult[]): string {
+  const header = ['', ...results.map((result) => result.label)];
+  const rows = [
+    header,
+    ...ROWS.map((row) => [row.label, ...results.map((result) => row.value(result.figures))]),
+  ];
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  '),
+  );
+  lines.push(
+    'Node-hours bill every node from its request until its deletion completes; a job never started waits until the end.',
+    'Scale-down removes idle nodes only: a busy node is deleted once its job ends.',
+  );
+  return lines.join('\n');
+}
+
+const hours = (seconds: number): string => `${Number((seconds / 3600).toFixed(2))} h`;

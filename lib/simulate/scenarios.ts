@@ -1,0 +1,128 @@
+import { seededRandom } from '../../emulator/prng';
+import type { SimJob } from './trace';
+
+// Built-in workloads, generated from a seed: a few simulated hours of training jobs on one GPU flavor spread
+// over two AZs. Job sizes and run times are the same in every scenario; only the arrival pattern differs, so
+// that the scenarios compare policies on the shape of demand alone:
+//
+//   steady   Poisson arrivals at a constant rate
+//   diurnal  a sinusoidal rate over a simulated day: near zero at night, highest at midday
+//   bursty   15-minute bursts at a high rate, then 45 minutes almost idle, every hour
+//   spike    a trickle of jobs, then one burst of 16 jobs within 2 minutes, then the trickle again
+//
+// Arrivals stop an hour before the end, so that every policy gets the same time to drain its queue and
+// give back its nodes.
+
+export const SCENARIO_NAMES = ['steady', 'diurnal', 'bursty', 'spike'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface Scenario {
+  name: ScenarioName;
+  description: string;
+  flavor: string;
+  azs: string[];
+  /** The policy's max: above the peak demand (seeds 1 to 10 peak at 20 to 55 nodes), so that it caps no policy. */
+  max: number;
+  durationSeconds: number;
+  jobs: SimJob[];
+}
+
+export const SCENARIO_FLAVOR = 'modelarts.vm.gpu.t4u8';
+export const SCENARIO_AZS = ['cn-north-7a', 'cn-north-7b'];
+export const SCENARIO_MAX = 64;
+const HOUR = 3600;
+const MINUTE = 60;
+const DRAIN_SECONDS = HOUR;
+
+interface Shape {
+  description: string;
+  durationSeconds: number;
+  /** Arrivals per second at time t; `peak` bounds it (for thinning). */
+  rate: (t: number) => number;
+  peak: number;
+  /** Jobs arriving at once at fixed times (the spike). */
+  extra?: { at: number; count: number; withinSeconds: number };
+}
+
+const SHAPES: Record<ScenarioName, Shape> = {
+  steady: {
+    description: 'Poisson arrivals, one job every 3 minutes on average, for 3 hours',
+    durationSeconds: 4 * HOUR,
+    rate: () => 1 / (3 * MINUTE),
+    peak: 1 / (3 * MINUTE),
+  },
+  diurnal: {
+    description: 'a simulated day: from one job an hour at midnight to one every 2 minutes at midday',
+    durationSeconds: 25 * HOUR,
+    rate: (t) => (t >= 24 * HOUR ? 0 : diurnalRate(t)),
+    peak: 1 / (2 * MINUTE),
+  },
+  bursty: {
+    description: 'every hour, 15 minutes of one job a minute, then 45 minutes of one job every 20 minutes',
+    durationSeconds: 5 * HOUR,
+    rate: (t) => (t >= 4 * HOUR ? 0 : t % HOUR < 15 * MINUTE ? 1 / MINUTE : 1 / (20 * MINUTE)),
+    peak: 1 / MINUTE,
+  },
+  spike: {
+    description: 'one job every 15 minutes, and 16 jobs within 2 minutes at 1:30',
+    durationSeconds: 4 * HOUR,
+    rate: (t) => (t >= 3 * HOUR ? 0 : 1 / (15 * MINUTE)),
+    peak: 1 / (15 * MINUTE),
+    extra: { at: 90 * MINUTE, count: 16, withinSeconds: 2 * MINUTE },
+  },
+};
+
+function diurnalRate(t: number): number {
+  const low = 1 / HOUR;
+  const high = 1 / (2 * MINUTE);
+  // Lowest at midnight (t = 0), highest at midday.
+  return low + ((high - low) * (1 - Math.cos((2 * Math.PI * t) / (24 * HOUR)))) / 2;
+}
+
+export const isScenarioName = (name: string): name is ScenarioName =>
+  (SCENARIO_NAMES as readonly string[]).includes(name);
+
+export function scenario(name: ScenarioName, seed: number): Scenario {
+  const shape = SHAPES[name];
+  const random = seededRandom(seed);
+  const arrivals: number[] = [];
+  const end = shape.durationSeconds - DRAIN_SECONDS;
+  // A non-homogeneous Poisson process by thinning: candidates at the peak rate, each kept with rate(t) / peak.
+  for (let t = exponential(random, shape.peak); t < end; t += exponential(random, shape.peak)) {
+    if (random() * shape.peak < shape.rate(t)) arrivals.push(t);
+  }
+  if (shape.extra !== undefined) {
+    const { at, count, withinSeconds } = shape.extra;
+    for (let i = 0; i < count; i++) arrivals.push(at + random() * withinSeconds);
+  }
+  arrivals.sort((a, b) => a - b);
+  const jobs = arrivals.map(
+    (arrival, index): SimJob => ({
+      id: `${name}-${index + 1}`,
+      arrival: round(arrival),
+      flavor: SCENARIO_FLAVOR,
+      nodes: jobSize(random),
+      runTime: round(10 * MINUTE + random() * 40 * MINUTE),
+    }),
+  );
+  return {
+    name,
+    description: shape.description,
+    flavor: SCENARIO_FLAVOR,
+    azs: [...SCENARIO_AZS],
+    max: SCENARIO_MAX,
+    durationSeconds: shape.durationSeconds,
+    jobs,
+  };
+}
+
+/** Half the jobs take one node, 30% two, 20% four (1.9 nodes on average). */
+function jobSize(random: () => number): number {
+  const draw = random();
+  return draw < 0.5 ? 1 : draw < 0.8 ? 2 : 4;
+}
+
+const exponential = (random: () => number, rate: number): number => -Math.log(1 - random()) / rate;
+
+/** Whole seconds: traces read better, and figures are exact sums of whole numbers. */
+const round = (seconds: number): number => Math.round(seconds);

@@ -1,0 +1,168 @@
+import type { Backlog } from '../metrics/backlog';
+import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import type { PatchBody } from '../scaling/patch';
+import type { PoolPolicy } from '../scaling/policy';
+import { splitAzs } from '../scaling/zones';
+import { applyPatch } from './apply';
+import {
+  type Controller,
+  kedaController,
+  POLICY_LABELS,
+  POLICY_NAMES,
+  type PolicyName,
+  plannerController,
+  staticController,
+} from './controllers';
+import { figuresOf, type ScaleActions, type SimulationFigures } from './figures';
+import { type BacklogUnit, backlogOf, nodeCounts, poolView } from './observe';
+import type { SimJob } from './trace';
+import { createWorld, type Delays, step, type WorldState } from './world';
+
+// One simulation: the world moves between cycles, and every `intervalSeconds` the controller reads the pool and
+// the backlogs, as a cycle would, and its updates are applied. Everything is a function of the setup: the same
+// setup gives the same figures and the same series, bit for bit.
+
+export interface SimulationSetup {
+  /** The trace or scenario, for reports. */
+  name: string;
+  jobs: readonly SimJob[];
+  /** "project/pool", the planner's key. */
+  key: string;
+  /** Every flavor the jobs use, with its AZs (counts are set per policy). */
+  pool: Pool;
+  policy: PoolPolicy;
+  /** Per managed flavor: what its backlog counts. */
+  units: Record<string, BacklogUnit>;
+  /** The count an unmanaged flavor is held at. */
+  heldCount: number;
+  delays: Delays;
+  intervalSeconds: number;
+  durationSeconds: number;
+  /** Epoch ms of time 0, the planner's clock. */
+  startAt: number;
+}
+
+export interface Sample {
+  /** Seconds from the start. */
+  t: number;
+  /** Summed over flavors, in each flavor's unit. */
+  backlog: number;
+  /** Requested nodes (spec counts) after this cycle's updates. */
+  target: number;
+  available: number;
+  busy: number;
+}
+
+export interface SimulationResult {
+  policy: PolicyName;
+  label: string;
+  /** The starting (and, for static policies, only) count per flavor. */
+  initialCounts: Record<string, number>;
+  figures: SimulationFigures;
+  /** One sample per cycle. */
+  series: Sample[];
+}
+
+export function simulate(setup: SimulationSetup, policyName: PolicyName = 'policy'): SimulationResult {
+  const initialCounts = startingCounts(setup, policyName);
+  const managed = (flavor: string) => Object.hasOwn(setup.policy.flavors, flavor);
+  const capacity: Record<string, number> = {};
+  for (const [flavor, count] of Object.entries(initialCounts)) {
+    const dynamic = managed(flavor) && (policyName === 'policy' || policyName === 'keda');
+    capacity[flavor] = dynamic ? (setup.policy.flavors[flavor]?.max ?? count) : count;
+  }
+  let state = createWorld({
+    jobs: setup.jobs,
+    pool: withCounts(setup.pool, initialCounts),
+    capacity,
+    delays: setup.delays,
+  });
+  const controller = controllerFor(setup, policyName);
+  const actions: ScaleActions = { scaleActions: 0, scaleUps: 0, scaleDowns: 0 };
+  const series: Sample[] = [];
+  const { intervalSeconds, durationSeconds } = setup;
+  for (let cycle = 0; cycle * intervalSeconds < durationSeconds; cycle++) {
+    state = step(state, cycle * intervalSeconds - state.now);
+    const now = setup.startAt + state.now * 1000;
+    const backlogs: Record<string, Backlog> = {};
+    let backlogTotal = 0;
+    for (const [flavor, unit] of Object.entries(setup.units)) {
+      const value = backlogOf(state, flavor, unit);
+      backlogTotal += value;
+      backlogs[flavor] = { ok: true, value, observedAt: now, source: 'simulated' };
+    }
+    for (const body of controller.decide(poolView(state), backlogs, now)) {
+      count(actions, state.pool.spec.resources, body);
+      state = applyPatch(state, body);
+    }
+    series.push(sample(state, backlogTotal));
+  }
+  state = step(state, durationSeconds - state.now);
+  return {
+    policy: policyName,
+    label: POLICY_LABELS[policyName],
+    initialCounts,
+    figures: figuresOf(state, durationSeconds, actions),
+    series,
+  };
+}
+
+/** The policy and every baseline, on the same setup. */
+export const compare = (setup: SimulationSetup): SimulationResult[] =>
+  POLICY_NAMES.map((name) => simulate(setup, name));
+
+function controllerFor(setup: SimulationSetup, name: PolicyName): Controller {
+  if (name === 'policy') return plannerController(setup.key, setup.policy);
+  if (name === 'keda') return kedaController(setup.policy);
+  return staticController();
+}
+
+/** Per flavor: min for the scaling policies, max or the mean demand for the static ones; held if unmanaged. */
+export function startingCounts(setup: SimulationSetup, name: PolicyName): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { flavor } of setup.pool.spec.resources) {
+    const policy = Object.hasOwn(setup.policy.flavors, flavor) ? setup.policy.flavors[flavor] : undefined;
+    if (policy === undefined) counts[flavor] = setup.heldCount;
+    else if (name === 'static-max') counts[flavor] = policy.max;
+    else if (name === 'static-mean') {
+      const mean = Math.ceil(meanDemand(setup, flavor) - 1e-9);
+      counts[flavor] = Math.min(policy.max, Math.max(policy.min, mean));
+    } else counts[flavor] = policy.min;
+  }
+  return counts;
+}
+
+/** The flavor's node-seconds of work over the simulated time: the average number of nodes it keeps busy. */
+export function meanDemand(setup: SimulationSetup, flavor: string): number {
+  let nodeSeconds = 0;
+  for (const job of setup.jobs) if (job.flavor === flavor) nodeSeconds += job.nodes * job.runTime;
+  return nodeSeconds / setup.durationSeconds;
+}
+
+/** The pool with these counts, each split evenly over the flavor's AZs. */
+export function withCounts(pool: Pool, counts: Record<string, number>): Pool {
+  const resources = pool.spec.resources.map((resource): PoolFlavorResource => {
+    const count = counts[resource.flavor] ?? resource.count;
+    if (resource.azs === undefined || resource.azs.length === 0) return { ...resource, count };
+    const empty = resource.azs.map(({ az }) => ({ az, count: 0 }));
+    const split = splitAzs({ type: 'balanced' }, empty, count);
+    return { ...resource, count, azs: split.ok && split.azs !== undefined ? split.azs : empty };
+  });
+  return { ...pool, spec: { ...pool.spec, resources } };
+}
+
+function count(actions: ScaleActions, before: readonly PoolFlavorResource[], body: PatchBody): void {
+  actions.scaleActions++;
+  const counts = new Map(before.map((resource) => [resource.flavor, resource.count]));
+  for (const { flavor, count: after } of body.spec.resources) {
+    const from = counts.get(flavor) ?? 0;
+    if (after > from) actions.scaleUps++;
+    if (after < from) actions.scaleDowns++;
+  }
+}
+
+function sample(state: WorldState, backlog: number): Sample {
+  let target = 0;
+  for (const resource of state.pool.spec.resources) target += resource.count;
+  return { t: state.now, backlog, target, ...nodeCounts(state) };
+}

@@ -1,0 +1,293 @@
+import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import type { SimJob } from './trace';
+
+// The simulated pool and its job queue, as plain data, moved forward by the pure step(). Times are seconds
+// from the start of the simulation.
+//
+// Nodes: a node is billed from the moment it is requested until its deletion completes (a node still being
+// created is billed; one whose creation is cancelled is billed until then). It is `creating` for the
+// provisioning delay, then `ready` (idle, or busy running a job), and `deleting` for the deletion delay.
+// Scale-down never kills a running job: it cancels nodes still being created first, then deletes idle
+// nodes, and marks busy nodes `draining` (they take no new job and start deleting when their job ends). A
+// scale-up before that reclaims draining nodes first, since they never stopped.
+//
+// Jobs: one FIFO queue per flavor. The job at the head starts as soon as `nodes` idle nodes of its flavor (of
+// its AZ, when it names one) are ready; the jobs behind it wait, even those that would fit (no backfill).
+// A job bigger than the flavor could ever hold (its max, or a static count) is refused on arrival, and
+// counted among the jobs never started.
+
+export type NodePhase = 'creating' | 'ready' | 'draining' | 'deleting';
+
+export interface SimNode {
+  id: number;
+  flavor: string;
+  /** '' for a flavor without AZs. */
+  az: string;
+  requestedAt: number;
+  phase: NodePhase;
+  /** creating: when it becomes ready; deleting: when it is gone. */
+  until: number;
+  /** The job running on it (busy or draining). */
+  job?: number;
+}
+
+export interface RunningJob {
+  job: number;
+  endsAt: number;
+  nodes: number[];
+}
+
+export interface Delays {
+  provisioningSeconds: number;
+  deletionSeconds: number;
+}
+
+export interface WorldState {
+  now: number;
+  /** Every job of the trace, by arrival; shared, never changed. */
+  jobs: readonly SimJob[];
+  /** Index of the next job to arrive. */
+  nextArrival: number;
+  /** Job indexes waiting, per flavor, oldest first. */
+  queues: Record<string, number[]>;
+  running: RunningJob[];
+  /** Per job: when it started; NaN while it has not. */
+  startedAt: number[];
+  /** Jobs refused on arrival: bigger than their flavor can ever hold. */
+  refused: number[];
+  /** The most nodes a job of each flavor may ask for. */
+  capacity: Record<string, number>;
+  /** The pool as the API would return it, minus status (see poolView): the spec PATCHes change. */
+  pool: Pool;
+  nodes: SimNode[];
+  nextNodeId: number;
+  /** Node-seconds of nodes already gone. */
+  billedSeconds: number;
+  delays: Delays;
+}
+
+export const NO_AZ = '';
+
+export interface WorldInput {
+  jobs: readonly SimJob[];
+  /** spec.resources holds the starting counts; their nodes are ready at time 0. */
+  pool: Pool;
+  capacity: Record<string, number>;
+  delays: Delays;
+}
+
+export function createWorld(input: WorldInput): WorldState {
+  const queues: Record<string, number[]> = {};
+  for (const resource of input.pool.spec.resources) queues[resource.flavor] = [];
+  const nodes: SimNode[] = [];
+  for (const resource of input.pool.spec.resources) {
+    for (const [az, count] of azTargets(resource)) {
+      for (let i = 0; i < count; i++) {
+        nodes.push({
+          id: nodes.length,
+          flavor: resource.flavor,
+          az,
+          requestedAt: 0,
+          phase: 'ready',
+          until: 0,
+        });
+      }
+    }
+  }
+  return {
+    now: 0,
+    jobs: input.jobs,
+    nextArrival: 0,
+    queues,
+    running: [],
+    startedAt: input.jobs.map(() => Number.NaN),
+    refused: [],
+    capacity: { ...input.capacity },
+    pool: structuredClone(input.pool),
+    nodes,
+    nextNodeId: nodes.length,
+    billedSeconds: 0,
+    delays: { ...input.delays },
+  };
+}
+
+/** The state `dt` seconds later: every arrival, job end and node change in between, in time order. */
+export function step(state: WorldState, dt: number): WorldState {
+  const next = copy(state);
+  advance(next, state.now + dt);
+  return next;
+}
+
+/** A copy that shares only what is never changed in place (the jobs, the pool: a PATCH replaces it). */
+export function copy(state: WorldState): WorldState {
+  const queues: Record<string, number[]> = {};
+  for (const [flavor, queue] of Object.entries(state.queues)) queues[flavor] = [...queue];
+  return {
+    ...state,
+    queues,
+    running: state.running.map((run) => ({ ...run, nodes: [...run.nodes] })),
+    startedAt: [...state.startedAt],
+    refused: [...state.refused],
+    capacity: { ...state.capacity },
+    nodes: state.nodes.map((node) => ({ ...node })),
+    delays: { ...state.delays },
+  };
+}
+
+function advance(state: WorldState, until: number): void {
+  for (;;) {
+    const at = nextEventAt(state);
+    if (!(at <= until)) break;
+    state.now = at;
+    finishJobs(state, at);
+    settleNodes(state, at);
+    arrive(state, at);
+    startJobs(state);
+  }
+  state.now = until;
+}
+
+function nextEventAt(state: WorldState): number {
+  let at = state.jobs[state.nextArrival]?.arrival ?? Number.POSITIVE_INFINITY;
+  for (const run of state.running) if (run.endsAt < at) at = run.endsAt;
+  for (const node of state.nodes)
+    if ((node.phase === 'creating' || node.phase === 'deleting') && node.until < at) at = node.until;
+  // Nothing happens in the past: an event due before now (a zero delay) happens now.
+  return Math.max(at, state.now);
+}
+
+function finishJobs(state: WorldState, now: number): void {
+  const ending = state.running.filter((run) => run.endsAt <= now);
+  if (ending.length === 0) return;
+  state.running = state.running.filter((run) => run.endsAt > now);
+  const freed = new Set(ending.flatMap((run) => run.nodes));
+  for (const node of state.nodes) {
+    if (!freed.has(node.id)) continue;
+    delete node.job;
+    if (node.phase === 'draining') {
+      node.phase = 'deleting';
+      node.until = now + state.delays.deletionSeconds;
+    }
+  }
+}
+
+function settleNodes(state: WorldState, now: number): void {
+  const kept: SimNode[] = [];
+  for (const node of state.nodes) {
+    if (node.phase === 'deleting' && node.until <= now) {
+      state.billedSeconds += node.until - node.requestedAt;
+      continue;
+    }
+    if (node.phase === 'creating' && node.until <= now) node.phase = 'ready';
+    kept.push(node);
+  }
+  state.nodes = kept;
+}
+
+function arrive(state: WorldState, now: number): void {
+  for (let job = state.jobs[state.nextArrival]; job !== undefined && job.arrival <= now; ) {
+    const index = state.nextArrival++;
+    const queue = state.queues[job.flavor];
+    if (queue === undefined || job.nodes > (state.capacity[job.flavor] ?? 0)) state.refused.push(index);
+    else queue.push(index);
+    job = state.jobs[state.nextArrival];
+  }
+}
+
+/** Starts the head of each flavor's queue while it fits on idle nodes (the oldest nodes first). */
+export function startJobs(state: WorldState): void {
+  for (const queue of Object.values(state.queues)) {
+    for (let head = queue[0]; head !== undefined; head = queue[0]) {
+      const job = state.jobs[head] as SimJob;
+      const idle = state.nodes.filter(
+        (node) =>
+          node.flavor === job.flavor &&
+          node.phase === 'ready' &&
+          node.job === undefined &&
+          (job.az === undefined || node.az === job.az),
+      );
+      if (idle.length < job.nodes) break;
+      const taken = idle.slice(0, job.nodes);
+      for (const node of taken) node.job = head;
+      queue.shift();
+      state.startedAt[head] = state.now;
+      state.running.push({ job: head, endsAt: state.now + job.runTime, nodes: taken.map((node) => node.id) });
+    }
+  }
+}
+
+/** The per-AZ counts a flavor asks for; a flavor without azs asks for its count in NO_AZ. */
+export function azTargets(resource: PoolFlavorResource): Map<string, number> {
+  const azs = resource.azs;
+  if (azs === undefined || azs.length === 0) return new Map([[NO_AZ, resource.count]]);
+  return new Map(azs.map(({ az, count }) => [az, count]));
+}
+
+/**
+ * Moves the nodes towards the pool's spec, as ModelArts would after an update, except that no busy node is
+ * deleted (see the top of this file). Mutates `state`: call on a copy.
+ */
+export function reconcile(state: WorldState): void {
+  const now = state.now;
+  for (const resource of state.pool.spec.resources) {
+    const targets = azTargets(resource);
+    const planned = new Map<string, number>();
+    for (const node of state.nodes) {
+      if (node.flavor !== resource.flavor || !(node.phase === 'creating' || node.phase === 'ready')) continue;
+      planned.set(node.az, (planned.get(node.az) ?? 0) + 1);
+    }
+    for (const az of new Set([...planned.keys(), ...targets.keys()])) {
+      const diff = (targets.get(az) ?? 0) - (planned.get(az) ?? 0);
+      if (diff > 0) grow(state, resource.flavor, az, diff, now);
+      if (diff < 0) shrink(state, resource.flavor, az, -diff, now);
+    }
+  }
+}
+
+function grow(state: WorldState, flavor: string, az: string, count: number, now: number): void {
+  const draining = state.nodes
+    .filter((node) => node.flavor === flavor && node.az === az && node.phase === 'draining')
+    .sort((a, b) => b.id - a.id);
+  for (const node of draining.slice(0, count)) node.phase = 'ready';
+  for (let i = draining.length; i < count; i++) {
+    state.nodes.push({
+      id: state.nextNodeId++,
+      flavor,
+      az,
+      requestedAt: now,
+      phase: 'creating',
+      until: now + state.delays.provisioningSeconds,
+    });
+  }
+}
+
+function shrink(state: WorldState, flavor: string, az: string, count: number, now: number): void {
+  const mine = (phase: NodePhase, busy: boolean) =>
+    state.nodes.filter(
+      (node) =>
+        node.flavor === flavor && node.az === az && node.phase === phase && (node.job !== undefined) === busy,
+    );
+  const endsAt = new Map(state.running.map((run) => [run.job, run.endsAt]));
+  const order = [
+    // Newest first: the node furthest from being ready.
+    ...mine('creating', false).sort((a, b) => b.id - a.id),
+    ...mine('ready', false).sort((a, b) => b.id - a.id),
+    // The job ending first frees its node first.
+    ...mine('ready', true).sort(
+      (a, b) => (endsAt.get(a.job as number) ?? 0) - (endsAt.get(b.job as number) ?? 0) || b.id - a.id,
+    ),
+  ].slice(0, count);
+  const cancelled = new Set<number>();
+  for (const node of order) {
+    if (node.phase === 'creating') {
+      state.billedSeconds += now - node.requestedAt;
+      cancelled.add(node.id);
+    } else if (node.job === undefined) {
+      node.phase = 'deleting';
+      node.until = now + state.delays.deletionSeconds;
+    } else {
+      node.phase = 'draining';
+    }
+  }
+  if (cancelled.size > 0) state.nodes = state.nodes.filter((node) => !cancelled.has(node.id));
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { benchQuality, formatQuality } from '../../bench/quality';
+import { SCENARIO_NAMES } from '../../lib/simulate';
+
+describe('the scaling-quality benchmark', () => {
+  it('reports every scenario for the default policy, each baseline and the candidate, with its targets', async () => {
+    const figures = await benchQuality({ seeds: 1 });
+    expect(figures.p95LimitSeconds).toBe(300 + 2 * 60);
+    expect(figures.scenarios.map((s) => s.scenario)).toEqual([...SCENARIO_NAMES]);
+    for (const s of figures.scenarios) {
+      expect(s.rows.map((row) => row.policy)).toEqual([
+        'policy',
+        'static-max',
+        'static-mean',
+        'keda',
+        'candidate',
+      ]);
+      const [policy, , , keda] = s.rows;
+      if (!policy || !keda) throw new Error('missing rows');
+      expect(s.targets.policy.ratio.met).toBe(policy.nodeHoursPerBusyNodeHour <= 1.25);
+      expect(s.targets.policy.p95.met).toBe(policy.waitP95Seconds <= figures.p95LimitSeconds);
+      expect(s.targets.policy.versusKeda.met).toBe(
+        policy.nodeHours < keda.nodeHours && policy.waitP95Seconds <= keda.waitP95Seconds,
+      );
+    }
+    const text = formatQuality(figures);
+    for (const name of SCENARIO_NAMES) expect(text).toContain(`${name} (`);
+    expect(text).toContain('KEDA-equivalent');
+    expect(text).toContain('candidate defaults');
+  });
+});

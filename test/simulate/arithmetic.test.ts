@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config';
+import {
+  compare,
+  defaultSimulationConfig,
+  parseTrace,
+  type SimulationFigures,
+  type SimulationResult,
+  simulate,
+  simulationSetup,
+} from '../../lib/simulate';
+
+// A three-job trace worked out by hand for every policy. The built-in policy: min 1, max 4, backlog counted in
+// nodes at 1 per node, the built-in scale rules (tolerance 10%, scale-up 4 nodes or 100% per 15 s, scale-down
+// after a 600 s window and 600 s after the last change, no scale-down with nodes in flight). Nodes are ready
+// 120 s after the request and billed 60 s after their deletion; a cycle every 60 s; 1200 s simulated.
+//
+//   A: arrives 0,   1 node,  runs 600 s
+//   B: arrives 30,  2 nodes, runs 300 s
+//   C: arrives 100, 1 node,  runs 200 s
+//
+// Busy node-seconds are the same whenever every job runs to its end: A 600 + B 2 x 300 + C 200 = 1400.
+const TRACE = `arrival,flavor,nodes,runTime
+0,gpu,1,600
+30,gpu,2,300
+100,gpu,1,200
+`;
+
+const HOUR = 3600;
+
+function handChecked() {
+  return simulationSetup({
+    name: 'hand-checked',
+    jobs: parseTrace(TRACE),
+    max: 4,
+    provisioningDelaySeconds: 120,
+    deletionDelaySeconds: 60,
+    intervalSeconds: 60,
+    durationSeconds: 1200,
+  }).setup;
+}
+
+const byPolicy = (results: SimulationResult[], policy: string): SimulationFigures => {
+  const found = results.find((result) => result.policy === policy);
+  if (!found) throw new Error(`no ${policy} result`);
+  return found.figures;
+};
+
+describe('simulation figures on a hand-checked trace', () => {
+  const results: SimulationResult[] = compare(handChecked());
+
+  it('the real planner: scales up at 60 and 120 s, and down only once the 600 s window has passed', () => {
+    // 0 s: 1 node (ready), A starts on it. Backlog 1 = 1 node: hold.
+    // 60 s: backlog A 1 + B 2 = 3 nodes, from min so no tolerance: 1 -> 3 (2 nodes requested, ready at 180).
+    // 120 s: backlog 4 (C queued); 4 / 3 = 1.33 is outside the 10% band: 3 -> 4 (1 node, ready at 240).
+    // 180 s: B starts on the two new nodes (waited 150). 240 s: C starts on the last one (waited 140).
+    // 480 s: B has ended (C at 440): backlog 1, but the 600 s window still holds the 4 of 120..420 s.
+    // 1020 s: the last recommendation of 4 (at 420) leaves the window; the last change (120) is 900 s old:
+    // 4 -> 1, the three idle nodes deleting until 1080.
+    // Node-seconds: node 0 0..1200 = 1200; two nodes 60..1080 = 2 x 1020; one node 120..1080 = 960 -> 4200.
+    const figures = byPolicy(results, 'policy');
+    expect(figures.nodeHours).toBeCloseTo(4200 / HOUR, 9);
+    expect(figures.busyNodeHours).toBeCloseTo(1400 / HOUR, 9);
+    expect(figures.nodeHoursPerBusyNodeHour).toBeCloseTo(3, 9);
+    // Waits 0, 140, 150: nearest rank p50 is the 2nd, p95 the 3rd.
+    expect(figures.waitSeconds).toEqual({ p50: 140, p95: 150, max: 150 });
+    expect(figures).toMatchObject({ jobs: 3, started: 3, finished: 3, neverStarted: 0, refused: 0 });
+    expect(figures).toMatchObject({ scaleActions: 3, scaleUps: 2, scaleDowns: 1 });
+  });
+
+  it('KEDA-equivalent: the same scale-ups, and the scale-down as soon as the backlog drops', () => {
+    // As the planner until 480 s, where backlog 1 takes it straight to 1: the three idle nodes are deleted at
+    // 480 and billed until 540. At 600 s A ends: backlog 0, but min is 1: hold.
+    // Node-seconds: 1200 + 2 x (540 - 60) + (540 - 120) = 1200 + 960 + 420 = 2580.
+    const figures = byPolicy(results, 'keda');
+    expect(figures.nodeHours).toBeCloseTo(2580 / HOUR, 9);
+    expect(figures.nodeHoursPerBusyNodeHour).toBeCloseTo(2580 / 1400, 9);
+    expect(figures.waitSeconds).toEqual({ p50: 140, p95: 150, max: 150 });
+    expect(figures).toMatchObject({ scaleActions: 3, scaleUps: 2, scaleDowns: 1 });
+  });
+
+  it('static at max: 4 nodes all along, and nobody waits', () => {
+    const figures = byPolicy(results, 'static-max');
+    expect(figures.nodeHours).toBeCloseTo((4 * 1200) / HOUR, 9);
+    expect(figures.nodeHoursPerBusyNodeHour).toBeCloseTo(4800 / 1400, 9);
+    expect(figures.waitSeconds).toEqual({ p50: 0, p95: 0, max: 0 });
+    expect(figures.scaleActions).toBe(0);
+  });
+
+  it('static at the mean: ceil(1400 / 1200) = 2 nodes, and a strict FIFO queue', () => {
+    // A starts at 0 on one node. B needs 2 and waits for A (600 s, waited 570). C fits on the idle node at 100
+    // but queues behind B (no backfill): it starts when B ends at 900 (waited 800).
+    const result = results.find((r) => r.policy === 'static-mean');
+    expect(result?.initialCounts).toEqual({ gpu: 2 });
+    const figures = byPolicy(results, 'static-mean');
+    expect(figures.nodeHours).toBeCloseTo((2 * 1200) / HOUR, 9);
+    expect(figures.busyNodeHours).toBeCloseTo(1400 / HOUR, 9);
+    expect(figures.waitSeconds).toEqual({ p50: 570, p95: 800, max: 800 });
+    expect(figures.finished).toBe(3);
+  });
+
+  it('samples every cycle: backlog, target and nodes as the planner left them', () => {
+    const series = simulate(handChecked()).series;
+    expect(series.length).toBe(20);
+    expect(series.slice(0, 5)).toEqual([
+      { t: 0, backlog: 1, target: 1, available: 1, busy: 1 },
+      { t: 60, backlog: 3, target: 3, available: 1, busy: 1 },
+      { t: 120, backlog: 4, target: 4, available: 1, busy: 1 },
+      { t: 180, backlog: 4, target: 4, available: 3, busy: 3 },
+      { t: 240, backlog: 4, target: 4, available: 4, busy: 4 },
+    ]);
+    expect(series.find((sample) => sample.t === 1020)).toEqual({
+      t: 1020,
+      backlog: 0,
+      target: 1,
+      available: 1,
+      busy: 0,
+    });
+  });
+
+  it('counts a job that never starts, with its wait running to the end', () => {
+    // With max 4, a 5-node job can never run: it is refused on arrival and never starts.
+    const { setup } = simulationSetup({
+      name: 'too big',
+      jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n100,gpu,5,60\n'),
+      max: 4,
+      provisioningDelaySeconds: 0,
+      deletionDelaySeconds: 0,
+      intervalSeconds: 60,
+      durationSeconds: 600,
+    });
+    const figures = simulate(setup).figures;
+    expect(figures).toMatchObject({ jobs: 2, started: 1, neverStarted: 1, refused: 1 });
+    // Waits 0 and 600 - 100 = 500.
+    expect(figures.waitSeconds).toEqual({ p50: 0, p95: 500, max: 500 });
+  });
+});
+
+describe('simulationSetup', () => {
+  it('names every bad setting', () => {
+    expect(() =>
+      simulationSetup({
+        name: 'bad',
+        jobs: parseTrace(TRACE),
+        provisioningDelaySeconds: -1,
+        deletionDelaySeconds: 0,
+        intervalSeconds: 0,
+        durationSeconds: 1200,
+      }),
+    ).toThrow(
+      'provisioningDelaySeconds must be a number of seconds >= 0 (got -1); intervalSeconds must be a number of seconds > 0 (got 0)',
+    );
+  });
+
+  it('notes jobs arriving after the end', () => {
+    const { notes } = simulationSetup({
+      name: 'short',
+      jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n900,gpu,1,60\n'),
+      config: defaultSimulationConfig(4),
+      provisioningDelaySeconds: 0,
+      deletionDelaySeconds: 0,
+      durationSeconds: 600,
+    });
+    expect(notes).toEqual(['1 job(s) arrive after the end of the simulation (600 s): left out']);
+  });
+
+  it('holds a flavor the config does not manage, and says so', () => {
+    const config = parseConfig({
+      env: {},
+      text: `connections: [{ name: c, region: r, projectId: p, auth: { type: none } }]
+pools:
+  - name: gpu-pool-000000000000000000000000000000000000
+    flavors: [{ flavor: gpu, max: 4, backlog: { source: { type: static, value: 0 } } }]
+`,
+    });
+    const { setup, notes } = simulationSetup({
+      name: 'mixed',
+      jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n0,cpu,2,60\n'),
+      config,
+      provisioningDelaySeconds: 0,
+      deletionDelaySeconds: 0,
+    });
+    expect(notes).toEqual(['flavor cpu is not managed by pools[0]: held at 1 node']);
+    // The 2-node cpu job can never fit the 1 held node: refused.
+    expect(simulate(setup).figures).toMatchObject({ jobs: 2, started: 1, refused: 1 });
+  });
+});

@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/args';
+import { type SimulateValues, simulateCommand } from '../../cli/commands/simulate';
+import { type CliIo, createOutput } from '../../cli/output';
+
+// The command module on its own (cli/main registers it), with the output captured as a pipe would.
+
+const dir = mkdtempSync(join(tmpdir(), 'autoscaler-simulate-'));
+
+function scratch(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function run(values: SimulateValues) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: (text: string) => err.push(text) },
+    stdin: new PassThrough(),
+    env: {},
+  };
+  const code = await simulateCommand(values, io, createOutput(io, {}));
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const TRACE = 'arrival,flavor,nodes,runTime\n0,gpu,1,600\n30,gpu,2,300\n100,gpu,1,200\n';
+
+describe('modelarts-autoscaler simulate', () => {
+  it('--compare prints the policy and every baseline side by side, and writes the chart', async () => {
+    const chart = join(dir, 'spike.svg');
+    const { code, stdout } = await run({ scenario: 'spike', compare: true, chart });
+    expect(code).toBe(0);
+    const header = stdout.split('\n').find((line) => line.includes('static at max'));
+    expect(header).toMatch(/policy\s+static at max\s+static at mean\s+KEDA-equivalent/);
+    for (const row of ['node-hours', 'busy node-hours', 'node-hours per busy node-hour', 'job wait p95 (s)'])
+      expect(stdout).toContain(row);
+    expect(stdout).toContain('jobs never started');
+    expect(stdout).toContain('scale actions (updates)');
+    expect(stdout).toContain(`chart: ${chart}`);
+    expect(readFileSync(chart, 'utf8')).toContain('KEDA-equivalent:');
+  });
+
+  it('simulates a trace file and prints the figures as JSON', async () => {
+    const { code, stdout } = await run({
+      trace: scratch('jobs.csv', TRACE),
+      max: '4',
+      'provisioning-delay': '120',
+      'deletion-delay': '60',
+      interval: '60',
+      duration: '1200',
+      json: true,
+      chart: join(dir, 'trace.svg'),
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.setup).toMatchObject({ jobs: 3, policy: 'built-in', durationSeconds: 1200 });
+    expect(report.results).toHaveLength(1);
+    // The hand-checked figures of test/simulate/arithmetic.test.ts.
+    expect(report.results[0].figures).toMatchObject({
+      nodeHoursPerBusyNodeHour: 3,
+      waitSeconds: { p50: 140, p95: 150, max: 150 },
+      scaleActions: 3,
+    });
+    expect(report.results[0].series).toBeUndefined();
+  });
+
+  it('uses the named pool entry of a config', async () => {
+    const name = 'training-pool-0000000000000000000000000000000000';
+    const config = scratch(
+      'config.yaml',
+      `connections: [{ name: c, region: r, projectId: p, auth: { type: none } }]
+pools:
+  - name: other-pool-00000000000000000000000000000000000
+    flavors: [{ flavor: "*", max: 9, backlog: { source: { type: static, value: 1 } } }]
+  - name: ${name}
+    flavors: [{ flavor: gpu, min: 2, max: 6, backlog: { source: { type: static, value: 1 }, unit: nodes } }]
+`,
+    );
+    const { stdout } = await run({
+      trace: scratch('jobs.json', JSON.stringify([{ arrival: 0, flavor: 'gpu', nodes: 1, runTime: 60 }])),
+      config,
+      pool: [name],
+      json: true,
+      chart: join(dir, 'config.svg'),
+    });
+    const flavor = JSON.parse(stdout).setup.flavors[0];
+    expect(flavor.policy).toMatchObject({ min: 2, max: 6 });
+    expect(flavor.unit).toBe('nodes');
+  });
+
+  it('reports a bad trace by line and field', async () => {
+    const trace = scratch('bad.csv', 'arrival,flavor,nodes,runTime\n0,gpu,zero,60\n');
+    await expect(run({ trace, chart: join(dir, 'bad.svg') })).rejects.toThrow(
+      `invalid trace ${trace}:\n  line 2, nodes: must be a whole number >= 1 (got "zero")`,
+    );
+  });
+
+  it('refuses a command line it cannot run', async () => {
+    await expect(run({})).rejects.toThrow(UsageError);
+    await expect(run({ scenario: 'steady', trace: 'x.csv' })).rejects.toThrow('exactly one of');
+    await expect(run({ scenario: 'weekly' })).rejects.toThrow('--scenario must be steady or diurnal');
+    await expect(run({ trace: join(dir, 'missing.csv') })).rejects.toThrow(
+      `cannot read the trace ${join(dir, 'missing.csv')}: not found`,
+    );
+    await expect(run({ scenario: 'steady', interval: '0' })).rejects.toThrow('--interval must be');
+  });
+});

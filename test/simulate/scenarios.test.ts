@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compare,
+  POLICY_NAMES,
+  renderChart,
+  SCENARIO_NAMES,
+  type ScenarioName,
+  scenario,
+  simulate,
+  simulationSetup,
+} from '../../lib/simulate';
+
+function scenarioSetup(name: ScenarioName, seed: number) {
+  const built = scenario(name, seed);
+  return simulationSetup({
+    name,
+    jobs: built.jobs,
+    max: built.max,
+    azs: built.azs,
+    provisioningDelaySeconds: 300,
+    deletionDelaySeconds: 60,
+    intervalSeconds: 60,
+    durationSeconds: built.durationSeconds,
+  }).setup;
+}
+
+describe('built-in scenarios', () => {
+  it.each(SCENARIO_NAMES)('%s runs the policy and every baseline to consistent figures', (name) => {
+    const setup = scenarioSetup(name, 1);
+    const results = compare(setup);
+    expect(results.map((result) => result.policy)).toEqual([...POLICY_NAMES]);
+    for (const { figures, series } of results) {
+      expect(figures.jobs).toBe(setup.jobs.length);
+      expect(figures.started + figures.neverStarted).toBe(figures.jobs);
+      expect(figures.busyNodeHours).toBeGreaterThan(0);
+      expect(figures.nodeHours).toBeGreaterThanOrEqual(figures.busyNodeHours);
+      expect(series.length).toBe(Math.ceil(setup.durationSeconds / setup.intervalSeconds));
+    }
+    // Static at max never waits on a node (every job fits in max), and the scaling policies scale.
+    const [policy, staticMax, , keda] = results;
+    expect(staticMax?.figures.waitSeconds.max).toBe(0);
+    expect(policy?.figures.scaleUps).toBeGreaterThan(0);
+    expect(keda?.figures.scaleDowns).toBeGreaterThan(0);
+  });
+
+  it('spreads the nodes over the scenario AZs', () => {
+    const setup = scenarioSetup('steady', 1);
+    expect(setup.pool.spec.resources[0]?.azs?.map((az) => az.az)).toEqual(['cn-north-7a', 'cn-north-7b']);
+  });
+});
+
+describe('determinism', () => {
+  it('the same seed gives the same jobs, figures, series and chart, byte for byte', () => {
+    for (const name of ['steady', 'spike'] as const) {
+      const first = compare(scenarioSetup(name, 7));
+      const second = compare(scenarioSetup(name, 7));
+      expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+      expect(renderChart(second, name, 4 * 3600)).toBe(renderChart(first, name, 4 * 3600));
+    }
+  });
+
+  it('another seed gives other jobs', () => {
+    const a = scenario('bursty', 1).jobs;
+    const b = scenario('bursty', 2).jobs;
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
+  });
+
+  it('simulating twice from one setup does not change the setup', () => {
+    const setup = scenarioSetup('diurnal', 3);
+    const before = JSON.stringify(setup);
+    const first = simulate(setup);
+    expect(JSON.stringify(setup)).toBe(before);
+    expect(simulate(setup)).toEqual(first);
+  });
+});
+
+describe('renderChart', () => {
+  it('draws one panel per policy with backlog, target, available and busy lines, and escapes text', () => {
+    const setup = scenarioSetup('spike', 1);
+    const svg = renderChart(compare(setup), 'spike <&> "test"', setup.durationSeconds);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<polyline /g)?.length).toBe(4 * 4);
+    expect(svg).toContain('spike &lt;&amp;&gt; &quot;test&quot;');
+    for (const label of ['backlog', 'target (requested nodes)', 'available nodes', 'busy nodes'])
+      expect(svg).toContain(`>${label}</text>`);
+    for (const label of ['policy:', 'static at max:', 'static at mean:', 'KEDA-equivalent:'])
+      expect(svg).toContain(`>${label}`);
+  });
+});

@@ -1,0 +1,221 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Pool } from '../../lib/modelarts/schemas';
+import {
+  applyPatch,
+  compare,
+  createWorld,
+  poolView,
+  type SimJob,
+  SimulationError,
+  simulationSetup,
+  step,
+  type WorldState,
+} from '../../lib/simulate';
+
+const FLAVOR = 'gpu';
+
+function pool(count: number, azs?: { az: string; count: number }[]): Pool {
+  const resource = azs === undefined ? { flavor: FLAVOR, count } : { flavor: FLAVOR, count, azs };
+  return {
+    metadata: { name: 'simulated-pool-00000000000000000000000000000000' },
+    spec: { resources: [resource] },
+    status: { phase: 'Running' },
+  };
+}
+
+const resize = (state: WorldState, count: number) =>
+  applyPatch(state, { spec: { resources: [{ flavor: FLAVOR, count }] } });
+
+function world(jobs: SimJob[], count: number, delays = { provisioningSeconds: 100, deletionSeconds: 30 }) {
+  return createWorld({ jobs, pool: pool(count), capacity: { [FLAVOR]: 10 }, delays });
+}
+
+describe('the simulated pool', () => {
+  it('never deletes a busy node: it drains it, then deletes it once its job ends', () => {
+    const job: SimJob = { id: 'j', arrival: 0, flavor: FLAVOR, nodes: 2, runTime: 500 };
+    let state = step(world([job], 2), 10);
+    expect(state.running).toHaveLength(1);
+
+    state = resize(state, 1);
+    // The spec asks for 1; the job keeps both nodes, and the one leaving is reported as deleting.
+    expect(poolView(state).status?.resources).toEqual({
+      available: [{ flavor: FLAVOR, count: 1 }],
+      deleting: [{ flavor: FLAVOR, count: 1 }],
+    });
+    state = step(state, 489);
+    expect(state.running).toHaveLength(1);
+
+    state = step(state, 1); // 500: the job ends; the drained node starts its 30 s deletion.
+    expect(state.running).toHaveLength(0);
+    expect(state.nodes.map((node) => node.phase).sort()).toEqual(['deleting', 'ready']);
+    state = step(state, 30); // 530: gone, billed 0..530.
+    expect(state.nodes).toHaveLength(1);
+    expect(state.billedSeconds).toBe(530);
+  });
+
+  it('a scale-up reclaims a draining node before requesting a new one', () => {
+    const job: SimJob = { id: 'j', arrival: 0, flavor: FLAVOR, nodes: 2, runTime: 500 };
+    let state = resize(step(world([job], 2), 10), 1);
+    state = resize(state, 2);
+    expect(state.nodes.map((node) => node.phase)).toEqual(['ready', 'ready']);
+    expect(poolView(state).status?.resources).toEqual({ available: [{ flavor: FLAVOR, count: 2 }] });
+  });
+
+  it('cancels nodes still being created first, billing them until then', () => {
+    let state = resize(world([], 1), 3); // two nodes creating from 0
+    state = resize(step(state, 40), 2); // the newest is cancelled at 40
+    expect(state.billedSeconds).toBe(40);
+    expect(state.nodes.map((node) => node.phase)).toEqual(['ready', 'creating']);
+    state = step(state, 60); // 100: the other one is ready
+    expect(state.nodes.map((node) => node.phase)).toEqual(['ready', 'ready']);
+  });
+
+  it('follows the per-AZ counts of the spec, and runs an AZ-bound job only there', () => {
+    const job: SimJob = { id: 'j', arrival: 0, flavor: FLAVOR, nodes: 1, runTime: 50, az: 'b' };
+    let state = createWorld({
+      jobs: [job],
+      pool: pool(1, [
+        { az: 'a', count: 1 },
+        { az: 'b', count: 0 },
+      ]),
+      capacity: { [FLAVOR]: 4 },
+      delays: { provisioningSeconds: 100, deletionSeconds: 0 },
+    });
+    state = step(state, 0);
+    expect(state.running).toHaveLength(0); // the idle node is in AZ a
+    state = applyPatch(state, {
+      spec: {
+        resources: [
+          {
+            flavor: FLAVOR,
+            count: 2,
+            azs: [
+              { az: 'a', count: 1 },
+              { az: 'b', count: 1 },
+            ],
+          },
+        ],
+      },
+    });
+    expect(poolView(state).status?.resources?.creating).toEqual([
+      { flavor: FLAVOR, count: 1, azs: [{ az: 'b', count: 1 }] },
+    ]);
+    state = step(state, 100);
+    expect(state.startedAt).toEqual([100]);
+  });
+
+  it('applies updates as the emulator does, refusing what ModelArts would refuse', () => {
+    const state = world([], 1);
+    expect(() => applyPatch(state, { spec: { resources: [{ flavor: FLAVOR, count: 0 }] } })).toThrow(
+      SimulationError,
+    );
+    expect(() =>
+      applyPatch(state, { spec: { resources: [{ flavor: FLAVOR, count: 2 }] }, status: {} }),
+    ).toThrow(/invalid update/);
+  });
+
+  it('keeps every running job on its own nodes until it ends, whatever the updates (property)', () => {
+    const jobArb = fc.record({
+      arrival: fc.integer({ min: 0, max: 600 }),
+      nodes: fc.integer({ min: 1, max: 3 }),
+      runTime: fc.integer({ min: 1, max: 400 }),
+    });
+    const action = fc.record({ dt: fc.integer({ min: 0, max: 90 }), count: fc.integer({ min: 1, max: 6 }) });
+    fc.assert(
+      fc.property(
+        fc.array(jobArb, { minLength: 1, maxLength: 8 }),
+        fc.array(action, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 0, max: 60 }),
+        (rawJobs, actions, provisioningSeconds, deletionSeconds) => {
+          const jobs = rawJobs
+            .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
+            .sort((a, b) => a.arrival - b.arrival);
+          let state = createWorld({
+            jobs,
+            pool: pool(2),
+            capacity: { [FLAVOR]: 6 },
+            delays: { provisioningSeconds, deletionSeconds },
+          });
+          for (const { dt, count } of actions) {
+            const before = state;
+            state = resize(step(state, dt), count);
+            checkInvariants(before, state);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+/** Every running job holds its own busy nodes; a job leaves `running` only at its end. */
+function checkInvariants(before: WorldState, after: WorldState): void {
+  const byId = new Map(after.nodes.map((node) => [node.id, node]));
+  const seen = new Set<number>();
+  for (const run of after.running) {
+    const job = after.jobs[run.job] as SimJob;
+    expect(run.nodes).toHaveLength(job.nodes);
+    for (const id of run.nodes) {
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+      const node = byId.get(id);
+      expect(node?.job).toBe(run.job);
+      expect(['ready', 'draining']).toContain(node?.phase);
+    }
+  }
+  for (const node of after.nodes) if (node.job !== undefined) expect(seen.has(node.id)).toBe(true);
+  const stillRunning = new Set(after.running.map((run) => run.job));
+  for (const run of before.running)
+    if (!stillRunning.has(run.job)) expect(after.now).toBeGreaterThanOrEqual(run.endsAt);
+  // The spec's count is what creating and ready nodes add up to, unless busy nodes are draining towards it.
+  const wanted = after.pool.spec.resources[0]?.count ?? 0;
+  const planned = after.nodes.filter((node) => node.phase === 'creating' || node.phase === 'ready').length;
+  expect(planned).toBe(wanted);
+}
+
+describe('figures over random traces (property)', () => {
+  it('are consistent for every policy, and the same when run again', () => {
+    const jobArb = fc.record({
+      arrival: fc.integer({ min: 0, max: 1800 }),
+      nodes: fc.integer({ min: 1, max: 5 }),
+      runTime: fc.integer({ min: 1, max: 1200 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(jobArb, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.constantFrom(30, 60),
+        (rawJobs, provisioningDelaySeconds, intervalSeconds) => {
+          const jobs = rawJobs
+            .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
+            .sort((a, b) => a.arrival - b.arrival);
+          const { setup } = simulationSetup({
+            name: 'random',
+            jobs,
+            max: 4,
+            provisioningDelaySeconds,
+            deletionDelaySeconds: 30,
+            intervalSeconds,
+          });
+          const results = compare(setup);
+          for (const { figures: f } of results) {
+            expect(f.started + f.neverStarted).toBe(f.jobs);
+            expect(f.finished).toBeLessThanOrEqual(f.started);
+            expect(f.refused).toBeLessThanOrEqual(f.neverStarted);
+            expect(f.busyNodeHours).toBeLessThanOrEqual(f.nodeHours + 1e-9);
+            expect(f.waitSeconds.p50).toBeGreaterThanOrEqual(0);
+            expect(f.waitSeconds.p50).toBeLessThanOrEqual(f.waitSeconds.p95);
+            expect(f.waitSeconds.p95).toBeLessThanOrEqual(f.waitSeconds.max);
+          }
+          // Jobs bigger than max (5 > 4) are refused by every policy; the rest run under static-at-max.
+          const tooBig = jobs.filter((job) => job.nodes > 4).length;
+          expect(results.find((r) => r.policy === 'static-max')?.figures.refused).toBe(tooBig);
+          expect(JSON.stringify(compare(setup))).toBe(JSON.stringify(results));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
