@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 
-export const COMMANDS = ['plan', 'apply', 'run', 'emulator', 'config', 'demo'] as const;
+export const COMMANDS = ['plan', 'apply', 'run', 'emulator', 'config', 'demo', 'simulate'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type OptionSpec = {
@@ -17,22 +17,30 @@ export type OptionSpec = {
 const CYCLE: readonly Command[] = ['plan', 'apply', 'run'];
 
 export const OPTIONS = {
-  config: { type: 'string', short: 'c', commands: [...CYCLE, 'config'] },
+  config: { type: 'string', short: 'c', commands: [...CYCLE, 'config', 'simulate'] },
   endpoint: { type: 'string', commands: CYCLE },
   state: { type: 'string', commands: CYCLE },
-  pool: { type: 'string', multiple: true, commands: CYCLE },
-  json: { type: 'boolean', commands: CYCLE },
+  pool: { type: 'string', multiple: true, commands: [...CYCLE, 'simulate'] },
+  json: { type: 'boolean', commands: [...CYCLE, 'simulate'] },
   yes: { type: 'boolean', short: 'y', commands: ['apply'] },
-  interval: { type: 'string', commands: ['run'] },
+  interval: { type: 'string', commands: ['run', 'simulate'] },
   'max-cycles': { type: 'string', commands: ['run'] },
   'dry-run': { type: 'boolean', commands: ['run'] },
-  seed: { type: 'string', commands: ['emulator'] },
+  seed: { type: 'string', commands: ['emulator', 'simulate'] },
   port: { type: 'string', commands: ['emulator'] },
   host: { type: 'string', commands: ['emulator'] },
   auth: { type: 'string', commands: ['emulator'] },
   'transition-ms': { type: 'string', commands: ['emulator'] },
   cycles: { type: 'string', commands: ['demo'] },
   fast: { type: 'boolean', commands: ['demo'] },
+  trace: { type: 'string', commands: ['simulate'] },
+  scenario: { type: 'string', commands: ['simulate'] },
+  'provisioning-delay': { type: 'string', commands: ['simulate'] },
+  'deletion-delay': { type: 'string', commands: ['simulate'] },
+  duration: { type: 'string', commands: ['simulate'] },
+  max: { type: 'string', commands: ['simulate'] },
+  chart: { type: 'string', commands: ['simulate'] },
+  compare: { type: 'boolean', commands: ['simulate'] },
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },

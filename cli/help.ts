@@ -1,4 +1,5 @@
 import type { Command } from './args';
+import { SIMULATE_USAGE } from './commands/simulate';
 
 const CONNECTION = `Connection:
   -c, --config FILE     config file (default: AUTOSCALER_CONFIG, else ./config.yaml, else config.example.yaml)
@@ -26,6 +27,7 @@ Commands:
   emulator              start the local ModelArts emulator
   config validate|schema  check a config file / print its JSON Schema
   demo                  the guided tour on the embedded emulator (npm start)
+  simulate              replay a job trace or scenario through the planner; --compare with baselines
 
 Run "modelarts-autoscaler <command> --help" for a command's options.`,
   plan: `Usage: modelarts-autoscaler plan [options]
@@ -77,6 +79,7 @@ Starts the emulator in this process and runs the autoscaler against it for a few
 time: a dry run, a queue growing and draining, and pools the autoscaler must leave alone.
   --cycles N            stop after N scaling cycles (default 20)
   --fast                no pause between cycles`,
+  simulate: SIMULATE_USAGE,
 };
 
 export const usage = (command?: Command): string => `${USAGE[command ?? 'main']}\n`;

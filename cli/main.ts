@@ -9,6 +9,7 @@ import { demoCommand } from './commands/demo';
 import { emulatorCommand } from './commands/emulator';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
+import { simulateCommand } from './commands/simulate';
 import { usage } from './help';
 import { type CliIo, createOutput, type Output, processIo } from './output';
 
@@ -34,6 +35,8 @@ function dispatch(command: Command, operands: string[], values: OptionValues, io
       return configCommand(operands, values, io, output);
     case 'demo':
       return demoCommand(values, io, output);
+    case 'simulate':
+      return simulateCommand(values, io, output);
   }
 }
 
