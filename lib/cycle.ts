@@ -374,9 +374,10 @@ async function applyPool(
   const base = { key: poolPlan.key, pool: poolPlan.pool, connection: snapshot.connection.name };
   if (!(await deps.store.acquireLease(poolPlan.key, deps.owner, LEASE_TTL_MS, deps.now())))
     return { outcome: { ...base, status: 'lease-busy' }, plan: poolPlan };
+  let current = poolPlan;
+  let stored: PoolHistory | undefined;
   try {
-    let current = poolPlan;
-    const stored = await deps.store.load(poolPlan.key);
+    stored = await deps.store.load(poolPlan.key);
     if ((stored.lastPatchAt ?? Number.NEGATIVE_INFINITY) >= snapshot.readAt) {
       const fresh = await deps.clients(snapshot.connection.name).getPool(poolPlan.pool);
       current = plan({ now: deps.now(), killSwitch, pools: [{ ...input, pool: fresh, history: stored }] })
@@ -389,6 +390,13 @@ async function applyPool(
     await deps.clients(snapshot.connection.name).patchPool(current.pool, current.patch);
     await deps.store.save(current.key, { ...current.history, lastPatchAt: deps.now() });
     return { outcome: { ...base, status: 'patched', patch: current.patch }, plan: current };
+  } catch (error) {
+    // A PATCH that timed out may still have been applied: record the attempt, so that any invocation
+    // holding an older snapshot re-reads the pool instead of sending its own body.
+    if (current.patch && stored)
+      await deps.store.save(current.key, { ...stored, lastPatchAt: deps.now() }).catch(() => undefined);
+    const patch = current.patch ? { patch: current.patch } : {};
+    return { outcome: { ...base, ...failure(error), ...patch }, plan: current };
   } finally {
     await deps.store.releaseLease(poolPlan.key, deps.owner).catch(() => undefined);
   }

@@ -4,7 +4,13 @@ import {
   type DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { StateStoreError } from './errors';
 import { PoolHistorySchema } from './history-schema';
 import { checkLeaseRequest } from './lease';
@@ -87,24 +93,47 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
           cause: parsed.error,
         });
       }
-      return parsed.data;
+      // lastPatchAt lives beside the history so that a save can move it forward only (see save).
+      const lastPatchAt = typeof Item.lastPatchAt === 'number' ? { lastPatchAt: Item.lastPatchAt } : {};
+      return { ...parsed.data, ...lastPatchAt };
     },
 
     async save(poolKey, history) {
       const at = now();
-      await call('save', poolKey, () =>
-        documents.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk: historyKey(poolKey),
-              history,
-              updatedAt: at,
-              ttl: epochSeconds(at) + historyTtlSeconds,
-            },
-          }),
-        ),
-      );
+      const { lastPatchAt, ...rest } = history;
+      const update = (withPatchTime: boolean) =>
+        call('save', poolKey, () =>
+          documents.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: historyKey(poolKey) },
+              UpdateExpression: `SET #history = :history, #updatedAt = :at, #ttl = :ttl${withPatchTime ? ', #lastPatchAt = :patched' : ''}`,
+              // lastPatchAt never moves back: a save carrying an older one keeps the stored value.
+              ...(withPatchTime
+                ? { ConditionExpression: 'attribute_not_exists(#lastPatchAt) OR #lastPatchAt <= :patched' }
+                : {}),
+              ExpressionAttributeNames: {
+                '#history': 'history',
+                '#updatedAt': 'updatedAt',
+                '#ttl': 'ttl',
+                ...(withPatchTime ? { '#lastPatchAt': 'lastPatchAt' } : {}),
+              },
+              ExpressionAttributeValues: {
+                ':history': rest,
+                ':at': at,
+                ':ttl': epochSeconds(at) + historyTtlSeconds,
+                ...(withPatchTime ? { ':patched': lastPatchAt } : {}),
+              },
+            }),
+          ),
+        );
+      if (lastPatchAt === undefined) return void (await update(false));
+      try {
+        await update(true);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        await update(false);
+      }
     },
 
     async acquireLease(poolKey, owner, ttlMs, at) {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { StateStoreError } from './errors';
 import { PoolHistorySchema } from './history-schema';
 import { canTakeLease, checkLeaseRequest } from './lease';
-import { emptyHistory, type StateStore } from './store';
+import { emptyHistory, mergeHistory, type StateStore } from './store';
 
 // The local default: one JSON file holding every pool's history and lease. Writers replace the file by
 // rename, so a reader never sees half a file. Read-modify-write runs under a lock file, so several processes
@@ -137,7 +137,8 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
     },
     async save(poolKey, history) {
       return update((state) => {
-        state.pools[poolKey] = { ...state.pools[poolKey], history: structuredClone(history) };
+        const entry = state.pools[poolKey];
+        state.pools[poolKey] = { ...entry, history: structuredClone(mergeHistory(entry?.history, history)) };
         return { result: undefined, write: true };
       });
     },

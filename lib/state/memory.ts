@@ -1,5 +1,5 @@
 import { canTakeLease, checkLeaseRequest, type Lease } from './lease';
-import { emptyHistory, type PoolHistory, type StateStore } from './store';
+import { emptyHistory, mergeHistory, type PoolHistory, type StateStore } from './store';
 
 /** State kept in this process only (tests, one-off dry runs). Copies in and out, so callers cannot alias it. */
 export function createMemoryStateStore(): StateStore {
@@ -11,7 +11,7 @@ export function createMemoryStateStore(): StateStore {
       return history ? structuredClone(history) : emptyHistory();
     },
     async save(poolKey, history) {
-      histories.set(poolKey, structuredClone(history));
+      histories.set(poolKey, structuredClone(mergeHistory(histories.get(poolKey), history)));
     },
     // The check and the set run without an await between them, so racing callers cannot both win.
     async acquireLease(poolKey, owner, ttlMs, now) {

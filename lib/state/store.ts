@@ -27,9 +27,24 @@ export interface PoolHistory {
 
 export const emptyHistory = (): PoolHistory => ({ flavors: {} });
 
+/** `next` as it should be stored over `stored`: lastPatchAt never moves back. */
+export function mergeHistory(stored: PoolHistory | undefined, next: PoolHistory): PoolHistory {
+  const lastPatchAt = Math.max(
+    stored?.lastPatchAt ?? Number.NEGATIVE_INFINITY,
+    next.lastPatchAt ?? Number.NEGATIVE_INFINITY,
+  );
+  const { lastPatchAt: _ignored, ...rest } = next;
+  return Number.isFinite(lastPatchAt) ? { ...rest, lastPatchAt } : rest;
+}
+
 export interface StateStore {
   /** The pool's history; an empty history when none is stored. */
   load(poolKey: string): Promise<PoolHistory>;
+  /**
+   * Store the history. `lastPatchAt` only moves forward: a history without it (or with an older one) keeps
+   * the stored value, so a cycle that changed nothing, or saved a history it loaded before another
+   * invocation's PATCH, can never erase the record that makes later stale snapshots re-read the pool.
+   */
   save(poolKey: string, history: PoolHistory): Promise<void>;
   /**
    * Take the pool's lease for `ttlMs` if it is free, expired, or already held by `owner`.

@@ -88,14 +88,26 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         expect(await open().load(pool)).toEqual(sampleHistory());
       });
 
-      it('replaces the history on each save and keeps pools apart', async () => {
+      it('replaces the flavors on each save and keeps pools apart', async () => {
         const [a, b] = [freshPool(), freshPool()];
         const store = harness().open();
         await store.save(a, sampleHistory());
         await store.save(b, sampleHistory());
         await store.save(a, emptyHistory());
-        expect(await store.load(a)).toEqual(emptyHistory());
+        expect(await store.load(a)).toEqual({ flavors: {}, lastPatchAt: sampleHistory().lastPatchAt });
         expect(await store.load(b)).toEqual(sampleHistory());
+      });
+
+      it('moves lastPatchAt forward only: a stale or patch-less save cannot erase a newer PATCH record', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        await store.save(pool, { flavors: {}, lastPatchAt: T0 + 120_000 });
+        await store.save(pool, { ...sampleHistory(), lastPatchAt: T0 + 60_000 });
+        expect(await store.load(pool)).toEqual({ ...sampleHistory(), lastPatchAt: T0 + 120_000 });
+        await store.save(pool, { flavors: {} });
+        expect((await store.load(pool)).lastPatchAt).toBe(T0 + 120_000);
+        await store.save(pool, { flavors: {}, lastPatchAt: T0 + 180_000 });
+        expect((await store.load(pool)).lastPatchAt).toBe(T0 + 180_000);
       });
 
       it('is not changed by mutating a loaded or saved object', async () => {
