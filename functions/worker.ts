@@ -63,6 +63,8 @@ export function makeHandler(deps: FunctionDeps) {
     const response = await processPartialResponse(event, scalePool(context), processor, {
       context,
       skipGroupOnError: true,
+      // Every record failing is still a partial-batch answer: log and count each, let SQS retry them.
+      throwOnFullBatchFailure: false,
     });
     deps.metrics.addMetric('FailedMessages', 'Count', response.batchItemFailures.length);
     for (const error of processor.errors) deps.logger.error('pool message failed', { error: error.message });

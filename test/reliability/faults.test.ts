@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../emulator/prng';
 import { type Emulator, type FaultRules, startEmulator } from '../../emulator/server';
-import { parseConfig } from '../../lib/config';
 import { type CycleResult, type DecisionRecord, runCycle } from '../../lib/cycle';
 import type { PushedBacklog } from '../../lib/metrics/pushed';
 import { RetryBudgetExceededError, type RetryPolicy } from '../../lib/modelarts';
@@ -15,7 +14,7 @@ import type { PoolFlavorResource } from '../../lib/modelarts/schemas';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { recordFigures } from './figures';
 import { fleet, fleetConfig, poolOfPath } from './fleet';
-import { type ClientLedger, createClientLedger, withinDeadline, worstCallMs } from './ledger';
+import { type ClientLedger, createClientLedger, LONG_TEST_MS, withinDeadline, worstCallMs } from './ledger';
 import { SecretScan, sentinelCredentials, sentinelEmulatorAuth } from './sentinels';
 
 const POOLS = 50;
@@ -156,7 +155,7 @@ function judgeCycle(
   return problems;
 }
 
-describe('a cycle under injected faults', () => {
+describe('a cycle under injected faults', { timeout: LONG_TEST_MS }, () => {
   let clients: ClientLedger;
   const store = createMemoryStateStore();
   const deps = () => ({
@@ -179,9 +178,10 @@ describe('a cycle under injected faults', () => {
       retry: RETRY,
       now: () => clock,
     });
-    const config = parseConfig({
-      text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, concurrency: CONCURRENCY }),
-      env: {},
+    const config = fleetConfig({
+      endpoint: emulator.url,
+      projectId: emulator.projectId,
+      concurrency: CONCURRENCY,
     });
     emulator.setFaults(FAULTS);
     const problems: string[] = [];
@@ -228,9 +228,10 @@ describe('a cycle under injected faults', () => {
 
   it('brings every pool to its target once the faults stop', async () => {
     emulator.setFaults({});
-    const config = parseConfig({
-      text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, concurrency: CONCURRENCY }),
-      env: {},
+    const config = fleetConfig({
+      endpoint: emulator.url,
+      projectId: emulator.projectId,
+      concurrency: CONCURRENCY,
     });
     const pushed = [...backlogs].map(([key, value]) => {
       const [pool, flavor] = key.split('/') as [string, string];

@@ -3,6 +3,7 @@
 // with one label selector and fast-moving HPA rules, so that backlog changes turn into PATCHes at once.
 
 import { createHash } from 'node:crypto';
+import { type Config, type Environment, parseConfig } from '../../lib/config';
 import type { Pool } from '../../lib/modelarts/schemas';
 
 export const FLEET_LABEL = 'reliability-suite';
@@ -99,6 +100,7 @@ export interface FleetConfigOptions {
   pools?: string;
   /** The `defaults` block; default FAST_RULES. */
   rules?: string;
+  env?: Environment;
 }
 
 /** Scale up or down in one step, no stabilization, no cooldown: every backlog change is a PATCH. */
@@ -116,7 +118,11 @@ defaults:
 /** FAST_RULES that never scale down: any PATCH is a raise. */
 export const RAISE_ONLY_RULES = FAST_RULES.replace(/scaleDown: \{.*\}/, 'scaleDown: { enabled: false }');
 
-export function fleetConfig(options: FleetConfigOptions): string {
+/** The fleet's config, parsed (and so validated) as the functions would load it. */
+export const fleetConfig = (options: FleetConfigOptions): Config =>
+  parseConfig({ text: fleetConfigText(options), env: options.env ?? {} });
+
+function fleetConfigText(options: FleetConfigOptions): string {
   return `
 concurrency: ${options.concurrency ?? 10}
 ${options.extra ?? ''}
@@ -146,6 +152,17 @@ ${Object.entries(backlogs)
       `      - { flavor: ${flavor}, backlog: { source: { type: static, value: ${value} } } }`,
   )
   .join('\n')}`;
+
+/** Named pool entries whose static backlog asks each flavor for exactly `nodes` (2 jobs per node). */
+export const targetEntries = (targets: Iterable<[pool: string, nodes: Record<string, number>]>): string =>
+  [...targets]
+    .map(([pool, nodes]) =>
+      staticPoolEntry(
+        pool,
+        Object.fromEntries(Object.entries(nodes).map(([flavor, count]) => [flavor, count * 2])),
+      ),
+    )
+    .join('\n');
 
 /** The counts a flavor list asks for, flavor -> count, from a PATCH body or a pool's spec. */
 export const countsOf = (resources: readonly { flavor: string; count: number }[]) =>

@@ -8,13 +8,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler } from '../../functions/worker';
-import { parseConfig } from '../../lib/config';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
-import { countsOf, fleet, fleetConfig, staticPoolEntry } from './fleet';
+import { countsOf, fleet, fleetConfig, targetEntries } from './fleet';
 import { FUZZ_RUNS, hostileValue, mutated } from './hostile';
 import { invocationDeps, type SampleEvents, sampleEvents, sqsRecord } from './invocations';
+import { LONG_TEST_MS } from './ledger';
 import { type CapturedOutput, captureRawOutput } from './output';
 import { SecretScan, sentinelEmulatorAuth } from './sentinels';
 
@@ -32,18 +32,10 @@ let records = 0;
 
 beforeAll(async () => {
   emulator = await startEmulator({ pools, auth: sentinelEmulatorAuth(), now: () => T0, projectId: PROJECT });
-  const entries = pools.map((pool) =>
-    staticPoolEntry(
-      pool.metadata.name,
-      Object.fromEntries(
-        Object.entries(countsOf(pool.spec.resources)).map(([flavor, count]) => [flavor, count * 2]),
-      ),
-    ),
+  const seed = pools.map(
+    (pool) => [pool.metadata.name, countsOf(pool.spec.resources)] as [string, Record<string, number>],
   );
-  const config = parseConfig({
-    text: fleetConfig({ endpoint: emulator.url, projectId: PROJECT, pools: entries.join('\n') }),
-    env: {},
-  });
+  const config = fleetConfig({ endpoint: emulator.url, projectId: PROJECT, pools: targetEntries(seed) });
   handler = makeHandler(invocationDeps({ config, store: createMemoryStateStore(), now: () => T0 }));
   events = await sampleEvents();
   output = captureRawOutput();
@@ -155,7 +147,7 @@ function expectedFailures(event: SQSEvent): string[] {
   return failed;
 }
 
-describe('the worker under hostile SQS records', () => {
+describe('the worker under hostile SQS records', { timeout: LONG_TEST_MS }, () => {
   it('fails exactly the records it cannot act on, says why, and never PATCHes', async () => {
     let invocation = 0;
     await fc.assert(

@@ -9,22 +9,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type RecordedRequest, startEmulator } from '../../emulator/server';
 import { makeHandler } from '../../functions/webhook';
-import { parseConfig } from '../../lib/config';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
-import {
-  CPU,
-  countsOf,
-  fleet,
-  fleetConfig,
-  GPU,
-  poolOfPath,
-  RAISE_ONLY_RULES,
-  staticPoolEntry,
-} from './fleet';
+import { CPU, countsOf, fleet, fleetConfig, GPU, poolOfPath, RAISE_ONLY_RULES, targetEntries } from './fleet';
 import { FUZZ_RUNS, hostileValue, mutated } from './hostile';
 import { invocationDeps, type SampleEvents, sampleEvents, webhookEvent } from './invocations';
+import { LONG_TEST_MS } from './ledger';
 import { type CapturedOutput, captureRawOutput } from './output';
 import { SENTINEL, SecretScan, sentinelEmulatorAuth } from './sentinels';
 
@@ -52,22 +43,11 @@ beforeAll(async () => {
     now: () => clock,
     transitionMs: 1_000,
   });
-  const entries = members.map((member) =>
-    staticPoolEntry(
-      member.name,
-      Object.fromEntries(
-        Object.entries(configured.get(member.name) ?? {}).map(([flavor, count]) => [flavor, count * 2]),
-      ),
-    ),
-  );
-  const config = parseConfig({
-    text: fleetConfig({
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      rules: RAISE_ONLY_RULES,
-      pools: entries.join('\n'),
-    }),
-    env: {},
+  const config = fleetConfig({
+    endpoint: emulator.url,
+    projectId: emulator.projectId,
+    rules: RAISE_ONLY_RULES,
+    pools: targetEntries(configured),
   });
   const deps = invocationDeps({ config, store: createMemoryStateStore(), now: () => clock });
   handler = makeHandler({ ...deps, webhookSecrets: async () => [SENTINEL.webhookSecret] });
@@ -250,7 +230,7 @@ const rawBody: fc.Arbitrary<Buffer> = fc.oneof(
     .map((size) => Buffer.from(`{"pool":"${'p'.repeat(size)}"}`).subarray(0, size)),
 );
 
-describe('the webhook under hostile input', () => {
+describe('the webhook under hostile input', { timeout: LONG_TEST_MS }, () => {
   it('answers every validly signed body with a clear status, and PATCHes only to raise as asked', async () => {
     await fc.assert(
       fc.asyncProperty(rawBody, fc.boolean(), async (raw, base64) => {

@@ -14,7 +14,7 @@ import { makeHandler as makeWorker } from '../../functions/worker';
 import { KILL_SWITCH_MAX_AGE_SECONDS, type KillSwitch, ssmKillSwitch } from '../../lib/aws/kill-switch';
 import { ssmParameterStore } from '../../lib/aws/parameters';
 import type { FunctionDeps } from '../../lib/aws/runtime';
-import { type Config, parseConfig } from '../../lib/config';
+import type { Config } from '../../lib/config';
 import { runCycle } from '../../lib/cycle';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { lambdaContext } from '../functions/harness';
@@ -40,16 +40,14 @@ const figures = { killSwitchCases: 0, patchesStopped: 0, controlPatches: 0 };
 
 /** Every flavor of every pool is asked for `nodes` nodes: all 50 pools have a change pending. */
 const configFor = (nodes: number, extra = '', env: Record<string, string> = {}) =>
-  parseConfig({
-    text: fleetConfig({
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      extra,
-      rules: FAST_RULES.replace(
-        'source: { type: static, value: 0 }',
-        `source: { type: static, value: ${nodes * 2} }`,
-      ),
-    }),
+  fleetConfig({
+    endpoint: emulator.url,
+    projectId: emulator.projectId,
+    extra,
+    rules: FAST_RULES.replace(
+      'source: { type: static, value: 0 }',
+      `source: { type: static, value: ${nodes * 2} }`,
+    ),
     env,
   });
 

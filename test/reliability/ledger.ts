@@ -116,6 +116,12 @@ export function createClientLedger(options: LedgerOptions): ClientLedger {
 export const worstCallMs = (options: Pick<LedgerOptions, 'timeoutMs' | 'retry'>, marginMs = 250) =>
   (options.retry.limit + 1) * (options.timeoutMs * 2 + marginMs);
 
+/**
+ * Vitest's limit for the suite's long loops (100 cycles, thousands of fuzz cases). A loaded CI machine may
+ * take minutes; a hang is caught sooner and more precisely by the per-cycle deadline below.
+ */
+export const LONG_TEST_MS = 240_000;
+
 export class DeadlineExceededError extends Error {
   constructor(what: string, ms: number) {
     super(`${what} still running after ${ms} ms: it hangs`);

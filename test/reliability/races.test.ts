@@ -13,18 +13,18 @@ import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler as makeScheduled } from '../../functions/scheduled';
 import { makeHandler as makeWebhook } from '../../functions/webhook';
 import { makeHandler as makeWorker } from '../../functions/worker';
-import { parseConfig } from '../../lib/config';
 import { createDynamoDbStateStore, createStateTable } from '../../lib/state/dynamodb';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
-import { countsOf, fleet, fleetConfig, poolOfPath, staticPoolEntry } from './fleet';
+import { countsOf, fleet, fleetConfig, poolOfPath, targetEntries } from './fleet';
 import { invocationDeps, type SampleEvents, sampleEvents, webhookEvent, workerEvent } from './invocations';
+import { LONG_TEST_MS } from './ledger';
 import { captureRawOutput } from './output';
 import { SENTINEL, SecretScan, sentinelEmulatorAuth } from './sentinels';
 
 const POOLS = 12;
 const INVOCATIONS = 50;
-const ROUNDS = 4;
+const ROUNDS = 3;
 const ROUND_MS = 120_000;
 const TABLE = 'autoscaler-races';
 const T0 = Date.UTC(2026, 0, 6, 9, 0, 0);
@@ -81,28 +81,19 @@ function roundTargets(): Map<string, Record<string, number>> {
   return targets;
 }
 
-describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB state on dynalite`, () => {
+describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB state on dynalite`, {
+  timeout: LONG_TEST_MS,
+}, () => {
   it.each(Array.from({ length: ROUNDS }, (_, round) => round))(
     'round %i: every pool ends at its target with at most one PATCH per pool and target',
     async (round) => {
       // Rounds are far enough apart for nodes to settle and for scale events to leave every window.
       clock = T0 + round * ROUND_MS;
       const targets = roundTargets();
-      const entries = members.map((member) =>
-        staticPoolEntry(
-          member.name,
-          Object.fromEntries(
-            Object.entries(targets.get(member.name) ?? {}).map(([flavor, nodes]) => [flavor, nodes * 2]),
-          ),
-        ),
-      );
-      const config = parseConfig({
-        text: fleetConfig({
-          endpoint: emulator.url,
-          projectId: emulator.projectId,
-          pools: entries.join('\n'),
-        }),
-        env: {},
+      const config = fleetConfig({
+        endpoint: emulator.url,
+        projectId: emulator.projectId,
+        pools: targetEntries(targets),
       });
       const before = new Map(
         members.map((m) => [m.name, countsOf(emulator.pool(m.name)?.spec.resources ?? [])]),

@@ -10,7 +10,6 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler as makeScheduled } from '../../functions/scheduled';
 import { parseConnectionSecrets, SecretFormatError } from '../../lib/aws/secrets';
-import { parseConfig } from '../../lib/config';
 import { type DecisionRecord, runCycle } from '../../lib/cycle';
 import {
   createIamTokenProvider,
@@ -26,6 +25,7 @@ import { recordFigures } from './figures';
 import { fleet, fleetConfig } from './fleet';
 import { FUZZ_RUNS, hostileValue, secretValue } from './hostile';
 import { invocationDeps, sampleEvents } from './invocations';
+import { LONG_TEST_MS } from './ledger';
 import { captureRawOutput } from './output';
 import { SENTINEL, SecretScan, sentinelCredentials, sentinelEmulatorAuth } from './sentinels';
 
@@ -50,6 +50,16 @@ afterEach(async () => {
   secrets.scanAll('emulator request', emulator.requests);
   await emulator.close();
 });
+
+/** Restarts the emulator knowing another SK for the sentinel AK: every signature is refused. */
+async function refuseEverySignature(): Promise<void> {
+  await emulator.close();
+  emulator = await startEmulator({
+    pools,
+    now: () => clock,
+    auth: { mode: 'verify', credentials: { [SENTINEL.ak]: 'another-secret-key' } },
+  });
+}
 
 /** fetch that learns every token IAM hands out, so the scan looks for those too. */
 const learningFetch: typeof fetch = async (input, init) => {
@@ -86,10 +96,7 @@ const client = (
 /** One cycle over the fleet with `api`; everything it reports is scanned. */
 async function scannedCycle(api: ModelArtsClient, label: string) {
   const records: DecisionRecord[] = [];
-  const config = parseConfig({
-    text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId }),
-    env: {},
-  });
+  const config = fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId });
   const result = await runCycle(
     config,
     {
@@ -120,7 +127,7 @@ async function scannedError(label: string, work: Promise<unknown>): Promise<Erro
   return error as Error;
 }
 
-describe('secrets under failing auth and transport', () => {
+describe('secrets under failing auth and transport', { timeout: LONG_TEST_MS }, () => {
   it('IAM token mode: a cycle, a revoked token, a wrong password and a hung IAM leak neither password nor token', async () => {
     const ok = await scannedCycle(client({ type: 'token', provider: tokenProvider() }), 'token');
     expect(ok.outcomes.filter((o) => o.status === 'patched').length).toBeGreaterThan(0);
@@ -157,12 +164,7 @@ describe('secrets under failing auth and transport', () => {
   });
 
   it('AK/SK: a refused signature, a dropped connection and a timeout leak neither SK nor security token', async () => {
-    await emulator.close();
-    emulator = await startEmulator({
-      pools,
-      now: () => clock,
-      auth: { mode: 'verify', credentials: { [SENTINEL.ak]: 'another-secret-key' } },
-    });
+    await refuseEverySignature();
     const api = client({ type: 'aksk', credentials: sentinelCredentials(emulator.projectId) }, 200);
     const refused = await scannedCycle(api, 'refused signature');
     expect(refused.outcomes.every((o) => o.status === 'failed')).toBe(true);
@@ -241,16 +243,8 @@ describe('secrets under failing auth and transport', () => {
   });
 
   it('a handler whose every ModelArts call is refused logs why, without a secret', async () => {
-    await emulator.close();
-    emulator = await startEmulator({
-      pools,
-      now: () => clock,
-      auth: { mode: 'verify', credentials: { [SENTINEL.ak]: 'another-secret-key' } },
-    });
-    const config = parseConfig({
-      text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId }),
-      env: {},
-    });
+    await refuseEverySignature();
+    const config = fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId });
     const events = await sampleEvents();
     const output = captureRawOutput();
     try {

@@ -6,7 +6,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
-import { type Config, parseConfig } from '../../lib/config';
+import type { Config } from '../../lib/config';
 import { type CycleResult, runCycle } from '../../lib/cycle';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import type { StateStore } from '../../lib/state/store';
@@ -39,10 +39,7 @@ beforeEach(async () => {
 afterEach(() => emulator.close());
 
 const configFor = (pools: string) =>
-  parseConfig({
-    text: fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, pools }),
-    env: {},
-  });
+  fleetConfig({ endpoint: emulator.url, projectId: emulator.projectId, pools });
 
 /** A gate a store operation waits at: `reached` resolves when it gets there, `open()` lets it through. */
 function gate() {
