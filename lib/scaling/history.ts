@@ -20,8 +20,18 @@ export function historyHorizon(policy: FlavorPolicy): HistoryHorizon {
 const recommendationHorizonMs = (policy: FlavorPolicy): number =>
   Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds) * MS;
 
-const eventHorizonMs = (policy: FlavorPolicy): number =>
-  Math.max(eventSeconds(policy.scaleUp), eventSeconds(policy.scaleDown)) * MS;
+function eventHorizonMs(policy: FlavorPolicy): number {
+  let ms = eventHorizons.get(policy);
+  if (ms === undefined) {
+    ms = Math.max(eventSeconds(policy.scaleUp), eventSeconds(policy.scaleDown)) * MS;
+    eventHorizons.set(policy, ms);
+  }
+  return ms;
+}
+
+// Policies are immutable data resolved once per config; their step rules are read only to size the history,
+// so that is worked out once per policy object instead of every cycle for every flavor.
+const eventHorizons = new WeakMap<FlavorPolicy, number>();
 
 function eventSeconds(rules: DirectionRules): number {
   let seconds = rules.cooldownSeconds;
@@ -151,10 +161,11 @@ export function pruneFlavorHistory(history: FlavorHistory, policy: FlavorPolicy,
 }
 
 /**
- * The entries newer than `cutoff`, then `added`, as a new array that shares the entry objects (plans are not
- * mutated, and at 10,000 pools copying every entry each cycle would be most of the planner's time). Entries
- * are stored oldest first, so the kept ones are one run; a list out of order is filtered instead. The array is
- * allocated at its final length: growing it by a push would allocate it twice.
+ * The entries newer than `cutoff`, then `added`. The entry objects are shared (plans and their inputs are
+ * read-only data, and at 10,000 pools copying every entry each cycle costs more than the planning), and so is
+ * the array itself when nothing changes. Entries are stored oldest first, so the kept ones are one run; a list
+ * out of order is filtered instead. A new array is allocated at its final length: growing it by a push would
+ * allocate it twice.
  */
 function since<T extends { at: number }>(entries: readonly T[], cutoff: number, added?: T): T[] {
   let first = 0;
@@ -166,6 +177,8 @@ function since<T extends { at: number }>(entries: readonly T[], cutoff: number, 
       return kept;
     }
   }
+  // Nothing aged out and nothing to add: the same entries, the same (read-only) array.
+  if (first === 0 && added === undefined) return entries as T[];
   const length = entries.length - first + (added === undefined ? 0 : 1);
   const kept = new Array<T>(length);
   for (let i = first; i < entries.length; i++) kept[i - first] = entries[i] as T;

@@ -158,12 +158,12 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
   const current = resource.count;
   const policy = draft.policy;
   if (policy === undefined) {
-    draft.reasons.push(reason('unmanaged', msg`no policy for flavor ${resource.flavor}: kept at ${current}`));
+    draft.reasons = [reason('unmanaged', msg`no policy for flavor ${resource.flavor}: kept at ${current}`)];
     return draft;
   }
   const invalid = policyGuard(policy);
   if (invalid !== undefined) {
-    draft.reasons.push(invalid);
+    draft.reasons = [invalid];
     return draft;
   }
 
@@ -190,7 +190,8 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
   if (target < current && policy.azStrategy.type === 'fixed') {
     const minimum = fixedMinimum(resource.azs);
     if (target < minimum) {
-      draft.reasons.push(
+      addReason(
+        draft,
         reason(
           'az-fixed-minimum',
           msg`fixed AZs: ${target} raised to ${minimum}, one node in each AZ in use`,
@@ -204,7 +205,7 @@ function flavorDraft(input: PoolInput, resource: PoolFlavorResource, now: number
     if (split.ok) {
       draft.azsAfter = split.azs;
     } else {
-      draft.reasons.push(split.reason);
+      addReason(draft, split.reason);
       target = current;
     }
   }
@@ -231,8 +232,16 @@ function baseDraft(input: PoolInput, resource: PoolFlavorResource, action: Flavo
     azsBefore: azs,
     azsAfter: azs,
     action,
-    reasons: [],
+    reasons: NO_REASONS,
   };
+}
+
+/**
+ * Reasons lists are kept exactly sized (a plan holds one per flavor, and an array grown by push keeps spare
+ * slots): adding one copies the list, which happens for a few flavors only.
+ */
+function addReason(draft: Draft, added: Reason): void {
+  draft.reasons = draft.reasons.concat(added);
 }
 
 function holdMixedDirections(drafts: Draft[]): void {
@@ -247,7 +256,7 @@ function holdMixedDirections(drafts: Draft[]): void {
   for (const i of deferred.hold) {
     const draft = drafts[i] as Draft;
     hold(draft);
-    draft.reasons.push(deferred.reason as Reason);
+    addReason(draft, deferred.reason as Reason);
   }
 }
 
@@ -324,8 +333,8 @@ function decision(draft: Draft): FlavorDecision {
   const flavor = resource.flavor;
   const current = resource.count;
   const { available, creating, deleting, target, action } = draft;
-  // Exactly sized: a pushed-to array keeps spare slots, and a plan keeps one reasons list per flavor.
-  const reasons = draft.reasons.slice();
+  // A fresh array for every decision, even where nothing was said (skipped pools share one empty list).
+  const reasons = draft.reasons === NO_REASONS ? [] : draft.reasons;
   const result = {
     flavor,
     managed: draft.policy !== undefined,
@@ -363,6 +372,7 @@ function statusCount(
 }
 
 const EMPTY: readonly Reason[] = [];
+const NO_REASONS: Reason[] = [];
 
 /** The guards that hold, as a list; the usual "none" allocates nothing. */
 function present(a: Reason | undefined, b?: Reason, c?: Reason): readonly Reason[] {

@@ -58,11 +58,15 @@ export const reason = (code: ReasonCode, message: string): Reason => ({ code, me
  * (Array.prototype.join renders undefined and null as empty, where a template literal would spell them out.)
  */
 export function msg(strings: TemplateStringsArray, ...values: readonly unknown[]): string {
-  const parts = new Array<unknown>(strings.length + values.length);
-  for (let i = 0; i < values.length; i++) {
+  // One reused buffer: allocating it per message was half the cost of the messages.
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
     parts[2 * i] = strings[i];
     parts[2 * i + 1] = values[i];
   }
-  parts[parts.length - 1] = strings[values.length];
+  parts[2 * n] = strings[n];
+  parts.length = 2 * n + 1;
   return parts.join('');
 }
+
+const parts: unknown[] = [];

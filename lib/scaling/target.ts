@@ -50,11 +50,44 @@ export interface TargetResult {
 }
 
 const NONE: readonly Reason[] = [];
+
+/**
+ * One flavor's reasons, collected in a reused buffer and handed out as an exactly sized array: a plan keeps one
+ * list per flavor, and a list grown by push carries spare slots and leaves garbage behind (computeTarget is not
+ * reentrant, so one buffer serves every call).
+ */
+class Collected {
+  private readonly items: Reason[] = [];
+  private count = 0;
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  push(...added: Reason[]): void {
+    for (const r of added) this.items[this.count++] = r;
+  }
+
+  has(r: Reason): boolean {
+    for (let i = 0; i < this.count; i++) if (this.items[i] === r) return true;
+    return false;
+  }
+
+  take(): Reason[] {
+    const taken = new Array<Reason>(this.count);
+    for (let i = 0; i < this.count; i++) taken[i] = this.items[i] as Reason;
+    this.count = 0;
+    return taken;
+  }
+}
+
+const collected = new Collected();
 const NO_EVENTS: readonly ScaleEvent[] = [];
 
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
-  const reasons: Reason[] = [];
+  const reasons = collected;
+  reasons.clear();
   const min = effectiveMin(policy, input.floor, reasons);
   const failure = backlogGuard(input.backlog, policy.flavor);
 
@@ -68,6 +101,10 @@ export function computeTarget(input: TargetInput): TargetResult {
   desired = clampDesired(desired, min, policy.max, reasons);
 
   const stabilized = stabilize(policy, input.history, current, desired, now, reasons);
+  // Most flavors hold: then no guard, step policy or cooldown has anything to say.
+  if (stabilized === current && current >= min && current <= policy.max) {
+    return { desired, target: current, min, reasons: reasons.take() };
+  }
   const blocks = new DirectionBlocks(
     policy,
     input.blockUp ?? NONE,
@@ -89,10 +126,10 @@ export function computeTarget(input: TargetInput): TargetResult {
     target = min;
     reasons.push(reason('out-of-range', msg`count ${current} is below min ${min}: up to ${min}`));
   }
-  return { desired, target, min, reasons };
+  return { desired, target, min, reasons: reasons.take() };
 }
 
-function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Reason[]): number {
+function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Collected): number {
   if (floor === undefined || !(floor > policy.min)) return policy.min;
   const raised = Math.min(Math.ceil(floor), policy.max);
   reasons.push(
@@ -106,7 +143,7 @@ function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: 
   return raised;
 }
 
-function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[]): number {
+function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Collected): number {
   const fallback = policy.fallback;
   if (fallback.type === 'fixed') {
     const desired = Math.max(current, fallback.count);
@@ -124,7 +161,7 @@ function backlogDesired(
   backlog: number,
   current: number,
   min: number,
-  reasons: Reason[],
+  reasons: Collected,
 ) {
   if (backlog < policy.activationThreshold) {
     reasons.push(
@@ -146,7 +183,7 @@ function backlogDesired(
       reasons.push(
         reason(
           'within-tolerance',
-          msg`backlog ${backlog} is ${percent(usage)}% of what ${current} nodes carry at ${perNode} per node (tolerance ${percent(policy.tolerance)}%): keep ${current}`,
+          msg`backlog ${backlog} is ${Math.round(usage * 100)}% of what ${current} nodes carry at ${perNode} per node (tolerance ${percent(policy.tolerance)}%): keep ${current}`,
         ),
       );
       return current;
@@ -156,9 +193,10 @@ function backlogDesired(
   return raw;
 }
 
+// Whole percents where the value is this cycle's (formatting decimals costs), one decimal for the setting.
 const percent = (fraction: number): number => Math.round(fraction * 1000) / 10;
 
-function clampDesired(desired: number, min: number, max: number, reasons: Reason[]): number {
+function clampDesired(desired: number, min: number, max: number, reasons: Collected): number {
   if (desired > max) {
     reasons.push(reason('clamped-max', msg`${desired} capped at max ${max}`));
     return max;
@@ -176,7 +214,7 @@ function stabilize(
   current: number,
   desired: number,
   now: number,
-  reasons: Reason[],
+  reasons: Collected,
 ): number {
   const upWindow = policy.scaleUp.stabilizationWindowSeconds;
   const downWindow = policy.scaleDown.stabilizationWindowSeconds;
@@ -218,7 +256,7 @@ class DirectionBlocks {
     private readonly blockUp: readonly Reason[],
     private readonly blockDown: readonly Reason[],
     private readonly backlogFailure: Reason | undefined,
-    private readonly reasons: Reason[],
+    private readonly reasons: Collected,
   ) {}
 
   upAllowed(): boolean {
@@ -249,7 +287,7 @@ class DirectionBlocks {
 
   // The backlog failure is already among the reasons: it blocks all the same, and is listed once.
   private report(blocks: readonly Reason[]): void {
-    for (const block of blocks) if (!this.reasons.includes(block)) this.reasons.push(block);
+    for (const block of blocks) if (!this.reasons.has(block)) this.reasons.push(block);
   }
 }
 
@@ -261,7 +299,7 @@ function limitMove(
   stabilized: number,
   now: number,
   blocks: DirectionBlocks,
-  reasons: Reason[],
+  reasons: Collected,
 ): number {
   const up = stabilized > current;
   const rules = up ? policy.scaleUp : policy.scaleDown;
@@ -283,7 +321,7 @@ function inCooldown(
   events: readonly ScaleEvent[],
   now: number,
   direction: string,
-  reasons: Reason[],
+  reasons: Collected,
 ): boolean {
   if (rules.cooldownSeconds <= 0 || events.length === 0) return false;
   let last = Number.NEGATIVE_INFINITY;
