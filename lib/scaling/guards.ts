@@ -224,17 +224,11 @@ export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reas
  * (tests, a future caller) yields a held flavor with a reason instead of NaN counts.
  */
 export function policyGuard(policy: FlavorPolicy): Reason | undefined {
-  if (validPolicies.has(policy)) return undefined;
   const problem = policyProblem(policy);
-  if (problem !== undefined) return reason('invalid-policy', msg`flavor ${policy.flavor}: ${problem}`);
-  validPolicies.add(policy);
-  return undefined;
+  return problem === undefined
+    ? undefined
+    : reason('invalid-policy', msg`flavor ${policy.flavor}: ${problem}`);
 }
-
-// A resolved policy is immutable data (lib/config builds new objects for a new config), so each object is
-// checked once, not every cycle: at 10,000 pools re-reading every nested rule each cycle is measurable. The
-// memo cannot change a result, only skip recomputing it.
-const validPolicies = new WeakSet<FlavorPolicy>();
 
 const isCount = (n: number): boolean => Number.isInteger(n) && n >= 0;
 const isAmount = (n: number): boolean => Number.isFinite(n) && n >= 0;

@@ -20,18 +20,8 @@ export function historyHorizon(policy: FlavorPolicy): HistoryHorizon {
 const recommendationHorizonMs = (policy: FlavorPolicy): number =>
   Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds) * MS;
 
-function eventHorizonMs(policy: FlavorPolicy): number {
-  let ms = eventHorizons.get(policy);
-  if (ms === undefined) {
-    ms = Math.max(eventSeconds(policy.scaleUp), eventSeconds(policy.scaleDown)) * MS;
-    eventHorizons.set(policy, ms);
-  }
-  return ms;
-}
-
-// Policies are immutable data resolved once per config; their step rules are read only to size the history,
-// so that is worked out once per policy object instead of every cycle for every flavor.
-const eventHorizons = new WeakMap<FlavorPolicy, number>();
+const eventHorizonMs = (policy: FlavorPolicy): number =>
+  Math.max(eventSeconds(policy.scaleUp), eventSeconds(policy.scaleDown)) * MS;
 
 function eventSeconds(rules: DirectionRules): number {
   let seconds = rules.cooldownSeconds;
@@ -73,9 +63,10 @@ export function nextFlavorHistory(
   previous: FlavorHistory | undefined,
   policy: FlavorPolicy,
   cycle: CycleRecord,
+  horizon: HistoryHorizon = historyHorizon(policy),
 ): FlavorHistory {
   const { now, current, desired, target } = cycle;
-  const recommendationsMs = recommendationHorizonMs(policy);
+  const { recommendationsMs, eventsMs } = horizon;
   // With every window at 0 this cycle's entry would already be out of range: keep nothing.
   const recommendations =
     recommendationsMs > 0
@@ -89,9 +80,9 @@ export function nextFlavorHistory(
         )
       : [];
   const previousEvents = previous?.events ?? [];
-  // Most cycles neither change the flavor nor have changes to age out: then the policies need not be read.
-  if (previousEvents.length === 0 && target === current) return { recommendations, events: [] };
-  const eventsMs = eventHorizonMs(policy);
+  if (previousEvents.length === 0 && target === current) {
+    return { recommendations, events: previous?.events ?? [] };
+  }
   const events = since(
     previousEvents,
     now - eventsMs,
@@ -153,10 +144,15 @@ function isChronological(entries: readonly { at: number }[]): boolean {
 }
 
 /** The same history with only what some window, period or cooldown can still read. */
-export function pruneFlavorHistory(history: FlavorHistory, policy: FlavorPolicy, now: number): FlavorHistory {
+export function pruneFlavorHistory(
+  history: FlavorHistory,
+  policy: FlavorPolicy,
+  now: number,
+  horizon: HistoryHorizon = historyHorizon(policy),
+): FlavorHistory {
   return {
-    recommendations: since(history.recommendations, now - recommendationHorizonMs(policy)),
-    events: since(history.events, now - eventHorizonMs(policy)),
+    recommendations: since(history.recommendations, now - horizon.recommendationsMs),
+    events: since(history.events, now - horizon.eventsMs),
   };
 }
 

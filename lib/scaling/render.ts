@@ -27,7 +27,8 @@ const ACTION_COLOR: Record<FlavorAction | PoolAction, string> = {
   patch: ANSI.green,
 };
 
-const HEADERS = ['FLAVOR', 'COUNT', 'ACTION', 'AZS', 'REASONS'] as const;
+const HEADERS = ['FLAVOR', 'COUNT', 'ACTION', 'AZS', 'BACKLOG', 'DESIRED', 'REASONS'] as const;
+const ACTION_COLUMN = 2;
 
 export function renderPlanTable(plan: Plan, options: RenderOptions = {}): string {
   const paint =
@@ -49,8 +50,12 @@ function renderPool(pool: PoolPlan, paint: Paint): string {
     flavor.target === flavor.current ? `${flavor.current}` : `${flavor.current} -> ${flavor.target}`,
     flavor.action,
     azChange(flavor.azsBefore, flavor.azsAfter),
+    // A backlog the source could not give shows as n/a (its reason says why); none at all as -.
+    flavor.backlog !== undefined ? `${flavor.backlog}` : flavor.backlogSource !== undefined ? 'n/a' : '-',
+    flavor.desired !== undefined ? `${flavor.desired}` : '-',
   ]);
-  const widths = HEADERS.slice(0, 4).map((header, column) =>
+  const columns = HEADERS.length - 1;
+  const widths = HEADERS.slice(0, columns).map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] as string).length)),
   );
   const pad = (cells: readonly string[]) =>
@@ -59,16 +64,17 @@ function renderPool(pool: PoolPlan, paint: Paint): string {
 
   const lines = [title];
   for (const note of pool.reasons) lines.push(`  note: ${describe(note)}`);
-  lines.push(`  ${pad(HEADERS.slice(0, 4))}  ${HEADERS[4]}`);
+  lines.push(`  ${pad(HEADERS.slice(0, columns))}  ${HEADERS[columns]}`);
   pool.flavors.forEach((flavor, i) => {
     const cells = rows[i] as string[];
     const padded = pad(cells);
     // Colour only the action cell, after padding, so that escape codes do not skew the columns.
-    const actionStart = (widths[0] as number) + 2 + (widths[1] as number) + 2;
+    const actionWidth = widths[ACTION_COLUMN] as number;
+    const actionStart = widths.slice(0, ACTION_COLUMN).reduce((sum, w) => sum + w + 2, 0);
     const coloured =
       padded.slice(0, actionStart) +
-      paint(ACTION_COLOR[flavor.action], (cells[2] as string).padEnd(widths[2] as number)) +
-      padded.slice(actionStart + (widths[2] as number));
+      paint(ACTION_COLOR[flavor.action], (cells[ACTION_COLUMN] as string).padEnd(actionWidth)) +
+      padded.slice(actionStart + actionWidth);
     const [first, ...rest] = reasonLines(flavor);
     lines.push(`  ${coloured}  ${first ?? ''}`.trimEnd());
     for (const line of rest) lines.push(`${indent}${line}`);

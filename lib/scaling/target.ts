@@ -3,7 +3,7 @@ import type { FlavorHistory, ScaleEvent } from '../state/store';
 import { backlogGuard } from './guards';
 import { recommendationsOrSeed } from './history';
 import type { DirectionRules, FlavorPolicy, StepPolicy } from './policy';
-import { msg, type Reason, reason } from './reasons';
+import { msg, type Reason, type ReasonCode, reason } from './reasons';
 
 // The target count of one flavor, the way a Kubernetes HPA with `behavior` computes replicas
 // (pkg/controller/podautoscaler/horizontal.go), with KEDA's activation and fallback on top:
@@ -50,6 +50,16 @@ export interface TargetResult {
 }
 
 const NONE: readonly Reason[] = [];
+
+// The reasons nearly every flavor gives, every cycle: shared, frozen sentences rather than 40,000 strings built
+// per cycle (building them was a third of the planner's time). Those that carry numbers are memoized by them.
+const shared = (code: Parameters<typeof reason>[0], message: string): Reason =>
+  Object.freeze(reason(code, message));
+const WITHIN_TOLERANCE = shared(
+  'within-tolerance',
+  'backlog per node is within the tolerance band: count kept',
+);
+const FALLBACK_HOLD = shared('fallback-hold', 'fallback: keep the current count');
 
 /**
  * One flavor's reasons, collected in a reused buffer and handed out as an exactly sized array: a plan keeps one
@@ -152,7 +162,7 @@ function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Collect
     );
     return desired;
   }
-  reasons.push(reason('fallback-hold', msg`fallback: keep ${current}`));
+  reasons.push(FALLBACK_HOLD);
   return current;
 }
 
@@ -180,21 +190,13 @@ function backlogDesired(
   if (current > 0 && !fromFloor) {
     const usage = backlog / (current * perNode);
     if (Math.abs(1 - usage) <= policy.tolerance + EPSILON) {
-      reasons.push(
-        reason(
-          'within-tolerance',
-          msg`backlog ${backlog} is ${Math.round(usage * 100)}% of what ${current} nodes carry at ${perNode} per node (tolerance ${percent(policy.tolerance)}%): keep ${current}`,
-        ),
-      );
+      reasons.push(WITHIN_TOLERANCE);
       return current;
     }
   }
-  reasons.push(reason('desired', msg`backlog ${backlog} at ${perNode} per node wants ${raw} nodes`));
+  reasons.push(desiredReason(backlog, perNode, raw));
   return raw;
 }
-
-// Whole percents where the value is this cycle's (formatting decimals costs), one decimal for the setting.
-const percent = (fraction: number): number => Math.round(fraction * 1000) / 10;
 
 function clampDesired(desired: number, min: number, max: number, reasons: Collected): number {
   if (desired > max) {
@@ -231,14 +233,7 @@ function stabilize(
   if (stabilized < upLowest) stabilized = upLowest;
   if (stabilized > downHighest) stabilized = downHighest;
   if (stabilized !== desired) {
-    reasons.push(
-      reason(
-        'stabilized',
-        desired > current
-          ? msg`scale-up window ${upWindow}s: its lowest recommendation keeps the count at ${stabilized}`
-          : msg`scale-down window ${downWindow}s: its highest recommendation keeps the count at ${stabilized}`,
-      ),
-    );
+    reasons.push(desired > current ? stabilizedBy(true, upWindow) : stabilizedBy(false, downWindow));
   }
   return stabilized;
 }
@@ -310,9 +305,7 @@ function limitMove(
   const limit =
     direction * Math.max(direction * stepLimit(rules, events, current, now, direction), direction * current);
   if (direction * stabilized <= direction * limit) return stabilized;
-  reasons.push(
-    reason('rate-limited', msg`${describeSteps(rules)} allow at ${up ? 'most' : 'least'} ${limit} now`),
-  );
+  reasons.push(rateLimited(up, limit));
   return limit;
 }
 
@@ -378,20 +371,64 @@ function proposedLimit(step: StepPolicy, start: number, direction: 1 | -1): numb
   return direction === 1 ? Math.ceil(scaled) : Math.trunc(scaled);
 }
 
-function describeSteps(rules: DirectionRules): string {
-  let text = described.get(rules);
-  if (text === undefined) {
-    const steps = rules.policies.map((s) =>
-      s.type === 'Nodes'
-        ? msg`${s.value} nodes per ${s.periodSeconds}s`
-        : msg`${s.value}% per ${s.periodSeconds}s`,
-    );
-    text = msg`step policies (${steps.join(', ')}; select ${rules.selectPolicy})`;
-    described.set(rules, text);
+/**
+ * "backlog 95 at 10 per node wants 10 nodes", shared between every flavor with the same backlog and target per
+ * node. Backlogs are mostly small whole numbers, so the few hundred sentences a fleet needs are written once;
+ * each table is capped, so odd values (decimals) cannot grow it without bound.
+ */
+function desiredReason(backlog: number, perNode: number, raw: number): Reason {
+  let byBacklog = desiredReasons.get(perNode);
+  if (byBacklog === undefined) {
+    if (desiredReasons.size >= MEMO_LIMIT) desiredReasons.clear();
+    byBacklog = new Map();
+    desiredReasons.set(perNode, byBacklog);
   }
-  return text;
+  let found = byBacklog.get(backlog);
+  if (found === undefined) {
+    if (byBacklog.size >= MEMO_LIMIT) byBacklog.clear();
+    found = shared('desired', msg`backlog ${backlog} at ${perNode} per node wants ${raw} nodes`);
+    byBacklog.set(backlog, found);
+  }
+  return found;
 }
 
-// Rules are immutable data resolved once per config: describe each once, and share the text between the
-// messages of every flavor it limits.
-const described = new WeakMap<DirectionRules, string>();
+const MEMO_LIMIT = 4096;
+const desiredReasons = new Map<number, Map<number, Reason>>();
+
+/** A sentence memoized by the one number it says, in a capped table, shared by every flavor that says it. */
+function sentence(
+  table: Map<number, Reason>,
+  key: number,
+  code: ReasonCode,
+  say: (key: number) => string,
+): Reason {
+  let found = table.get(key);
+  if (found === undefined) {
+    if (table.size >= MEMO_LIMIT) table.clear();
+    found = shared(code, say(key));
+    table.set(key, found);
+  }
+  return found;
+}
+
+const stabilizedUp = new Map<number, Reason>();
+const stabilizedDown = new Map<number, Reason>();
+const sayStabilizedUp = (seconds: number) =>
+  msg`scale-up window ${seconds}s: its lowest recommendation holds the count`;
+const sayStabilizedDown = (seconds: number) =>
+  msg`scale-down window ${seconds}s: its highest recommendation holds the count`;
+
+const stabilizedBy = (up: boolean, seconds: number): Reason =>
+  up
+    ? sentence(stabilizedUp, seconds, 'stabilized', sayStabilizedUp)
+    : sentence(stabilizedDown, seconds, 'stabilized', sayStabilizedDown);
+
+const limitedUp = new Map<number, Reason>();
+const limitedDown = new Map<number, Reason>();
+const sayLimitedUp = (limit: number) => msg`step policies allow at most ${limit} now`;
+const sayLimitedDown = (limit: number) => msg`step policies allow at least ${limit} now`;
+
+const rateLimited = (up: boolean, limit: number): Reason =>
+  up
+    ? sentence(limitedUp, limit, 'rate-limited', sayLimitedUp)
+    : sentence(limitedDown, limit, 'rate-limited', sayLimitedDown);

@@ -223,6 +223,15 @@ describe('history', () => {
     ]);
   });
 
+  it("keeps the pool's lastPatchAt, which only the cycle sets", () => {
+    const p = running([{ flavor: GPU, count: 4 }]);
+    const result = planOne(
+      poolInput(p, policy, { [GPU]: ok(4) }, { history: { flavors: {}, lastPatchAt: ago(90) } }),
+    );
+    expect(result.history.lastPatchAt).toBe(ago(90));
+    expect(planOne(poolInput(p, policy, { [GPU]: ok(4) })).history).not.toHaveProperty('lastPatchAt');
+  });
+
   it('keeps no history for unmanaged flavors or flavors the pool lost', () => {
     const p = running([
       { flavor: GPU, count: 4 },
