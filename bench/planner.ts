@@ -5,18 +5,20 @@
 // each cycle's plan applied (counts, AZ splits, history), so the histories are the ones the planner itself
 // keeps. A share of the pools is frozen, not Running, has nodes in flight or a pushed floor. The result goes
 // through JSON, as a cycle gets its pools from the API and its histories from the state store. Then the next
-// cycle is timed: warm-up runs, then the median of several, with a full GC between runs when the process
-// allows it (`node --expose-gc`), since a real cycle starts with the previous cycle's garbage collected.
+// cycle is timed: warm-up runs, then the median of several, with a full GC between runs: cycles are 30 s or
+// more apart, so a cycle pays for its own garbage, not for the previous run's (back to back, without the GC
+// in between, each run also collects the last one's 30 MB of plan).
 //
 // A second figure, `msPerCycleAllChanging`, times the same fleet with every backlog tripled: every pool
 // changes, the worst case for AZ splits and PATCH bodies.
 //
 //   npx tsx bench/planner.ts [--runs 9] [--pools 10000]
-//   node --expose-gc --import tsx bench/planner.ts
 //
 // Target: under 100 ms per cycle on the 2-core development machine.
 
 import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { seededRandom } from '../emulator/prng';
 import { builtInFlavorDefaults } from '../lib/config/defaults';
 import type { Backlog } from '../lib/metrics/backlog';
@@ -98,7 +100,7 @@ export async function benchPlanner(options: PlannerBenchOptions = {}): Promise<P
     msPerCycleAllChanging: changing.median,
     runs,
     warmUpRuns,
-    gcBetweenRuns: typeof globalThis.gc === 'function',
+    gcBetweenRuns: steady.gc,
     patched: count(steady.plan, 'patch'),
     held: count(steady.plan, 'hold'),
     skipped: count(steady.plan, 'skip'),
@@ -110,13 +112,14 @@ export async function benchPlanner(options: PlannerBenchOptions = {}): Promise<P
 }
 
 function time(input: PlanInput, runs: number, warmUpRuns: number) {
+  const collectGarbage = fullGc();
   for (let i = 0; i < warmUpRuns; i++) plan(input);
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let last: Plan | undefined;
   for (let i = 0; i < runs; i++) {
     last = undefined;
-    globalThis.gc?.();
+    collectGarbage?.();
     const cpu = process.cpuUsage();
     const start = performance.now();
     last = plan(input);
@@ -132,7 +135,16 @@ function time(input: PlanInput, runs: number, warmUpRuns: number) {
     min: round(times[0] as number),
     max: round(times[times.length - 1] as number),
     plan: last as Plan,
+    gc: collectGarbage !== undefined,
   };
+}
+
+/** A full GC between timed runs: node's own gc with --expose-gc, else the same switched on when first needed. */
+function fullGc(): (() => void) | undefined {
+  if (typeof globalThis.gc === 'function') return globalThis.gc;
+  v8.setFlagsFromString('--expose-gc');
+  const gc: unknown = runInNewContext('gc');
+  return typeof gc === 'function' ? (gc as () => void) : undefined;
 }
 
 const count = (result: Plan, action: string): number =>
