@@ -3,6 +3,7 @@
 
 // Imported from the modules, not the config index: that one also loads the YAML parser, which Lambda bundles
 // (config inlined at build time) do not need.
+import { forEachBounded } from './bounded';
 import { matchPools, resolveBacklogSettings, resolvePoolPolicy } from './config/pools';
 import type { Config, ConnectionConfig, PoolConfig } from './config/types';
 import type { Backlog } from './metrics/backlog';
@@ -118,14 +119,6 @@ interface Prepared {
 const describeFailure = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const poolKey = (connection: ConnectionConfig, name: string) => `${connection.projectId}/${name}`;
-
-async function forEachBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-}
 
 /** The connections the config's pool entries use, in config order. */
 function usedConnections(config: Config): ConnectionConfig[] {

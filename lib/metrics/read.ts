@@ -3,6 +3,7 @@
 // ignores the abort signal; old readings count as stale; every failure becomes a secret-free
 // BacklogFailure, so one bad source never fails the cycle.
 
+import { forEachBounded } from '../bounded';
 import type { Backlog, BacklogFailure, BacklogValue } from './backlog';
 import { BacklogSourceConfigError, BacklogSourceError, describeCause } from './errors';
 import { type BacklogSourceConfig, type BacklogSourceDeps, createSource } from './registry';
@@ -42,18 +43,6 @@ export function stableKey(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableKey(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/** Runs `task` over `items`, at most `limit` at a time. `task` must not throw. */
-async function forEachBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 /**
