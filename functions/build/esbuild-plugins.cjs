@@ -7,11 +7,17 @@
 //   package the first time one of its exports is used: loading the bundle stays fast (the SDK costs
 //   100-200 ms per client to load), and a function loads only the clients it uses, when it uses them.
 //   `require` (not `import`) also finds the runtime's copy through NODE_PATH.
-// - zodNamespaceImports: `import { z } from 'zod'` defeats esbuild's tree shaking (every locale is
-//   kept, ~450 KB); `import * as z from 'zod'` is the same namespace and shakes down to what is used.
+// - zodSources: `import { z } from 'zod'` defeats esbuild's tree shaking (every locale is kept,
+//   ~450 KB); `import * as z from 'zod'` is the same namespace and shakes down to what is used. And our
+//   module-level schemas are marked pure, so a bundle keeps only those it uses.
 // - zodWithoutJsonSchema: zod 4 attaches JSON Schema conversion to every schema, so its converter
 //   (~9 KB minified) is in every bundle though no function converts a schema; in the bundles it is
 //   replaced by functions that throw if a conversion is ever asked for.
+// - kyFeaturesOfNode22: ky probes the platform at import (`new Request(...)`, `typeof FormData`,
+//   `typeof ReadableStream`), and in Node that first touch of fetch's and web streams' globals loads
+//   undici (~30 ms), though the answers are known for the runtime the bundles target: all three features
+//   are there in Node 22. The probes are replaced by their answers, and undici loads when the first
+//   request is sent, as it would without ky.
 // - bundledConfig: inlines the config file, validated and merged at build time (resolved-config.cjs),
 //   as `__AUTOSCALER_CONFIG__`, so the functions read no file, need no YAML parser, and build and run
 //   no config schema at a cold start.
@@ -78,14 +84,24 @@ function rewriteZodImports(source) {
   });
 }
 
-const zodNamespaceImports = {
-  name: 'zod-namespace-imports',
+// A module-level `const X = z...` only builds a schema: marked pure, it is dropped from a bundle that never
+// uses it (the backlog sources' config schemas, say, as the config is validated at build time).
+const ZOD_SCHEMA_CONST = /^((?:export\s+)?const\s+[\w$]+(?:\s*:[^=\n]+)?\s*=\s*)(z\b)/gm;
+
+/** Marks each module-level `const X = z...` initializer `/* @__PURE__ *\/`. */
+function markZodSchemasPure(source) {
+  return source.replace(ZOD_SCHEMA_CONST, '$1/* @__PURE__ */ $2');
+}
+
+const zodSources = {
+  name: 'zod-sources',
   setup(build) {
     build.onLoad({ filter: /\.(ts|mts|js|mjs)$/ }, async (args) => {
       if (args.path.includes('/node_modules/zod/')) return undefined;
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('zod')) return undefined;
-      const rewritten = rewriteZodImports(source);
+      const ours = !args.path.includes('/node_modules/');
+      const rewritten = ours ? markZodSchemasPure(rewriteZodImports(source)) : rewriteZodImports(source);
       if (rewritten === source) return undefined;
       return { contents: rewritten, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
     });
@@ -93,6 +109,9 @@ const zodNamespaceImports = {
 };
 
 const ZOD_TO_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/;
+const ZOD_JSON_SCHEMA_PROCESSORS =
+  /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]json-schema-processors\.js$/;
+const ZOD_KEPT_PROCESSOR = /^export function aggregateChecks\([\s\S]*?\n\}\n/m;
 
 /** The export names of an ES module's source: `export function|const|class name` and `export { a as b }`. */
 function exportNames(source) {
@@ -125,11 +144,56 @@ const zodJsonSchemaStub = (names) =>
     '',
   ].join('\n');
 
+/**
+ * The processors module up to `aggregateChecks` (with the helpers it uses), kept as it is, and every
+ * export after it stubbed.
+ */
+function zodProcessorsStub(source) {
+  const kept = source.match(ZOD_KEPT_PROCESSOR);
+  if (!kept || kept.index === undefined)
+    throw new Error('zod json-schema-processors.js: aggregateChecks not found; update the stub');
+  const end = kept.index + kept[0].length;
+  return [source.slice(0, end), zodJsonSchemaStub(exportNames(source.slice(end)))].join('\n');
+}
+
 const zodWithoutJsonSchema = {
   name: 'zod-without-json-schema',
   setup(build) {
     build.onLoad({ filter: ZOD_TO_JSON_SCHEMA }, async (args) => ({
       contents: zodJsonSchemaStub(exportNames(await readFile(args.path, 'utf8'))),
+      loader: 'js',
+    }));
+    build.onLoad({ filter: ZOD_JSON_SCHEMA_PROCESSORS }, async (args) => ({
+      contents: zodProcessorsStub(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
+
+const KY_CONSTANTS = /[\\/]node_modules[\\/]ky[\\/]distribution[\\/]core[\\/]constants\.js$/;
+const KY_PROBES = [
+  [/^export const supportsRequestStreams = \(\(\) => \{[\s\S]*?\n\}\)\(\);$/m, 'supportsRequestStreams'],
+  [
+    /^export const supportsResponseStreams = typeof globalThis\.ReadableStream === 'function';$/m,
+    'supportsResponseStreams',
+  ],
+  [/^export const supportsFormData = typeof globalThis\.FormData === 'function';$/m, 'supportsFormData'],
+];
+
+/** ky's constants module with its fetch probes answered for Node 22; fails loudly if ky changed them. */
+function kyConstantsForNode22(source) {
+  return KY_PROBES.reduce((result, [probe, name]) => {
+    if (!probe.test(result))
+      throw new Error(`ky core/constants.js: ${name} probe not found; update the plugin`);
+    return result.replace(probe, `export const ${name} = true;`);
+  }, source);
+}
+
+const kyFeaturesOfNode22 = {
+  name: 'ky-features-of-node22',
+  setup(build) {
+    build.onLoad({ filter: KY_CONSTANTS }, async (args) => ({
+      contents: kyConstantsForNode22(await readFile(args.path, 'utf8')),
       loader: 'js',
     }));
   },
@@ -255,7 +319,8 @@ function createPlugins({ configPath }) {
     sideEffectFreeModules,
     usedBacklogSources(backlogSourceTypes(config)),
     zodWithoutJsonSchema,
-    zodNamespaceImports,
+    kyFeaturesOfNode22,
+    zodSources,
     bundledConfig(config),
   ];
 }
@@ -293,4 +358,7 @@ module.exports = (serverless) => [
 ];
 module.exports.createPlugins = createPlugins;
 module.exports.rewriteZodImports = rewriteZodImports;
+module.exports.markZodSchemasPure = markZodSchemasPure;
 module.exports.registryFor = registryFor;
+module.exports.kyConstantsForNode22 = kyConstantsForNode22;
+module.exports.zodProcessorsStub = zodProcessorsStub;

@@ -6,10 +6,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
+const name = z.string().min(1).max(128);
+
 export const PoolMessageSchema = z.strictObject({
-  connection: z.string().min(1).max(128),
-  project: z.string().min(1).max(128),
-  pool: z.string().min(1).max(128),
+  connection: name,
+  project: name,
+  pool: name,
   /** The schedule tick (EventBridge event time) the message belongs to. */
   tick: z.string().min(1).max(64),
   dryRun: z.boolean().optional(),

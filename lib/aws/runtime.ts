@@ -11,7 +11,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
-import { createStateStore } from '../state/factory';
 import { functionConfig } from './bundled-config';
 import { connectionSourceDeps, modelArtsClients } from './clients';
 import { type FanOutResult, sendPoolMessages } from './fan-out';
@@ -20,6 +19,7 @@ import { createObservability, type Observability } from './observability';
 import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
 import { readConnectionSecrets, readWebhookSecrets } from './secrets';
+import { functionStateStore } from './state-store';
 
 export interface FunctionDeps extends Observability {
   config: Config;
@@ -73,7 +73,7 @@ async function build(env: Environment): Promise<Built> {
     config,
     cycle: {
       clients,
-      store: createStateStore(config.state),
+      store: functionStateStore(config.state),
       sources: connectionSourceDeps(clients),
       now: Date.now,
     },

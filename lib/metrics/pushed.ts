@@ -6,13 +6,14 @@ import type { Backlog, BacklogValue } from './backlog';
 import type { BacklogTarget } from './source';
 
 const backlogCount = z.number().nonnegative().finite();
+const name = z.string().min(1);
 
 export const PushedBacklogSchema = z.strictObject({
-  pool: z.string().min(1),
-  flavor: z.string().min(1),
-  az: z.string().min(1).optional(),
+  pool: name,
+  flavor: name,
+  az: name.optional(),
   value: backlogCount,
-  perAz: z.record(z.string().min(1), backlogCount).optional(),
+  perAz: z.record(name, backlogCount).optional(),
   /** Epoch ms; default the invocation's time. */
   observedAt: z.number().int().positive().optional(),
 });

@@ -56,12 +56,13 @@ const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', { message: `must be a ${what} function` });
 
 const text = z.string().trim().min(1, 'must be a non-empty string');
+const optionalText = text.optional();
 
 const AkSkCredentialsSchema = z.looseObject({
   ak: text,
   sk: text,
-  securityToken: text.optional(),
-  projectId: text.optional(),
+  securityToken: optionalText,
+  projectId: optionalText,
 });
 
 const TokenProviderSchema = z.custom<TokenProvider>(
@@ -98,10 +99,10 @@ export const ModelArtsClientOptionsSchema = z
     projectId: text
       .regex(/^[A-Za-z0-9._-]+$/, 'must contain only letters, digits, ".", "_" or "-"')
       .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."'),
-    endpoint: text.optional(),
-    region: text.optional(),
+    endpoint: optionalText,
+    region: optionalText,
     auth: AuthSchema,
-    userId: text.optional(),
+    userId: optionalText,
     // ky refuses timeouts above 2^31-1 ms.
     timeoutMs: z.number().int('must be an integer').positive('must be > 0').max(2_147_483_647).optional(),
     retry: RetrySchema.optional(),

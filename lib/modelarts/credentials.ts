@@ -1,7 +1,9 @@
 // AK/SK credentials from the environment, in an object that will not print its secrets.
 
-import { inspect } from 'node:util';
 import type { AkSkCredentials } from './signer';
+
+// util.inspect.custom, which Node defines as this registered symbol: the masking needs no node:util.
+const INSPECT_CUSTOM = Symbol.for('nodejs.util.inspect.custom');
 
 /** The variables the Huawei Cloud SDKs read. */
 export const CREDENTIAL_ENV = {
@@ -48,7 +50,7 @@ export function akSkCredentials(fields: AkSkCredentials): AkSkCredentials {
     ...(fields.securityToken === undefined ? {} : { securityToken: fields.securityToken }),
     ...(fields.projectId === undefined ? {} : { projectId: fields.projectId }),
     toJSON: maskedView,
-    [inspect.custom]: maskedView,
+    [INSPECT_CUSTOM]: maskedView,
   });
 }
 

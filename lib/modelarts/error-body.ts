@@ -5,15 +5,18 @@ import { z } from 'zod';
 import { ModelArtsApiError, type RequestLine } from './errors';
 import { parseRetryAfter } from './retry';
 
-const ErrorBodySchema = z.looseObject({
-  error_code: z.string().optional(),
-  error_msg: z.string().optional(),
-  request_id: z.string().optional(),
-  // IAM (Keystone) puts a numeric code here.
-  error: z
-    .looseObject({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
-    .optional(),
-});
+// Built on first use (z.lazy): only an error response needs it.
+const ErrorBodySchema = z.lazy(() =>
+  z.looseObject({
+    error_code: z.string().optional(),
+    error_msg: z.string().optional(),
+    request_id: z.string().optional(),
+    // IAM (Keystone) puts a numeric code here.
+    error: z
+      .looseObject({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
+      .optional(),
+  }),
+);
 
 const MAX_MESSAGE = 300;
 

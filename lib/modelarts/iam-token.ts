@@ -62,19 +62,25 @@ export function iamEndpointForRegion(region: string): string {
   return `https://iam.${region}.myhuaweicloud.com`;
 }
 
-const TokenBodySchema = z.looseObject({
-  token: z.looseObject({ expires_at: z.string() }),
-});
+// Built on first use (z.lazy): only token-auth connections ask IAM, and other cold starts should not pay for
+// building them.
+const TokenBodySchema = z.lazy(() =>
+  z.looseObject({
+    token: z.looseObject({ expires_at: z.string() }),
+  }),
+);
 
 // IAM answers `{"error":{"code":401,"message":...,"title":...}}`; gateways in front of it answer
 // `{"error_code":"APIGW.0301","error_msg":...}`.
-const IamErrorSchema = z.looseObject({
-  error: z
-    .looseObject({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
-    .optional(),
-  error_code: z.string().optional(),
-  error_msg: z.string().optional(),
-});
+const IamErrorSchema = z.lazy(() =>
+  z.looseObject({
+    error: z
+      .looseObject({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
+      .optional(),
+    error_code: z.string().optional(),
+    error_msg: z.string().optional(),
+  }),
+);
 
 function parseJson(text: string): unknown {
   try {

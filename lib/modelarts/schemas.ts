@@ -16,6 +16,10 @@ function tolerant<T extends z.ZodType>(schema: T) {
   return schema.optional().catch(undefined);
 }
 
+// One instance for every optional string field: schemas are immutable, and a cold start builds each only once.
+const optionalText = z.string().optional();
+const wholeNumber = z.number().int().nonnegative();
+const optionalWholeNumber = wholeNumber.optional();
 const text = tolerant(z.string());
 const texts = tolerant(z.array(z.string()));
 // Documented as String on one page and Integer on another.
@@ -42,47 +46,47 @@ export const PoolNameSchema = z
 /** Labels documented on the get, list, create and update pages. Other keys pass through as strings. */
 export const PoolLabelsSchema = z
   .object({
-    'os.modelarts/name': z.string().optional(),
-    'os.modelarts/workspace.id': z.string().optional(),
-    'os.modelarts/node.prefix': z.string().optional(),
-    'os.modelarts/resource.id': z.string().optional(),
-    'os.modelarts/tenant.domain.id': z.string().optional(),
-    'os.modelarts/tenant.project.id': z.string().optional(),
-    'os.modelarts/enterprise.project.id': z.string().optional(),
-    'os.modelarts.pool/biz': z.string().optional(),
-    'os.modelarts/create-from': z.string().optional(),
-    'os.modelarts/nobilling': z.string().optional(),
-    'os.modelarts/order.name': z.string().optional(),
-    'os.modelarts/region': z.string().optional(),
-    'os.modelarts/sharing': z.string().optional(),
+    'os.modelarts/name': optionalText,
+    'os.modelarts/workspace.id': optionalText,
+    'os.modelarts/node.prefix': optionalText,
+    'os.modelarts/resource.id': optionalText,
+    'os.modelarts/tenant.domain.id': optionalText,
+    'os.modelarts/tenant.project.id': optionalText,
+    'os.modelarts/enterprise.project.id': optionalText,
+    'os.modelarts.pool/biz': optionalText,
+    'os.modelarts/create-from': optionalText,
+    'os.modelarts/nobilling': optionalText,
+    'os.modelarts/order.name': optionalText,
+    'os.modelarts/region': optionalText,
+    'os.modelarts/sharing': optionalText,
   })
   .catchall(z.string());
 
 /** Annotations documented on the get, list, create and update pages. Other keys pass through as strings. */
 export const PoolAnnotationsSchema = z
   .object({
-    'os.modelarts/description': z.string().optional(),
+    'os.modelarts/description': optionalText,
     /** `0` pay-per-use, `1` yearly/monthly. */
-    'os.modelarts/billing.mode': z.string().optional(),
-    'os.modelarts/period.num': z.string().optional(),
+    'os.modelarts/billing.mode': optionalText,
+    'os.modelarts/period.num': optionalText,
     /** `2` month, `3` year (the 2024 page adds `4` hour). */
-    'os.modelarts/period.type': z.string().optional(),
-    'os.modelarts/auto.renew': z.string().optional(),
-    'os.modelarts/auto.pay': z.string().optional(),
-    'os.modelarts/promotion.info': z.string().optional(),
-    'os.modelarts/service.console.url': z.string().optional(),
-    'os.modelarts/order.id': z.string().optional(),
-    'os.modelarts/flavor.resource.ids': z.string().optional(),
-    'os.modelarts/tms.tags': z.string().optional(),
-    'os.modelarts.pool/scheduler.queue.strategy': z.string().optional(),
-    'os.modelarts.pool/subpools.count': z.string().optional(),
-    'os.modelarts/tenant.domain.name': z.string().optional(),
-    'os.modelarts.pool/scope.external.dependency.train': z.string().optional(),
-    'os.modelarts.pool/scope.external.dependency.Train': z.string().optional(),
-    'os.modelarts.pool/scope.external.dependency.Infer': z.string().optional(),
-    'os.modelarts.pool/scope.external.dependency.Notebook': z.string().optional(),
-    'os.modelarts/scheduler.extension': z.string().optional(),
-    'os.modelarts/volcano.scheduler.cabinet-exclusive.enabled': z.string().optional(),
+    'os.modelarts/period.type': optionalText,
+    'os.modelarts/auto.renew': optionalText,
+    'os.modelarts/auto.pay': optionalText,
+    'os.modelarts/promotion.info': optionalText,
+    'os.modelarts/service.console.url': optionalText,
+    'os.modelarts/order.id': optionalText,
+    'os.modelarts/flavor.resource.ids': optionalText,
+    'os.modelarts/tms.tags': optionalText,
+    'os.modelarts.pool/scheduler.queue.strategy': optionalText,
+    'os.modelarts.pool/subpools.count': optionalText,
+    'os.modelarts/tenant.domain.name': optionalText,
+    'os.modelarts.pool/scope.external.dependency.train': optionalText,
+    'os.modelarts.pool/scope.external.dependency.Train': optionalText,
+    'os.modelarts.pool/scope.external.dependency.Infer': optionalText,
+    'os.modelarts.pool/scope.external.dependency.Notebook': optionalText,
+    'os.modelarts/scheduler.extension': optionalText,
+    'os.modelarts/volcano.scheduler.cabinet-exclusive.enabled': optionalText,
   })
   .catchall(z.string());
 
@@ -98,7 +102,7 @@ export const PoolMetadataSchema = z.looseObject({
 
 export const AzCountSchema = z.looseObject({
   az: z.string(),
-  count: z.number().int().nonnegative(),
+  count: wholeNumber,
 });
 
 const CreatingStepSchema = z.looseObject({
@@ -146,8 +150,8 @@ const VolumeGroupConfigSchema = z.looseObject({
 
 export const PoolFlavorResourceSchema = z.looseObject({
   flavor: z.string().min(1),
-  count: z.number().int().nonnegative(),
-  maxCount: z.number().int().nonnegative().optional(),
+  count: wholeNumber,
+  maxCount: optionalWholeNumber,
   azs: z.array(AzCountSchema).optional(),
   extendParams: tolerant(ResourceExtendParamsSchema),
   os: tolerant(OsSchema),
@@ -188,7 +192,7 @@ export const PoolSpecSchema = z.looseObject({
    * Bit mask: 1 billing-mode change restricted, 2 spec change restricted, 4 service restricted, 8 frozen,
    * 16 frozen by the public security department.
    */
-  controlMode: z.number().int().nonnegative().optional(),
+  controlMode: optionalWholeNumber,
   kubernetesSvcIpRange: text,
   masters: tolerant(z.array(z.looseObject({ az: text }))),
   clusterFlavor: text,
@@ -198,9 +202,9 @@ export const PoolSpecSchema = z.looseObject({
 // status
 
 export const FlavorCountSchema = z.looseObject({
-  flavor: z.string().optional(),
-  count: z.number().int().nonnegative().optional(),
-  maxCount: z.number().int().nonnegative().optional(),
+  flavor: optionalText,
+  count: optionalWholeNumber,
+  maxCount: optionalWholeNumber,
   azs: z.array(AzCountSchema).optional(),
   nodePool: text,
   creatingStep: tolerant(CreatingStepSchema),
@@ -250,7 +254,7 @@ export const PoolStatusSchema = z.looseObject({
    * `Creating`, `Running`, `Abnormal`, `Deleting`, `Error`; the OTC pages add `CreationFailed`, `ScalingFailed`,
    * `Waiting`. Kept a plain string: anything but `Running` means "not scalable".
    */
-  phase: z.string().optional(),
+  phase: optionalText,
   message: text,
   resources: PoolStatusResourcesSchema.optional(),
   scope: tolerant(z.array(PoolScopeStatusSchema)),
@@ -350,8 +354,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const JOB_SCOPES = ['Train', 'Infer', 'Notebook'] as const;
 const UPDATE_STRATEGIES = ['force', 'idle'] as const;
 const DriverRequestSchema = z.looseObject({
-  gpuVersion: z.string().optional(),
-  npuVersion: z.string().optional(),
+  gpuVersion: optionalText,
+  npuVersion: optionalText,
   updateStrategy: z.enum(UPDATE_STRATEGIES).optional(),
 });
 
@@ -400,7 +404,7 @@ const nodeCount = z
     'must be at least 1: ModelArts cannot scale a flavor to 0 nodes (remove the flavor or delete the pool)',
   );
 
-const RequestAzCountSchema = z.strictObject({ az: z.string().min(1), count: z.number().int().nonnegative() });
+const RequestAzCountSchema = z.strictObject({ az: z.string().min(1), count: wholeNumber });
 
 /** A flavor in a PATCH body (update-pool.txt Table 7): flavor, count and optional azs, nothing else. */
 export const PatchPoolResourceSchema = z
@@ -457,109 +461,115 @@ export const PatchPoolBodySchema = z.strictObject({
 // be 3 to 30 characters of the same alphabet.
 export const POOL_DISPLAY_NAME_PATTERN = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/;
 
-const CreatePoolResourceSchema = z.looseObject({
-  flavor: z.string().min(1),
-  count: nodeCount,
-  maxCount: z.number().int().min(1).optional(),
-  azs: z.array(RequestAzCountSchema).optional(),
-  extendParams: z.looseObject({ dockerBaseSize: z.string().optional() }).optional(),
-  os: z
-    .looseObject({
-      name: z.string().optional(),
-      imageId: z.string().optional(),
-      imageType: z.string().optional(),
-    })
-    .optional(),
-});
+const createPoolResourceSchema = () =>
+  z.looseObject({
+    flavor: z.string().min(1),
+    count: nodeCount,
+    maxCount: z.number().int().min(1).optional(),
+    azs: z.array(RequestAzCountSchema).optional(),
+    extendParams: z.looseObject({ dockerBaseSize: optionalText }).optional(),
+    os: z
+      .looseObject({
+        name: optionalText,
+        imageId: optionalText,
+        imageType: optionalText,
+      })
+      .optional(),
+  });
 
-/** The POST body (create-pool.txt Tables 3 to 12), with the documented required fields and value sets. */
-export const CreatePoolBodySchema = z
-  .looseObject({
-    apiVersion: z.literal('v2'),
-    kind: z.literal('Pool'),
-    metadata: z.looseObject({
-      labels: z
-        .looseObject({
-          'os.modelarts/name': z
-            .string()
-            .regex(
-              POOL_DISPLAY_NAME_PATTERN,
-              'must be 3 to 30 characters of lower-case letters, digits and hyphens, start with a letter and not end with a hyphen',
-            ),
-          'os.modelarts/workspace.id': z.string().min(1).optional(),
-          'os.modelarts/node.prefix': z.string().optional(),
-        })
-        .catchall(z.string()),
-      annotations: z
-        .looseObject({
-          'os.modelarts/description': z.string().optional(),
-          'os.modelarts/billing.mode': z.enum(['0', '1']).optional(),
-          'os.modelarts/period.num': z
-            .string()
-            .regex(/^[1-9]\d*$/, 'must be a positive whole number')
-            .optional(),
-          'os.modelarts/period.type': z.enum(['2', '3']).optional(),
-          'os.modelarts/auto.renew': z.enum(['0', '1']).optional(),
-          'os.modelarts/auto.pay': z.enum(['true', 'false']).optional(),
-          'os.modelarts/promotion.info': z.string().optional(),
-          'os.modelarts/service.console.url': z.string().optional(),
-          'os.modelarts/order.id': z.string().optional(),
-        })
-        .catchall(z.string())
-        .optional(),
-    }),
-    // The table marks spec optional, yet its type, scope, resources and network are mandatory and "at least one
-    // resource must be contained": a pool cannot be created without it.
-    spec: z.looseObject({
-      type: z.enum(['Dedicate', 'Logical']),
-      scope: z.array(z.enum(JOB_SCOPES)).min(1, 'must enable at least one job type'),
-      resources: z.array(CreatePoolResourceSchema).min(1, 'must contain at least one flavor'),
-      network: z.looseObject({ name: z.string().min(1) }).optional(),
-      jobFlavors: z.array(z.string()).optional(),
-      driver: DriverRequestSchema.optional(),
-    }),
-  })
-  .superRefine((body, ctx) => {
-    const { spec } = body;
-    if (spec.type === 'Dedicate' && !spec.network) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['spec', 'network'],
-        message: 'is mandatory for a physical (Dedicate) pool',
-      });
-    }
-    flavorsListedOnce(spec.resources, ctx, ['spec', 'resources']);
-    for (const [i, resource] of spec.resources.entries()) {
-      checkAzs(resource, ctx, ['spec', 'resources', i]);
-      if (
-        spec.type === 'Dedicate' &&
-        resource.maxCount !== undefined &&
-        resource.maxCount !== resource.count
-      ) {
+/**
+ * The POST body (create-pool.txt Tables 3 to 12), with the documented required fields and value sets. Built on
+ * first use (z.lazy): the functions never create a pool, and a cold start should not pay for building it.
+ */
+export const CreatePoolBodySchema = z.lazy(() =>
+  z
+    .looseObject({
+      apiVersion: z.literal('v2'),
+      kind: z.literal('Pool'),
+      metadata: z.looseObject({
+        labels: z
+          .looseObject({
+            'os.modelarts/name': z
+              .string()
+              .regex(
+                POOL_DISPLAY_NAME_PATTERN,
+                'must be 3 to 30 characters of lower-case letters, digits and hyphens, start with a letter and not end with a hyphen',
+              ),
+            'os.modelarts/workspace.id': z.string().min(1).optional(),
+            'os.modelarts/node.prefix': optionalText,
+          })
+          .catchall(z.string()),
+        annotations: z
+          .looseObject({
+            'os.modelarts/description': optionalText,
+            'os.modelarts/billing.mode': z.enum(['0', '1']).optional(),
+            'os.modelarts/period.num': z
+              .string()
+              .regex(/^[1-9]\d*$/, 'must be a positive whole number')
+              .optional(),
+            'os.modelarts/period.type': z.enum(['2', '3']).optional(),
+            'os.modelarts/auto.renew': z.enum(['0', '1']).optional(),
+            'os.modelarts/auto.pay': z.enum(['true', 'false']).optional(),
+            'os.modelarts/promotion.info': optionalText,
+            'os.modelarts/service.console.url': optionalText,
+            'os.modelarts/order.id': optionalText,
+          })
+          .catchall(z.string())
+          .optional(),
+      }),
+      // The table marks spec optional, yet its type, scope, resources and network are mandatory and "at least one
+      // resource must be contained": a pool cannot be created without it.
+      spec: z.looseObject({
+        type: z.enum(['Dedicate', 'Logical']),
+        scope: z.array(z.enum(JOB_SCOPES)).min(1, 'must enable at least one job type'),
+        resources: z.array(createPoolResourceSchema()).min(1, 'must contain at least one flavor'),
+        network: z.looseObject({ name: z.string().min(1) }).optional(),
+        jobFlavors: z.array(z.string()).optional(),
+        driver: DriverRequestSchema.optional(),
+      }),
+    })
+    .superRefine((body, ctx) => {
+      const { spec } = body;
+      if (spec.type === 'Dedicate' && !spec.network) {
         ctx.addIssue({
           code: 'custom',
-          path: ['spec', 'resources', i, 'maxCount'],
-          message: `must equal count (${resource.count}) in a physical pool`,
+          path: ['spec', 'network'],
+          message: 'is mandatory for a physical (Dedicate) pool',
         });
       }
-    }
-    const annotations = body.metadata.annotations ?? {};
-    if (annotations['os.modelarts/billing.mode'] === '1') {
-      for (const key of [
-        'os.modelarts/period.type',
-        'os.modelarts/period.num',
-        'os.modelarts/order.id',
-      ] as const) {
-        if (annotations[key] === undefined) {
+      flavorsListedOnce(spec.resources, ctx, ['spec', 'resources']);
+      for (const [i, resource] of spec.resources.entries()) {
+        checkAzs(resource, ctx, ['spec', 'resources', i]);
+        if (
+          spec.type === 'Dedicate' &&
+          resource.maxCount !== undefined &&
+          resource.maxCount !== resource.count
+        ) {
           ctx.addIssue({
             code: 'custom',
-            path: ['metadata', 'annotations', key],
-            message: 'is mandatory for a yearly/monthly pool (billing.mode "1")',
+            path: ['spec', 'resources', i, 'maxCount'],
+            message: `must equal count (${resource.count}) in a physical pool`,
           });
         }
       }
-    }
-  });
+      const annotations = body.metadata.annotations ?? {};
+      if (annotations['os.modelarts/billing.mode'] === '1') {
+        for (const key of [
+          'os.modelarts/period.type',
+          'os.modelarts/period.num',
+          'os.modelarts/order.id',
+        ] as const) {
+          if (annotations[key] === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['metadata', 'annotations', key],
+              message: 'is mandatory for a yearly/monthly pool (billing.mode "1")',
+            });
+          }
+        }
+      }
+    }),
+);
 
 export type PatchPoolResource = z.infer<typeof PatchPoolResourceSchema>;
 export type PatchPoolBody = z.infer<typeof PatchPoolBodySchema>;

@@ -1,6 +1,8 @@
 // The pool workload APIs (related-apis.md sections 3 and 4): per-state job statistics and the job
 // list. Docs and SDKs disagree on field types, so counts are accepted as numbers or numeric strings,
 // `nodes` as an array or a single object, and the statistics envelope as `statistics` or `statics`.
+// The schemas are built on first use (z.lazy): only a config with a modelarts-workloads backlog source
+// calls these APIs, and every other cold start should not pay for building them.
 
 import { z } from 'zod';
 import { poolPath } from './endpoint';
@@ -28,74 +30,86 @@ export const WORKLOAD_TYPES = ['train', 'infer', 'notebook'] as const;
 /** Page size limit of the list API. */
 export const MAX_WORKLOAD_PAGE_SIZE = 500;
 
-const count = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
-    .transform(Number),
-]);
+const count = z.lazy(() =>
+  z.union([
+    z.number(),
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
+      .transform(Number),
+  ]),
+);
 
 const toArray = <T>(value: T | T[]) => (Array.isArray(value) ? value : [value]);
 
-export const WorkloadNodeSchema = z.looseObject({
-  hostIp: z.string().optional(),
-  npuTopologyPlacement: z.string().optional(),
-});
+export const WorkloadNodeSchema = z.lazy(() =>
+  z.looseObject({
+    hostIp: z.string().optional(),
+    npuTopologyPlacement: z.string().optional(),
+  }),
+);
 
-export const WorkloadSchema = z.looseObject({
-  type: z.string().optional(),
-  namespace: z.string().optional(),
-  name: z.string().optional(),
-  uid: z.string().optional(),
-  jobName: z.string().optional(),
-  jobUUID: z.string().optional(),
-  flavor: z.string().optional(),
-  status: z.string().optional(),
-  priority: z.union([z.string(), z.number()]).optional(),
-  pendingPosition: count.optional(),
-  pendingDuration: count.optional(),
-  runningDuration: count.optional(),
-  createTime: count.optional(),
-  hostIps: z.string().optional(),
-  // The doc table types `nodes` as an object; the example and the SDKs as an array.
-  nodes: z
-    .union([z.array(WorkloadNodeSchema), WorkloadNodeSchema])
-    .transform(toArray)
-    .optional(),
-});
+export const WorkloadSchema = z.lazy(() =>
+  z.looseObject({
+    type: z.string().optional(),
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    uid: z.string().optional(),
+    jobName: z.string().optional(),
+    jobUUID: z.string().optional(),
+    flavor: z.string().optional(),
+    status: z.string().optional(),
+    priority: z.union([z.string(), z.number()]).optional(),
+    pendingPosition: count.optional(),
+    pendingDuration: count.optional(),
+    runningDuration: count.optional(),
+    createTime: count.optional(),
+    hostIps: z.string().optional(),
+    // The doc table types `nodes` as an object; the example and the SDKs as an array.
+    nodes: z
+      .union([z.array(WorkloadNodeSchema), WorkloadNodeSchema])
+      .transform(toArray)
+      .optional(),
+  }),
+);
 
-export const WorkloadListSchema = z.looseObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  total: count.optional(),
-  items: z.array(WorkloadSchema).default([]),
-});
+export const WorkloadListSchema = z.lazy(() =>
+  z.looseObject({
+    apiVersion: z.string().optional(),
+    kind: z.string().optional(),
+    total: count.optional(),
+    items: z.array(WorkloadSchema).default([]),
+  }),
+);
 
-const StatisticsBodySchema = z.looseObject({
-  total: count.optional(),
-  items: z
-    .array(
-      z.looseObject({
-        type: z.string(),
-        total: count.optional(),
-        status: z.record(z.string(), count).default({}),
-      }),
-    )
-    .default([]),
-});
+const statisticsBodySchema = () =>
+  z.looseObject({
+    total: count.optional(),
+    items: z
+      .array(
+        z.looseObject({
+          type: z.string(),
+          total: count.optional(),
+          status: z.record(z.string(), count).default({}),
+        }),
+      )
+      .default([]),
+  });
 
 // The OTC table names the envelope `statics`; the example, Huawei docs and SDKs say `statistics`.
-export const WorkloadStatisticsSchema = z
-  .looseObject({ statistics: StatisticsBodySchema.optional(), statics: StatisticsBodySchema.optional() })
-  .transform((body, ctx) => {
-    const statistics = body.statistics ?? body.statics;
-    if (!statistics) {
-      ctx.addIssue({ code: 'custom', path: ['statistics'], message: 'is required' });
-      return z.NEVER;
-    }
-    return statistics;
-  });
+export const WorkloadStatisticsSchema = z.lazy(() => {
+  const body = statisticsBodySchema();
+  return z
+    .looseObject({ statistics: body.optional(), statics: body.optional() })
+    .transform((envelope, ctx) => {
+      const statistics = envelope.statistics ?? envelope.statics;
+      if (!statistics) {
+        ctx.addIssue({ code: 'custom', path: ['statistics'], message: 'is required' });
+        return z.NEVER;
+      }
+      return statistics;
+    });
+});
 
 export type Workload = z.infer<typeof WorkloadSchema>;
 export type WorkloadList = z.infer<typeof WorkloadListSchema>;

@@ -1,13 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import type plugins from '../../functions/build/esbuild-plugins.cjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const { createPlugins, rewriteZodImports } = createRequire(import.meta.url)(
-  '../../functions/build/esbuild-plugins.cjs',
-) as typeof plugins;
+const { createPlugins, kyConstantsForNode22, markZodSchemasPure, rewriteZodImports } = createRequire(
+  import.meta.url,
+)('../../functions/build/esbuild-plugins.cjs') as typeof plugins;
 
 describe('zod imports', () => {
   it('become namespace imports, keeping the other names', () => {
@@ -21,6 +23,40 @@ describe('zod imports', () => {
       "import { z } from 'zod-x';",
     ];
     for (const source of untouched) expect(rewriteZodImports(source)).toBe(source);
+  });
+});
+
+describe('ky feature probes', () => {
+  const KY_CONSTANTS = resolve(ROOT, 'node_modules/ky/distribution/core/constants.js');
+
+  it('are answered as ky itself answers them on this runtime (Node 22, as Lambda)', async () => {
+    const probed = await import(pathToFileURL(KY_CONSTANTS).href);
+    const folded = kyConstantsForNode22(await readFile(KY_CONSTANTS, 'utf8'));
+    for (const name of ['supportsRequestStreams', 'supportsResponseStreams', 'supportsFormData']) {
+      expect(probed[name], name).toBe(true);
+      expect(folded).toContain(`export const ${name} = true;`);
+    }
+    expect(folded).not.toContain('globalThis.Request');
+    expect(folded).not.toContain('globalThis.FormData');
+  });
+
+  it('fail the build when ky no longer probes the way the plugin expects', () => {
+    expect(() => kyConstantsForNode22('export const supportsFormData = true;')).toThrow(
+      /supportsRequestStreams probe not found/,
+    );
+  });
+});
+
+describe('module-level zod schemas', () => {
+  it('are marked pure, with or without a type annotation, and nothing else is', () => {
+    expect(markZodSchemasPure('export const A = z.string();')).toBe(
+      'export const A = /* @__PURE__ */ z.string();',
+    );
+    expect(markZodSchemasPure('const B: z.ZodType<number> = z\n  .number()')).toBe(
+      'const B: z.ZodType<number> = /* @__PURE__ */ z\n  .number()',
+    );
+    const untouched = ['  const inner = z.string();', 'const zed = 1;', 'const text = tolerant(z.string());'];
+    for (const source of untouched) expect(markZodSchemasPure(source)).toBe(source);
   });
 });
 
@@ -52,5 +88,28 @@ describe('bundles', () => {
     );
     expect(code).toContain('require("@aws-sdk/client-ssm")');
     expect(code).not.toContain('SSMServiceException');
+  });
+
+  it('drop the module-level schemas nothing uses', async () => {
+    const code = await bundle(
+      "import { createStaticSource } from './lib/metrics/sources/static';\n" +
+        'export const used = createStaticSource;',
+    );
+    // The static source's config schema (validated at build time) is dropped; its file schema is used.
+    expect(code).toContain('createStaticSource');
+    expect(code).not.toContain('must add up to value');
+  });
+  it('keep zod parsing and string bounds but leave out JSON Schema conversion', async () => {
+    const code = await bundle(
+      "import { z } from 'zod';\n" +
+        'const name = z.string().min(3);\n' +
+        'export const parsed = name.safeParse("ab").success;\n' +
+        'export const minLength = name.minLength;\n' +
+        'export const convert = () => z.toJSONSchema(name);',
+    );
+    const module = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+    expect(module.parsed).toBe(false);
+    expect(module.minLength).toBe(3);
+    expect(() => module.convert()).toThrow(/JSON Schema conversion is not in the function bundles/);
   });
 });

@@ -1,7 +1,6 @@
 // A backlog written down: one number (optionally split per AZ) in the config, or a JSON file that
 // maps "pool/flavor" to a number or to a per-AZ record. Useful for demos, tests and pinning a flavor.
 
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { sumValues } from '../common';
 import { BacklogSourceError } from '../errors';
@@ -52,7 +51,9 @@ export interface StaticSourceDeps {
   readFile?: (path: string, signal: AbortSignal) => Promise<string>;
 }
 
-const readUtf8 = (path: string, signal: AbortSignal) => readFile(path, { encoding: 'utf8', signal });
+// node:fs is loaded when a file is configured, not by every bundle that serves inline values.
+const readUtf8 = async (path: string, signal: AbortSignal) =>
+  (await import('node:fs/promises')).readFile(path, { encoding: 'utf8', signal });
 
 const reading = (entry: number | Record<string, number>, now: number): SourceReading =>
   typeof entry === 'number'
