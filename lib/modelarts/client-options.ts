@@ -86,12 +86,15 @@ const AuthSchema = z.discriminatedUnion(
 
 const ms = (max: number) => z.number().int('must be an integer').nonnegative('must be >= 0').max(max);
 
-const RetrySchema = z.strictObject({
-  limit: z.number().int('must be an integer').min(0, 'must be >= 0').max(20, 'must be <= 20').optional(),
-  baseDelayMs: ms(60_000).positive('must be > 0').optional(),
-  maxDelayMs: ms(600_000).positive('must be > 0').optional(),
-  budgetMs: ms(3_600_000).optional(),
-});
+// Built on first use (z.lazy): only options that tune the retries carry it.
+const RetrySchema = z.lazy(() =>
+  z.strictObject({
+    limit: z.number().int('must be an integer').min(0, 'must be >= 0').max(20, 'must be <= 20').optional(),
+    baseDelayMs: ms(60_000).positive('must be > 0').optional(),
+    maxDelayMs: ms(600_000).positive('must be > 0').optional(),
+    budgetMs: ms(3_600_000).optional(),
+  }),
+);
 
 export const ModelArtsClientOptionsSchema = z
   .strictObject({

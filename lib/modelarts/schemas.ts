@@ -104,12 +104,14 @@ export const AzCountSchema = z.looseObject({
   az: z.string(),
   count: wholeNumber,
 });
+const optionalAzCounts = z.array(AzCountSchema).optional();
 
 const CreatingStepSchema = z.looseObject({
   step: tolerant(z.number()),
   /** `rack` or `hyperinstance`. */
   type: text,
 });
+const tolerantCreatingStep = tolerant(CreatingStepSchema);
 
 const ResourceExtendParamsSchema = z.looseObject({
   dockerBaseSize: text,
@@ -152,11 +154,11 @@ export const PoolFlavorResourceSchema = z.looseObject({
   flavor: z.string().min(1),
   count: wholeNumber,
   maxCount: optionalWholeNumber,
-  azs: z.array(AzCountSchema).optional(),
+  azs: optionalAzCounts,
   extendParams: tolerant(ResourceExtendParamsSchema),
   os: tolerant(OsSchema),
   tags: tolerant(z.array(UserTagSchema)),
-  creatingStep: tolerant(CreatingStepSchema),
+  creatingStep: tolerantCreatingStep,
   rootVolume: tolerant(RootVolumeSchema),
   // get-pool.txt: "dataVolumes object"; list-pools.rst: "Array of DataVolumeItem".
   dataVolumes: oneOrMany(DataVolumeSchema),
@@ -168,6 +170,7 @@ const ContainerNetworkSchema = z.looseObject({
   mode: text,
   cidr: text,
 });
+const tolerantContainerNetwork = tolerant(ContainerNetworkSchema);
 
 const PoolDriverSchema = z.looseObject({
   gpuVersion: text,
@@ -183,8 +186,8 @@ export const PoolSpecSchema = z.looseObject({
   scope: texts,
   resources: z.array(PoolFlavorResourceSchema),
   // The Huawei pages and SDKs spell it `containernetwork`, the OTC list page `containerNetwork`: both are read.
-  containernetwork: tolerant(ContainerNetworkSchema),
-  containerNetwork: tolerant(ContainerNetworkSchema),
+  containernetwork: tolerantContainerNetwork,
+  containerNetwork: tolerantContainerNetwork,
   network: tolerant(z.looseObject({ name: text })),
   jobFlavors: texts,
   driver: tolerant(PoolDriverSchema),
@@ -205,9 +208,9 @@ export const FlavorCountSchema = z.looseObject({
   flavor: optionalText,
   count: optionalWholeNumber,
   maxCount: optionalWholeNumber,
-  azs: z.array(AzCountSchema).optional(),
+  azs: optionalAzCounts,
   nodePool: text,
-  creatingStep: tolerant(CreatingStepSchema),
+  creatingStep: tolerantCreatingStep,
 });
 
 // The docs' examples use an array of flavor counts; the official SDKs model a single object. Normalised to an
@@ -240,6 +243,7 @@ const PoolDriverStatusSchema = z.looseObject({
   /** `Creating`, `Upgrading`, `Running`, `Abnormal`. */
   state: text,
 });
+const tolerantDriverStatus = tolerant(PoolDriverStatusSchema);
 
 const PoolClusterSchema = z.looseObject({
   name: text,
@@ -258,9 +262,7 @@ export const PoolStatusSchema = z.looseObject({
   message: text,
   resources: PoolStatusResourcesSchema.optional(),
   scope: tolerant(z.array(PoolScopeStatusSchema)),
-  driver: tolerant(
-    z.looseObject({ gpu: tolerant(PoolDriverStatusSchema), npu: tolerant(PoolDriverStatusSchema) }),
-  ),
+  driver: tolerant(z.looseObject({ gpu: tolerantDriverStatus, npu: tolerantDriverStatus })),
   parent: text,
   root: text,
   clusters: oneOrMany(PoolClusterSchema),
@@ -396,65 +398,73 @@ function flavorsListedOnce(resources: { flavor: string }[], ctx: RefinementCtx, 
   }
 }
 
-const nodeCount = z
-  .number()
-  .int()
-  .min(
-    1,
-    'must be at least 1: ModelArts cannot scale a flavor to 0 nodes (remove the flavor or delete the pool)',
-  );
+// The request bodies are built on first use (z.lazy): a cycle that changes nothing sends no PATCH, and the
+// functions never create a pool, so a cold start does not pay for them.
+const nodeCount = z.lazy(() =>
+  z
+    .number()
+    .int()
+    .min(
+      1,
+      'must be at least 1: ModelArts cannot scale a flavor to 0 nodes (remove the flavor or delete the pool)',
+    ),
+);
 
-const RequestAzCountSchema = z.strictObject({ az: z.string().min(1), count: wholeNumber });
+const RequestAzCountSchema = z.lazy(() => z.strictObject({ az: z.string().min(1), count: wholeNumber }));
 
 /** A flavor in a PATCH body (update-pool.txt Table 7): flavor, count and optional azs, nothing else. */
-export const PatchPoolResourceSchema = z
-  .strictObject({
-    flavor: z.string().min(1),
-    count: nodeCount,
-    azs: z.array(RequestAzCountSchema).optional(),
-  })
-  .superRefine((resource, ctx) => checkAzs(resource, ctx, []));
+export const PatchPoolResourceSchema = z.lazy(() =>
+  z
+    .strictObject({
+      flavor: z.string().min(1),
+      count: nodeCount,
+      azs: z.array(RequestAzCountSchema).optional(),
+    })
+    .superRefine((resource, ctx) => checkAzs(resource, ctx, [])),
+);
 
 /**
  * The PATCH (merge-patch) body, exactly as update-pool.txt allows: metadata.annotations (description, order id) and
  * spec.{scope, resources, jobFlavors, driver}. Strict, so a field the API does not take is refused by name. `null`
  * deletes under merge-patch, so it is accepted where deleting makes sense.
  */
-export const PatchPoolBodySchema = z.strictObject({
-  metadata: z
-    .strictObject({
-      annotations: z
-        .strictObject({
-          'os.modelarts/description': z
-            .string()
-            .regex(/^[^!<>=&"']*$/, 'must not contain any of !<>=&"\'')
-            .nullable()
-            .optional(),
-          'os.modelarts/order.id': z.string().nullable().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  spec: z
-    .strictObject({
-      scope: z.array(z.enum(JOB_SCOPES)).min(1).optional(),
-      resources: z
-        .array(PatchPoolResourceSchema)
-        .min(1, 'must list at least one flavor: a pool cannot drop every flavor (delete the pool instead)')
-        .superRefine((resources, ctx) => flavorsListedOnce(resources, ctx, []))
-        .optional(),
-      jobFlavors: z.array(z.string()).nullable().optional(),
-      driver: z
-        .strictObject({
-          gpuVersion: z.string().nullable().optional(),
-          npuVersion: z.string().nullable().optional(),
-          updateStrategy: z.enum(UPDATE_STRATEGIES).nullable().optional(),
-        })
-        .nullable()
-        .optional(),
-    })
-    .optional(),
-});
+export const PatchPoolBodySchema = z.lazy(() =>
+  z.strictObject({
+    metadata: z
+      .strictObject({
+        annotations: z
+          .strictObject({
+            'os.modelarts/description': z
+              .string()
+              .regex(/^[^!<>=&"']*$/, 'must not contain any of !<>=&"\'')
+              .nullable()
+              .optional(),
+            'os.modelarts/order.id': z.string().nullable().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    spec: z
+      .strictObject({
+        scope: z.array(z.enum(JOB_SCOPES)).min(1).optional(),
+        resources: z
+          .array(PatchPoolResourceSchema)
+          .min(1, 'must list at least one flavor: a pool cannot drop every flavor (delete the pool instead)')
+          .superRefine((resources, ctx) => flavorsListedOnce(resources, ctx, []))
+          .optional(),
+        jobFlavors: z.array(z.string()).nullable().optional(),
+        driver: z
+          .strictObject({
+            gpuVersion: z.string().nullable().optional(),
+            npuVersion: z.string().nullable().optional(),
+            updateStrategy: z.enum(UPDATE_STRATEGIES).nullable().optional(),
+          })
+          .nullable()
+          .optional(),
+      })
+      .optional(),
+  }),
+);
 
 // A display name becomes the pool name `<display name>-<32 hex digits>` (as in the docs' example
 // `auto-pool-os-86c13962597848eeb29c5861153a391f`), so for that name to be 36 to 63 characters the display name must
@@ -477,10 +487,7 @@ const createPoolResourceSchema = () =>
       .optional(),
   });
 
-/**
- * The POST body (create-pool.txt Tables 3 to 12), with the documented required fields and value sets. Built on
- * first use (z.lazy): the functions never create a pool, and a cold start should not pay for building it.
- */
+/** The POST body (create-pool.txt Tables 3 to 12), with the documented required fields and value sets. */
 export const CreatePoolBodySchema = z.lazy(() =>
   z
     .looseObject({
