@@ -8,7 +8,9 @@
 // cold start waits for before the handler can run: from the node process start to the bundle's import
 // resolved (performance.now() after the import), reported with the import alone beside it. The AWS SDK
 // clients a bundle uses are loaded on first use (see functions/build/esbuild-plugins.cjs), so their cost
-// is reported separately, as `sdkMs`: the time to load them in a fresh process.
+// is reported separately, as `sdkMs`: the time to load them in a fresh process. So is `fetchMs`, the time
+// Node takes to set up fetch (undici) at the first request: ky's import-time probes, which would pay it
+// during the import, are answered at build time for Node 22 (see esbuild-plugins.cjs).
 
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -42,6 +44,8 @@ export interface BundleFigures {
 }
 
 export interface BundleReport {
+  /** Median ms to set up fetch (undici) in a fresh process: what the first HTTP request of any function pays. */
+  fetchMs: number;
   empty: BundleFigures;
   functions: BundleFigures[];
 }
@@ -120,6 +124,11 @@ const importScript = (file: string) =>
   `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); const t1 = performance.now();` +
   'process.stdout.write(JSON.stringify({ readyMs: t1, importMs: t1 - t0 }));';
 
+// What ky's probes did at import, and the first request does now: construct a streaming Request, read FormData.
+const FETCH_SCRIPT =
+  "const t0 = performance.now(); new Request('https://empty.invalid', { method: 'POST', body: new ReadableStream(), duplex: 'half' });" +
+  'void FormData; const t1 = performance.now(); process.stdout.write(JSON.stringify({ readyMs: t1, importMs: t1 - t0 }));';
+
 const sdkScript = (packages: string[]) =>
   `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(`${ROOT}/`)});` +
   `const t0 = performance.now(); for (const name of ${JSON.stringify(packages)}) require(name); const t1 = performance.now();` +
@@ -180,6 +189,7 @@ export async function measureBundles(
   for (const [name, entry] of Object.entries(handlers)) {
     built.push(await buildOne(name, buildOptions, { entryPoints: [join(ROOT, entry)] }, outDir));
   }
+  const fetchTimes: number[] = [];
   // Interleaved, so that a noisy moment of the machine spreads over every bundle alike.
   const timings = new Map(
     built.map((bundle) => [
@@ -188,6 +198,7 @@ export async function measureBundles(
     ]),
   );
   for (let index = 0; index < runs; index++) {
+    fetchTimes.push((await nodeTiming(FETCH_SCRIPT)).importMs);
     for (const bundle of built) {
       const entry = timings.get(bundle.name);
       if (!entry) continue;
@@ -212,10 +223,10 @@ export async function measureBundles(
   });
   const [empty, ...functions] = figures;
   if (!empty) throw new Error('no empty handler figures');
-  return { empty, functions };
+  return { fetchMs: median(fetchTimes), empty, functions };
 }
 
-export function formatBundleReport({ empty, functions }: BundleReport): string {
+export function formatBundleReport({ fetchMs, empty, functions }: BundleReport): string {
   const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   const lines = [
@@ -233,6 +244,7 @@ export function formatBundleReport({ empty, functions }: BundleReport): string {
   lines.push(
     `targets: size <= ${kb(SIZE_TARGET_BYTES)}; ready (process start to bundle imported) <= ` +
       `${LOAD_TIME_TARGET_RATIO}x the empty middy handler's`,
+    `first request: fetch (undici) setup ${ms(fetchMs)}, as for any function that makes HTTP calls`,
   );
   return lines.join('\n');
 }
