@@ -1,7 +1,7 @@
 // The pure planner at scale: one plan() over 10,000 pools x 4 flavors x 3 AZs.
 //
-// The fleet is realistic rather than invented: it is simulated for 20 cycles of 30 s (the longest window of the
-// policy below is 600 s) with a backlog per flavor that drifts, jumps now and then, and fails 5% of the time,
+// The fleet is realistic rather than invented: it is simulated for 20 cycles of 30 s (longer than any window of
+// the policy below) with a backlog per flavor that drifts, jumps now and then, and fails 5% of the time,
 // each cycle's plan applied (counts, AZ splits, history), so the histories are the ones the planner itself
 // keeps. A share of the pools is frozen, not Running, has nodes in flight or a pushed floor. The result goes
 // through JSON, as a cycle gets its pools from the API and its histories from the state store. Then the next
@@ -279,7 +279,7 @@ function poolPolicy(): PoolPolicy {
       max: 40,
       targetPerNode: TARGET_PER_NODE,
       activationThreshold: backlog.activationThreshold,
-      tolerance,
+      tolerance: tolerance[backlog.unit],
       azStrategy,
       scaleUp,
       scaleDown,

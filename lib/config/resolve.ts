@@ -127,7 +127,7 @@ function resolveFlavor(
     max,
     targetPerNode: backlog.targetPerNode,
     activationThreshold: backlog.activationThreshold,
-    tolerance: pick('tolerance') ?? d.tolerance,
+    tolerance: pick('tolerance') ?? d.tolerance[backlog.unit],
     azStrategy: azStrategy === undefined ? structuredClone(d.azStrategy) : toAzStrategy(azStrategy),
     scaleUp,
     scaleDown,

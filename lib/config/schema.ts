@@ -78,7 +78,9 @@ const directionRulesShape = (direction: 'up' | 'down', defaults: DirectionRules)
 
 export const ScaleUpSchema = z
   .strictObject(directionRulesShape('up', flavorDefaults.scaleUp))
-  .describe('How fast the flavor may grow (Kubernetes HPA defaults).');
+  .describe(
+    'How fast the flavor may grow: the Kubernetes HPA shape, with a bigger Nodes step for a once-a-minute cycle.',
+  );
 
 export const ScaleDownSchema = z
   .strictObject({
@@ -89,8 +91,9 @@ export const ScaleDownSchema = z
     ...directionRulesShape('down', flavorDefaults.scaleDown),
   })
   .describe(
-    'How fast the flavor may shrink. Slower than HPA by default: GPU/NPU nodes take many minutes to come back, ' +
-      'so a node is released only after 10 minutes of low backlog and 10 minutes after the last change.',
+    'How fast the flavor may shrink. By default a node is released once the backlog has been lower for ' +
+      `${flavorDefaults.scaleDown.stabilizationWindowSeconds} s (two readings at the default interval), ` +
+      'with no cooldown after a scale-up.',
   );
 
 export const AzStrategySchema = z
@@ -187,7 +190,9 @@ const flavorPolicyShape = {
     .lt(1)
     .optional()
     .describe(
-      `No change while backlog / (nodes * targetPerNode) is within 1 +/- tolerance. Default ${flavorDefaults.tolerance}.`,
+      'No change while backlog / (nodes * targetPerNode) is within 1 +/- tolerance. ' +
+        `Default ${flavorDefaults.tolerance.jobs} for a backlog in jobs (as HPA and KEDA), ` +
+        `${flavorDefaults.tolerance.nodes} in nodes (the exact count the queue asks for).`,
     ),
   scaleUp: ScaleUpSchema.optional(),
   scaleDown: ScaleDownSchema.optional(),

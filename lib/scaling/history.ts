@@ -30,23 +30,22 @@ function eventSeconds(rules: DirectionRules): number {
 }
 
 /**
- * The recommendations stabilization reads. A flavor with none inside its longest window (first seen, or the
- * scaler was away for longer than the window) starts from the current count, as a fresh HPA does: the scaler
- * has not watched the backlog for a whole window, so it cannot know the backlog stayed low for one, and does
- * not scale down until it has. An empty list and a missing one mean the same, so a store may drop either.
+ * The recommendations stabilization reads. A flavor with none stored starts from the current count, as a fresh
+ * HPA does: the scaler has not watched the backlog for a whole window, so it cannot know the backlog stayed low
+ * for one, and does not scale down until it has. A flavor has none when first seen, when its history was lost,
+ * or when its pool was skipped for longer than its longest window (a skipped pool's history is pruned every
+ * cycle). Stored entries that are all older than the window do not make a flavor fresh (HPA reads them the same
+ * way): with a window no longer than the cycle interval, the previous cycle's entry is always out of the window,
+ * and seeding again every cycle would hold the count forever. An empty list and a missing one mean the same, so
+ * a store may drop either.
  */
 export function recommendationsOrSeed(
   history: FlavorHistory | undefined,
   current: number,
   now: number,
-  horizonMs: number,
 ): readonly Recommendation[] {
   const stored = history?.recommendations;
-  if (stored !== undefined) {
-    const cutoff = now - horizonMs;
-    for (const { at } of stored) if (at > cutoff) return stored;
-  }
-  return [{ at: now, count: current }];
+  return stored !== undefined && stored.length > 0 ? stored : [{ at: now, count: current }];
 }
 
 export interface CycleRecord {
@@ -70,14 +69,10 @@ export function nextFlavorHistory(
   // With every window at 0 this cycle's entry would already be out of range: keep nothing.
   const recommendations =
     recommendationsMs > 0
-      ? windowExtremes(
-          recommendationsOrSeed(previous, current, now, recommendationsMs),
-          now - recommendationsMs,
-          {
-            at: now,
-            count: desired,
-          },
-        )
+      ? windowExtremes(recommendationsOrSeed(previous, current, now), now - recommendationsMs, {
+          at: now,
+          count: desired,
+        })
       : [];
   const previousEvents = previous?.events ?? [];
   if (previousEvents.length === 0 && target === current) {

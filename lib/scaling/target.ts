@@ -224,8 +224,7 @@ function stabilize(
   const downCutoff = now - downWindow * MS;
   let upLowest = desired;
   let downHighest = desired;
-  const horizonMs = Math.max(upWindow, downWindow) * MS;
-  for (const { at, count } of recommendationsOrSeed(history, current, now, horizonMs)) {
+  for (const { at, count } of recommendationsOrSeed(history, current, now)) {
     if (at > upCutoff && count < upLowest) upLowest = count;
     if (at > downCutoff && count > downHighest) downHighest = count;
   }

@@ -3,7 +3,7 @@ import { benchQuality, formatQuality } from '../../bench/quality';
 import { SCENARIO_NAMES } from '../../lib/simulate';
 
 describe('the scaling-quality benchmark', () => {
-  it('reports every scenario for the default policy, each baseline and the candidate, with its targets', async () => {
+  it('reports every scenario for the default policy, each baseline and the alternative, with its targets', async () => {
     const figures = await benchQuality({ seeds: 1 });
     expect(figures.p95LimitSeconds).toBe(300 + 2 * 60);
     expect(figures.scenarios.map((s) => s.scenario)).toEqual([...SCENARIO_NAMES]);
@@ -13,7 +13,7 @@ describe('the scaling-quality benchmark', () => {
         'static-max',
         'static-mean',
         'keda',
-        'candidate',
+        'alternative',
       ]);
       const [policy, , , keda] = s.rows;
       if (!policy || !keda) throw new Error('missing rows');
@@ -26,6 +26,6 @@ describe('the scaling-quality benchmark', () => {
     const text = formatQuality(figures);
     for (const name of SCENARIO_NAMES) expect(text).toContain(`${name} (`);
     expect(text).toContain('KEDA-equivalent');
-    expect(text).toContain('candidate defaults');
+    expect(text).toContain('360 s hold');
   });
 });

@@ -89,18 +89,42 @@ describe('loadConfig', () => {
     });
   });
 
-  it('uses the Kubernetes HPA scale-up defaults and a slower GPU-minded scale-down', () => {
+  it('keeps the HPA shape with a bigger scale-up step, and a short scale-down window with no cooldown', () => {
     expect(builtInFlavorDefaults.scaleUp).toEqual({
       stabilizationWindowSeconds: 0,
       policies: [
-        { type: 'Nodes', value: 4, periodSeconds: 15 },
+        { type: 'Nodes', value: 32, periodSeconds: 15 },
         { type: 'Percent', value: 100, periodSeconds: 15 },
       ],
       selectPolicy: 'Max',
       cooldownSeconds: 0,
     });
-    expect(builtInFlavorDefaults.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
-    expect(builtInFlavorDefaults.scaleDown.cooldownSeconds).toBeGreaterThan(0);
+    expect(builtInFlavorDefaults.scaleDown).toEqual({
+      enabled: true,
+      stabilizationWindowSeconds: 120,
+      policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+      selectPolicy: 'Max',
+      cooldownSeconds: 0,
+    });
+  });
+
+  it('has no tolerance band by default for a backlog in nodes, and HPA 10% for one in jobs', () => {
+    const document = minimalConfig();
+    const flavors = document.pools[0]?.flavors as Record<string, unknown>[];
+    flavors.push({
+      flavor: 'modelarts.vm.gpu.tnt004',
+      max: 4,
+      backlog: { source: { type: 'static', value: 3 }, unit: 'nodes' },
+    });
+    const policies = parseConfig({ text: toYaml(document), env: {} }).pools[0]?.flavors.map((f) => f.policy);
+    expect(policies?.map((policy) => policy.tolerance)).toEqual([0.1, 0]);
+  });
+
+  it('an inherited tolerance wins over the per-unit default, whatever the unit', () => {
+    const document = { ...minimalConfig(), defaults: { tolerance: 0.05, backlog: { unit: 'nodes' } } };
+    const [flavor] = parseConfig({ text: toYaml(document), env: {} }).pools[0]?.flavors ?? [];
+    expect(flavor?.backlog.unit).toBe('nodes');
+    expect(flavor?.policy.tolerance).toBe(0.05);
   });
 
   it('accepts the short forms of killSwitch and paused', () => {

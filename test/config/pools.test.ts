@@ -185,8 +185,14 @@ describe('resolvePoolPolicy', () => {
       scaleDown: { stabilizationWindowSeconds: 60, cooldownSeconds: 120, enabled: true, selectPolicy: 'Max' },
       fallback: { type: 'hold' },
     });
-    expect(policy.flavors[tnt]).toMatchObject({ min: 2, max: 8, fallback: { type: 'fixed', count: 3 } });
-    expect(policy.flavors[tnt]?.scaleDown.stabilizationWindowSeconds).toBe(600);
+    // A backlog in nodes has no tolerance band by default, but an inherited tolerance still wins.
+    expect(policy.flavors[tnt]).toMatchObject({
+      min: 2,
+      max: 8,
+      tolerance: 0.2,
+      fallback: { type: 'fixed', count: 3 },
+    });
+    expect(policy.flavors[tnt]?.scaleDown.stabilizationWindowSeconds).toBe(120);
     expect(resolveBacklogSettings(config, poolConfig, multiGpu)).toEqual({
       [t4]: { source, unit: 'jobs', staleAfterSeconds: 300 },
       [tnt]: { source, unit: 'nodes', staleAfterSeconds: 90 },

@@ -37,12 +37,14 @@ describe('config.schema.json', () => {
       for (const key of path) node = props(node)[key];
       return node?.description ?? '';
     };
-    expect(description(['tolerance'])).toContain(`Default ${builtInFlavorDefaults.tolerance}`);
+    expect(description(['tolerance'])).toContain(
+      `Default ${builtInFlavorDefaults.tolerance.jobs} for a backlog in jobs (as HPA and KEDA), ${builtInFlavorDefaults.tolerance.nodes} in nodes`,
+    );
     expect(description(['min'])).toContain(`Default ${builtInFlavorDefaults.min}`);
     expect(description(['scaleDown', 'stabilizationWindowSeconds'])).toContain(
       `Default ${builtInFlavorDefaults.scaleDown.stabilizationWindowSeconds} s`,
     );
-    expect(description(['scaleUp', 'policies'])).toContain('4 nodes per 15 s or 100% per 15 s');
+    expect(description(['scaleUp', 'policies'])).toContain('32 nodes per 15 s or 100% per 15 s');
     expect(description(['backlog', 'staleAfterSeconds'])).toContain('Default 300 s');
   });
 

@@ -22,15 +22,25 @@ describe('history horizons', () => {
 });
 
 describe('recommendationsOrSeed', () => {
-  it('starts from the current count when nothing is inside the longest window', () => {
-    expect(recommendationsOrSeed(undefined, 4, NOW, 300_000)).toEqual([{ at: NOW, count: 4 }]);
-    expect(recommendationsOrSeed(history(), 4, NOW, 300_000)).toEqual([{ at: NOW, count: 4 }]);
-    expect(recommendationsOrSeed(history(recs([300, 9])), 4, NOW, 300_000)).toEqual([{ at: NOW, count: 4 }]);
+  it('starts from the current count when nothing is stored', () => {
+    expect(recommendationsOrSeed(undefined, 4, NOW)).toEqual([{ at: NOW, count: 4 }]);
+    expect(recommendationsOrSeed(history(), 4, NOW)).toEqual([{ at: NOW, count: 4 }]);
   });
 
-  it('reads the stored recommendations when one is inside the window', () => {
+  it('reads the stored recommendations, even when none is inside the window any more', () => {
     const stored = recs([400, 9], [200, 6]);
-    expect(recommendationsOrSeed(history(stored), 4, NOW, 300_000)).toBe(stored);
+    expect(recommendationsOrSeed(history(stored), 4, NOW)).toBe(stored);
+    const aged = recs([300, 9]);
+    expect(recommendationsOrSeed(history(aged), 4, NOW)).toBe(aged);
+  });
+
+  it('a window as long as the cycle keeps scaling down cycle after cycle (no re-seed)', () => {
+    const downPolicy = flavorPolicy('f', { scaleDown: { stabilizationWindowSeconds: 60 } });
+    let h = nextFlavorHistory(undefined, downPolicy, { now: ago(60), current: 10, desired: 10, target: 10 });
+    // The next cycle, exactly one window later, reads the stored entry rather than the current count.
+    expect(recommendationsOrSeed(h, 10, NOW)).toEqual([{ at: ago(60), count: 10 }]);
+    h = nextFlavorHistory(h, downPolicy, { now: NOW, current: 10, desired: 3, target: 3 });
+    expect(h.recommendations).toEqual([{ at: NOW, count: 3 }]);
   });
 });
 

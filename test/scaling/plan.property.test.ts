@@ -101,13 +101,10 @@ function stepBound(
       : Math.max(...limits);
 }
 
-function windowRecommendations(h: FlavorHistory | undefined, policy: FlavorPolicy, current: number) {
-  const longest = Math.max(
-    policy.scaleUp.stabilizationWindowSeconds,
-    policy.scaleDown.stabilizationWindowSeconds,
-  );
-  const stored = (h?.recommendations ?? []).filter((r) => r.at > NOW - longest * 1000);
-  return stored.length > 0 ? (h?.recommendations ?? []) : [{ at: NOW, count: current }];
+/** What the windows read: the stored recommendations, or the current count for a flavor with none stored. */
+function windowRecommendations(h: FlavorHistory | undefined, current: number) {
+  const stored = h?.recommendations ?? [];
+  return stored.length > 0 ? stored : [{ at: NOW, count: current }];
 }
 
 /** The plan's PATCH, applied: new counts and azs, and the history the plan says to save. */
@@ -246,7 +243,7 @@ describe('plan() invariants over arbitrary pools, policies, backlogs, histories 
       const h = own(poolInput.history.flavors, d.flavor);
       const events = h?.events ?? [];
       const lastChange = Math.max(...events.map((e) => e.at));
-      const recommendations = windowRecommendations(h, policy, d.current);
+      const recommendations = windowRecommendations(h, d.current);
       const desired = d.desired as number;
       if (d.target > d.current) {
         expect(d.target).toBeLessThanOrEqual(

@@ -254,6 +254,19 @@ describe('history', () => {
       flavors: { [GPU]: { recommendations: [{ at: ago(30), count: 8 }], events: [] } },
     });
   });
+
+  it('a pool skipped for longer than its window starts afresh: no scale-down in its first window back', () => {
+    const frozen = running([{ flavor: GPU, count: 4 }], { controlMode: 8 });
+    const before = history(recs([400, 9]));
+    const skipped = planOne(
+      poolInput(frozen, policy, { [GPU]: ok(1) }, { history: { flavors: { [GPU]: before } } }),
+    );
+    expect(skipped.history.flavors[GPU]?.recommendations).toEqual([]);
+    const back = planOne(
+      poolInput(running([{ flavor: GPU, count: 4 }]), policy, { [GPU]: ok(1) }, { history: skipped.history }),
+    );
+    expect(back.flavors[0]).toMatchObject({ desired: 1, target: 4 });
+  });
 });
 
 describe('plan shape', () => {

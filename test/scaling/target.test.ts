@@ -282,12 +282,38 @@ describe('stabilization windows', () => {
       expected: 2,
     },
     {
-      name: 'a history that aged out entirely counts as fresh',
+      name: 'a history emptied while the pool was skipped counts as fresh',
       policy: { scaleDown: { stabilizationWindowSeconds: 300 } },
-      history: history(recs([900, 3])),
+      history: history(),
       current: 10,
       backlog: ok(3),
       expected: 10,
+    },
+    {
+      name: 'a scale-down window no longer than the cycle still scales down: the last cycle is not a fresh start',
+      // Cycles 60 s apart leave only an entry exactly one window old: it is out of the window, but the flavor
+      // is not fresh, so the count goes down instead of being re-seeded (and held) every cycle.
+      policy: { scaleDown: { stabilizationWindowSeconds: 60 } },
+      history: history(recs([60, 10])),
+      current: 10,
+      backlog: ok(3),
+      expected: 3,
+    },
+    {
+      name: 'a scale-up window no longer than the cycle still scales up',
+      policy: { scaleUp: { stabilizationWindowSeconds: 60 } },
+      history: history(recs([75, 2])),
+      current: 2,
+      backlog: ok(5),
+      expected: 5,
+    },
+    {
+      name: 'after a gap longer than the window the stored entries are out of it, as in HPA: the backlog decides',
+      policy: { scaleDown: { stabilizationWindowSeconds: 300 } },
+      history: history(recs([900, 10])),
+      current: 10,
+      backlog: ok(3),
+      expected: 3,
     },
     {
       name: 'a fresh flavor scales up at once when the scale-up window is 0',

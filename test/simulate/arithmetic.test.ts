@@ -11,9 +11,9 @@ import {
 } from '../../lib/simulate';
 
 // A three-job trace worked out by hand for every policy. The built-in policy: min 1, max 4, backlog counted in
-// nodes at 1 per node, the built-in scale rules (tolerance 10%, scale-up 4 nodes or 100% per 15 s, scale-down
-// after a 600 s window and 600 s after the last change, no scale-down with nodes in flight). Nodes are ready
-// 120 s after the request and billed 60 s after their deletion; a cycle every 60 s; 1200 s simulated.
+// nodes at 1 per node, the built-in scale rules (no tolerance band for a backlog in nodes, scale-up 32 nodes or
+// 100% per 15 s, scale-down after a 120 s window with no cooldown, no scale-down with nodes in flight). Nodes
+// are ready 120 s after the request and billed 60 s after their deletion; a cycle every 60 s; 1200 s simulated.
 //
 //   A: arrives 0,   1 node,  runs 600 s
 //   B: arrives 30,  2 nodes, runs 300 s
@@ -49,23 +49,48 @@ const byPolicy = (results: SimulationResult[], policy: string): SimulationFigure
 describe('simulation figures on a hand-checked trace', () => {
   const results: SimulationResult[] = compare(handChecked());
 
-  it('the real planner: scales up at 60 and 120 s, and down only once the 600 s window has passed', () => {
+  it('the real planner: scales up at 60 and 120 s, and down only once the 120 s window has passed', () => {
     // 0 s: 1 node (ready), A starts on it. Backlog 1 = 1 node: hold.
-    // 60 s: backlog A 1 + B 2 = 3 nodes, from min so no tolerance: 1 -> 3 (2 nodes requested, ready at 180).
-    // 120 s: backlog 4 (C queued); 4 / 3 = 1.33 is outside the 10% band: 3 -> 4 (1 node, ready at 240).
+    // 60 s: backlog A 1 + B 2 = 3 nodes: 1 -> 3 (2 nodes requested, ready at 180).
+    // 120 s: backlog 4 (C queued): 3 -> 4 (1 node, ready at 240).
     // 180 s: B starts on the two new nodes (waited 150). 240 s: C starts on the last one (waited 140).
-    // 480 s: B has ended (C at 440): backlog 1, but the 600 s window still holds the 4 of 120..420 s.
-    // 1020 s: the last recommendation of 4 (at 420) leaves the window; the last change (120) is 900 s old:
-    // 4 -> 1, the three idle nodes deleting until 1080.
-    // Node-seconds: node 0 0..1200 = 1200; two nodes 60..1080 = 2 x 1020; one node 120..1080 = 960 -> 4200.
+    // 480 s: B has ended (C at 440): backlog 1, but the 120 s window still holds the 4 of 420 s.
+    // 540 s: the window holds only the 1 of 480 s: 4 -> 1, the three idle nodes deleting until 600.
+    // Node-seconds: node 0 0..1200 = 1200; two nodes 60..600 = 2 x 540; one node 120..600 = 480 -> 2760.
     const figures = byPolicy(results, 'policy');
-    expect(figures.nodeHours).toBeCloseTo(4200 / HOUR, 9);
+    expect(figures.nodeHours).toBeCloseTo(2760 / HOUR, 9);
     expect(figures.busyNodeHours).toBeCloseTo(1400 / HOUR, 9);
-    expect(figures.nodeHoursPerBusyNodeHour).toBeCloseTo(3, 9);
+    expect(figures.nodeHoursPerBusyNodeHour).toBeCloseTo(2760 / 1400, 9);
     // Waits 0, 140, 150: nearest rank p50 is the 2nd, p95 the 3rd.
     expect(figures.waitSeconds).toEqual({ p50: 140, p95: 150, max: 150 });
     expect(figures).toMatchObject({ jobs: 3, started: 3, finished: 3, neverStarted: 0, refused: 0 });
     expect(figures).toMatchObject({ scaleActions: 3, scaleUps: 2, scaleDowns: 1 });
+  });
+
+  it('a scale-down window as long as the cycle still gives nodes back, as soon as KEDA-equivalent does', () => {
+    // A 60 s window at a 60 s cycle holds only the current reading: 4 -> 1 at 480 s, as KEDA-equivalent.
+    const config = parseConfig({
+      env: {},
+      text: `connections: [{ name: c, region: r, projectId: p, auth: { type: none } }]
+pools:
+  - name: simulated-pool-00000000000000000000000000000000
+    flavors:
+      - flavor: "*"
+        max: 4
+        backlog: { source: { type: static, value: 0 }, unit: nodes }
+        scaleDown: { stabilizationWindowSeconds: 60 }
+`,
+    });
+    const { setup } = simulationSetup({
+      name: 'window of one cycle',
+      jobs: parseTrace(TRACE),
+      config,
+      provisioningDelaySeconds: 120,
+      deletionDelaySeconds: 60,
+      intervalSeconds: 60,
+      durationSeconds: 1200,
+    });
+    expect(simulate(setup).figures.nodeHours).toBeCloseTo(2580 / HOUR, 9);
   });
 
   it('KEDA-equivalent: the same scale-ups, and the scale-down as soon as the backlog drops', () => {

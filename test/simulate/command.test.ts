@@ -64,7 +64,7 @@ describe('modelarts-autoscaler simulate', () => {
     expect(report.results).toHaveLength(1);
     // The hand-checked figures of test/simulate/arithmetic.test.ts.
     expect(report.results[0].figures).toMatchObject({
-      nodeHoursPerBusyNodeHour: 3,
+      nodeHoursPerBusyNodeHour: 2760 / 1400,
       waitSeconds: { p50: 140, p95: 150, max: 150 },
       scaleActions: 3,
     });
