@@ -12,7 +12,8 @@
 //   module-level schemas are marked pure, so a bundle keeps only those it uses.
 // - zodWithoutJsonSchema: zod 4 attaches JSON Schema conversion to every schema, so its converter
 //   (~9 KB minified) is in every bundle though no function converts a schema; in the bundles it is
-//   replaced by functions that throw if a conversion is ever asked for.
+//   replaced by functions that throw if a conversion is ever asked for. So are its per-type processors
+//   (~9 KB), all but `aggregateChecks`, behind string schemas' `minLength` and the like.
 // - kyFeaturesOfNode22: ky probes the platform at import (`new Request(...)`, `typeof FormData`,
 //   `typeof ReadableStream`), and in Node that first touch of fetch's and web streams' globals loads
 //   undici (~30 ms), though the answers are known for the runtime the bundles target: all three features
