@@ -101,8 +101,9 @@ const zodSources = {
       if (args.path.includes('/node_modules/zod/')) return undefined;
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('zod')) return undefined;
-      const ours = !args.path.includes('/node_modules/');
-      const rewritten = ours ? markZodSchemasPure(rewriteZodImports(source)) : rewriteZodImports(source);
+      const imports = rewriteZodImports(source);
+      // Only our own schemas are known to be pure; a package's module-level code is left as it is.
+      const rewritten = args.path.includes('/node_modules/') ? imports : markZodSchemasPure(imports);
       if (rewritten === source) return undefined;
       return { contents: rewritten, loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js' };
     });
