@@ -78,7 +78,8 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
                             would end)
   --seed N                  the scenario's random seed (default 1)
   --compare                 also run the baselines on the same jobs: static at max, static at the mean
-                            demand, and KEDA-equivalent (ceil(backlog / targetPerNode), nothing else)
+                            demand, KEDA-equivalent (ceil(backlog / targetPerNode), nothing else), and
+                            KEDA-eq. + guard (the same rule, but no scale-down while nodes are in flight)
   --chart FILE              where to write the SVG chart (default ${DEFAULT_CHART})
   --json                    the figures as JSON
 Scale-down in the simulation removes idle nodes only: a busy node is deleted once its job ends.`;

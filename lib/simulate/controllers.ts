@@ -17,8 +17,11 @@ import { emptyHistory, type PoolHistory } from '../state/store';
 //   keda         KEDA/HPA's bare rule: ceil(backlog / targetPerNode) within min and max every cycle, with no
 //                tolerance, stabilization, step limit, cooldown or in-flight guard. A cycle that grows one
 //                flavor and shrinks another sends two updates (ModelArts refuses one doing both).
+//   keda-guarded the same bare rule run through the real planner, so under every guard the product keeps:
+//                above all, no scale-down while the flavor has nodes creating or deleting. Set beside `keda`,
+//                it prices that guard; set beside `policy`, it prices the policy's windows and steps.
 
-export const POLICY_NAMES = ['policy', 'static-max', 'static-mean', 'keda'] as const;
+export const POLICY_NAMES = ['policy', 'static-max', 'static-mean', 'keda', 'keda-guarded'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export const POLICY_LABELS: Record<PolicyName, string> = {
@@ -26,6 +29,7 @@ export const POLICY_LABELS: Record<PolicyName, string> = {
   'static-max': 'static at max',
   'static-mean': 'static at mean',
   keda: 'KEDA-equivalent',
+  'keda-guarded': 'KEDA-eq. + guard',
 };
 
 export interface Controller {
@@ -61,6 +65,14 @@ export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
     scaleUp: { ...BARE },
     scaleDown: { ...BARE, enabled: true },
   };
+}
+
+/** The bare rule under the product's guards: the real planner with every flavor on kedaPolicy. */
+export function guardedKedaController(key: string, policy: PoolPolicy): Controller {
+  const flavors: Record<string, FlavorPolicy> = {};
+  for (const [flavor, flavorPolicy] of Object.entries(policy.flavors))
+    flavors[flavor] = kedaPolicy(flavorPolicy);
+  return plannerController(key, { ...policy, flavors });
 }
 
 export function kedaController(policy: PoolPolicy): Controller {

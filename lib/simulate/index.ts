@@ -2,6 +2,7 @@ export { applyPatch, SimulationError } from './apply';
 export { renderChart } from './chart';
 export {
   type Controller,
+  guardedKedaController,
   kedaController,
   kedaPolicy,
   POLICY_LABELS,

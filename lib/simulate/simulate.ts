@@ -6,6 +6,7 @@ import { splitAzs } from '../scaling/zones';
 import { applyPatch } from './apply';
 import {
   type Controller,
+  guardedKedaController,
   kedaController,
   POLICY_LABELS,
   POLICY_NAMES,
@@ -68,7 +69,7 @@ export function simulate(setup: SimulationSetup, policyName: PolicyName = 'polic
   const managed = (flavor: string) => Object.hasOwn(setup.policy.flavors, flavor);
   const capacity: Record<string, number> = {};
   for (const [flavor, count] of Object.entries(initialCounts)) {
-    const dynamic = managed(flavor) && (policyName === 'policy' || policyName === 'keda');
+    const dynamic = managed(flavor) && !policyName.startsWith('static');
     capacity[flavor] = dynamic ? (setup.policy.flavors[flavor]?.max ?? count) : count;
   }
   let state = createWorld({
@@ -114,6 +115,7 @@ export const compare = (setup: SimulationSetup): SimulationResult[] =>
 function controllerFor(setup: SimulationSetup, name: PolicyName): Controller {
   if (name === 'policy') return plannerController(setup.key, setup.policy);
   if (name === 'keda') return kedaController(setup.policy);
+  if (name === 'keda-guarded') return guardedKedaController(setup.key, setup.policy);
   return staticController();
 }
 

@@ -13,10 +13,13 @@ describe('the scaling-quality benchmark', () => {
         'static-max',
         'static-mean',
         'keda',
+        'keda-guarded',
         'alternative',
       ]);
-      const [policy, , , keda] = s.rows;
-      if (!policy || !keda) throw new Error('missing rows');
+      const [policy, , , keda, guarded] = s.rows;
+      if (!policy || !keda || !guarded) throw new Error('missing rows');
+      expect(s.gap.inFlightGuard).toBeCloseTo(guarded.nodeHours - keda.nodeHours, 9);
+      expect(s.gap.inFlightGuard + s.gap.policyRules).toBeCloseTo(policy.nodeHours - keda.nodeHours, 9);
       expect(s.targets.policy.ratio.met).toBe(policy.nodeHoursPerBusyNodeHour <= 1.25);
       expect(s.targets.policy.p95.met).toBe(policy.waitP95Seconds <= figures.p95LimitSeconds);
       expect(s.targets.policy.versusKeda.met).toBe(
@@ -27,5 +30,7 @@ describe('the scaling-quality benchmark', () => {
     for (const name of SCENARIO_NAMES) expect(text).toContain(`${name} (`);
     expect(text).toContain('KEDA-equivalent');
     expect(text).toContain('360 s hold');
+    expect(text).toContain('KEDA-eq. + guard');
+    expect(text).toMatch(/gap, default policy vs KEDA-equivalent: [+-]\d+\.\d node-h = in-flight guard/);
   });
 });

@@ -161,6 +161,66 @@ pools:
   });
 });
 
+describe('the in-flight guard on a hand-checked trace', () => {
+  // Nodes ready 120 s after the request, billed 60 s after deletion, a cycle every 60 s, 600 s simulated; min 1.
+  //
+  //   A: arrives 0,  1 node,  runs 90 s (on the starting node)
+  //   B: arrives 30, 2 nodes, runs 300 s
+  //
+  // Both bare rules grow 1 -> 3 at 60 s (backlog A 1 + B 2; two nodes ready at 180). A ends at 90 and frees its
+  // node, but B needs two: it waits. At 120 s the backlog is B's 2 nodes while 3 are requested, 2 of them still
+  // being created. Busy node-seconds: A 90 + B 2 x 300 = 690.
+  const { setup } = simulationSetup({
+    name: 'a job ends while nodes are being created',
+    jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,90\n30,gpu,2,300\n'),
+    max: 4,
+    provisioningDelaySeconds: 120,
+    deletionDelaySeconds: 60,
+    intervalSeconds: 60,
+    durationSeconds: 600,
+  });
+  const results = compare(setup);
+
+  it('KEDA-equivalent cancels a node still being created', () => {
+    // 120 s: 3 -> 2 cancels the newest creating node (billed 60..120). 180 s: B starts on A's node and the other
+    // new one (waited 150). B ends at 480: 2 -> 1, its newer node deleted, billed until 540.
+    // Node-seconds: 0..600 = 600, 60..540 = 480, 60..120 = 60 -> 1140.
+    const figures = byPolicy(results, 'keda');
+    expect(figures.nodeHours).toBeCloseTo(1140 / HOUR, 9);
+    expect(figures.busyNodeHours).toBeCloseTo(690 / HOUR, 9);
+    expect(figures.waitSeconds).toEqual({ p50: 0, p95: 150, max: 150 });
+    expect(figures).toMatchObject({ scaleActions: 3, scaleUps: 1, scaleDowns: 2 });
+  });
+
+  it('KEDA-eq. + guard holds the count until the nodes are ready, then gives the spare one back', () => {
+    // 120 s: two nodes creating, so no scale-down. 180 s: B starts on the two oldest idle nodes (waited 150, as
+    // above) and 3 -> 2 deletes the third, billed 60..240. 480 s: 2 -> 1 as above.
+    // Node-seconds: 600 + 480 + 180 = 1260: the guard's price here is 120 node-seconds, and no wait.
+    const figures = byPolicy(results, 'keda-guarded');
+    expect(figures.nodeHours).toBeCloseTo(1260 / HOUR, 9);
+    expect(figures.waitSeconds).toEqual({ p50: 0, p95: 150, max: 150 });
+    expect(figures).toMatchObject({ scaleActions: 3, scaleUps: 1, scaleDowns: 2 });
+    const at = (t: number) => results.find((r) => r.policy === 'keda-guarded')?.series.find((x) => x.t === t);
+    expect(at(120)?.target).toBe(3);
+    expect(at(180)?.target).toBe(2);
+  });
+
+  it('KEDA-eq. + guard is KEDA-equivalent when no node is ever in flight', () => {
+    const { setup: instant } = simulationSetup({
+      name: 'instant nodes',
+      jobs: parseTrace(TRACE),
+      max: 4,
+      provisioningDelaySeconds: 0,
+      deletionDelaySeconds: 0,
+      intervalSeconds: 60,
+      durationSeconds: 1200,
+    });
+    const [keda, guarded] = [simulate(instant, 'keda'), simulate(instant, 'keda-guarded')];
+    expect(guarded.figures).toEqual(keda.figures);
+    expect(guarded.series).toEqual(keda.series);
+  });
+});
+
 describe('simulationSetup', () => {
   it('names every bad setting', () => {
     expect(() =>

@@ -80,11 +80,17 @@ describe('renderChart', () => {
     const svg = renderChart(compare(setup), 'spike <&> "test"', setup.durationSeconds);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<polyline /g)?.length).toBe(4 * 4);
+    expect(svg.match(/<polyline /g)?.length).toBe(4 * POLICY_NAMES.length);
     expect(svg).toContain('spike &lt;&amp;&gt; &quot;test&quot;');
     for (const label of ['backlog', 'target (requested nodes)', 'available nodes', 'busy nodes'])
       expect(svg).toContain(`>${label}</text>`);
-    for (const label of ['policy:', 'static at max:', 'static at mean:', 'KEDA-equivalent:'])
+    for (const label of [
+      'policy:',
+      'static at max:',
+      'static at mean:',
+      'KEDA-equivalent:',
+      'KEDA-eq. + guard:',
+    ])
       expect(svg).toContain(`>${label}`);
   });
 });
