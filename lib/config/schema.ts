@@ -98,7 +98,7 @@ export const ScaleDownSchema = z
 
 export const AzStrategySchema = z
   .union([
-    z.enum(['balanced', 'fixed']),
+    z.enum(['balanced', 'fixed', 'backlog']),
     z.strictObject({
       weighted: z
         .record(z.string().min(1), z.number().nonnegative())
@@ -110,7 +110,8 @@ export const AzStrategySchema = z
   ])
   .describe(
     "How a flavor's nodes are split across availability zones: 'balanced' (as even as possible), 'fixed' (keep " +
-      `the split the pool has) or { weighted: { az: weight } }. Default '${flavorDefaults.azStrategy.type}'.`,
+      "the split the pool has), 'backlog' (grow where the backlog source's per-AZ split asks for nodes, shrink " +
+      `where it leaves them idle) or { weighted: { az: weight } }. Default '${flavorDefaults.azStrategy.type}'.`,
   );
 
 export const FallbackSchema = z

@@ -23,7 +23,7 @@ import {
 import type { FlavorPolicy, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
 import { computeTarget } from './target';
-import { fixedMinimum, splitAzs } from './zones';
+import { azShortfall, fixedMinimum, nodesPerAz, splitAzs } from './zones';
 
 // plan(): every pool's targets, reasons, PATCH body and next history, from data alone. Dry-run and apply call
 // the same function and differ only in whether the caller sends the body (invariant 9). Output objects are
@@ -179,10 +179,11 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     prepaidScaleInGuard(pool),
     inFlightGuard(draft.creating, draft.deleting),
   );
+  const need = azNeed(policy, resource, draft.backlog);
   const result = computeTarget({
     policy,
     current,
-    backlog: draft.backlog,
+    backlog: need === undefined ? draft.backlog : withShortfall(draft, policy, need),
     history: draft.history,
     now,
     floor: input.floors === undefined ? undefined : own(input.floors, resource.flavor),
@@ -190,7 +191,7 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     blockDown,
   });
   draft.desired = result.desired;
-  draft.reasons = result.reasons;
+  draft.reasons = need?.reason === undefined ? result.reasons : [need.reason, ...result.reasons];
   let target = result.target;
 
   if (target < current && policy.azStrategy.type === 'fixed') {
@@ -207,7 +208,7 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     }
   }
   if (target !== current) {
-    const split = splitAzs(policy.azStrategy, resource.azs, target);
+    const split = splitAzs(policy.azStrategy, resource.azs, target, need?.nodes);
     if (split.ok) {
       draft.azsAfter = split.azs;
     } else {
@@ -218,6 +219,47 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   draft.target = target;
   draft.action = target > current ? 'scale-up' : target < current ? 'scale-down' : 'hold';
   return draft;
+}
+
+/** What each AZ's own backlog asks for, in nodes: only for the 'backlog' strategy and a backlog split by AZ. */
+interface AzNeed {
+  nodes: Record<string, number>;
+  /** Set when an AZ is short: the flavor's backlog is raised to cover it. */
+  reason?: Reason;
+  shortfall: number;
+}
+
+function azNeed(
+  policy: FlavorPolicy,
+  resource: PoolFlavorResource,
+  backlog: Backlog | undefined,
+): AzNeed | undefined {
+  if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
+  if (resource.azs === undefined || resource.azs.length === 0) return;
+  const nodes = nodesPerAz(backlog.perAz, policy.targetPerNode);
+  const shortfall = azShortfall(resource.azs, nodes);
+  if (shortfall === 0) return { nodes, shortfall };
+  const short = resource.azs
+    .filter(({ az, count }) => (nodes[az] ?? 0) > count)
+    .map(({ az, count }) => `${az} ${count} of ${nodes[az]}`)
+    .join(', ');
+  return {
+    nodes,
+    shortfall,
+    reason: reason(
+      'az-backlog-short',
+      msg`AZs short of their own backlog (${short}): at least ${resource.count + shortfall} nodes`,
+    ),
+  };
+}
+
+/** The backlog, raised so that the flavor's count covers every AZ's own need: idle nodes in one AZ cannot run
+ * work tied to another. */
+function withShortfall(draft: Draft, policy: FlavorPolicy, need: AzNeed): Backlog | undefined {
+  const backlog = draft.backlog;
+  if (need.shortfall === 0 || backlog?.ok !== true) return backlog;
+  const floor = (draft.resource.count + need.shortfall) * policy.targetPerNode;
+  return backlog.value >= floor ? backlog : { ...backlog, value: floor };
 }
 
 function baseDraft(

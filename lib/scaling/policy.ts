@@ -21,7 +21,8 @@ export interface DirectionRules {
 export type AzStrategy =
   | { type: 'balanced' }
   | { type: 'weighted'; weights: Record<string, number> }
-  | { type: 'fixed' };
+  | { type: 'fixed' }
+  | { type: 'backlog' };
 
 /** What to do when a flavor's backlog is missing, failed or stale. Never below the current count. */
 export type Fallback = { type: 'hold' } | { type: 'fixed'; count: number };

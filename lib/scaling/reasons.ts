@@ -38,6 +38,8 @@ export const REASON_CODES = {
   'out-of-range': 'the count is outside [min, max] and is brought back into range',
   'az-fixed-minimum': 'the fixed AZ layout keeps at least one node in every AZ in use',
   'az-split-refused': 'the AZ strategy cannot place the new count',
+  'az-backlog-short':
+    "an AZ has fewer nodes than its own backlog asks for: the count grows by at least the shortfall ('backlog' AZ strategy)",
   'mixed-direction-deferred':
     'a change cannot grow one flavor and shrink another: the scale-down waits a cycle',
 } as const;

@@ -23,6 +23,10 @@ import { msg, type Reason, reason } from './reasons';
 //             "Fixed" is about where nodes live (subnets, data locality, per-AZ quotas), so it must not stop
 //             a flavor from scaling at all; a split that keeps the exact proportions would refuse almost every
 //             one-node change of a multi-AZ flavor.
+//   backlog   follow the backlog source's per-AZ split (`need`: the nodes each AZ's own backlog asks for): add
+//             where the need most exceeds the nodes, remove where the nodes most exceed it, so that work tied
+//             to an AZ gets its nodes there and a scale-down takes the AZ whose nodes sit idle. Without a
+//             split it is balanced.
 // A flavor without azs (or with an empty list) gets no azs.
 
 export type AzSplit = { ok: true; azs: PatchAz[] | undefined } | { ok: false; reason: Reason };
@@ -34,6 +38,7 @@ export function splitAzs(
   strategy: AzStrategy,
   before: readonly PatchAz[] | undefined,
   total: number,
+  need?: Readonly<Record<string, number>>,
 ): AzSplit {
   if (before === undefined || before.length === 0) return { ok: true, azs: undefined };
   const slots: Slot[] = before.map(({ az, count }) => ({ az, count }));
@@ -46,8 +51,56 @@ export function splitAzs(
       return splitWeighted(strategy.weights, slots, total);
     case 'fixed':
       return splitFixed(slots, total);
+    case 'backlog':
+      if (need === undefined) stepTowards(slots, total, balancedAdd, balancedRemove);
+      else {
+        // Below 1 for any count the split can reach, so the (whole) need always decides first.
+        const tie = 1 / (Math.max(sumOf(slots), total) + 1);
+        stepTowards(slots, total, belowNeed(need, tie), aboveNeed(need, tie));
+      }
+      return { ok: true, azs: slots };
   }
 }
+
+/** The nodes each AZ's own backlog asks for: its share of the backlog over the backlog one node carries. */
+export function nodesPerAz(
+  perAz: Readonly<Record<string, number>>,
+  targetPerNode: number,
+): Record<string, number> {
+  const nodes: Record<string, number> = {};
+  for (const [az, value] of Object.entries(perAz))
+    if (Number.isFinite(value) && value > 0) nodes[az] = Math.ceil(value / targetPerNode);
+  return nodes;
+}
+
+/**
+ * The nodes the AZs of a flavor lack for their own backlog, summed: work tied to an AZ cannot use another AZ's
+ * idle nodes, so a flavor whose total is right can still be short in one AZ.
+ */
+export function azShortfall(
+  before: readonly PatchAz[] | undefined,
+  need: Readonly<Record<string, number>>,
+): number {
+  let short = 0;
+  for (const { az, count } of before ?? []) short += Math.max(0, needOf(need, az) - count);
+  return short;
+}
+
+const needOf = (need: Readonly<Record<string, number>>, az: string): number => {
+  const value = Object.hasOwn(need, az) ? need[az] : undefined;
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : 0;
+};
+
+// Ties on the need fall back to balanced: among AZs short (or over) by as much, the smallest grows and the
+// largest shrinks.
+const belowNeed =
+  (need: Readonly<Record<string, number>>, tie: number): Score =>
+  (slot) =>
+    needOf(need, slot.az) - slot.count - slot.count * tie;
+const aboveNeed =
+  (need: Readonly<Record<string, number>>, tie: number): Score =>
+  (slot) =>
+    slot.count - needOf(need, slot.az) + slot.count * tie;
 
 /** The lowest total a `fixed` flavor can shrink to: one node in every AZ in use (0 without azs). */
 export function fixedMinimum(before: readonly { count: number }[] | undefined): number {

@@ -4,7 +4,7 @@ import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scali
 import { plan } from '../scaling/plan';
 import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy';
 import { computeTarget } from '../scaling/target';
-import { splitAzs } from '../scaling/zones';
+import { nodesPerAz, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
 
 // What decides the pool's counts each cycle: the product's real planner with the config's policy, or a
@@ -95,7 +95,8 @@ export function kedaController(policy: PoolPolicy): Controller {
         if (target === current) continue;
         const azs =
           resource.azs !== undefined && resource.azs.length > 0 ? cleanAzs(resource.azs) : undefined;
-        const split = splitAzs(flavorPolicy.azStrategy, azs, target);
+        const backlog = backlogs[resource.flavor];
+        const split = splitAzs(flavorPolicy.azStrategy, azs, target, needOf(backlog, flavorPolicy));
         if (split.ok)
           (target > current ? ups : downs).set(resource.flavor, { count: target, azs: split.azs });
       }
@@ -111,4 +112,10 @@ export function kedaController(policy: PoolPolicy): Controller {
       return bodies;
     },
   };
+}
+
+/** The nodes each AZ's own backlog asks for, which only the 'backlog' AZ strategy reads. */
+function needOf(backlog: Backlog | undefined, policy: FlavorPolicy): Record<string, number> | undefined {
+  if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
+  return nodesPerAz(backlog.perAz, policy.targetPerNode);
 }

@@ -46,6 +46,32 @@ export function backlogOf(state: WorldState, flavor: string, unit: BacklogUnit):
   return backlog;
 }
 
+/**
+ * The backlog of a flavor split by AZ, as a source reading per-AZ metrics would report it: work running on the
+ * AZ's nodes, and queued work tied to the AZ. Queued work free to run anywhere belongs to no AZ (it is in the
+ * flavor's total only), and neither does work on draining nodes, which the spec no longer counts.
+ */
+export function backlogByAz(state: WorldState, flavor: string, unit: BacklogUnit): Record<string, number> {
+  const perAz: Record<string, number> = {};
+  const add = (az: string, value: number) => {
+    perAz[az] = (perAz[az] ?? 0) + value;
+  };
+  for (const job of state.queues[flavor] ?? []) {
+    const { az, nodes } = state.jobs[job] ?? {};
+    if (az !== undefined) add(az, unit === 'jobs' ? 1 : (nodes ?? 0));
+  }
+  const byId = new Map(state.nodes.map((node) => [node.id, node]));
+  for (const run of state.running) {
+    if (state.jobs[run.job]?.flavor !== flavor) continue;
+    const nodes = run.nodes.map((id) => byId.get(id)).filter((node) => node?.phase === 'ready');
+    if (unit === 'jobs') {
+      const first = nodes[0];
+      if (first !== undefined) add(first.az, 1);
+    } else for (const node of nodes) if (node !== undefined) add(node.az, 1);
+  }
+  return perAz;
+}
+
 /** Node counts of a moment, for the chart. */
 export interface NodeCounts {
   /** Nodes up: idle, busy, or draining (finishing a job before their deletion). */

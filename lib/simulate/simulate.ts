@@ -1,4 +1,4 @@
-import type { Backlog } from '../metrics/backlog';
+import type { BacklogValue } from '../metrics/backlog';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
 import type { PatchBody } from '../scaling/patch';
 import type { PoolPolicy } from '../scaling/policy';
@@ -15,7 +15,7 @@ import {
   staticController,
 } from './controllers';
 import { figuresOf, type ScaleActions, type SimulationFigures } from './figures';
-import { type BacklogUnit, backlogOf, nodeCounts, poolView } from './observe';
+import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
 import type { SimJob } from './trace';
 import { createWorld, type Delays, step, type WorldState } from './world';
 
@@ -79,18 +79,23 @@ export function simulate(setup: SimulationSetup, policyName: PolicyName = 'polic
     delays: setup.delays,
   });
   const controller = controllerFor(setup, policyName);
+  // The per-AZ split goes with every backlog of a flavor with AZs: only the 'backlog' AZ strategy reads it.
+  const zoned = new Set(
+    setup.pool.spec.resources.filter((r) => (r.azs?.length ?? 0) > 0).map((r) => r.flavor),
+  );
   const actions: ScaleActions = { scaleActions: 0, scaleUps: 0, scaleDowns: 0 };
   const series: Sample[] = [];
   const { intervalSeconds, durationSeconds } = setup;
   for (let cycle = 0; cycle * intervalSeconds < durationSeconds; cycle++) {
     state = step(state, cycle * intervalSeconds - state.now);
     const now = setup.startAt + state.now * 1000;
-    const backlogs: Record<string, Backlog> = {};
+    const backlogs: Record<string, BacklogValue> = {};
     let backlogTotal = 0;
     for (const [flavor, unit] of Object.entries(setup.units)) {
       const value = backlogOf(state, flavor, unit);
       backlogTotal += value;
       backlogs[flavor] = { ok: true, value, observedAt: now, source: 'simulated' };
+      if (zoned.has(flavor)) backlogs[flavor].perAz = backlogByAz(state, flavor, unit);
     }
     for (const body of controller.decide(poolView(state), backlogs, now)) {
       count(actions, state.pool.spec.resources, body);

@@ -172,7 +172,7 @@ describe('config errors', () => {
     });
     expect(problemsOf(doc)).toEqual([
       'killSwitch: expected true or false or an object',
-      'pools[0].flavors[0].azStrategy: expected "balanced", "fixed" or an object',
+      'pools[0].flavors[0].azStrategy: expected "balanced", "fixed", "backlog" or an object',
       'pools[0].flavors[0].fallback: expected "hold" or an object',
       'pools[0].paused: expected true or false or "all", "scale-in", "scale-out"',
       'state.type: must be one of "memory", "file", "dynamodb"',

@@ -61,6 +61,7 @@ export const arbDirectionRules: fc.Arbitrary<DirectionRules> = fc.record({
 export const arbAzStrategy: fc.Arbitrary<AzStrategy> = fc.oneof(
   fc.constant({ type: 'balanced' as const }),
   fc.constant({ type: 'fixed' as const }),
+  fc.constant({ type: 'backlog' as const }),
   fc
     .dictionary(arbAzName, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5 })), { maxKeys: 4 })
     .map((weights) => ({ type: 'weighted' as const, weights })),

@@ -170,6 +170,56 @@ describe('AZs in a plan', () => {
     expect(result.flavors[0]?.reasons.map((r) => r.code)).toContain('az-fixed-minimum');
   });
 
+  describe("the 'backlog' strategy", () => {
+    const policy = poolPolicy([flavorPolicy(GPU, { azStrategy: { type: 'backlog' } })]);
+    const split = (value: number, perAz: Record<string, number>) => ({ [GPU]: { ...ok(value), perAz } });
+
+    it('grows an AZ short of its own backlog even when the total is right, and says why', () => {
+      // b has 2 idle nodes, a needs 2 more for work tied to it: the total (8) equals the count.
+      const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
+      const result = planOne(poolInput(p, policy, split(8, { a: 6, b: 2 })));
+      expect(result.flavors[0]).toMatchObject({
+        backlog: 8,
+        desired: 10,
+        target: 10,
+        azsAfter: azs({ a: 6, b: 4 }),
+        action: 'scale-up',
+      });
+      const [first] = result.flavors[0]?.reasons ?? [];
+      expect(first).toEqual({
+        code: 'az-backlog-short',
+        message: 'AZs short of their own backlog (a 4 of 6): at least 10 nodes',
+      });
+    });
+
+    it('takes a scale-down from the AZ with idle nodes', () => {
+      const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
+      const result = planOne(poolInput(p, policy, split(5, { a: 4, b: 1 })));
+      expect(result.flavors[0]).toMatchObject({ target: 5, azsAfter: azs({ a: 4, b: 1 }) });
+      expect(result.flavors[0]?.reasons.map((r) => r.code)).not.toContain('az-backlog-short');
+    });
+
+    it('is balanced when the backlog has no per-AZ split, and the other strategies ignore one', () => {
+      const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
+      expect(planOne(poolInput(p, policy, { [GPU]: ok(5) })).flavors[0]?.azsAfter).toEqual(
+        azs({ a: 3, b: 2 }),
+      );
+      const balanced = poolPolicy([flavorPolicy(GPU)]);
+      expect(planOne(poolInput(p, balanced, split(8, { a: 6, b: 2 }))).action).toBe('hold');
+    });
+
+    it('leaves a shortfall to the guards: no raise past max, none while scale-out is paused', () => {
+      const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
+      const capped = poolPolicy([flavorPolicy(GPU, { azStrategy: { type: 'backlog' }, max: 9 })]);
+      expect(planOne(poolInput(p, capped, split(8, { a: 6, b: 2 }))).flavors[0]).toMatchObject({
+        target: 9,
+        azsAfter: azs({ a: 5, b: 4 }),
+      });
+      const paused = { ...policy, paused: 'scale-out' as const };
+      expect(planOne(poolInput(p, paused, split(8, { a: 6, b: 2 }))).action).toBe('hold');
+    });
+  });
+
   it('a refused split holds the flavor with the reason', () => {
     const p = running([{ flavor: GPU, count: 2, azs: azs({ a: 2 }) }]);
     const policy = poolPolicy([flavorPolicy(GPU, { azStrategy: { type: 'weighted', weights: { z: 0 } } })]);

@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AzStrategy } from '../../lib/scaling/policy';
-import { fixedMinimum, largestRemainder, splitAzs } from '../../lib/scaling/zones';
+import { azShortfall, fixedMinimum, largestRemainder, nodesPerAz, splitAzs } from '../../lib/scaling/zones';
 import { arbAzNames, arbAzSplit, arbAzStrategy } from './arbitraries';
 import { azs } from './builders';
 
 const balanced: AzStrategy = { type: 'balanced' };
 const fixed: AzStrategy = { type: 'fixed' };
 const weighted = (weights: Record<string, number>): AzStrategy => ({ type: 'weighted', weights });
+const backlog: AzStrategy = { type: 'backlog' };
 
 interface Row {
   name: string;
@@ -307,6 +308,80 @@ describe('largestRemainder', () => {
         });
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('backlog', () => {
+  const split = (before: Record<string, number>, total: number, need?: Record<string, number>) =>
+    splitAzs(backlog, azs(before), total, need);
+
+  it('grows the AZ whose own backlog asks for more nodes than it has, not the smallest', () => {
+    expect(split({ a: 5, b: 2 }, 9, { a: 7, b: 1 })).toEqual({ ok: true, azs: azs({ a: 7, b: 2 }) });
+  });
+
+  it('shrinks the AZ whose nodes exceed its backlog, not the largest', () => {
+    expect(split({ a: 5, b: 3 }, 6, { a: 5, b: 1 })).toEqual({ ok: true, azs: azs({ a: 5, b: 1 }) });
+  });
+
+  it('breaks ties as balanced does, and past the need grows the AZ least over it', () => {
+    // a and b are 1 short each: the smaller (b) grows first, then a. Past the need, a and b are at it and c is
+    // 5 over: the smaller of a and b grows.
+    expect(split({ a: 3, b: 1, c: 5 }, 12, { a: 4, b: 2 })).toEqual({
+      ok: true,
+      azs: azs({ a: 4, b: 3, c: 5 }),
+    });
+    // Everyone at its need: the largest gives the node back.
+    expect(split({ a: 3, b: 2 }, 4, { a: 3, b: 2 })).toEqual({ ok: true, azs: azs({ a: 2, b: 2 }) });
+  });
+
+  it('is balanced without a per-AZ split, and ignores AZs the flavor does not have', () => {
+    expect(split({ a: 3, b: 1 }, 6)).toEqual(splitAzs(balanced, azs({ a: 3, b: 1 }), 6));
+    expect(split({ a: 3, b: 1 }, 6, { z: 9 })).toEqual(splitAzs(balanced, azs({ a: 3, b: 1 }), 6));
+  });
+
+  it("works out each AZ's need in whole nodes, and the nodes AZs lack for it", () => {
+    expect(nodesPerAz({ a: 5, b: 0, c: 0.5, d: Number.NaN }, 2)).toEqual({ a: 3, c: 1 });
+    expect(azShortfall(azs({ a: 2, b: 4 }), { a: 5, b: 1, z: 3 })).toBe(3);
+    expect(azShortfall(undefined, { a: 5 })).toBe(0);
+  });
+
+  it('never grows an AZ at or above its need while another is below it, nor shrinks one at or below its need while another is above (property)', () => {
+    const arbCase = fc
+      .record({
+        names: arbAzNames(4),
+        total: fc.nat(40),
+        newTotal: fc.nat(60),
+        need: fc.array(fc.nat(20), { minLength: 4, maxLength: 4 }),
+      })
+      .chain(({ names, total, newTotal, need }) =>
+        arbAzSplit(names, total).map((before) => ({
+          before,
+          newTotal,
+          need: Object.fromEntries(before.map((az, i) => [az.az, need[i] ?? 0])),
+        })),
+      );
+    fc.assert(
+      fc.property(arbCase, ({ before, newTotal, need }) => {
+        const result = splitAzs(backlog, before, newTotal, need);
+        expect(result.ok).toBe(true);
+        if (!result.ok || before.length === 0) return;
+        const after = result.azs ?? [];
+        expect(after.reduce((sum, az) => sum + az.count, 0)).toBe(newTotal);
+        const needs = before.map((az) => need[az.az] ?? 0);
+        const grewPastNeed = after.some(
+          (az, i) => az.count > (before[i]?.count ?? 0) && az.count > (needs[i] ?? 0),
+        );
+        const shrankBelowNeed = after.some(
+          (az, i) => az.count < (before[i]?.count ?? 0) && az.count < (needs[i] ?? 0),
+        );
+        // Past its need only once every AZ has its need; below it only once no AZ is over its need.
+        if (grewPastNeed)
+          for (const [i, az] of after.entries()) expect(az.count).toBeGreaterThanOrEqual(needs[i] ?? 0);
+        if (shrankBelowNeed)
+          for (const [i, az] of after.entries()) expect(az.count).toBeLessThanOrEqual(needs[i] ?? 0);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -221,6 +221,46 @@ describe('the in-flight guard on a hand-checked trace', () => {
   });
 });
 
+describe('jobs tied to an AZ', () => {
+  // Two AZs, min 1 (the starting node in a), nodes ready 120 s after the request, a cycle every 60 s. One job
+  // arrives at 0 asking for 2 nodes of AZ a and runs 300 s.
+  const trace = 'arrival,flavor,nodes,runTime,az\n0,gpu,2,300,a\n';
+  const withStrategy = (azStrategy: string) =>
+    simulationSetup({
+      name: `pinned, ${azStrategy}`,
+      jobs: parseTrace(trace),
+      config: parseConfig({
+        env: {},
+        text: `connections: [{ name: c, region: r, projectId: p, auth: { type: none } }]
+pools:
+  - name: simulated-pool-00000000000000000000000000000000
+    flavors:
+      - { flavor: "*", max: 4, azStrategy: ${azStrategy}, backlog: { source: { type: static, value: 0 }, unit: nodes } }
+`,
+      }),
+      azs: ['a', 'b'],
+      provisioningDelaySeconds: 120,
+      deletionDelaySeconds: 60,
+      intervalSeconds: 60,
+      durationSeconds: 900,
+    }).setup;
+
+  it('balanced puts the second node in b, where the job cannot use it, and the job never starts', () => {
+    const figures = simulate(withStrategy('balanced')).figures;
+    expect(figures).toMatchObject({ started: 0, neverStarted: 1 });
+  });
+
+  it("'backlog' reads the per-AZ backlog and puts it in a: the job starts when it is ready", () => {
+    // 0 s: backlog 2 nodes, all in a; a has 1: 1 -> 2 in a, ready at 120; the job starts then (waited 120).
+    // It ends at 420; the 480 s cycle gives the second node back (deleted by 540).
+    // Node-seconds: 900 + (540 - 0) = 1440.
+    const figures = simulate(withStrategy('backlog')).figures;
+    expect(figures).toMatchObject({ started: 1, finished: 1 });
+    expect(figures.waitSeconds).toEqual({ p50: 120, p95: 120, max: 120 });
+    expect(figures.nodeHours).toBeCloseTo(1440 / HOUR, 9);
+  });
+});
+
 describe('simulationSetup', () => {
   it('names every bad setting', () => {
     expect(() =>

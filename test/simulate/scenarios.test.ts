@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type Config, parseConfig } from '../../lib/config';
 import {
   compare,
   POLICY_NAMES,
+  parseTrace,
   renderChart,
   SCENARIO_NAMES,
   type ScenarioName,
@@ -92,5 +96,35 @@ describe('renderChart', () => {
       'KEDA-eq. + guard:',
     ])
       expect(svg).toContain(`>${label}`);
+  });
+});
+
+describe('the AZ-tied example (bench/az-tied)', () => {
+  const dir = join(import.meta.dirname, '../../bench/az-tied');
+  const jobs = parseTrace(readFileSync(join(dir, 'steady-80-20.csv'), 'utf8'));
+  const run = (config?: Config) =>
+    simulate(
+      simulationSetup({
+        name: 'az-tied',
+        jobs,
+        ...(config === undefined ? { max: 64 } : { config }),
+        provisioningDelaySeconds: 300,
+        deletionDelaySeconds: 60,
+        durationSeconds: 14_400,
+      }).setup,
+    ).figures;
+
+  it("is the steady scenario with its jobs tied to two AZs, and 'backlog' serves it where balanced cannot", () => {
+    expect(jobs.map(({ az: _, id: __, ...job }) => job)).toEqual(
+      scenario('steady', 1).jobs.map(({ id: _, ...job }) => job),
+    );
+    const text = readFileSync(join(dir, 'backlog.yaml'), 'utf8');
+    const balanced = run();
+    const backlog = run(parseConfig({ text, env: {}, source: 'backlog.yaml' }));
+    // The figures the README of lib/scaling quotes.
+    expect(balanced.waitSeconds.p95).toBe(2173);
+    expect(backlog.waitSeconds.p95).toBe(351);
+    expect(balanced.nodeHoursPerBusyNodeHour?.toFixed(3)).toBe('1.691');
+    expect(backlog.nodeHoursPerBusyNodeHour?.toFixed(3)).toBe('1.249');
   });
 });
