@@ -12,7 +12,7 @@ export {
   staticController,
 } from './controllers';
 export { percentile, type SimulationFigures, type WaitFigures } from './figures';
-export { type BacklogUnit, backlogOf, poolView } from './observe';
+export { type BacklogUnit, backlogByAz, backlogOf, poolView } from './observe';
 export { describeSetup, formatResults } from './report';
 export {
   isScenarioName,

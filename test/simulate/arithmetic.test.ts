@@ -256,6 +256,9 @@ pools:
     // Node-seconds: 900 + (540 - 0) = 1440.
     const figures = simulate(withStrategy('backlog')).figures;
     expect(figures).toMatchObject({ started: 1, finished: 1 });
+    // The baselines place nodes with the same strategy.
+    expect(simulate(withStrategy('backlog'), 'keda').figures.waitSeconds.max).toBe(120);
+    expect(simulate(withStrategy('balanced'), 'keda').figures.started).toBe(0);
     expect(figures.waitSeconds).toEqual({ p50: 120, p95: 120, max: 120 });
     expect(figures.nodeHours).toBeCloseTo(1440 / HOUR, 9);
   });

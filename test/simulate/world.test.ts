@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Pool } from '../../lib/modelarts/schemas';
 import {
   applyPatch,
+  backlogByAz,
+  backlogOf,
   compare,
   createWorld,
   poolView,
@@ -52,6 +54,44 @@ describe('the simulated pool', () => {
     state = step(state, 30); // 530: gone, billed 0..530.
     expect(state.nodes).toHaveLength(1);
     expect(state.billedSeconds).toBe(530);
+  });
+
+  it("reports the backlog per AZ: work on each AZ's nodes and queued work tied to it, not draining work", () => {
+    const jobs: SimJob[] = [
+      { id: 'free', arrival: 0, flavor: FLAVOR, nodes: 2, runTime: 500 },
+      { id: 'tied', arrival: 0, flavor: FLAVOR, nodes: 4, runTime: 500, az: 'b' },
+      { id: 'queued-free', arrival: 0, flavor: FLAVOR, nodes: 1, runTime: 500 },
+    ];
+    const start = createWorld({
+      jobs,
+      pool: pool(3, [
+        { az: 'a', count: 2 },
+        { az: 'b', count: 1 },
+      ]),
+      capacity: { [FLAVOR]: 10 },
+      delays: { provisioningSeconds: 100, deletionSeconds: 30 },
+    });
+    // 'free' runs on the two nodes of a; 'tied' waits for 4 nodes of b, and 'queued-free' waits behind it.
+    let state = step(start, 10);
+    expect(backlogOf(state, FLAVOR, 'nodes')).toBe(7);
+    expect(backlogByAz(state, FLAVOR, 'nodes')).toEqual({ a: 2, b: 4 });
+    expect(backlogByAz(state, FLAVOR, 'jobs')).toEqual({ a: 1, b: 1 });
+    // a shrinks to 1: one of the job's nodes drains, and its work leaves a's backlog.
+    state = applyPatch(state, {
+      spec: {
+        resources: [
+          {
+            flavor: FLAVOR,
+            count: 2,
+            azs: [
+              { az: 'a', count: 1 },
+              { az: 'b', count: 1 },
+            ],
+          },
+        ],
+      },
+    });
+    expect(backlogByAz(state, FLAVOR, 'nodes')).toEqual({ a: 1, b: 4 });
   });
 
   it('a scale-up reclaims a draining node before requesting a new one', () => {
