@@ -1,7 +1,7 @@
 // Scaling quality: every built-in scenario simulated with the product's default policy (the built-in flavor
-// defaults, min 1, max 64, backlog in nodes at 1 per node), each baseline, and the documented alternative of
-// bench/hold-alternative.yaml (a 360 s scale-down window: hold idle nodes as long as re-buying one costs), over
-// several seeds. Figures are per scenario over the seeds: node-hours and waits are means, the ratio is total
+// defaults, min 1, max 64, backlog in nodes at 1 per node), each baseline, and two documented alternatives:
+// bench/hold-alternative.yaml (a 360 s scale-down window: hold idle nodes as long as re-buying one costs) and
+// bench/backlog-az-alternative.yaml (AZs by backlog, no scale-down window), over several seeds. Figures are per scenario over the seeds: node-hours and waits are means, the ratio is total
 // node-hours over total busy node-hours.
 //
 //   npx tsx bench/quality.ts [--seeds 5]
@@ -34,11 +34,21 @@ export const PROVISIONING_DELAY_SECONDS = 300;
 export const DELETION_DELAY_SECONDS = 60;
 export const INTERVAL_SECONDS = 60;
 export const RATIO_TARGET = 1.25;
-export const ALTERNATIVE_CONFIG = join(import.meta.dirname, 'hold-alternative.yaml');
+/** Configs run beside the defaults, each as a row of its own. */
+export const ALTERNATIVES = [
+  { name: 'hold-360', label: '360 s hold', file: join(import.meta.dirname, 'hold-alternative.yaml') },
+  {
+    name: 'backlog-az',
+    label: 'AZ backlog, no window',
+    file: join(import.meta.dirname, 'backlog-az-alternative.yaml'),
+  },
+] as const;
+export type AlternativeName = (typeof ALTERNATIVES)[number]['name'];
+type Subject = 'policy' | AlternativeName;
 
 export interface QualityRow {
-  /** A policy name, or `alternative` (the policy with bench/hold-alternative.yaml). */
-  policy: PolicyName | 'alternative';
+  /** A policy name, or an alternative's (the planner with that config). */
+  policy: PolicyName | AlternativeName;
   label: string;
   nodeHours: number;
   busyNodeHours: number;
@@ -61,8 +71,8 @@ export interface ScenarioQuality {
   /** Mean jobs per seed. */
   jobs: number;
   rows: QualityRow[];
-  /** The targets, for the default policy and for the alternative. */
-  targets: Record<'policy' | 'alternative', { ratio: Target; p95: Target; versusKeda: Target }>;
+  /** The targets, for the default policy and for each alternative. */
+  targets: Record<Subject, { ratio: Target; p95: Target; versusKeda: Target }>;
   /** The default policy's node-hours over the KEDA-equivalent's, split at the KEDA-eq. + guard baseline. */
   gap: { nodeHours: number; inFlightGuard: number; policyRules: number };
 }
@@ -78,13 +88,12 @@ export interface QualityFigures {
 
 export async function benchQuality(options: { seeds?: number } = {}): Promise<QualityFigures> {
   const seeds = Array.from({ length: options.seeds ?? 5 }, (_, i) => i + 1);
-  const alternative = parseConfig({
-    text: await readFile(ALTERNATIVE_CONFIG, 'utf8'),
-    env: {},
-    source: ALTERNATIVE_CONFIG,
-  });
+  const alternatives = new Map<AlternativeName, Config>();
+  for (const { name, file } of ALTERNATIVES) {
+    alternatives.set(name, parseConfig({ text: await readFile(file, 'utf8'), env: {}, source: file }));
+  }
   const p95Limit = PROVISIONING_DELAY_SECONDS + 2 * INTERVAL_SECONDS;
-  const scenarios = SCENARIO_NAMES.map((name) => scenarioQuality(name, seeds, alternative, p95Limit));
+  const scenarios = SCENARIO_NAMES.map((name) => scenarioQuality(name, seeds, alternatives, p95Limit));
   return {
     provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
     deletionDelaySeconds: DELETION_DELAY_SECONDS,
@@ -98,23 +107,24 @@ export async function benchQuality(options: { seeds?: number } = {}): Promise<Qu
 function scenarioQuality(
   name: ScenarioName,
   seeds: number[],
-  alternative: Config,
+  alternatives: ReadonlyMap<AlternativeName, Config>,
   p95Limit: number,
 ): ScenarioQuality {
-  const runs = [...POLICY_NAMES, 'alternative' as const].map((policy) => {
+  const runs = [...POLICY_NAMES, ...alternatives.keys()].map((policy) => {
+    const config = alternatives.get(policy as AlternativeName);
     const figures = seeds.map((seed) => {
       const built = scenario(name, seed);
       const { setup } = simulationSetup({
         name,
         jobs: built.jobs,
-        ...(policy === 'alternative' ? { config: alternative } : { max: built.max }),
+        ...(config !== undefined ? { config } : { max: built.max }),
         azs: built.azs,
         provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
         deletionDelaySeconds: DELETION_DELAY_SECONDS,
         intervalSeconds: INTERVAL_SECONDS,
         durationSeconds: built.durationSeconds,
       });
-      return simulate(setup, policy === 'alternative' ? 'policy' : policy).figures;
+      return simulate(setup, config !== undefined ? 'policy' : (policy as PolicyName)).figures;
     });
     return row(policy, figures);
   });
@@ -143,7 +153,11 @@ function scenarioQuality(
     seeds,
     jobs: mean(seeds.map((seed) => scenario(name, seed).jobs.length)),
     rows: runs,
-    targets: { policy: targetsOf(policy), alternative: targetsOf(find('alternative')) },
+    targets: {
+      policy: targetsOf(policy),
+      'hold-360': targetsOf(find('hold-360')),
+      'backlog-az': targetsOf(find('backlog-az')),
+    },
     gap: {
       nodeHours: policy.nodeHours - keda.nodeHours,
       inFlightGuard: guarded.nodeHours - keda.nodeHours,
@@ -157,11 +171,8 @@ function row(policy: QualityRow['policy'], figures: SimulationFigures[]): Qualit
   return {
     policy,
     label:
-      policy === 'alternative'
-        ? '360 s hold'
-        : policy === 'policy'
-          ? 'default policy'
-          : POLICY_LABELS[policy],
+      ALTERNATIVES.find((alternative) => alternative.name === policy)?.label ??
+      (policy === 'policy' ? 'default policy' : POLICY_LABELS[policy as PolicyName]),
     nodeHours: sum((f) => f.nodeHours) / figures.length,
     busyNodeHours: sum((f) => f.busyNodeHours) / figures.length,
     nodeHoursPerBusyNodeHour: sum((f) => f.nodeHours) / sum((f) => f.busyNodeHours),
@@ -181,22 +192,22 @@ export function formatQuality(figures: QualityFigures): string {
       `${figures.deletionDelaySeconds} s after deletion, a cycle every ${figures.intervalSeconds} s; ` +
       `means over seeds ${figures.scenarios[0]?.seeds.join(', ')}`,
   ];
-  const header = `  ${''.padEnd(20)} ${'node-h'.padStart(8)} ${'busy'.padStart(8)} ${'ratio'.padStart(6)} ${'p50 s'.padStart(6)} ${'p95 s'.padStart(6)} ${'max s'.padStart(6)} ${'never'.padStart(6)} ${'updates'.padStart(7)}`;
+  const header = `  ${''.padEnd(22)} ${'node-h'.padStart(8)} ${'busy'.padStart(8)} ${'ratio'.padStart(6)} ${'p50 s'.padStart(6)} ${'p95 s'.padStart(6)} ${'max s'.padStart(6)} ${'never'.padStart(6)} ${'updates'.padStart(7)}`;
   for (const s of figures.scenarios) {
     lines.push(`${s.scenario} (${s.jobs.toFixed(0)} jobs on average):`, header);
     for (const r of s.rows) {
       lines.push(
-        `  ${r.label.padEnd(20)} ${r.nodeHours.toFixed(1).padStart(8)} ${r.busyNodeHours.toFixed(1).padStart(8)} ` +
+        `  ${r.label.padEnd(22)} ${r.nodeHours.toFixed(1).padStart(8)} ${r.busyNodeHours.toFixed(1).padStart(8)} ` +
           `${r.nodeHoursPerBusyNodeHour.toFixed(3).padStart(6)} ${r.waitP50Seconds.toFixed(0).padStart(6)} ` +
           `${r.waitP95Seconds.toFixed(0).padStart(6)} ${r.waitMaxSeconds.toFixed(0).padStart(6)} ` +
           `${r.neverStarted.toFixed(1).padStart(6)} ${r.scaleActions.toFixed(1).padStart(7)}`,
       );
     }
-    for (const subject of ['policy', 'alternative'] as const) {
+    for (const subject of ['policy', ...ALTERNATIVES.map((a) => a.name)] as const) {
       const t = s.targets[subject];
       const verdict = (target: Target) => `${target.detail}: ${target.met ? 'met' : 'MISSED'}`;
       lines.push(
-        `  targets, ${subject === 'policy' ? 'default policy' : 'alternative'}: ${verdict(t.ratio)}; ` +
+        `  targets, ${subject === 'policy' ? 'default policy' : `alternative ${subject}`}: ${verdict(t.ratio)}; ` +
           `${verdict(t.p95)}; beats KEDA-equivalent (${verdict(t.versusKeda)})`,
       );
     }

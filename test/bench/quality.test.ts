@@ -3,7 +3,7 @@ import { benchQuality, formatQuality } from '../../bench/quality';
 import { SCENARIO_NAMES } from '../../lib/simulate';
 
 describe('the scaling-quality benchmark', () => {
-  it('reports every scenario for the default policy, each baseline and the alternative, with its targets', async () => {
+  it('reports every scenario for the default policy, each baseline and the alternatives, with their targets', async () => {
     const figures = await benchQuality({ seeds: 1 });
     expect(figures.p95LimitSeconds).toBe(300 + 2 * 60);
     expect(figures.scenarios.map((s) => s.scenario)).toEqual([...SCENARIO_NAMES]);
@@ -14,7 +14,8 @@ describe('the scaling-quality benchmark', () => {
         'static-mean',
         'keda',
         'keda-guarded',
-        'alternative',
+        'hold-360',
+        'backlog-az',
       ]);
       const [policy, , , keda, guarded] = s.rows;
       if (!policy || !keda || !guarded) throw new Error('missing rows');
@@ -30,6 +31,8 @@ describe('the scaling-quality benchmark', () => {
     for (const name of SCENARIO_NAMES) expect(text).toContain(`${name} (`);
     expect(text).toContain('KEDA-equivalent');
     expect(text).toContain('360 s hold');
+    expect(text).toContain('AZ backlog, no window');
+    expect(text).toContain('targets, alternative backlog-az:');
     expect(text).toContain('KEDA-eq. + guard');
     expect(text).toMatch(/gap, default policy vs KEDA-equivalent: [+-]\d+\.\d node-h = in-flight guard/);
   });
