@@ -100,6 +100,15 @@ export const arbBacklog: fc.Arbitrary<Backlog> = fc.oneof(
       .map((value) => okBacklog(value)),
   },
   {
+    // Split by AZ, as a per-AZ source reports it (read by the 'backlog' AZ strategy).
+    weight: 2,
+    arbitrary: fc
+      .record({ value: fc.nat(300), perAz: fc.dictionary(arbAzName, fc.nat(100), { maxKeys: 3 }) })
+      .map(
+        ({ value, perAz }): Backlog => ({ ok: true, value, perAz, observedAt: PLAN_NOW, source: 'static' }),
+      ),
+  },
+  {
     weight: 1,
     arbitrary: fc
       .constantFrom('failed' as const, 'stale' as const, 'missing' as const)
