@@ -183,7 +183,7 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   const result = computeTarget({
     policy,
     current,
-    backlog: need === undefined ? draft.backlog : withShortfall(draft, policy, need),
+    backlog: need === undefined ? draft.backlog : withAzNeed(draft, policy, need),
     history: draft.history,
     now,
     floor: input.floors === undefined ? undefined : own(input.floors, resource.flavor),
@@ -224,41 +224,49 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
 /** What each AZ's own backlog asks for, in nodes: only for the 'backlog' strategy and a backlog split by AZ. */
 interface AzNeed {
   nodes: Record<string, number>;
-  /** Set when an AZ is short: the flavor's backlog is raised to cover it. */
+  /** The fewest nodes the flavor can have this cycle and leave no AZ short (0 when none is). */
+  atLeast: number;
   reason?: Reason;
-  shortfall: number;
 }
 
+/**
+ * Work tied to an AZ cannot use another AZ's idle nodes, and no update moves a node between AZs. So while an AZ
+ * is short, the flavor grows by the shortfall (the surplus elsewhere goes at a later scale-down, down to the sum
+ * of the AZs' needs at most), and it never shrinks below that sum: the next cycle's plan is then the same.
+ */
 function azNeed(
   policy: FlavorPolicy,
   resource: PoolFlavorResource,
   backlog: Backlog | undefined,
 ): AzNeed | undefined {
   if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
-  if (resource.azs === undefined || resource.azs.length === 0) return;
+  const azs = resource.azs;
+  if (azs === undefined || azs.length === 0) return;
   const nodes = nodesPerAz(backlog.perAz, policy.targetPerNode);
-  const shortfall = azShortfall(resource.azs, nodes);
-  if (shortfall === 0) return { nodes, shortfall };
-  const short = resource.azs
+  let sum = 0;
+  for (const { az } of azs) sum += nodes[az] ?? 0;
+  const shortfall = azShortfall(azs, nodes);
+  if (shortfall === 0) return { nodes, atLeast: sum };
+  const short = azs
     .filter(({ az, count }) => (nodes[az] ?? 0) > count)
     .map(({ az, count }) => `${az} ${count} of ${nodes[az]}`)
     .join(', ');
+  const atLeast = Math.max(sum, resource.count + shortfall);
   return {
     nodes,
-    shortfall,
+    atLeast,
     reason: reason(
       'az-backlog-short',
-      msg`AZs short of their own backlog (${short}): at least ${resource.count + shortfall} nodes`,
+      msg`AZs short of their own backlog (${short}): at least ${atLeast} nodes`,
     ),
   };
 }
 
-/** The backlog, raised so that the flavor's count covers every AZ's own need: idle nodes in one AZ cannot run
- * work tied to another. */
-function withShortfall(draft: Draft, policy: FlavorPolicy, need: AzNeed): Backlog | undefined {
+/** The backlog, raised to what `need.atLeast` nodes carry when it asks for fewer. */
+function withAzNeed(draft: Draft, policy: FlavorPolicy, need: AzNeed): Backlog | undefined {
   const backlog = draft.backlog;
-  if (need.shortfall === 0 || backlog?.ok !== true) return backlog;
-  const floor = (draft.resource.count + need.shortfall) * policy.targetPerNode;
+  if (backlog?.ok !== true) return backlog;
+  const floor = need.atLeast * policy.targetPerNode;
   return backlog.value >= floor ? backlog : { ...backlog, value: floor };
 }
 

@@ -199,6 +199,32 @@ describe('AZs in a plan', () => {
       expect(result.flavors[0]?.reasons.map((r) => r.code)).not.toContain('az-backlog-short');
     });
 
+    it("grows the short AZ, then gives the surplus back, then holds: never below the AZs' needs", () => {
+      // a needs 6 and has 4; b has 4 and needs 2. The total (8) is right, but a's work cannot use b's nodes.
+      const backlogs = split(8, { a: 6, b: 2 });
+      const first = planOne(
+        poolInput(running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]), policy, backlogs),
+      );
+      expect(first.flavors[0]).toMatchObject({ target: 10, azsAfter: azs({ a: 6, b: 4 }) });
+      const second = planOne(
+        poolInput(running([{ flavor: GPU, count: 10, azs: azs({ a: 6, b: 4 }) }]), policy, backlogs),
+      );
+      expect(second.flavors[0]).toMatchObject({ target: 8, azsAfter: azs({ a: 6, b: 2 }) });
+      const third = planOne(
+        poolInput(running([{ flavor: GPU, count: 8, azs: azs({ a: 6, b: 2 }) }]), policy, backlogs),
+      );
+      expect(third.action).toBe('hold');
+      // A per-AZ split above the total (a source out of step with itself) still keeps each AZ's need.
+      const above = planOne(
+        poolInput(
+          running([{ flavor: GPU, count: 8, azs: azs({ a: 6, b: 2 }) }]),
+          policy,
+          split(3, { a: 6, b: 2 }),
+        ),
+      );
+      expect(above.action).toBe('hold');
+    });
+
     it('is balanced when the backlog has no per-AZ split, and the other strategies ignore one', () => {
       const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
       expect(planOne(poolInput(p, policy, { [GPU]: ok(5) })).flavors[0]?.azsAfter).toEqual(
