@@ -153,11 +153,10 @@ function scenarioQuality(
     seeds,
     jobs: mean(seeds.map((seed) => scenario(name, seed).jobs.length)),
     rows: runs,
-    targets: {
-      policy: targetsOf(policy),
-      'hold-360': targetsOf(find('hold-360')),
-      'backlog-az': targetsOf(find('backlog-az')),
-    },
+    targets: Object.fromEntries([
+      ['policy', targetsOf(policy)],
+      ...ALTERNATIVES.map(({ name }) => [name, targetsOf(find(name))]),
+    ]) as ScenarioQuality['targets'],
     gap: {
       nodeHours: policy.nodeHours - keda.nodeHours,
       inFlightGuard: guarded.nodeHours - keda.nodeHours,

@@ -23,7 +23,7 @@ import {
 import type { FlavorPolicy, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
 import { computeTarget } from './target';
-import { azShortfall, fixedMinimum, nodesPerAz, splitAzs } from './zones';
+import { azShortfall, backlogNeed, fixedMinimum, splitAzs } from './zones';
 
 // plan(): every pool's targets, reasons, PATCH body and next history, from data alone. Dry-run and apply call
 // the same function and differ only in whether the caller sends the body (invariant 9). Output objects are
@@ -239,10 +239,9 @@ function azNeed(
   resource: PoolFlavorResource,
   backlog: Backlog | undefined,
 ): AzNeed | undefined {
-  if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
   const azs = resource.azs;
-  if (azs === undefined || azs.length === 0) return;
-  const nodes = nodesPerAz(backlog.perAz, policy.targetPerNode);
+  const nodes = azs === undefined || azs.length === 0 ? undefined : backlogNeed(policy, backlog);
+  if (azs === undefined || nodes === undefined) return;
   let sum = 0;
   for (const { az } of azs) sum += nodes[az] ?? 0;
   const shortfall = azShortfall(azs, nodes);

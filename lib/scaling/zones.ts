@@ -1,5 +1,6 @@
+import type { Backlog } from '../metrics/backlog';
 import type { PatchAz } from './patch';
-import type { AzStrategy } from './policy';
+import type { AzStrategy, FlavorPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
 
 // The per-AZ split of a flavor's new count. No strategy ever moves a node from one AZ to another: a change only
@@ -71,6 +72,15 @@ export function nodesPerAz(
   for (const [az, value] of Object.entries(perAz))
     if (Number.isFinite(value) && value > 0) nodes[az] = Math.ceil(value / targetPerNode);
   return nodes;
+}
+
+/** What the 'backlog' strategy reads: the nodes per AZ of a backlog split by AZ; undefined for any other case. */
+export function backlogNeed(
+  policy: FlavorPolicy,
+  backlog: Backlog | undefined,
+): Record<string, number> | undefined {
+  if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
+  return nodesPerAz(backlog.perAz, policy.targetPerNode);
 }
 
 /**

@@ -4,7 +4,7 @@ import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scali
 import { plan } from '../scaling/plan';
 import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy';
 import { computeTarget } from '../scaling/target';
-import { nodesPerAz, splitAzs } from '../scaling/zones';
+import { backlogNeed, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
 
 // What decides the pool's counts each cycle: the product's real planner with the config's policy, or a
@@ -96,7 +96,7 @@ export function kedaController(policy: PoolPolicy): Controller {
         const azs =
           resource.azs !== undefined && resource.azs.length > 0 ? cleanAzs(resource.azs) : undefined;
         const backlog = backlogs[resource.flavor];
-        const split = splitAzs(flavorPolicy.azStrategy, azs, target, needOf(backlog, flavorPolicy));
+        const split = splitAzs(flavorPolicy.azStrategy, azs, target, backlogNeed(flavorPolicy, backlog));
         if (split.ok)
           (target > current ? ups : downs).set(resource.flavor, { count: target, azs: split.azs });
       }
@@ -112,10 +112,4 @@ export function kedaController(policy: PoolPolicy): Controller {
       return bodies;
     },
   };
-}
-
-/** The nodes each AZ's own backlog asks for, which only the 'backlog' AZ strategy reads. */
-function needOf(backlog: Backlog | undefined, policy: FlavorPolicy): Record<string, number> | undefined {
-  if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
-  return nodesPerAz(backlog.perAz, policy.targetPerNode);
 }

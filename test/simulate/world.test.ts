@@ -26,8 +26,17 @@ function pool(count: number, azs?: { az: string; count: number }[]): Pool {
   };
 }
 
-const resize = (state: WorldState, count: number) =>
-  applyPatch(state, { spec: { resources: [{ flavor: FLAVOR, count }] } });
+/** The flavor resized to `count`, split as `azs` gives when it does. */
+const resize = (state: WorldState, count: number, azs?: Record<string, number>) =>
+  applyPatch(state, {
+    spec: {
+      resources: [
+        azs === undefined
+          ? { flavor: FLAVOR, count }
+          : { flavor: FLAVOR, count, azs: Object.entries(azs).map(([az, n]) => ({ az, count: n })) },
+      ],
+    },
+  });
 
 function world(jobs: SimJob[], count: number, delays = { provisioningSeconds: 100, deletionSeconds: 30 }) {
   return createWorld({ jobs, pool: pool(count), capacity: { [FLAVOR]: 10 }, delays });
@@ -77,20 +86,7 @@ describe('the simulated pool', () => {
     expect(backlogByAz(state, FLAVOR, 'nodes')).toEqual({ a: 2, b: 4 });
     expect(backlogByAz(state, FLAVOR, 'jobs')).toEqual({ a: 1, b: 1 });
     // a shrinks to 1: one of the job's nodes drains, and its work leaves a's backlog.
-    state = applyPatch(state, {
-      spec: {
-        resources: [
-          {
-            flavor: FLAVOR,
-            count: 2,
-            azs: [
-              { az: 'a', count: 1 },
-              { az: 'b', count: 1 },
-            ],
-          },
-        ],
-      },
-    });
+    state = resize(state, 2, { a: 1, b: 1 });
     expect(backlogByAz(state, FLAVOR, 'nodes')).toEqual({ a: 1, b: 4 });
   });
 
@@ -124,20 +120,7 @@ describe('the simulated pool', () => {
     });
     state = step(state, 0);
     expect(state.running).toHaveLength(0); // the idle node is in AZ a
-    state = applyPatch(state, {
-      spec: {
-        resources: [
-          {
-            flavor: FLAVOR,
-            count: 2,
-            azs: [
-              { az: 'a', count: 1 },
-              { az: 'b', count: 1 },
-            ],
-          },
-        ],
-      },
-    });
+    state = resize(state, 2, { a: 1, b: 1 });
     expect(poolView(state).status?.resources?.creating).toEqual([
       { flavor: FLAVOR, count: 1, azs: [{ az: 'b', count: 1 }] },
     ]);
