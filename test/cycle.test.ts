@@ -72,7 +72,7 @@ describe('runCycle against the emulator', () => {
   });
   afterEach(() => emulator.close());
 
-  it('reads the pools with one list call and sends one PATCH per changed pool', async () => {
+  it('reads the pools with one list call, then one GET and one PATCH per changed pool', async () => {
     const config = parseConfig({ text: configText(emulator), env: {} });
     const result = await runCycle(config, deps());
 
@@ -83,7 +83,13 @@ describe('runCycle against the emulator', () => {
       [CREATING]: 'skipped',
       [MULTI]: 'patched',
     });
-    expect(emulator.requests.map((r) => r.route).sort()).toEqual(['listPools', 'patchPool', 'patchPool']);
+    expect(emulator.requests.map((r) => r.route).sort()).toEqual([
+      'getPool',
+      'getPool',
+      'listPools',
+      'patchPool',
+      'patchPool',
+    ]);
     expect(emulator.pool(AUTO)?.spec.resources[0]?.count).toBe(4);
     const multi = emulator.pool(MULTI)?.spec.resources;
     expect(multi?.[0]?.count).toBe(8);
@@ -109,7 +115,10 @@ describe('runCycle against the emulator', () => {
     const dry = await runCycle(config, deps(), { dryRun: true });
 
     expect(patches()).toHaveLength(0);
-    expect(await store.load(`${emulator.projectId}/${AUTO}`)).toEqual({ flavors: {} });
+    expect(await store.load(`${emulator.projectId}/${AUTO}`)).toEqual({
+      history: { flavors: {} },
+      revision: 0,
+    });
     expect(dry.outcomes.find((o) => o.pool === AUTO)?.status).toBe('dry-run');
 
     const applied = await runCycle(config, deps());
@@ -170,14 +179,16 @@ describe('runCycle against the emulator', () => {
     expect(patches()).toHaveLength(1);
   });
 
-  it('a webhook floor raises a target and a pushed backlog for an unknown flavor adds nothing', async () => {
+  it('a webhook minimum count raises a target and a pushed backlog for an unknown flavor adds nothing', async () => {
     const config = parseConfig({ text: configText(emulator), env: {} });
     const result = await runCycle(config, deps(), {
       pools: [AUTO],
-      floors: [{ pool: AUTO, flavor: 'modelarts.vm.cpu.4ud', minCount: 5 }],
-      pushed: [{ pool: AUTO, flavor: 'modelarts.vm.gpu.unknown', value: 50 }],
-      origin: 'webhook',
-      pushMode: 'raise',
+      push: {
+        origin: 'webhook',
+        raiseOnly: true,
+        minCounts: [{ pool: AUTO, flavor: 'modelarts.vm.cpu.4ud', minCount: 5 }],
+        backlogs: [{ pool: AUTO, flavor: 'modelarts.vm.gpu.unknown', value: 50 }],
+      },
     });
 
     expect(emulator.pool(AUTO)?.spec.resources.map((r) => [r.flavor, r.count])).toEqual([

@@ -7,7 +7,14 @@ import { decisionLog } from './observability';
 import type { FunctionDeps } from './runtime';
 
 export function invocationCycleDeps(deps: FunctionDeps, context: Pick<Context, 'awsRequestId'>): CycleDeps {
-  return { ...deps.cycle, owner: context.awsRequestId, log: decisionLog(deps) };
+  const { killSwitch } = deps;
+  return {
+    ...deps.cycle,
+    owner: context.awsRequestId,
+    log: decisionLog(deps),
+    // Read again before every write; the reader's cache keeps that to one SSM call per 5 s.
+    ...(killSwitch ? { killSwitch: async () => (await killSwitch.read()).engaged } : {}),
+  };
 }
 
 /** true when the kill switch parameter says stop (or cannot be read); logged with its reason. */

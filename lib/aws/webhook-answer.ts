@@ -5,18 +5,19 @@ import { type CycleOptions, type CycleResult, NOT_MANAGED } from '../cycle';
 import { jsonResponse } from './http-response';
 import type { ScaleRequest } from './webhook-request';
 
-/** The cycle options for a scale-up request: a pushed backlog that can only raise, and/or a floor. */
+/** The cycle options for a scale-up request: a pushed backlog and/or minimum count that can only raise. */
 export function scaleUpOptions(request: ScaleRequest, dryRun: boolean, killSwitch: boolean): CycleOptions {
   const { pool, flavor, backlog, minCount } = request;
   return {
     pools: [pool],
     dryRun,
     killSwitch,
-    origin: 'webhook',
-    pushMode: 'raise',
-    raiseOnly: true,
-    ...(backlog === undefined ? {} : { pushed: [{ pool, flavor, value: backlog }] }),
-    ...(minCount === undefined ? {} : { floors: [{ pool, flavor, minCount }] }),
+    push: {
+      origin: 'webhook',
+      raiseOnly: true,
+      ...(backlog === undefined ? {} : { backlogs: [{ pool, flavor, value: backlog }] }),
+      ...(minCount === undefined ? {} : { minCounts: [{ pool, flavor, minCount }] }),
+    },
   };
 }
 

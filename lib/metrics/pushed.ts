@@ -68,3 +68,27 @@ export function overlayPushed<R extends BacklogTarget>(
   }
   return result;
 }
+
+/**
+ * Pushed values for flavors no read covers, as backlogs of their own: a push for a flavor the config does not
+ * manage still reaches the planner, which records why it is refused (flavors are never added) instead of the
+ * push being silently dropped.
+ */
+export function unreadPushed(
+  pushed: readonly PushedBacklog[],
+  covered: (pool: string, flavor: string) => boolean,
+  options: Pick<OverlayOptions, 'origin' | 'now'>,
+): { pool: string; flavor: string; backlog: Backlog }[] {
+  return pushed
+    .filter((entry) => !covered(entry.pool, entry.flavor))
+    .map((entry) => ({
+      pool: entry.pool,
+      flavor: entry.flavor,
+      backlog: {
+        ok: true,
+        value: entry.value,
+        observedAt: entry.observedAt ?? options.now,
+        source: `pushed:${options.origin}`,
+      },
+    }));
+}

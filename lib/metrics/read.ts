@@ -125,10 +125,10 @@ interface QueryGroup {
   requests: BacklogRequest[];
 }
 
-export async function readBacklogs(
-  requests: readonly BacklogRequest[],
+export async function readBacklogs<R extends BacklogRequest>(
+  requests: readonly R[],
   options: ReadBacklogsOptions = {},
-): Promise<Map<BacklogRequest, Backlog>> {
+): Promise<Map<R, Backlog>> {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   const build = options.createSource ?? createSource;

@@ -15,7 +15,18 @@ import {
   parsePool,
   parsePoolList,
 } from './schemas';
-import { createModelArtsTransport, type ModelArtsCall, type ModelArtsTransport } from './transport';
+import {
+  createModelArtsTransport,
+  type Deadline,
+  type ModelArtsCall,
+  type ModelArtsTransport,
+} from './transport';
+
+/** Per-call options of the calls made under a pool's lease. */
+export interface PoolCallOptions {
+  deadline?: Deadline;
+  signal?: AbortSignal;
+}
 
 export interface ListPoolsQuery {
   workspaceId?: string;
@@ -35,10 +46,10 @@ export interface PoolListResult {
 /** The pool operations, plus `request` (from ModelArtsTransport) for other ModelArts APIs. */
 export interface ModelArtsClient extends ModelArtsTransport {
   listPools(query?: ListPoolsQuery): Promise<PoolListResult>;
-  getPool(name: string): Promise<Pool>;
+  getPool(name: string, options?: PoolCallOptions): Promise<Pool>;
   createPool(body: CreatePoolBody): Promise<Pool>;
   /** Sends `patch` as an RFC 7396 merge-patch, exactly `JSON.stringify(patch)`. */
-  patchPool(name: string, patch: PatchPoolBody): Promise<Pool>;
+  patchPool(name: string, patch: PatchPoolBody, options?: PoolCallOptions): Promise<Pool>;
 }
 
 const CONTENT_JSON = 'application/json';
@@ -83,6 +94,7 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
   return {
     endpoint: transport.endpoint,
     projectId,
+    attemptTimeoutMs: transport.attemptTimeoutMs,
     request: transport.request,
 
     async listPools(query = {}) {
@@ -100,11 +112,10 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
       return parsePoolList(decodeJson(text, undefined));
     },
 
-    async getPool(name) {
+    async getPool(name, options = {}) {
       const path = poolPath(projectId, name);
-      const pool = parsePool(
-        decodeJson(await transport.request({ operation: 'getPool', method: 'GET', path }), name),
-      );
+      const call = { operation: 'getPool', method: 'GET', path, ...options } as const;
+      const pool = parsePool(decodeJson(await transport.request(call), name));
       // Whatever is done next (a PATCH) goes to the pool this answer names: it must be the one asked for.
       if (pool.metadata.name !== name) {
         throw new PoolResponseError(name, [
@@ -124,7 +135,7 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
       return sendPoolBody(call, CreatePoolBodySchema, body, 'pool body', NEW_POOL);
     },
 
-    patchPool(name, patch) {
+    patchPool(name, patch, options = {}) {
       const path = poolPath(projectId, name);
       // Retrying a PATCH is safe: the body carries absolute counts, so applying it twice ends in the same
       // state as applying it once.
@@ -133,6 +144,7 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
         method: 'PATCH',
         path,
         contentType: CONTENT_MERGE_PATCH,
+        ...options,
       } as const;
       return sendPoolBody(call, PatchPoolBodySchema, patch, 'merge-patch body', name);
     },

@@ -4,7 +4,14 @@
 
 import { type FieldProblem, formatProblems } from './schema-error';
 
-export type ModelArtsErrorKind = 'api' | 'network' | 'timeout' | 'retry-exhausted' | 'validation' | 'options';
+export type ModelArtsErrorKind =
+  | 'api'
+  | 'network'
+  | 'timeout'
+  | 'deadline'
+  | 'retry-exhausted'
+  | 'validation'
+  | 'options';
 
 export interface RequestLine {
   method: string;
@@ -153,3 +160,20 @@ export class ModelArtsOptionsError extends ModelArtsError {
 }
 
 export const isModelArtsError = (error: unknown): error is ModelArtsError => error instanceof ModelArtsError;
+
+/**
+ * No attempt was started: the caller's deadline (the pool's lease, less one attempt and a clock-skew
+ * allowance) had passed. Never retried: a later attempt could outlive the lease.
+ */
+export class ModelArtsDeadlineError extends ModelArtsError {
+  readonly deadlineAt: number;
+
+  constructor(request: RequestLine, deadlineAt: number, attempts: number) {
+    super(
+      'deadline',
+      `${requestPrefix(request)} not attempted: the pool's deadline passed after ${attempts} attempt(s)`,
+      { request },
+    );
+    this.deadlineAt = deadlineAt;
+  }
+}

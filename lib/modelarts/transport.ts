@@ -7,6 +7,7 @@ import type { ModelArtsAuth, ModelArtsRequestEvent, ResolvedClientOptions } from
 import { apiErrorFromResponse } from './error-body';
 import {
   ModelArtsApiError,
+  ModelArtsDeadlineError,
   ModelArtsError,
   ModelArtsNetworkError,
   ModelArtsTimeoutError,
@@ -26,6 +27,8 @@ export interface ModelArtsCall {
   body?: string;
   contentType?: string;
   signal?: AbortSignal;
+  /** No attempt (first or retry) starts once `deadline.now()` is past `deadline.at`. */
+  deadline?: Deadline;
   /**
    * Whether replaying the request after an ambiguous failure (timeout, dropped connection, 5xx) is
    * harmless. Default: every method but POST. A non-idempotent call is retried only when it surely had
@@ -34,9 +37,17 @@ export interface ModelArtsCall {
   idempotent?: boolean;
 }
 
+/** A point in time on the caller's clock (the lease's), so that the transport and the lease agree. */
+export interface Deadline {
+  at: number;
+  now: () => number;
+}
+
 export interface ModelArtsTransport {
   readonly endpoint: string;
   readonly projectId: string;
+  /** The longest one attempt can take (its timeout): a deadline must leave at least this much. */
+  readonly attemptTimeoutMs: number;
   /** Sends one call (with retries) and returns the 2xx body text; throws a ModelArtsError otherwise. */
   request(call: ModelArtsCall): Promise<string>;
 }
@@ -124,6 +135,9 @@ export function createModelArtsTransport(
 
   async function exchange(state: CallState): Promise<string> {
     state.call.signal?.throwIfAborted();
+    const { deadline } = state.call;
+    if (deadline && deadline.now() > deadline.at)
+      throw new ModelArtsDeadlineError(state, deadline.at, state.exchanges);
     state.exchanges += 1;
     const headers = await headersFor(state);
     const started = now();
@@ -190,6 +204,7 @@ export function createModelArtsTransport(
   return {
     endpoint,
     projectId,
+    attemptTimeoutMs: options.timeoutMs,
     request(call) {
       const state: CallState = {
         call,

@@ -4,17 +4,10 @@ import {
   type DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { StateStoreError } from './errors';
-import { PoolHistorySchema } from './history-schema';
-import { checkLeaseRequest } from './lease';
-import { emptyHistory, type StateStore } from './store';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { HistoryConflictError, StateStoreError } from './errors';
+import { checkFormat, checkLeaseRequest, readHistoryItem } from './lease';
+import { emptyHistory, HISTORY_FORMAT, type LeaseToken, type StateStore } from './store';
 
 // One table, partition key `pk`. Per pool there is a history item (`history#<pool>`) and a lease item
 // (`lease#<pool>`). Leases are taken with a conditional put, so DynamoDB itself arbitrates races between
@@ -64,7 +57,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     now = Date.now,
   } = options;
   const documents = DynamoDBDocumentClient.from(options.client, {
-    marshallOptions: { removeUndefinedValues: true },
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 
   const call = async <T>(what: string, poolKey: string, send: () => Promise<T>): Promise<T> => {
@@ -78,27 +71,43 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     }
   };
 
+  const leaseToken = (item: Record<string, unknown> | undefined): LeaseToken => ({
+    owner: String(item?.owner),
+    version: Number(item?.version ?? 0),
+    expiresAt: Number(item?.expiresAt),
+  });
+
+  // The condition of a save: the item is at the revision loaded (0: absent or from before revisions), and
+  // not of a newer format. Without a revision, only the format.
+  const saveCondition = (revision: number | undefined) => {
+    const format = '(attribute_not_exists(#format) OR #format <= :format)';
+    if (revision === undefined) return format;
+    const at = revision === 0 ? 'attribute_not_exists(#revision)' : '#revision = :expected';
+    return `${at} AND ${format}`;
+  };
+
+  async function loadItem(poolKey: string) {
+    const { Item } = await call('load', poolKey, () =>
+      documents.send(
+        new GetCommand({ TableName: tableName, Key: { pk: historyKey(poolKey) }, ConsistentRead: true }),
+      ),
+    );
+    // TTL deletion lags by up to two days; an expired item is as good as gone.
+    if (!Item || (typeof Item.ttl === 'number' && Item.ttl * 1000 < now())) return undefined;
+    return Item;
+  }
+
   return {
     async load(poolKey) {
-      const { Item } = await call('load', poolKey, () =>
-        documents.send(
-          new GetCommand({ TableName: tableName, Key: { pk: historyKey(poolKey) }, ConsistentRead: true }),
-        ),
-      );
-      // TTL deletion lags by up to two days; an expired item is as good as gone.
-      if (!Item || (typeof Item.ttl === 'number' && Item.ttl * 1000 < now())) return emptyHistory();
-      const parsed = PoolHistorySchema.safeParse(Item.history);
-      if (!parsed.success) {
-        throw new StateStoreError(`history item for pool ${poolKey} has an unexpected shape`, {
-          cause: parsed.error,
-        });
-      }
+      const item = await loadItem(poolKey);
+      if (!item) return { history: emptyHistory(), revision: 0 };
+      const history = readHistoryItem(poolKey, { format: item.format, history: item.history });
       // lastPatchAt lives beside the history so that a save can move it forward only (see save).
-      const lastPatchAt = typeof Item.lastPatchAt === 'number' ? { lastPatchAt: Item.lastPatchAt } : {};
-      return { ...parsed.data, ...lastPatchAt };
+      const lastPatchAt = typeof item.lastPatchAt === 'number' ? { lastPatchAt: item.lastPatchAt } : {};
+      return { history: { ...history, ...lastPatchAt }, revision: Number(item.revision ?? 0) };
     },
 
-    async save(poolKey, history) {
+    async save(poolKey, history, revision) {
       const at = now();
       const { lastPatchAt, ...rest } = history;
       const update = (withPatchTime: boolean) =>
@@ -107,72 +116,146 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             new UpdateCommand({
               TableName: tableName,
               Key: { pk: historyKey(poolKey) },
-              UpdateExpression: `SET #history = :history, #updatedAt = :at, #ttl = :ttl${withPatchTime ? ', #lastPatchAt = :patched' : ''}`,
-              // lastPatchAt never moves back: a save carrying an older one keeps the stored value.
-              ...(withPatchTime
-                ? { ConditionExpression: 'attribute_not_exists(#lastPatchAt) OR #lastPatchAt <= :patched' }
-                : {}),
+              UpdateExpression: `SET #history = :history, #updatedAt = :at, #ttl = :ttl, #format = :format${withPatchTime ? ', #lastPatchAt = :patched' : ''} ADD #revision :one`,
+              ConditionExpression: [
+                saveCondition(revision),
+                // lastPatchAt never moves back: a save carrying an older one keeps the stored value.
+                ...(withPatchTime
+                  ? ['(attribute_not_exists(#lastPatchAt) OR #lastPatchAt <= :patched)']
+                  : []),
+              ].join(' AND '),
               ExpressionAttributeNames: {
                 '#history': 'history',
                 '#updatedAt': 'updatedAt',
                 '#ttl': 'ttl',
+                '#format': 'format',
+                '#revision': 'revision',
                 ...(withPatchTime ? { '#lastPatchAt': 'lastPatchAt' } : {}),
               },
               ExpressionAttributeValues: {
                 ':history': rest,
                 ':at': at,
                 ':ttl': epochSeconds(at) + historyTtlSeconds,
+                ':format': HISTORY_FORMAT,
+                ':one': 1,
+                ...(revision !== undefined && revision !== 0 ? { ':expected': revision } : {}),
                 ...(withPatchTime ? { ':patched': lastPatchAt } : {}),
               },
+              ReturnValues: 'UPDATED_NEW',
             }),
           ),
         );
-      if (lastPatchAt === undefined) return void (await update(false));
+      // A refused condition is told apart by reading the item back: a newer format, another writer's
+      // save, or (only when a lastPatchAt was sent) an older lastPatchAt, which is saved without it.
+      const refused = async (): Promise<never> => {
+        const item = await loadItem(poolKey);
+        checkFormat(poolKey, item?.format);
+        throw new HistoryConflictError(poolKey, revision ?? 0);
+      };
       try {
-        await update(true);
+        const output = await update(lastPatchAt !== undefined);
+        return Number(output.Attributes?.revision ?? 0);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        await update(false);
+        if (lastPatchAt === undefined) return refused();
       }
+      try {
+        const output = await update(false);
+        return Number(output.Attributes?.revision ?? 0);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return refused();
+      }
+    },
+
+    async reset(poolKey) {
+      await call('reset', poolKey, () =>
+        documents.send(new DeleteCommand({ TableName: tableName, Key: { pk: historyKey(poolKey) } })),
+      );
     },
 
     async acquireLease(poolKey, owner, ttlMs, at) {
       checkLeaseRequest(owner, ttlMs, at);
       const expiresAt = at + ttlMs;
       try {
-        await call('acquireLease', poolKey, () =>
+        const output = await call('acquireLease', poolKey, () =>
           documents.send(
-            new PutCommand({
+            new UpdateCommand({
               TableName: tableName,
-              Item: {
-                pk: leaseKey(poolKey),
-                owner,
-                expiresAt,
-                ttl: epochSeconds(expiresAt) + leaseRetentionSeconds,
-              },
+              Key: { pk: leaseKey(poolKey) },
+              UpdateExpression: 'SET #owner = :owner, #expiresAt = :expiresAt, #ttl = :ttl ADD #version :one',
               ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now OR #owner = :owner',
-              ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt', '#owner': 'owner' },
-              ExpressionAttributeValues: { ':now': at, ':owner': owner },
+              ExpressionAttributeNames: {
+                '#pk': 'pk',
+                '#expiresAt': 'expiresAt',
+                '#owner': 'owner',
+                '#ttl': 'ttl',
+                '#version': 'version',
+              },
+              ExpressionAttributeValues: {
+                ':now': at,
+                ':owner': owner,
+                ':expiresAt': expiresAt,
+                ':ttl': epochSeconds(expiresAt) + leaseRetentionSeconds,
+                ':one': 1,
+              },
+              ReturnValues: 'ALL_NEW',
             }),
           ),
         );
-        return true;
+        return leaseToken(output.Attributes);
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error)) return undefined;
         throw error;
       }
     },
 
+    async fenceLease(poolKey, held, ttlMs, at) {
+      checkLeaseRequest(held.owner, ttlMs, at);
+      const expiresAt = at + ttlMs;
+      try {
+        await call('fenceLease', poolKey, () =>
+          documents.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: leaseKey(poolKey) },
+              UpdateExpression: 'SET #expiresAt = :expiresAt, #ttl = :ttl',
+              ConditionExpression: '#owner = :owner AND #version = :version AND #expiresAt >= :now',
+              ExpressionAttributeNames: {
+                '#expiresAt': 'expiresAt',
+                '#owner': 'owner',
+                '#ttl': 'ttl',
+                '#version': 'version',
+              },
+              ExpressionAttributeValues: {
+                ':now': at,
+                ':owner': held.owner,
+                ':version': held.version,
+                ':expiresAt': expiresAt,
+                ':ttl': epochSeconds(expiresAt) + leaseRetentionSeconds,
+              },
+            }),
+          ),
+        );
+        return { ...held, expiresAt };
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+
+    // Expires the lease rather than deleting it, so the version stays and the next holder's lease is newer.
     async releaseLease(poolKey, owner) {
       try {
         await call('releaseLease', poolKey, () =>
           documents.send(
-            new DeleteCommand({
+            new UpdateCommand({
               TableName: tableName,
               Key: { pk: leaseKey(poolKey) },
+              UpdateExpression: 'SET #expiresAt = :zero',
               ConditionExpression: '#owner = :owner',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: { ':owner': owner },
+              ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+              ExpressionAttributeValues: { ':owner': owner, ':zero': 0 },
             }),
           ),
         );

@@ -5,9 +5,16 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { StateStoreError } from './errors';
-import { PoolHistorySchema } from './history-schema';
-import { canTakeLease, checkLeaseRequest } from './lease';
-import { emptyHistory, mergeHistory, type StateStore } from './store';
+import {
+  canTakeLease,
+  checkLeaseRequest,
+  checkRevision,
+  type HistoryItem,
+  readHistoryItem,
+  stillHeld,
+  takeLease,
+} from './lease';
+import { emptyHistory, HISTORY_FORMAT, mergeHistory, type StateStore } from './store';
 
 // The local default: one JSON file holding every pool's history and lease. Writers replace the file by
 // rename, so a reader never sees half a file. Read-modify-write runs under a lock file, so several processes
@@ -21,13 +28,19 @@ export interface FileStateStoreOptions {
   staleLockMs?: number;
 }
 
+// Each pool's history is checked when that pool is loaded, not with the file: one bad or newer item fails its
+// pool alone, and is written back as it was when other pools change.
 const StateFileSchema = z.object({
   version: z.literal(1),
   pools: z.record(
     z.string(),
-    z.object({
-      history: PoolHistorySchema.optional(),
-      lease: z.object({ owner: z.string(), expiresAt: z.number() }).optional(),
+    z.looseObject({
+      history: z.unknown().optional(),
+      format: z.number().optional(),
+      revision: z.number().int().nonnegative().optional(),
+      lease: z
+        .object({ owner: z.string(), expiresAt: z.number(), version: z.number().int().optional() })
+        .optional(),
     }),
   ),
 });
@@ -130,15 +143,42 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
     return next;
   };
 
+  const historyItem = (entry: StateFile['pools'][string] | undefined): HistoryItem | undefined =>
+    entry?.history === undefined
+      ? undefined
+      : { format: entry.format, revision: entry.revision, history: entry.history };
+  const leaseOf = (entry: StateFile['pools'][string] | undefined) =>
+    entry?.lease ? { version: 0, ...entry.lease } : undefined;
+
   return {
     async load(poolKey) {
       const state = await readStateFile(path);
-      return state.pools[poolKey]?.history ?? emptyHistory();
+      const item = historyItem(state.pools[poolKey]);
+      if (!item) return { history: emptyHistory(), revision: 0 };
+      return { history: readHistoryItem(poolKey, item), revision: item.revision ?? 0 };
     },
-    async save(poolKey, history) {
+    async save(poolKey, history, revision) {
       return update((state) => {
         const entry = state.pools[poolKey];
-        state.pools[poolKey] = { ...entry, history: structuredClone(mergeHistory(entry?.history, history)) };
+        const item = historyItem(entry);
+        checkRevision(poolKey, item, revision);
+        const stored = item ? readHistoryItem(poolKey, item) : undefined;
+        const next = (item?.revision ?? 0) + 1;
+        state.pools[poolKey] = {
+          ...entry,
+          format: HISTORY_FORMAT,
+          revision: next,
+          history: structuredClone(mergeHistory(stored, history)),
+        };
+        return { result: next, write: true };
+      });
+    },
+    async reset(poolKey) {
+      return update((state) => {
+        const entry = state.pools[poolKey];
+        if (entry?.history === undefined) return { result: undefined, write: false };
+        const { history: _h, format: _f, revision: _r, ...rest } = entry;
+        state.pools[poolKey] = rest;
         return { result: undefined, write: true };
       });
     },
@@ -146,17 +186,30 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
       checkLeaseRequest(owner, ttlMs, now);
       return update((state) => {
         const entry = state.pools[poolKey];
-        if (!canTakeLease(entry?.lease, owner, now)) return { result: false, write: false };
-        state.pools[poolKey] = { ...entry, lease: { owner, expiresAt: now + ttlMs } };
-        return { result: true, write: true };
+        const lease = leaseOf(entry);
+        if (!canTakeLease(lease, owner, now)) return { result: undefined, write: false };
+        const taken = takeLease(lease, owner, ttlMs, now);
+        state.pools[poolKey] = { ...entry, lease: taken };
+        return { result: taken, write: true };
+      });
+    },
+    async fenceLease(poolKey, held, ttlMs, now) {
+      checkLeaseRequest(held.owner, ttlMs, now);
+      return update((state) => {
+        const entry = state.pools[poolKey];
+        if (!stillHeld(leaseOf(entry), held, now)) return { result: undefined, write: false };
+        const renewed = { ...held, expiresAt: now + ttlMs };
+        state.pools[poolKey] = { ...entry, lease: renewed };
+        return { result: renewed, write: true };
       });
     },
     async releaseLease(poolKey, owner) {
       return update((state) => {
         const entry = state.pools[poolKey];
-        if (entry?.lease?.owner !== owner) return { result: undefined, write: false };
-        const { lease: _released, ...rest } = entry;
-        state.pools[poolKey] = rest;
+        const lease = leaseOf(entry);
+        if (!entry || lease?.owner !== owner) return { result: undefined, write: false };
+        // The version stays behind, so the next holder's lease is a newer one.
+        state.pools[poolKey] = { ...entry, lease: { ...lease, expiresAt: 0 } };
         return { result: undefined, write: true };
       });
     },

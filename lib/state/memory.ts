@@ -1,27 +1,61 @@
-import { canTakeLease, checkLeaseRequest, type Lease } from './lease';
-import { emptyHistory, mergeHistory, type PoolHistory, type StateStore } from './store';
+import {
+  canTakeLease,
+  checkLeaseRequest,
+  checkRevision,
+  type HistoryItem,
+  readHistoryItem,
+  stillHeld,
+  takeLease,
+} from './lease';
+import { emptyHistory, HISTORY_FORMAT, type LeaseToken, mergeHistory, type StateStore } from './store';
 
 /** State kept in this process only (tests, one-off dry runs). Copies in and out, so callers cannot alias it. */
-export function createMemoryStateStore(): StateStore {
-  const histories = new Map<string, PoolHistory>();
-  const leases = new Map<string, Lease>();
+export function createMemoryStateStore(): StateStore & { items: Map<string, HistoryItem> } {
+  const items = new Map<string, HistoryItem>();
+  const leases = new Map<string, LeaseToken>();
   return {
+    /** The raw items, for tests that plant a foreign or newer one. */
+    items,
     async load(poolKey) {
-      const history = histories.get(poolKey);
-      return history ? structuredClone(history) : emptyHistory();
+      const item = items.get(poolKey);
+      if (!item) return { history: emptyHistory(), revision: 0 };
+      return { history: structuredClone(readHistoryItem(poolKey, item)), revision: item.revision ?? 0 };
     },
-    async save(poolKey, history) {
-      histories.set(poolKey, structuredClone(mergeHistory(histories.get(poolKey), history)));
+    // The check and the set run without an await between them, so racing savers cannot both win.
+    async save(poolKey, history, revision) {
+      const item = items.get(poolKey);
+      checkRevision(poolKey, item, revision);
+      const stored = item ? readHistoryItem(poolKey, item) : undefined;
+      const next = (item?.revision ?? 0) + 1;
+      items.set(poolKey, {
+        format: HISTORY_FORMAT,
+        revision: next,
+        history: structuredClone(mergeHistory(stored, history)),
+      });
+      return next;
     },
-    // The check and the set run without an await between them, so racing callers cannot both win.
+    async reset(poolKey) {
+      items.delete(poolKey);
+    },
     async acquireLease(poolKey, owner, ttlMs, now) {
       checkLeaseRequest(owner, ttlMs, now);
-      if (!canTakeLease(leases.get(poolKey), owner, now)) return false;
-      leases.set(poolKey, { owner, expiresAt: now + ttlMs });
-      return true;
+      const lease = leases.get(poolKey);
+      if (!canTakeLease(lease, owner, now)) return undefined;
+      const taken = takeLease(lease, owner, ttlMs, now);
+      leases.set(poolKey, taken);
+      return { ...taken };
+    },
+    async fenceLease(poolKey, held, ttlMs, now) {
+      checkLeaseRequest(held.owner, ttlMs, now);
+      if (!stillHeld(leases.get(poolKey), held, now)) return undefined;
+      const renewed = { ...held, expiresAt: now + ttlMs };
+      leases.set(poolKey, renewed);
+      return { ...renewed };
     },
     async releaseLease(poolKey, owner) {
-      if (leases.get(poolKey)?.owner === owner) leases.delete(poolKey);
+      const lease = leases.get(poolKey);
+      // The version stays behind, so the next holder's lease is a newer one.
+      if (lease?.owner === owner) leases.set(poolKey, { ...lease, expiresAt: 0 });
     },
   };
 }

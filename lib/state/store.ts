@@ -21,8 +21,34 @@ export interface FlavorHistory {
 
 export interface PoolHistory {
   flavors: Record<string, FlavorHistory>;
-  /** When the scaler last PATCHed the pool: a plan made from a pool read before this is out of date. */
+  /** When the scaler last PATCHed the pool (or tried to: a PATCH that timed out may have been applied). */
   lastPatchAt?: number;
+}
+
+/**
+ * A history as stored. `revision` counts the item's saves (0: nothing stored), so that a save can be made
+ * conditional on the item being unchanged since it was loaded: two invocations never overwrite each other's
+ * scale events.
+ */
+export interface StoredHistory {
+  history: PoolHistory;
+  revision: number;
+}
+
+/**
+ * The format of the history items this version writes. An item of a newer format (written by a newer version
+ * running side by side during a deploy) is neither read nor overwritten: that pool fails alone until the
+ * deploy completes.
+ */
+export const HISTORY_FORMAT = 1;
+
+/** A lease as its holder knows it. `version` grows each time the lease is taken, so a holder whose lease
+ * expired and was taken by another can tell, even if it was the same owner id. */
+export interface LeaseToken {
+  owner: string;
+  version: number;
+  /** Epoch ms; the lease is free once `now` is past it. */
+  expiresAt: number;
 }
 
 export const emptyHistory = (): PoolHistory => ({ flavors: {} });
@@ -38,19 +64,30 @@ export function mergeHistory(stored: PoolHistory | undefined, next: PoolHistory)
 }
 
 export interface StateStore {
-  /** The pool's history; an empty history when none is stored. */
-  load(poolKey: string): Promise<PoolHistory>;
   /**
-   * Store the history. `lastPatchAt` only moves forward: a history without it (or with an older one) keeps
-   * the stored value, so a cycle that changed nothing, or saved a history it loaded before another
-   * invocation's PATCH, can never erase the record that makes later stale snapshots re-read the pool.
+   * The pool's history and its revision; an empty history at revision 0 when none is stored. Throws a
+   * HistoryItemError (naming the item) for an item it cannot read: a foreign shape or a newer format.
    */
-  save(poolKey: string, history: PoolHistory): Promise<void>;
+  load(poolKey: string): Promise<StoredHistory>;
   /**
-   * Take the pool's lease for `ttlMs` if it is free, expired, or already held by `owner`.
-   * Returns false when another owner holds it. Two concurrent callers never both get true.
+   * Store the history if the item is still at `revision` (0: no item yet), and return the new revision;
+   * throws HistoryConflictError when another writer saved in between, HistoryItemError when the item has a
+   * newer format. `lastPatchAt` only moves forward. Without `revision` the save is unconditional (tools
+   * and tests; the cycle always passes one).
    */
-  acquireLease(poolKey: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  save(poolKey: string, history: PoolHistory, revision?: number): Promise<number>;
+  /** Remove the pool's history item, whatever it holds (`state reset`). */
+  reset(poolKey: string): Promise<void>;
+  /**
+   * Take the pool's lease for `ttlMs` if it is free, expired, or already held by `owner`; each take gives a
+   * new version. Returns undefined when another owner holds it. Two concurrent callers never both get one.
+   */
+  acquireLease(poolKey: string, owner: string, ttlMs: number, now: number): Promise<LeaseToken | undefined>;
+  /**
+   * The fence before a write: a conditional write that succeeds only while `lease` (owner and version) is
+   * still held and unexpired at `now`; it extends the lease to `now + ttlMs`. Undefined: the lease was lost.
+   */
+  fenceLease(poolKey: string, lease: LeaseToken, ttlMs: number, now: number): Promise<LeaseToken | undefined>;
   /** Release the lease if `owner` holds it; a no-op otherwise. */
   releaseLease(poolKey: string, owner: string): Promise<void>;
 }

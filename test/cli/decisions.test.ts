@@ -47,6 +47,7 @@ const pool = (name: string, flavors: FlavorDecision[], patched: boolean): PoolPl
 const RESULT: CycleResult = {
   at: Date.parse('2025-06-01T12:00:00Z'),
   dryRun: false,
+  warnings: [],
   plan: {
     at: 0,
     pools: [

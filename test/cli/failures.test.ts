@@ -92,6 +92,7 @@ const result = (pools: string[], outcomes: PoolOutcome[] = []): CycleResult => (
   dryRun: true,
   plan: { at: 0, pools: pools.map(planned) },
   outcomes,
+  warnings: [],
 });
 
 describe('pools the cycle never saw', () => {

@@ -34,10 +34,15 @@ describe('plan', () => {
     const flavor = result.plan.pools.find((pool) => pool.pool === SAMPLE_POOL)?.flavors[0];
     expect(flavor).toMatchObject({ flavor: SAMPLE_FLAVOR, current: 3, target: 6, action: 'scale-up' });
     expect(result.plan.pools.find((pool) => pool.pool === SAMPLE_POOL)?.patch).toBeDefined();
+    // The pool that would change is read again, as apply would under its lease.
     expect(emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
       'GET listPools',
+      'GET getPool',
     ]);
-    expect(await deps.cycle.store.load(`emulator-project/${SAMPLE_POOL}`)).toEqual({ flavors: {} });
+    expect(await deps.cycle.store.load(`emulator-project/${SAMPLE_POOL}`)).toEqual({
+      history: { flavors: {} },
+      revision: 0,
+    });
   });
 
   it('plans only the pools named, with one GET each', async () => {

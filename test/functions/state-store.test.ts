@@ -35,15 +35,15 @@ describe('the state store of a function', () => {
     const store = functionStateStore({ type: 'dynamodb', tableName, region: 'us-east-1', endpoint });
     await store.save('pool-a', history);
 
-    expect(await store.load('pool-a')).toEqual(history);
-    expect(await store.acquireLease('pool-a', 'one', 60_000, 1_000)).toBe(true);
-    expect(await store.acquireLease('pool-a', 'two', 60_000, 1_000)).toBe(false);
+    expect((await store.load('pool-a')).history).toEqual(history);
+    expect(await store.acquireLease('pool-a', 'one', 60_000, 1_000)).toMatchObject({ owner: 'one' });
+    expect(await store.acquireLease('pool-a', 'two', 60_000, 1_000)).toBeUndefined();
   });
 
   it('keeps state in memory for local invocations', async () => {
     const store = functionStateStore({ type: 'memory' });
     await store.save('pool-a', history);
-    expect(await store.load('pool-a')).toEqual(history);
+    expect((await store.load('pool-a')).history).toEqual(history);
   });
 
   it('refuses a state file, naming the path and what to use instead', () => {

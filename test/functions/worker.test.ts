@@ -69,7 +69,8 @@ describe('worker', () => {
       [expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })],
     ]);
     // The message names one pool: the worker reads that pool alone, with one GET, and lists nothing.
-    expect(emulator.requests.map((request) => request.route)).toEqual(['getPool', 'patchPool']);
+    // The message's pool is read, then read again under its lease before the PATCH.
+    expect(emulator.requests.map((request) => request.route)).toEqual(['getPool', 'getPool', 'patchPool']);
     const failure = output.lines().find((line) => line.message === 'pool message failed');
     expect(failure?.error).toMatch(
       /not a pool message \(connection: .*; pool: .*expected string, received number\)/,
@@ -134,6 +135,7 @@ describe('worker', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(emulator.requests.map((request) => request.path)).toEqual([
+      `/v2/emulator-project/pools/${SAMPLE_POOL}`,
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
     ]);

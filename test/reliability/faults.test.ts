@@ -191,7 +191,7 @@ describe('a cycle under injected faults', { timeout: LONG_TEST_MS }, () => {
       const result = await withinDeadline(
         `cycle ${cycle}`,
         deadlineMs,
-        runCycle(config, deps(), { pushed: nextBacklogs(), origin: 'reliability', pushMode: 'replace' }),
+        runCycle(config, deps(), { push: { origin: 'reliability', backlogs: nextBacklogs() } }),
       );
       results.push(result);
       problems.push(...judgeCycle(cycle, result, before, firstRequest));
@@ -241,7 +241,7 @@ describe('a cycle under injected faults', { timeout: LONG_TEST_MS }, () => {
     for (let cycle = 0; cycle < 3; cycle++) {
       const firstRequest = emulator.requests.length;
       const before = new Map(members.map((m) => [m.name, specKey(emulator.pool(m.name)?.spec.resources)]));
-      last = await runCycle(config, deps(), { pushed, origin: 'reliability', pushMode: 'replace' });
+      last = await runCycle(config, deps(), { push: { origin: 'reliability', backlogs: pushed } });
       results.push(last);
       expect(judgeCycle(CYCLES + cycle, last, before, firstRequest)).toEqual([]);
       clock += CYCLE_MS;

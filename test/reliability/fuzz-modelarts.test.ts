@@ -40,7 +40,7 @@ const bigger = pools.map((pool) => ({
 
 let server: ScriptedServer;
 /** What the server answers this case, by operation. */
-let answers: { list: Reply; get: Reply; patch: Reply };
+let answers: { list: Reply; get: Reply | ((url: string) => Reply); patch: Reply };
 const secrets = new SecretScan();
 const cases = { modelartsLists: 0, modelartsGets: 0, modelartsPatches: 0 };
 let clock = T0;
@@ -48,7 +48,8 @@ let clock = T0;
 beforeAll(async () => {
   server = await startScriptedServer((request) => {
     if (request.method === 'PATCH') return answers.patch;
-    return request.url.split('?')[0]?.endsWith('/pools') ? answers.list : answers.get;
+    if (request.url.split('?')[0]?.endsWith('/pools')) return answers.list;
+    return typeof answers.get === 'function' ? answers.get(request.url) : answers.get;
   });
 });
 afterAll(() => server?.close());
@@ -69,9 +70,12 @@ async function cycle(pools?: string[]): Promise<{ result: CycleResult; patches: 
     },
     {
       ...(pools ? { pools } : {}),
-      pushed: bigger.flatMap((pool) =>
-        pool.spec.resources.map((r) => ({ pool: pool.metadata.name, flavor: r.flavor, value: 0 })),
-      ),
+      push: {
+        origin: 'fuzz',
+        backlogs: bigger.flatMap((pool) =>
+          pool.spec.resources.map((r) => ({ pool: pool.metadata.name, flavor: r.flavor, value: 0 })),
+        ),
+      },
     },
   );
   secrets.scan('cycle result', result);
@@ -199,7 +203,9 @@ describe('ModelArts answers under hostile fuzzing', { timeout: LONG_TEST_MS }, (
       ...bigger,
       ...Array.from({ length: 20_000 }, (_, i) => (i % 2 ? { junk: i } : { metadata: { name: `x${i}` } })),
     ];
-    answers = { list: ok(listOf(items)), get: ok({}), patch: ok(bigger[0]) };
+    // Each changed pool is read again before its PATCH: the GET answers with that pool.
+    const named = (url: string) => bigger.find((pool) => url.endsWith(`/pools/${pool.metadata.name}`));
+    answers = { list: ok(listOf(items)), get: (url) => ok(named(url) ?? {}), patch: ok(bigger[0]) };
     const run = await cycle();
     judge(run, items);
     expect(run.patches.map((p) => poolOfPath(p.url)).sort()).toEqual(

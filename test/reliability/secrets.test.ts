@@ -106,7 +106,12 @@ async function scannedCycle(api: ModelArtsClient, label: string) {
       owner: label,
       log: (r) => records.push(r),
     },
-    { pushed: members.flatMap((m) => m.flavors.map((flavor) => ({ pool: m.name, flavor, value: 30 }))) },
+    {
+      push: {
+        origin: 'invocation',
+        backlogs: members.flatMap((m) => m.flavors.map((flavor) => ({ pool: m.name, flavor, value: 30 }))),
+      },
+    },
   );
   secrets.scan(`${label} result`, result);
   secrets.scanAll(`${label} record`, records);

@@ -69,14 +69,15 @@ function gatedStore(operation: 'acquireLease' | 'save', held: ReturnType<typeof 
     return work();
   };
   return {
-    load: (key) => shared.load(key),
-    save: (key, history) =>
-      operation === 'save' ? hold(() => shared.save(key, history)) : shared.save(key, history),
+    ...shared,
+    save: (key, history, revision) =>
+      operation === 'save'
+        ? hold(() => shared.save(key, history, revision))
+        : shared.save(key, history, revision),
     acquireLease: (key, owner, ttl, now) =>
       operation === 'acquireLease'
         ? hold(() => shared.acquireLease(key, owner, ttl, now))
         : shared.acquireLease(key, owner, ttl, now),
-    releaseLease: (key, owner) => shared.releaseLease(key, owner),
   };
 }
 
@@ -106,7 +107,7 @@ describe('a plan made before another invocation PATCHed the pool', () => {
     expect((await cycle('idle')).outcomes[0]?.status).toBe('unchanged'); // sees 6 (3 creating)
 
     // The PATCH is still on record after the idle cycle saved its history...
-    expect((await shared.load(`${emulator.projectId}/${POOL}`)).lastPatchAt).toBe(T0 + 1_000);
+    expect((await shared.load(`${emulator.projectId}/${POOL}`)).history.lastPatchAt).toBe(T0 + 1_000);
     clock += 1_000;
     lease.open();
     await stale;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyHistory, type PoolHistory, type StateStore } from '../../lib/state/store';
+import { HistoryConflictError } from '../../lib/state/errors';
+import { emptyHistory, type LeaseToken, type PoolHistory, type StateStore } from '../../lib/state/store';
 
 // The behaviour every StateStore must have. `open` returns another handle on the same storage: the same object
 // for memory, a new store on the same file or table otherwise (as a second process or Lambda would have).
@@ -12,6 +13,9 @@ export interface StateStoreHarness {
 }
 
 const T0 = 1_700_000_000_000;
+
+/** Whether an acquire returned a lease. */
+const took = async (lease: Promise<LeaseToken | undefined>) => (await lease) !== undefined;
 
 const historyArbitrary: fc.Arbitrary<PoolHistory> = fc.record(
   {
@@ -78,14 +82,14 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
 
     describe('history', () => {
       it('returns an empty history for a pool never saved', async () => {
-        expect(await harness().open().load(freshPool())).toEqual(emptyHistory());
+        expect((await harness().open().load(freshPool())).history).toEqual(emptyHistory());
       });
 
       it('returns what was saved, through another handle too', async () => {
         const pool = freshPool();
         const { open } = harness();
         await open().save(pool, sampleHistory());
-        expect(await open().load(pool)).toEqual(sampleHistory());
+        expect((await open().load(pool)).history).toEqual(sampleHistory());
       });
 
       it('replaces the flavors on each save and keeps pools apart', async () => {
@@ -94,8 +98,11 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         await store.save(a, sampleHistory());
         await store.save(b, sampleHistory());
         await store.save(a, emptyHistory());
-        expect(await store.load(a)).toEqual({ flavors: {}, lastPatchAt: sampleHistory().lastPatchAt });
-        expect(await store.load(b)).toEqual(sampleHistory());
+        expect((await store.load(a)).history).toEqual({
+          flavors: {},
+          lastPatchAt: sampleHistory().lastPatchAt,
+        });
+        expect((await store.load(b)).history).toEqual(sampleHistory());
       });
 
       it('moves lastPatchAt forward only: a stale or patch-less save cannot erase a newer PATCH record', async () => {
@@ -103,11 +110,11 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         const store = harness().open();
         await store.save(pool, { flavors: {}, lastPatchAt: T0 + 120_000 });
         await store.save(pool, { ...sampleHistory(), lastPatchAt: T0 + 60_000 });
-        expect(await store.load(pool)).toEqual({ ...sampleHistory(), lastPatchAt: T0 + 120_000 });
+        expect((await store.load(pool)).history).toEqual({ ...sampleHistory(), lastPatchAt: T0 + 120_000 });
         await store.save(pool, { flavors: {} });
-        expect((await store.load(pool)).lastPatchAt).toBe(T0 + 120_000);
+        expect((await store.load(pool)).history.lastPatchAt).toBe(T0 + 120_000);
         await store.save(pool, { flavors: {}, lastPatchAt: T0 + 180_000 });
-        expect((await store.load(pool)).lastPatchAt).toBe(T0 + 180_000);
+        expect((await store.load(pool)).history.lastPatchAt).toBe(T0 + 180_000);
       });
 
       it('is not changed by mutating a loaded or saved object', async () => {
@@ -116,9 +123,9 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         const saved = sampleHistory();
         await store.save(pool, saved);
         saved.flavors['modelarts.vm.cpu.8u']?.recommendations.push({ at: T0, count: 99 });
-        const loaded = await store.load(pool);
+        const loaded = (await store.load(pool)).history;
         delete loaded.flavors['modelarts.vm.gpu.8ant'];
-        expect(await store.load(pool)).toEqual(sampleHistory());
+        expect((await store.load(pool)).history).toEqual(sampleHistory());
       });
 
       it('round-trips any history', async () => {
@@ -128,7 +135,7 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
           fc.asyncProperty(historyArbitrary, async (history) => {
             const pool = freshPool();
             await store.save(pool, history);
-            expect(await store.load(pool)).toEqual(history);
+            expect((await store.load(pool)).history).toEqual(history);
           }),
           { numRuns: runs },
         );
@@ -139,54 +146,54 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
       it('is granted when free and refused to another owner while held', async () => {
         const pool = freshPool();
         const store = harness().open();
-        expect(await store.acquireLease(pool, 'a', 10_000, T0)).toBe(true);
-        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 5_000)).toBe(false);
+        expect(await took(store.acquireLease(pool, 'a', 10_000, T0))).toBe(true);
+        expect(await took(store.acquireLease(pool, 'b', 10_000, T0 + 5_000))).toBe(false);
       });
 
       it('is re-entrant for its owner, which extends it', async () => {
         const pool = freshPool();
         const store = harness().open();
-        expect(await store.acquireLease(pool, 'a', 10_000, T0)).toBe(true);
-        expect(await store.acquireLease(pool, 'a', 10_000, T0 + 8_000)).toBe(true);
+        expect(await took(store.acquireLease(pool, 'a', 10_000, T0))).toBe(true);
+        expect(await took(store.acquireLease(pool, 'a', 10_000, T0 + 8_000))).toBe(true);
         // Past the first expiry, but within the extension.
-        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 15_000)).toBe(false);
+        expect(await took(store.acquireLease(pool, 'b', 10_000, T0 + 15_000))).toBe(false);
       });
 
       it('is held up to its expiry and free to anyone after it', async () => {
         const pool = freshPool();
         const store = harness().open();
-        expect(await store.acquireLease(pool, 'a', 10_000, T0)).toBe(true);
-        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 10_000)).toBe(false);
-        expect(await store.acquireLease(pool, 'b', 10_000, T0 + 10_001)).toBe(true);
-        expect(await store.acquireLease(pool, 'a', 10_000, T0 + 10_002)).toBe(false);
+        expect(await took(store.acquireLease(pool, 'a', 10_000, T0))).toBe(true);
+        expect(await took(store.acquireLease(pool, 'b', 10_000, T0 + 10_000))).toBe(false);
+        expect(await took(store.acquireLease(pool, 'b', 10_000, T0 + 10_001))).toBe(true);
+        expect(await took(store.acquireLease(pool, 'a', 10_000, T0 + 10_002))).toBe(false);
       });
 
       it('is released only by its owner', async () => {
         const pool = freshPool();
         const store = harness().open();
-        expect(await store.acquireLease(pool, 'a', 60_000, T0)).toBe(true);
+        expect(await took(store.acquireLease(pool, 'a', 60_000, T0))).toBe(true);
         await store.releaseLease(pool, 'b');
-        expect(await store.acquireLease(pool, 'b', 60_000, T0 + 1)).toBe(false);
+        expect(await took(store.acquireLease(pool, 'b', 60_000, T0 + 1))).toBe(false);
         await store.releaseLease(pool, 'a');
-        expect(await store.acquireLease(pool, 'b', 60_000, T0 + 2)).toBe(true);
+        expect(await took(store.acquireLease(pool, 'b', 60_000, T0 + 2))).toBe(true);
       });
 
       it('treats releasing a lease nobody holds as a no-op', async () => {
         const pool = freshPool();
         const store = harness().open();
         await expect(store.releaseLease(pool, 'a')).resolves.toBeUndefined();
-        expect(await store.acquireLease(pool, 'a', 1_000, T0)).toBe(true);
+        expect(await took(store.acquireLease(pool, 'a', 1_000, T0))).toBe(true);
       });
 
       it('is per pool and independent of the history', async () => {
         const [a, b] = [freshPool(), freshPool()];
         const store = harness().open();
-        expect(await store.acquireLease(a, 'x', 60_000, T0)).toBe(true);
-        expect(await store.acquireLease(b, 'y', 60_000, T0)).toBe(true);
+        expect(await took(store.acquireLease(a, 'x', 60_000, T0))).toBe(true);
+        expect(await took(store.acquireLease(b, 'y', 60_000, T0))).toBe(true);
         await store.save(a, sampleHistory());
-        expect(await store.acquireLease(a, 'y', 60_000, T0 + 1)).toBe(false);
+        expect(await took(store.acquireLease(a, 'y', 60_000, T0 + 1))).toBe(false);
         await store.releaseLease(a, 'x');
-        expect(await store.load(a)).toEqual(sampleHistory());
+        expect((await store.load(a)).history).toEqual(sampleHistory());
       });
 
       it('refuses an empty owner or a non-positive ttl', async () => {
@@ -202,10 +209,12 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
           Array.from({ length: racers }, (_, i) => open().acquireLease(pool, `owner-${i}`, 30_000, T0)),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
-        const winner = results.indexOf(true);
+        const winner = results.findIndex((lease) => lease !== undefined);
         // The winner really holds it: everyone else is still refused, the winner re-enters.
-        expect(await open().acquireLease(pool, `owner-${(winner + 1) % racers}`, 30_000, T0 + 1)).toBe(false);
-        expect(await open().acquireLease(pool, `owner-${winner}`, 30_000, T0 + 1)).toBe(true);
+        expect(await took(open().acquireLease(pool, `owner-${(winner + 1) % racers}`, 30_000, T0 + 1))).toBe(
+          false,
+        );
+        expect(await took(open().acquireLease(pool, `owner-${winner}`, 30_000, T0 + 1))).toBe(true);
       });
 
       it('behaves like the reference model over any sequence of acquires and releases', async () => {
@@ -228,11 +237,86 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
               }
               const expected = !held || held.expiresAt < now || held.owner === owner;
               if (expected) model.set(pool, { owner, expiresAt: now + op.ttlMs });
-              expect(await store.acquireLease(pool, owner, op.ttlMs, now)).toBe(expected);
+              expect(await took(store.acquireLease(pool, owner, op.ttlMs, now))).toBe(expected);
             }
           }),
           { numRuns: runs },
         );
+      });
+    });
+
+    describe('revisions, formats and reset', () => {
+      it('counts saves and refuses a save on a revision another writer moved past', async () => {
+        const pool = freshPool();
+        const { open } = harness();
+        expect((await open().load(pool)).revision).toBe(0);
+        expect(await open().save(pool, sampleHistory(), 0)).toBe(1);
+        const loaded = await open().load(pool);
+        expect(loaded.revision).toBe(1);
+        expect(await open().save(pool, emptyHistory(), 1)).toBe(2);
+        await expect(open().save(pool, sampleHistory(), 1)).rejects.toBeInstanceOf(HistoryConflictError);
+        await expect(open().save(pool, sampleHistory(), 0)).rejects.toBeInstanceOf(HistoryConflictError);
+        expect((await open().load(pool)).history).toEqual({ flavors: {}, lastPatchAt: T0 + 60_000 });
+      });
+
+      it('lets exactly one of two savers on the same revision win', async () => {
+        const pool = freshPool();
+        const { open } = harness();
+        const results = await Promise.allSettled([
+          open().save(pool, sampleHistory(), 0),
+          open().save(pool, emptyHistory(), 0),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      });
+
+      it('reset removes the history, and the next save starts again from revision 0', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        await store.save(pool, sampleHistory(), 0);
+        await store.reset(pool);
+        expect(await store.load(pool)).toEqual({ history: emptyHistory(), revision: 0 });
+        expect(await store.save(pool, sampleHistory(), 0)).toBe(1);
+        await expect(store.reset(freshPool())).resolves.toBeUndefined();
+      });
+    });
+
+    describe('fencing', () => {
+      it('passes while the lease is held and extends it', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        const lease = (await store.acquireLease(pool, 'a', 10_000, T0)) as LeaseToken;
+        const fenced = await store.fenceLease(pool, lease, 10_000, T0 + 9_000);
+        expect(fenced).toMatchObject({ owner: 'a', version: lease.version, expiresAt: T0 + 19_000 });
+        expect(await took(store.acquireLease(pool, 'b', 10_000, T0 + 15_000))).toBe(false);
+      });
+
+      it('fails once the lease expired, even if nobody took it', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        const lease = (await store.acquireLease(pool, 'a', 10_000, T0)) as LeaseToken;
+        expect(await store.fenceLease(pool, lease, 10_000, T0 + 10_001)).toBeUndefined();
+      });
+
+      it('fails for a holder whose lease was taken over, and for an older version of the same owner', async () => {
+        const pool = freshPool();
+        const { open } = harness();
+        const first = (await open().acquireLease(pool, 'a', 10_000, T0)) as LeaseToken;
+        const second = (await open().acquireLease(pool, 'b', 10_000, T0 + 10_001)) as LeaseToken;
+        expect(second.version).toBeGreaterThan(first.version);
+        expect(await open().fenceLease(pool, first, 10_000, T0 + 10_002)).toBeUndefined();
+        await open().releaseLease(pool, 'b');
+        const again = (await open().acquireLease(pool, 'a', 10_000, T0 + 10_003)) as LeaseToken;
+        expect(again.version).toBeGreaterThan(second.version);
+        expect(await open().fenceLease(pool, first, 10_000, T0 + 10_004)).toBeUndefined();
+        expect(await open().fenceLease(pool, again, 10_000, T0 + 10_004)).toBeDefined();
+      });
+
+      it('fails after a release', async () => {
+        const pool = freshPool();
+        const store = harness().open();
+        const lease = (await store.acquireLease(pool, 'a', 10_000, T0)) as LeaseToken;
+        await store.releaseLease(pool, 'a');
+        expect(await store.fenceLease(pool, lease, 10_000, T0 + 1)).toBeUndefined();
       });
     });
   });

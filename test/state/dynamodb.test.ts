@@ -61,9 +61,9 @@ describe('DynamoDB state store', () => {
     const history = { flavors: { f: { recommendations: [{ at: now, count: 3 }], events: [] } } };
     await store.save('pool-expiring', history);
     now += 59_000;
-    expect(await store.load('pool-expiring')).toEqual(history);
+    expect((await store.load('pool-expiring')).history).toEqual(history);
     now += 2_000;
-    expect(await store.load('pool-expiring')).toEqual({ flavors: {} });
+    expect((await store.load('pool-expiring')).history).toEqual({ flavors: {} });
   });
 
   it('wraps service errors in StateStoreError', async () => {

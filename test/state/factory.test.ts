@@ -24,7 +24,7 @@ describe('createStateStore', () => {
   it('builds a memory store that keeps state per instance', async () => {
     const store = createStateStore({ type: 'memory' });
     await store.save('pool-a', history);
-    expect(await store.load('pool-a')).toEqual(history);
-    expect(await createStateStore({ type: 'memory' }).load('pool-a')).toEqual({ flavors: {} });
+    expect((await store.load('pool-a')).history).toEqual(history);
+    expect((await createStateStore({ type: 'memory' }).load('pool-a')).history).toEqual({ flavors: {} });
   });
 });

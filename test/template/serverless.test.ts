@@ -357,6 +357,7 @@ describe('the packaged bundles', () => {
     expect(result.output).toMatchObject({ dryRun: true, pools: 2, counts: { 'dry-run': 1, unchanged: 1 } });
     expect(emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
       'GET listPools',
+      'GET getPool',
     ]);
   });
 

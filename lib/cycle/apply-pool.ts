@@ -1,0 +1,129 @@
+// Step 5: settle each pool. A pool the snapshot plan leaves alone costs no ModelArts request. A pool that may
+// change is read again (GET) and re-planned on that answer before anything is written: under its lease for
+// apply, without one for a dry run, so that a dry run shows what apply would do. Every write is preceded by a
+// fresh kill-switch reading and a fence on the lease, and the transport starts no attempt past the pool's
+// deadline, which ends before the lease does.
+
+import type { Pool } from '../modelarts/schemas';
+import type { Deadline } from '../modelarts/transport';
+import { type PoolPlan, plan } from '../scaling/plan';
+import type { PoolHistory } from '../state/store';
+import { failure } from './outcomes';
+import { saveHistory } from './save-history';
+import type { CycleDeps, PoolOutcome, Prepared, Settled } from './types';
+
+/** How long a pool's lease lives: long enough for a GET and a PATCH with their retries inside the deadline. */
+export const LEASE_TTL_MS = 60_000;
+
+/** How far two invocations' clocks may disagree about when a lease expires. */
+export const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
+
+/** The last moment an attempt may start under a lease: one attempt's timeout and the skew before it ends. */
+export const leaseDeadline = (expiresAt: number, attemptTimeoutMs: number, now: () => number): Deadline => ({
+  at: expiresAt - attemptTimeoutMs - CLOCK_SKEW_ALLOWANCE_MS,
+  now,
+});
+
+export interface SettleContext {
+  deps: CycleDeps;
+  dryRun: boolean;
+  /** The kill switch as read at the start of the cycle. */
+  killSwitch: boolean;
+}
+
+const outcomeBase = (prepared: Prepared) => ({
+  key: prepared.snapshot.key,
+  pool: prepared.snapshot.pool.metadata.name,
+  connection: prepared.snapshot.connection.name,
+});
+
+const quietStatus = (poolPlan: PoolPlan): PoolOutcome['status'] =>
+  poolPlan.action === 'skip' ? 'skipped' : 'unchanged';
+
+function replan(
+  ctx: SettleContext,
+  prepared: Prepared,
+  pool: Pool,
+  history: PoolHistory,
+  killSwitch: boolean,
+) {
+  const input = { ...prepared.input, pool, history };
+  return plan({ now: ctx.deps.now(), killSwitch, pools: [input] }).pools[0] as PoolPlan;
+}
+
+/** The switch as it is now; a reader that fails counts as engaged (the port's rule). */
+const killSwitchNow = async (ctx: SettleContext): Promise<boolean> =>
+  ctx.killSwitch || ((await ctx.deps.killSwitch?.()) ?? false);
+
+/** Recommendations must accumulate even when nothing changes, or stabilization windows never fill. */
+async function keep(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan): Promise<Settled> {
+  const base = outcomeBase(prepared);
+  if (ctx.dryRun) return { outcome: { ...base, status: quietStatus(poolPlan) }, plan: poolPlan };
+  try {
+    await saveHistory(ctx.deps.store, base.key, poolPlan.history, prepared.revision);
+    return { outcome: { ...base, status: quietStatus(poolPlan) }, plan: poolPlan };
+  } catch (error) {
+    return { outcome: { ...base, ...failure(error) }, plan: poolPlan };
+  }
+}
+
+/** What apply would do, on a fresh read; nothing is written. */
+async function preview(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan): Promise<Settled> {
+  const base = outcomeBase(prepared);
+  try {
+    const fresh = await ctx.deps.clients(base.connection).getPool(base.pool);
+    const current = replan(ctx, prepared, fresh, prepared.input.history, ctx.killSwitch);
+    const outcome: PoolOutcome = current.patch
+      ? { ...base, status: 'dry-run', patch: current.patch }
+      : { ...base, status: quietStatus(current) };
+    return { outcome, plan: current };
+  } catch (error) {
+    return { outcome: { ...base, ...failure(error) }, plan: poolPlan };
+  }
+}
+
+async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan): Promise<Settled> {
+  const { deps } = ctx;
+  const base = outcomeBase(prepared);
+  const lease = await deps.store
+    .acquireLease(base.key, deps.owner, LEASE_TTL_MS, deps.now())
+    .catch((error: unknown) => failure(error));
+  if (lease && 'status' in lease) return { outcome: { ...base, ...lease }, plan: poolPlan };
+  if (!lease) return { outcome: { ...base, status: 'lease-busy' }, plan: poolPlan };
+  const client = deps.clients(base.connection);
+  const deadline = leaseDeadline(lease.expiresAt, client.attemptTimeoutMs, deps.now);
+  let current = poolPlan;
+  try {
+    const stored = await deps.store.load(base.key);
+    const fresh = await client.getPool(base.pool, { deadline });
+    current = replan(ctx, prepared, fresh, stored.history, ctx.killSwitch);
+    if (current.patch && (await killSwitchNow(ctx)))
+      current = replan(ctx, prepared, fresh, stored.history, true);
+    if (!current.patch) {
+      await saveHistory(deps.store, base.key, current.history, stored.revision);
+      return { outcome: { ...base, status: quietStatus(current) }, plan: current };
+    }
+    if (!(await deps.store.fenceLease(base.key, lease, LEASE_TTL_MS, deps.now())))
+      return { outcome: { ...base, status: 'lease-lost', patch: current.patch }, plan: current };
+    try {
+      await client.patchPool(base.pool, current.patch, { deadline });
+    } catch (error) {
+      // A PATCH that timed out may still have been applied: record the attempt.
+      const attempted = { ...stored.history, lastPatchAt: deps.now() };
+      await saveHistory(deps.store, base.key, attempted, stored.revision).catch(() => undefined);
+      throw error;
+    }
+    await saveHistory(deps.store, base.key, { ...current.history, lastPatchAt: deps.now() }, stored.revision);
+    return { outcome: { ...base, status: 'patched', patch: current.patch }, plan: current };
+  } catch (error) {
+    const patch = current.patch ? { patch: current.patch } : {};
+    return { outcome: { ...base, ...failure(error), ...patch }, plan: current };
+  } finally {
+    await deps.store.releaseLease(base.key, deps.owner).catch(() => undefined);
+  }
+}
+
+export async function settle(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan): Promise<Settled> {
+  if (!poolPlan.patch) return keep(ctx, prepared, poolPlan);
+  return ctx.dryRun ? preview(ctx, prepared, poolPlan) : applyUnderLease(ctx, prepared, poolPlan);
+}

@@ -1,0 +1,183 @@
+// Step 1: which managed pools may change. ONE list call per connection and workspace, or a GET per pool
+// when the invocation names its pools. Nothing is written on this read: apply-pool reads each pool again
+// under its lease before any write.
+
+import { forEachBounded } from '../bounded';
+import { formatPath } from '../config/issues';
+import { matchPools } from '../config/pools';
+import type { Config, ConnectionConfig, PoolConfig } from '../config/types';
+import type { Pool } from '../modelarts/schemas';
+import { failed, NOT_MANAGED, poolKey } from './outcomes';
+import type { CycleDeps, CycleWarning, PoolOutcome, Snapshot } from './types';
+
+/** What the read found, and what it could not read (each failing alone). */
+export interface PoolsRead {
+  snapshots: Snapshot[];
+  failures: PoolOutcome[];
+  warnings: CycleWarning[];
+}
+
+/** The connections the config's pool entries use, in config order. */
+function usedConnections(config: Config): ConnectionConfig[] {
+  const names = new Set(config.pools.map((entry) => entry.connection));
+  return config.connections.filter((connection) => names.has(connection.name));
+}
+
+/** Connections a named pool may live on: those naming it, else those selecting pools by label. */
+export function connectionsFor(config: Config, name: string): ConnectionConfig[] {
+  const has = (test: (entry: PoolConfig) => boolean) =>
+    usedConnections(config).filter((c) =>
+      config.pools.some((entry) => entry.connection === c.name && test(entry)),
+    );
+  const naming = has((entry) => entry.name === name);
+  return naming.length > 0 ? naming : has((entry) => entry.selector !== undefined);
+}
+
+/**
+ * The workspaces a connection's entries live in: each selector's, and the API's default ("0") for named
+ * entries and selectors without one. The list call answers for one workspace at a time.
+ */
+export function workspacesToList(config: Config, connection: ConnectionConfig): string[] {
+  const workspaces = config.pools
+    .filter((entry) => entry.connection === connection.name)
+    .map((entry) => entry.selector?.workspaceId ?? DEFAULT_WORKSPACE);
+  return [...new Set(workspaces)];
+}
+
+const DEFAULT_WORKSPACE = '0';
+
+/** ONE list call per connection and workspace. A pool the API answers badly for fails alone. */
+async function listPools(deps: CycleDeps, connection: ConnectionConfig, workspace: string, read: PoolsRead) {
+  try {
+    const listed = await deps
+      .clients(connection.name)
+      .listPools(workspace === DEFAULT_WORKSPACE ? {} : { workspaceId: workspace });
+    for (const error of listed.errors)
+      read.failures.push(failed(connection, error.pool ?? '(unnamed)', error));
+    return listed.pools;
+  } catch (error) {
+    read.failures.push(failed(connection, '*', error));
+    return undefined;
+  }
+}
+
+/** A GET per pool the invocation names, on the connections it may live on. */
+async function getNamedPools(
+  config: Config,
+  deps: CycleDeps,
+  names: string[],
+  read: PoolsRead,
+): Promise<Map<ConnectionConfig, Pool[]>> {
+  const found = new Map<ConnectionConfig, Pool[]>();
+  const lookups = names.flatMap((name) =>
+    connectionsFor(config, name).map((connection) => ({ name, connection })),
+  );
+  for (const name of names)
+    if (!lookups.some((lookup) => lookup.name === name))
+      read.failures.push({
+        key: name,
+        pool: name,
+        connection: '',
+        status: 'failed',
+        error: `pool "${name}" is not managed by this config`,
+        errorCode: NOT_MANAGED,
+      });
+  const misses = new Map<string, PoolOutcome[]>();
+  await forEachBounded(lookups, config.concurrency, async ({ name, connection }) => {
+    try {
+      const pool = await deps.clients(connection.name).getPool(name);
+      found.set(connection, [...(found.get(connection) ?? []), pool]);
+    } catch (error) {
+      misses.set(name, [...(misses.get(name) ?? []), failed(connection, name, error)]);
+    }
+  });
+  // A 404 on one of several candidate connections is expected; report a pool only if no connection had it.
+  const seen = new Set([...found.values()].flat().map((pool) => pool.metadata.name));
+  for (const [name, outcomes] of misses) if (!seen.has(name)) read.failures.push(...outcomes);
+  return found;
+}
+
+async function listConnection(
+  config: Config,
+  deps: CycleDeps,
+  connection: ConnectionConfig,
+  read: PoolsRead,
+) {
+  const pools: Pool[] = [];
+  for (const workspace of workspacesToList(config, connection)) {
+    const listed = await listPools(deps, connection, workspace, read);
+    if (!listed) return undefined;
+    pools.push(...listed);
+  }
+  read.failures.push(...missingNamedPools(config, connection, pools));
+  read.warnings.push(...idleSelectors(config, connection, pools));
+  return pools;
+}
+
+/**
+ * The managed pools as they are now. A pool the config names but the list lacks (another workspace, deleted,
+ * a typo) is reported, not silently dropped: the user believes it is managed.
+ */
+export async function readPools(
+  config: Config,
+  deps: CycleDeps,
+  names: string[] | undefined,
+): Promise<PoolsRead> {
+  const read: PoolsRead = { snapshots: [], failures: [], warnings: [] };
+  const readAt = deps.now();
+  const byConnection = new Map<ConnectionConfig, Pool[]>();
+  if (names)
+    for (const [connection, pools] of await getNamedPools(config, deps, names, read))
+      byConnection.set(connection, pools);
+  else
+    for (const connection of usedConnections(config)) {
+      const pools = await listConnection(config, deps, connection, read);
+      if (pools) byConnection.set(connection, pools);
+    }
+  for (const [connection, pools] of byConnection)
+    for (const match of matchPools(config, connection.name, pools)) {
+      const name = match.pool.metadata.name;
+      if (match.ok)
+        read.snapshots.push({
+          connection,
+          poolConfig: match.poolConfig,
+          pool: match.pool,
+          key: poolKey(connection, name),
+          readAt,
+        });
+      else read.failures.push(failed(connection, name, new Error(match.message)));
+    }
+  return read;
+}
+
+function missingNamedPools(config: Config, connection: ConnectionConfig, pools: Pool[]): PoolOutcome[] {
+  const listed = new Set(pools.map((pool) => pool.metadata.name));
+  return config.pools
+    .filter(
+      (entry) => entry.connection === connection.name && entry.name !== undefined && !listed.has(entry.name),
+    )
+    .map((entry) => {
+      const name = entry.name as string;
+      return failed(
+        connection,
+        name,
+        new Error(`pool "${name}" is not in the pool list of project ${connection.projectId}`),
+      );
+    });
+}
+
+/** Selector entries that match no listed pool: likely a wrong label or workspace, worth a warning. */
+function idleSelectors(config: Config, connection: ConnectionConfig, pools: Pool[]): CycleWarning[] {
+  const matched = new Set(
+    matchPools(config, connection.name, pools).flatMap((match) =>
+      match.ok ? [match.poolConfig] : match.poolConfigs,
+    ),
+  );
+  return config.pools
+    .filter((entry) => entry.connection === connection.name && entry.selector && !matched.has(entry))
+    .map((entry) => ({
+      code: 'selector-matches-no-pool' as const,
+      connection: connection.name,
+      message: `${formatPath(['pools', entry.index])} (selector ${JSON.stringify(entry.selector)}) matches no pool of connection ${connection.name}`,
+    }));
+}

@@ -1,0 +1,46 @@
+// Step 6: one decision record per pool and flavor, and one per pool that could not be read.
+
+import type { PoolPlan } from '../scaling/plan';
+import type { CycleDeps, PoolOutcome } from './types';
+
+export function report(
+  deps: CycleDeps,
+  at: number,
+  dryRun: boolean,
+  poolPlan: PoolPlan,
+  outcome: PoolOutcome,
+) {
+  if (!deps.log) return;
+  const common = { at, key: poolPlan.key, pool: poolPlan.pool, outcome: outcome.status, dryRun };
+  const poolReasons = poolPlan.reasons.map((r) => r.code);
+  const error = outcome.error ? { error: outcome.error } : {};
+  if (poolPlan.flavors.length === 0)
+    deps.log({ ...common, action: poolPlan.action, reasons: poolReasons, ...error });
+  for (const flavor of poolPlan.flavors) {
+    deps.log({
+      ...common,
+      flavor: flavor.flavor,
+      current: flavor.current,
+      target: flavor.target,
+      ...(flavor.desired === undefined ? {} : { desired: flavor.desired }),
+      ...(flavor.backlog === undefined ? {} : { backlog: flavor.backlog }),
+      ...(flavor.backlogSource === undefined ? {} : { backlogSource: flavor.backlogSource }),
+      action: flavor.action,
+      reasons: [...poolReasons, ...flavor.reasons.map((r) => r.code)],
+      ...error,
+    });
+  }
+}
+
+export function reportFailure(deps: CycleDeps, at: number, dryRun: boolean, outcome: PoolOutcome) {
+  deps.log?.({
+    at,
+    key: outcome.key,
+    pool: outcome.pool,
+    action: 'skip',
+    reasons: ['read-failed'],
+    outcome: 'failed',
+    dryRun,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  });
+}

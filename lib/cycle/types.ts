@@ -1,0 +1,135 @@
+// The cycle's inputs and results. The steps live beside this file: read-pools, read-backlogs, prepare,
+// apply-pool, report; lib/cycle.ts runs them in order.
+
+import type { Config, ConnectionConfig, PoolConfig } from '../config/types';
+import type { PushedBacklog } from '../metrics/pushed';
+import type { BacklogSourceDeps } from '../metrics/registry';
+import type { ModelArtsClient } from '../modelarts/client';
+import type { Pool } from '../modelarts/schemas';
+import type { Plan, PoolInput, PoolPlan } from '../scaling/plan';
+import type { StateStore } from '../state/store';
+
+export interface DecisionRecord {
+  at: number;
+  key: string;
+  pool: string;
+  flavor?: string;
+  current?: number;
+  target?: number;
+  desired?: number;
+  backlog?: number;
+  backlogSource?: string;
+  action: string;
+  reasons: string[];
+  outcome: PoolOutcome['status'];
+  dryRun: boolean;
+  error?: string;
+}
+
+export interface CycleDeps {
+  /** Built once per cold start by the caller, one per connection name. */
+  clients: (connectionName: string) => ModelArtsClient;
+  store: StateStore;
+  sources?: BacklogSourceDeps;
+  now: () => number;
+  /** Lease owner id: unique per invocation. */
+  owner: string;
+  /** One structured record per pool and flavor. */
+  log?: (record: DecisionRecord) => void;
+  /**
+   * The global stop, read again before every write (PATCH, drain, delete) so that a switch turned on during a
+   * long cycle stops it within the reader's cache age. True: engaged (or unreadable).
+   */
+  killSwitch?: () => Promise<boolean>;
+}
+
+/** A minimum node count for a flavor, carried by the invocation (webhook). */
+export interface MinCount {
+  pool: string;
+  flavor: string;
+  minCount: number;
+}
+
+/**
+ * What an invocation carries besides the pools it names: backlog values that overlay the read ones, and
+ * minimum counts. `raiseOnly` is the webhook's rule: what it carries can raise a flavor's backlog and target,
+ * never lower them, and it never scales a pool in.
+ */
+export interface Push {
+  /** Names the carrier in decision records: `pushed:<origin>`. */
+  origin: string;
+  raiseOnly?: boolean;
+  backlogs?: PushedBacklog[];
+  minCounts?: MinCount[];
+}
+
+export interface CycleOptions {
+  /** Plan only: no PATCH, no state written. config.dryRun forces it too. */
+  dryRun?: boolean;
+  /** Only these pool names (worker, webhook, a manual plan of a few pools): read with one GET each. */
+  pools?: string[];
+  push?: Push;
+  /** The kill switch as read at the start of the invocation (deps.killSwitch is read again before writes). */
+  killSwitch?: boolean;
+  /** Cancels backlog reads still running (the invocation's deadline). */
+  signal?: AbortSignal;
+}
+
+export type PoolStatus =
+  | 'patched'
+  | 'dry-run'
+  | 'unchanged'
+  | 'skipped'
+  | 'lease-busy'
+  | 'lease-lost'
+  | 'failed';
+
+export interface PoolOutcome {
+  key: string;
+  pool: string;
+  connection: string;
+  status: PoolStatus;
+  error?: string;
+  /** For a failure from the ModelArts API: the HTTP status and error_code, so callers can react by kind. */
+  httpStatus?: number;
+  errorCode?: string;
+  patch?: PoolPlan['patch'];
+}
+
+/** Something worth a warning that fails nothing: a selector that matches no pool, say. */
+export interface CycleWarning {
+  code: 'selector-matches-no-pool';
+  connection: string;
+  message: string;
+}
+
+export interface CycleResult {
+  at: number;
+  dryRun: boolean;
+  plan: Plan;
+  outcomes: PoolOutcome[];
+  warnings: CycleWarning[];
+}
+
+/** A pool as read at the start of the cycle: it only tells what may change. */
+export interface Snapshot {
+  connection: ConnectionConfig;
+  poolConfig: PoolConfig;
+  pool: Pool;
+  key: string;
+  readAt: number;
+}
+
+export interface Prepared {
+  snapshot: Snapshot;
+  input: PoolInput;
+  /** The history's revision when loaded: saves are conditional on it. */
+  revision: number;
+}
+
+export interface Settled {
+  outcome: PoolOutcome;
+  plan: PoolPlan;
+}
+
+export type { Config };
