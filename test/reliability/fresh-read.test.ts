@@ -2,10 +2,14 @@
 // switch is read again before it, and histories saved by two invocations keep both sets of events. Each test
 // replays an interleaving that a LIST-snapshot plan gets wrong.
 
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import type { Config } from '../../lib/config';
 import { type CycleDeps, type CycleResult, runCycle } from '../../lib/cycle';
+import { createFileStateStore } from '../../lib/state/file';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import type { StateStore } from '../../lib/state/store';
 import { CPU, countsOf, fleet, fleetConfig, GPU, staticPoolEntry } from './fleet';
@@ -138,8 +142,8 @@ describe('the lease is fenced before a write', () => {
     };
     const result = await runCycle(config, { ...deps(config, 'slow'), clients: slow }, { pools: [POOL] });
 
-    expect(stalled).toBe(true);
     expect(patchesTo(POOL)).toEqual([]);
+    expect(stalled).toBe(true);
     expect(outcome(result, POOL)?.status).toBe('lease-lost');
   });
 });
@@ -147,6 +151,8 @@ describe('the lease is fenced before a write', () => {
 describe('histories saved by two invocations', () => {
   it('keep the scale events of both', async () => {
     const key = `${emulator.projectId}/${POOL}`;
+    const path = join(await mkdtemp(join(tmpdir(), 'fresh-read-')), 'state.json');
+    const file = createFileStateStore({ path });
     const idleConfig = configFor(staticPoolEntry(POOL, { [GPU]: 6 })); // 3 nodes: unchanged
     const growConfig = configFor(staticPoolEntry(POOL, { [GPU]: 12 })); // 3 -> 6
     // The idle cycle loads the history, then waits while the other invocation scales the pool and saves.
@@ -159,21 +165,21 @@ describe('histories saved by two invocations', () => {
       reached = resolve;
     });
     const held: StateStore = {
-      ...shared,
+      ...file,
       save: async (k, history, revision) => {
         reached();
         await released;
-        return shared.save(k, history, revision);
+        return file.save(k, history, revision);
       },
     };
     const idle = runCycle(idleConfig, deps(idleConfig, 'webhook', held), { pools: [POOL] });
     await atSave;
-    const grown = await runCycle(growConfig, deps(growConfig, 'cron'), { pools: [POOL] });
+    const grown = await runCycle(growConfig, deps(growConfig, 'cron', file), { pools: [POOL] });
     expect(outcome(grown, POOL)?.status).toBe('patched');
     release();
     await idle;
 
-    const { history } = await shared.load(key);
+    const { history } = JSON.parse(await readFile(path, 'utf8')).pools[key];
     expect(history.flavors[GPU]?.events).toEqual([{ at: T0, from: 3, to: 6 }]);
   });
 });
