@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 
-export const COMMANDS = ['plan', 'apply', 'run', 'emulator', 'config', 'demo', 'simulate'] as const;
+export const COMMANDS = ['plan', 'apply', 'run', 'emulator', 'config', 'demo', 'simulate', 'state'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type OptionSpec = {
@@ -17,10 +17,10 @@ export type OptionSpec = {
 const CYCLE: readonly Command[] = ['plan', 'apply', 'run'];
 
 export const OPTIONS = {
-  config: { type: 'string', short: 'c', commands: [...CYCLE, 'config', 'simulate'] },
+  config: { type: 'string', short: 'c', commands: [...CYCLE, 'config', 'simulate', 'state'] },
   endpoint: { type: 'string', commands: CYCLE },
-  state: { type: 'string', commands: CYCLE },
-  pool: { type: 'string', multiple: true, commands: [...CYCLE, 'simulate'] },
+  state: { type: 'string', commands: [...CYCLE, 'state'] },
+  pool: { type: 'string', multiple: true, commands: [...CYCLE, 'simulate', 'state'] },
   json: { type: 'boolean', commands: [...CYCLE, 'simulate'] },
   yes: { type: 'boolean', short: 'y', commands: ['apply'] },
   interval: { type: 'string', commands: ['run', 'simulate'] },

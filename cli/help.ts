@@ -28,6 +28,7 @@ Commands:
   config validate|schema  check a config file / print its JSON Schema
   demo                  the guided tour on the embedded emulator (npm start)
   simulate              replay a job trace or scenario through the planner; --compare with baselines
+  state reset --pool K  clear a pool's stored history (one the autoscaler reports it cannot read)
 
 Run "modelarts-autoscaler <command> --help" for a command's options.`,
   plan: `Usage: modelarts-autoscaler plan [options]
@@ -80,6 +81,12 @@ time: a dry run, a queue growing and draining, and pools the autoscaler must lea
   --cycles N            stop after N scaling cycles (default 20)
   --fast                no pause between cycles`,
   simulate: SIMULATE_USAGE,
+  state: `Usage: modelarts-autoscaler state reset --pool <project>/<pool> [--pool ...]
+
+Removes the pools' history items from the config's state store (--state memory|file overrides it). For an
+item the autoscaler reports it cannot read; the next cycle starts the pool's history afresh.
+  -c, --config FILE     the config whose state store to use
+  --pool KEY            <project>/<pool> (a bare pool name when the config has one project)`,
 };
 
 export const usage = (command?: Command): string => `${USAGE[command ?? 'main']}\n`;

@@ -10,6 +10,7 @@ import { emulatorCommand } from './commands/emulator';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
 import { simulateCommand } from './commands/simulate';
+import { stateCommand } from './commands/state';
 import { usage } from './help';
 import { type CliIo, createOutput, type Output, processIo } from './output';
 
@@ -20,7 +21,7 @@ const version = (): string =>
     .version;
 
 function dispatch(command: Command, operands: string[], values: OptionValues, io: CliIo, output: Output) {
-  if (command !== 'config' && operands.length > 0)
+  if (command !== 'config' && command !== 'state' && operands.length > 0)
     throw new UsageError(`${command} takes no operands, got "${operands.join(' ')}"`);
   switch (command) {
     case 'plan':
@@ -37,6 +38,8 @@ function dispatch(command: Command, operands: string[], values: OptionValues, io
       return demoCommand(values, io, output);
     case 'simulate':
       return simulateCommand(values, io, output);
+    case 'state':
+      return stateCommand(operands, values, io, output);
   }
 }
 
