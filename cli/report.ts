@@ -23,6 +23,7 @@ export function summary(result: CycleResult): string {
     `${result.plan.pools.length - changing - skipped} unchanged`,
     `${skipped} skipped`,
     ...(count('lease-busy') > 0 ? [`${count('lease-busy')} busy (another run holds the lease)`] : []),
+    ...(count('lease-lost') > 0 ? [`${count('lease-lost')} not written (the lease was lost)`] : []),
     ...(count('failed') > 0 ? [`${count('failed')} failed`] : []),
   ];
   return `${result.plan.pools.length} pool(s): ${parts.join(', ')}${result.dryRun ? ' (dry run: nothing was patched)' : ''}`;

@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { parsedEvent } from '../lib/aws/event-parser';
-import { invocationCycleDeps, summarizeCycle } from '../lib/aws/invocation';
+import { invocationCycleDeps, reportCycleWarnings, summarizeCycle } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
 import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
@@ -32,6 +32,7 @@ export function makeHandler(deps: FunctionDeps) {
       ...(event.pools ? { pools: event.pools } : {}),
     });
     const summary = summarizeCycle(result);
+    reportCycleWarnings(deps, result);
     deps.metrics.addMetric('PoolsEvaluated', 'Count', summary.pools);
     return { ...summary, plan: result.plan };
   })

@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { parsedEvent } from '../lib/aws/event-parser';
 import { FanOutError } from '../lib/aws/fan-out';
-import { eventDryRun, invocationCycleDeps, killSwitchEngaged, summarizeCycle } from '../lib/aws/invocation';
+import {
+  eventDryRun,
+  invocationCycleDeps,
+  killSwitchEngaged,
+  reportCycleWarnings,
+  summarizeCycle,
+} from '../lib/aws/invocation';
 import { managedPools, poolMessages, shouldFanOut } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
 import { buildScheduledDeps, type ScheduledDeps } from '../lib/aws/runtime';
@@ -35,6 +41,7 @@ export function makeHandler(deps: ScheduledDeps) {
     const killSwitch = await killSwitchEngaged(deps);
     const result = await runCycle(deps.config, invocationCycleDeps(deps, context), { dryRun, killSwitch });
     const summary = summarizeCycle(result);
+    reportCycleWarnings(deps, result);
     deps.metrics.addMetric('PoolsEvaluated', 'Count', summary.pools);
     deps.logger.info('cycle done', { summary: { ...summary, outcomes: undefined } });
     return { mode: 'cycle' as const, ...summary };

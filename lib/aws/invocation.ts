@@ -29,6 +29,13 @@ export async function killSwitchEngaged(deps: FunctionDeps): Promise<boolean> {
 /** The dry-run flag an event may carry: only `true` turns it on (config dryRun applies regardless). */
 export const eventDryRun = (value: unknown): boolean => value === true;
 
+/** Warnings that fail nothing (a selector matching no pool): a log line each, and a metric to alarm on. */
+export function reportCycleWarnings(deps: FunctionDeps, result: CycleResult): void {
+  for (const warning of result.warnings) deps.logger.warn(warning.message, { code: warning.code });
+  const idle = result.warnings.filter((warning) => warning.code === 'selector-matches-no-pool').length;
+  if (idle > 0) deps.metrics.addMetric('SelectorsMatchingNoPool', 'Count', idle);
+}
+
 /** A cycle's outcomes in a few fields, for responses and the invocation log line. */
 export function summarizeCycle(result: CycleResult) {
   const counts: Record<string, number> = {};

@@ -3,7 +3,9 @@
 
 import { matchPools } from '../config/pools';
 import type { Config } from '../config/types';
+import { listQueries } from '../cycle/read-pools';
 import type { ModelArtsClient } from '../modelarts';
+import type { Pool } from '../modelarts/schemas';
 import type { PoolMessage } from './pool-message';
 
 export interface ManagedPool {
@@ -33,7 +35,9 @@ export async function managedPools(
       continue;
     }
     try {
-      const { pools } = await clients(connection.name).listPools();
+      const pools: Pool[] = [];
+      for (const query of listQueries(config, connection))
+        pools.push(...(await clients(connection.name).listPools(query)).pools);
       for (const match of matchPools(config, connection.name, pools))
         result.pools.push(managed(match.pool.metadata.name));
     } catch (error) {

@@ -39,7 +39,8 @@ export function webhookAnswer(request: ScaleRequest, result: CycleResult): APIGa
       message: outcome.error ?? 'the pool could not be scaled',
     });
   }
-  if (outcome.status === 'lease-busy') {
+  // Busy: another invocation holds the lease; lost: it took the lease over before this one could write.
+  if (outcome.status === 'lease-busy' || outcome.status === 'lease-lost') {
     return jsonResponse(409, {
       error: 'pool-busy',
       message: 'another invocation is scaling the pool; retry shortly',

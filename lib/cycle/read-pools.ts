@@ -6,6 +6,7 @@ import { forEachBounded } from '../bounded';
 import { formatPath } from '../config/issues';
 import { matchPools } from '../config/pools';
 import type { Config, ConnectionConfig, PoolConfig } from '../config/types';
+import type { ListPoolsQuery } from '../modelarts/client';
 import type { Pool } from '../modelarts/schemas';
 import { failed, NOT_MANAGED, poolKey } from './outcomes';
 import type { CycleDeps, CycleWarning, PoolOutcome, Snapshot } from './types';
@@ -33,25 +34,30 @@ export function connectionsFor(config: Config, name: string): ConnectionConfig[]
   return naming.length > 0 ? naming : has((entry) => entry.selector !== undefined);
 }
 
+const DEFAULT_WORKSPACE = '0';
+
 /**
- * The workspaces a connection's entries live in: each selector's, and the API's default ("0") for named
- * entries and selectors without one. The list call answers for one workspace at a time.
+ * One list query per workspace a connection's entries live in: each selector's, and the API's default ("0")
+ * for named entries and selectors without one. The list call answers for one workspace at a time.
  */
-export function workspacesToList(config: Config, connection: ConnectionConfig): string[] {
+export function listQueries(config: Config, connection: ConnectionConfig): ListPoolsQuery[] {
   const workspaces = config.pools
     .filter((entry) => entry.connection === connection.name)
     .map((entry) => entry.selector?.workspaceId ?? DEFAULT_WORKSPACE);
-  return [...new Set(workspaces)];
+  return [...new Set(workspaces)].map((workspaceId) =>
+    workspaceId === DEFAULT_WORKSPACE ? {} : { workspaceId },
+  );
 }
 
-const DEFAULT_WORKSPACE = '0';
-
 /** ONE list call per connection and workspace. A pool the API answers badly for fails alone. */
-async function listPools(deps: CycleDeps, connection: ConnectionConfig, workspace: string, read: PoolsRead) {
+async function listPools(
+  deps: CycleDeps,
+  connection: ConnectionConfig,
+  query: ListPoolsQuery,
+  read: PoolsRead,
+) {
   try {
-    const listed = await deps
-      .clients(connection.name)
-      .listPools(workspace === DEFAULT_WORKSPACE ? {} : { workspaceId: workspace });
+    const listed = await deps.clients(connection.name).listPools(query);
     for (const error of listed.errors)
       read.failures.push(failed(connection, error.pool ?? '(unnamed)', error));
     return listed.pools;
@@ -104,8 +110,8 @@ async function listConnection(
   read: PoolsRead,
 ) {
   const pools: Pool[] = [];
-  for (const workspace of workspacesToList(config, connection)) {
-    const listed = await listPools(deps, connection, workspace, read);
+  for (const query of listQueries(config, connection)) {
+    const listed = await listPools(deps, connection, query, read);
     if (!listed) return undefined;
     pools.push(...listed);
   }
