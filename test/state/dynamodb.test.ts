@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbStateStore, createStateTable, stateTableDefinition } from '../../lib/state/dynamodb';
-import { StateStoreError } from '../../lib/state/errors';
+import { HistoryItemError, StateStoreError } from '../../lib/state/errors';
 import { createStateStore } from '../../lib/state/factory';
 import { describeStateStoreContract } from './contract';
 
@@ -64,6 +64,39 @@ describe('DynamoDB state store', () => {
     expect((await store.load('pool-expiring')).history).toEqual(history);
     now += 2_000;
     expect((await store.load('pool-expiring')).history).toEqual({ flavors: {} });
+  });
+
+  it('neither reads nor overwrites a history item of a newer format, and names it', async () => {
+    const store = createDynamoDbStateStore({ client, tableName });
+    const newer = {
+      pk: { S: 'history#proj/pool-newer' },
+      format: { N: '2' },
+      revision: { N: '5' },
+      history: { M: { flavors: { M: {} }, placement: { S: 'zones' } } },
+    };
+    await client.send(new PutItemCommand({ TableName: tableName, Item: newer }));
+
+    await expect(store.load('proj/pool-newer')).rejects.toThrow(
+      /history item for pool proj\/pool-newer was written by a newer version \(format 2/,
+    );
+    await expect(store.save('proj/pool-newer', { flavors: {} }, 5)).rejects.toBeInstanceOf(HistoryItemError);
+    await expect(store.save('proj/pool-newer', { flavors: {} })).rejects.toBeInstanceOf(HistoryItemError);
+    expect(await rawItem('history#proj/pool-newer')).toEqual(newer);
+  });
+
+  it('fails a foreign history item by name, and reset clears it', async () => {
+    const store = createDynamoDbStateStore({ client, tableName });
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { pk: { S: 'history#proj/pool-foreign' }, history: { S: 'not a history' } },
+      }),
+    );
+    await expect(store.load('proj/pool-foreign')).rejects.toThrow(
+      'history item for pool proj/pool-foreign has an unexpected shape',
+    );
+    await store.reset('proj/pool-foreign');
+    expect(await store.load('proj/pool-foreign')).toEqual({ history: { flavors: {} }, revision: 0 });
   });
 
   it('wraps service errors in StateStoreError', async () => {
