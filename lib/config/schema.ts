@@ -139,7 +139,7 @@ export const BacklogSchema = z
       .enum(['jobs', 'nodes'])
       .optional()
       .describe(
-        `What the backlog counts: queued plus running jobs, or nodes they ask for. Default ${backlogDefaults.unit}.`,
+        `What the backlog counts: jobs (queued or holding nodes), or the nodes they ask for. Default ${backlogDefaults.unit}.`,
       ),
     targetPerNode: z
       .number()

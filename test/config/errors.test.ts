@@ -42,6 +42,16 @@ describe('config errors', () => {
     expect(problemsOf(doc)).toEqual(['pools[0].flavors[0].max: must be >= min (got 1 < 3)']);
   });
 
+  it('name a job state the modelarts-workloads source does not know, and list the known ones', () => {
+    const doc = withDoc((d) => {
+      d.defaults = { backlog: { source: { type: 'modelarts-workloads', statuses: ['Queue', 'Queued'] } } };
+    });
+    expect(problemsOf(doc)).toEqual([
+      'defaults.backlog.source.statuses[1]: must be one of "Queue", "Pending", "Abnormal", "Terminating", ' +
+        '"Creating", "Running", "Completed", "Terminated", "Failed"',
+    ]);
+  });
+
   it('list every problem of a config at once, in file order', () => {
     const doc = withDoc((d) => {
       d.intervalSeconds = 0;
