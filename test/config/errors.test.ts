@@ -103,6 +103,40 @@ describe('config errors', () => {
     ]);
   });
 
+  it('refuse two connections to the same project on the same endpoint, naming both', () => {
+    const doc = withDoc((d) => {
+      d.connections.push(
+        { name: 'main-again', region: 'cn-north-4', projectId: 'project-1' },
+        // The region's public endpoint spelled out, as the client would resolve it for `main`.
+        {
+          name: 'main-spelled-out',
+          region: 'cn-north-4',
+          projectId: 'project-1',
+          endpoint: 'https://MODELARTS.cn-north-4.myhuaweicloud.com/',
+        },
+      );
+      d.pools[0] = { ...(d.pools[0] as object), connection: 'main' };
+    });
+    const tail = 'so their pools would be managed twice: keep one connection and point its pools at it';
+    expect(problemsOf(doc)).toEqual([
+      'connections[1]: connection "main-again" reaches the same project on the same endpoint as connection ' +
+        `"main" (connections[0]), ${tail}`,
+      'connections[2]: connection "main-spelled-out" reaches the same project on the same endpoint as ' +
+        `connection "main" (connections[0]), ${tail}`,
+    ]);
+  });
+
+  it('allow one project on two endpoints, and two projects on one endpoint', () => {
+    const doc = withDoc((d) => {
+      d.connections.push(
+        { name: 'gateway', region: 'cn-north-4', projectId: 'project-1', endpoint: 'https://gw.example' },
+        { name: 'other', region: 'cn-north-4', projectId: 'project-2' },
+      );
+      d.pools[0] = { ...(d.pools[0] as object), connection: 'main' };
+    });
+    expect(parseConfig({ text: toYaml(doc), env: {} }).connections).toHaveLength(3);
+  });
+
   it('allow the same pool name on two different connections', () => {
     const doc = withDoc((d) => {
       d.connections.push({ name: 'other', region: 'cn-north-5', projectId: 'p2' });
