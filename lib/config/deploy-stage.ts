@@ -11,6 +11,8 @@ export const LOCAL_STAGES: readonly string[] = ['local'];
 
 export const isLocalStage = (stage: string): boolean => LOCAL_STAGES.includes(stage);
 
+const localStageOptions = () => LOCAL_STAGES.map((stage) => `--stage ${stage}`).join(', ');
+
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
 
 /**
@@ -50,7 +52,7 @@ export function loopbackConnectionIssues(
         message:
           `connection ${quote(connection.name)} points at ${host}, this machine (the local emulator), which a ` +
           `function deployed to stage ${quote(stage)} cannot reach: set the real ModelArts endpoint, or leave ` +
-          `endpoint out for the region's; only ${LOCAL_STAGES.map((s) => `--stage ${s}`).join(', ')} may use the emulator`,
+          `endpoint out for the region's; only ${localStageOptions()} may use the emulator`,
       },
     ];
   });
@@ -64,7 +66,7 @@ export function missingConfigError(stage: string, defaultPath: string): ConfigEr
       message:
         `stage ${quote(stage)} needs its own config: pass --param="configPath=your-config.yaml" (or set ` +
         `params.${stage}.configPath in serverless.yml); the default ${defaultPath} is the local emulator's ` +
-        `config (127.0.0.1, no auth) and is used only with ${LOCAL_STAGES.map((s) => `--stage ${s}`).join(', ')}`,
+        `config (127.0.0.1, no auth) and is used only with ${localStageOptions()}`,
     },
   ]);
 }

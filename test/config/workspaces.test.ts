@@ -2,24 +2,15 @@
 // `workspaceId` is sent): a selector naming another workspace must have that workspace listed, and must
 // match only the pools of its own workspace.
 
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { parseConfig } from '../../lib/config/load';
 import { listPoolsQuery, matchPools, workspaceLabel, workspacesToList } from '../../lib/config/pools';
 import { createModelArtsClient } from '../../lib/modelarts/index';
-import { type Pool, PoolSchema } from '../../lib/modelarts/schemas';
-import { toYaml } from './fixtures';
+import type { Pool } from '../../lib/modelarts/schemas';
+import { seedPoolNamed, toYaml } from './fixtures';
 
-const seedPools: Pool[] = (
-  JSON.parse(readFileSync(new URL('../../emulator/seed/pools.json', import.meta.url), 'utf8')) as unknown[]
-).map((raw) => PoolSchema.parse(raw));
-
-const named = (prefix: string): Pool => {
-  const pool = seedPools.find((candidate) => candidate.metadata.name.startsWith(`${prefix}-`));
-  if (!pool) throw new Error(`no seed pool ${prefix}`);
-  return structuredClone(pool);
-};
+const named = (prefix: string): Pool => structuredClone(seedPoolNamed(prefix));
 
 /** A seed pool moved to `workspace`, or out of every workspace label when undefined. */
 const inWorkspace = (prefix: string, workspace: string | undefined): Pool => {
