@@ -139,7 +139,7 @@ export const BacklogSchema = z
       .enum(['jobs', 'nodes'])
       .optional()
       .describe(
-        `What the backlog counts: queued plus running jobs, or nodes they ask for. Default ${backlogDefaults.unit}.`,
+        `What the backlog counts: jobs (queued or holding nodes), or the nodes they ask for. Default ${backlogDefaults.unit}.`,
       ),
     targetPerNode: z
       .number()
@@ -226,7 +226,10 @@ export const PoolSelectorSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Only pools of this workspace (label os.modelarts/workspace.id).'),
+      .describe(
+        'Only pools of this workspace (label os.modelarts/workspace.id; a pool without it is in "0"), ' +
+          'listed with ListPools workspaceId. Default "0", the workspace ListPools answers for.',
+      ),
   })
   .describe(
     'Manage every pool of the connection matching these labels. An empty selector matches every pool.',

@@ -5,13 +5,14 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { scheduleRateFor } from '../../functions/build/config-file.cjs';
 import { stateTableDefinition } from '../../lib/state/dynamodb';
 import { DEMO_WEBHOOK_SECRET, SAMPLE_POOL } from '../functions/harness';
+import { writeDeployableSampleConfig } from './deploy-config';
 import { readZip, type ZipEntry } from './zip';
 
 const run = promisify(execFile);
@@ -33,13 +34,16 @@ interface Statement {
 }
 
 let outDir = '';
+let configPath = '';
 let template: { Resources: Record<string, Resource> };
 const artifacts = new Map<FunctionName, ZipEntry[]>();
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'autoscaler-package-'));
+  configPath = await writeDeployableSampleConfig();
   const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
-  await run(process.execPath, [osls, 'package', '--stage', STAGE, '--package', outDir], {
+  const args = ['package', '--stage', STAGE, '--param', `configPath=${configPath}`, '--package', outDir];
+  await run(process.execPath, [osls, ...args], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
   }).catch((error: Error & { stdout?: string; stderr?: string }) => {
@@ -51,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
+  if (configPath) await rm(dirname(configPath), { recursive: true, force: true });
 });
 
 const resources = (type: string) =>
