@@ -11,6 +11,11 @@ export const ROUTE_NAMES = [
   'iamToken',
   'workloadStats',
   'listWorkloads',
+  'listNodes',
+  'getNode',
+  'drainNodes',
+  'undrainNodes',
+  'deleteNodes',
 ] as const satisfies readonly RouteName[];
 
 const rate = z.number().min(0).max(1);

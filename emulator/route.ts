@@ -11,7 +11,12 @@ export type RouteName =
   | 'patchPool'
   | 'iamToken'
   | 'workloadStats'
-  | 'listWorkloads';
+  | 'listWorkloads'
+  | 'listNodes'
+  | 'getNode'
+  | 'drainNodes'
+  | 'undrainNodes'
+  | 'deleteNodes';
 
 /** What a route handler can reach: the emulator's state, never the raw socket. */
 export interface EmulatorState {
@@ -95,6 +100,8 @@ export const ErrorCodes = {
   operationsConflict: 'ModelArts.5044',
   // No code is published for a project the caller may not use; this one follows the 8-digit pattern.
   forbiddenProject: 'ModelArts.50003000',
+  // No code is published for an unknown node (batch-delete's docs give only the message); chosen likewise.
+  nodeNotFound: 'ModelArts.50015002',
   signatureFailed: 'APIGW.0301',
   signatureExpired: 'APIGW.0303',
   noSuchApi: 'APIGW.0101',

@@ -3,19 +3,29 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Pool, parsePool } from '../lib/modelarts/schemas';
+import type { Workload, WorkloadStatus } from '../lib/modelarts/workloads';
+import { describeRefusal, type NodePool, type NodeUpdate, type PoolNode } from '../lib/nodes';
 import { handleAdmin } from './admin';
 import { type AuthOptions, authenticate } from './auth';
 import { type FailNextFault, FaultInjector, type FaultOutcome, type FaultRules } from './faults';
 import { flatHeaders, newRequestId, readBody, sendJson } from './http';
+import type { NodeApiRules } from './node-rules';
 import { PoolStore } from './pool-store';
 import { type RecordedRequest, recordedBody, recordedHeaders, recordedQuery } from './request-log';
 import { ApiError, type EmulatorState, ErrorCodes, type RouteName, type RouteResult } from './route';
 import { routeMatcher } from './router';
 import { adminExtensions, routes } from './routes/index';
+import {
+  addPoolWorkload,
+  seedWorkloads,
+  setPoolWorkloadStatus,
+  type WorkloadInput,
+} from './routes/workloads';
 import { TokenStore } from './tokens';
 
 export type { AuthOptions, IamUser } from './auth';
 export type { FailNextFault, FaultRule, FaultRules } from './faults';
+export type { NodeApiRules } from './node-rules';
 export type { RecordedRequest } from './request-log';
 export type { RouteName } from './route';
 
@@ -35,6 +45,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** How injected latency waits (default a real timer); tests pass one they control. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** How the node APIs answer where the docs leave it open (see node-rules.ts); reset restores these. */
+  nodeRules?: Partial<NodeApiRules>;
 }
 
 export interface Emulator {
@@ -51,6 +63,16 @@ export interface Emulator {
   setFaults(rules: FaultRules): void;
   failNext(route: RouteName, count: number, fault: FailNextFault): void;
   revokeTokens(): void;
+  /** The pool's nodes and the jobs on them, now. */
+  nodes(pool: string): NodePool;
+  /** Locks a node, marks it yearly/monthly or abnormal, drains it...; throws on a refusal. */
+  setNode(pool: string, node: string, update: NodeUpdate): PoolNode;
+  /** Adds a job, placed on `nodeNames` or on the least busy schedulable nodes of its flavor. */
+  addJob(pool: string, job: WorkloadInput): Workload;
+  /** Moves a job on (`Completed` frees its nodes). */
+  setJobStatus(pool: string, uid: string, status: WorkloadStatus): Workload;
+  nodeRules(): NodeApiRules;
+  setNodeRules(rules: Partial<NodeApiRules>): NodeApiRules;
 }
 
 export const DEFAULT_PROJECT_ID = 'emulator-project';
@@ -75,7 +97,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
   const state: EmulatorState = {
     projectId,
-    pools: new PoolStore(seedPools, now, opts.transitionMs ?? DEFAULT_TRANSITION_MS),
+    pools: new PoolStore(seedPools, now, opts.transitionMs ?? DEFAULT_TRANSITION_MS, {
+      workloads: seedWorkloads(),
+      ...(opts.nodeRules ? { rules: opts.nodeRules } : {}),
+    }),
     tokens: new TokenStore(),
     auth: opts.auth ?? { mode: 'open' },
     now,
@@ -101,6 +126,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setFaults: (rules) => faults.setRules(rules),
     failNext: (route, count, fault) => faults.failNext(route, count, fault),
     revokeTokens: () => state.tokens.revokeAll(),
+    nodes: (pool) => {
+      const nodes = state.pools.nodes(pool);
+      if (!nodes) throw new Error(`the emulator has no pool named "${pool}"`);
+      return nodes;
+    },
+    setNode: (pool, node, update) => {
+      const change = state.pools.setNode(pool, node, update);
+      if (!change) throw new Error(`the emulator has no pool named "${pool}"`);
+      if (!change.ok) throw new Error(`cannot change node ${node}: ${describeRefusal(change.refusal)}`);
+      return change.nodes[0] as PoolNode;
+    },
+    addJob: (pool, job) => addPoolWorkload(state, pool, job),
+    setJobStatus: (pool, uid, status) => setPoolWorkloadStatus(state, pool, uid, { status }),
+    nodeRules: () => state.pools.rules,
+    setNodeRules: (rules) => state.pools.setRules(rules),
   };
   const admin = {
     ...emulator,

@@ -3,6 +3,7 @@ import { createPool } from './create-pool';
 import { getPool } from './get-pool';
 import { iamToken } from './iam';
 import { listPools } from './list-pools';
+import { handleNodesAdmin, nodeRoutes } from './nodes';
 import { patchPool } from './patch-pool';
 import { handleWorkloadsAdmin, workloadRoutes, workloadsOf } from './workloads';
 
@@ -14,9 +15,12 @@ export const routes: readonly Route[] = [
   patchPool,
   iamToken,
   ...workloadRoutes,
+  ...nodeRoutes,
 ];
 
 /** Admin routes added by route files, tried before the emulator's own /__admin/ routes. */
 export const adminExtensions: readonly AdminExtension[] = [
   { handle: handleWorkloadsAdmin, reset: (state) => workloadsOf(state).reset() },
+  // Node state and rules are the pool store's, which the emulator resets itself.
+  { handle: handleNodesAdmin },
 ];

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type FlavorTally,
-  type NodeState,
-  reconcile,
-  settle,
-  statusResources,
-} from '../../emulator/node-lifecycle';
 import type { PoolFlavorResource } from '../../lib/modelarts/schemas';
+import {
+  emptyNodePool,
+  type NodePhase,
+  type NodePool,
+  resizeNodes,
+  settleNodes,
+  statusResources,
+  tallyNodes,
+} from '../../lib/nodes';
 
 const FLAVORS = ['f1', 'f2', 'f3'];
 const AZS = ['az-a', 'az-b', 'az-c'];
@@ -30,46 +32,49 @@ const spec = fc.uniqueArray(resource, { selector: (r) => r.flavor, minLength: 1,
 /** Specs applied one after another, each some time after the previous one. */
 const history = fc.array(fc.tuple(spec, fc.nat(2 * TRANSITION)), { minLength: 1, maxLength: 6 });
 
-const total = (tally: FlavorTally, flavor: string) =>
-  Object.values(tally[flavor] ?? {}).reduce((a, b) => a + b, 0);
-const creatingTotal = (state: NodeState, flavor: string) =>
-  state.ops.filter((op) => op.kind === 'creating' && op.flavor === flavor).reduce((a, op) => a + op.count, 0);
+const count = (state: NodePool, flavor: string, phases: NodePhase[], az?: string) =>
+  state.nodes.filter(
+    (node) => node.flavor === flavor && phases.includes(node.phase) && (az === undefined || node.az === az),
+  ).length;
 
 function run(steps: [PoolFlavorResource[], number][]): {
-  state: NodeState;
+  state: NodePool;
   time: number;
   last: PoolFlavorResource[];
 } {
-  let state: NodeState = { available: {}, abnormal: {}, ops: [] };
+  let state = emptyNodePool('pool');
   let time = 0;
   let last: PoolFlavorResource[] = [];
   for (const [resources, wait] of steps) {
     time += wait;
-    state = reconcile(settle(state, time, TRANSITION), resources, time);
+    state = resizeNodes(
+      settleNodes(state, time),
+      resources,
+      { now: time, transitionMs: TRANSITION },
+      'pay-per-use',
+    ).pool;
     last = resources;
     for (const flavor of FLAVORS) {
       const wanted = resources.find((r) => r.flavor === flavor)?.count ?? 0;
       // Right after every change, the nodes the pool will have once in-flight work ends match the spec.
-      expect(
-        total(state.available, flavor) + total(state.abnormal, flavor) + creatingTotal(state, flavor),
-      ).toBe(wanted);
+      expect(count(state, flavor, ['Available', 'Abnormal', 'Creating'])).toBe(wanted);
     }
   }
   return { state, time, last };
 }
 
-describe('node lifecycle', () => {
+describe('node lifecycle (lib/nodes, behind the emulator)', () => {
   it('always converges on the last spec, per flavor and per AZ where the spec splits it', () => {
     fc.assert(
       fc.property(history, (steps) => {
         const { state, time, last } = run(steps);
-        const settled = settle(state, time + TRANSITION, TRANSITION);
-        expect(settled.ops).toEqual([]);
+        const settled = settleNodes(state, time + TRANSITION);
+        expect(settled.nodes.every((node) => node.phase === 'Available')).toBe(true);
         for (const flavor of FLAVORS) {
           const wanted = last.find((r) => r.flavor === flavor);
-          expect(total(settled.available, flavor)).toBe(wanted?.count ?? 0);
-          for (const { az, count } of wanted?.azs ?? [])
-            expect(settled.available[flavor]?.[az] ?? 0).toBe(count);
+          expect(count(settled, flavor, ['Available'])).toBe(wanted?.count ?? 0);
+          for (const { az, count: inAz } of wanted?.azs ?? [])
+            expect(count(settled, flavor, ['Available'], az)).toBe(inAz);
         }
       }),
       { numRuns: 300 },
@@ -88,6 +93,12 @@ describe('node lifecycle', () => {
             expect(entry.azs?.reduce((s, az) => s + az.count, 0)).toBe(entry.count);
           }
         }
+        // The tallies are the nodes, counted.
+        const tally = tallyNodes(state.nodes, (node) => node.phase === 'Deleting');
+        for (const entry of resources.deleting ?? [])
+          expect(Object.values(tally[entry.flavor as string] ?? {}).reduce((a, b) => a + b, 0)).toBe(
+            entry.count,
+          );
       }),
       { numRuns: 200 },
     );
