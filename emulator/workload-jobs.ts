@@ -1,15 +1,8 @@
 // A workload document as the node model sees it, and back: the model owns a job's status and placement, the
 // workload store owns everything else the list API shows.
 
-import type { Workload } from '../lib/modelarts/workloads';
+import { hostIpsOf, type Workload } from '../lib/modelarts/workloads';
 import type { NodeJob } from '../lib/nodes';
-
-/** The node IPs a workload names, in `hostIps` or `nodes[].hostIp`, each once. */
-export function hostIpsOf(workload: Workload): string[] {
-  const ips = (workload.hostIps ?? '').split(',').map((ip) => ip.trim());
-  for (const node of workload.nodes ?? []) if (node.hostIp) ips.push(node.hostIp);
-  return [...new Set(ips.filter((ip) => ip !== ''))];
-}
 
 /** The model's view of a workload; undefined for one without uid, flavor or status. */
 export function nodeJobOf(workload: Workload): NodeJob | undefined {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
 import {
+  hostIpsOf,
   MAX_WORKLOAD_PAGE_SIZE,
   WORKLOAD_STATUSES,
   type Workload,
@@ -25,7 +26,7 @@ import {
   type Route,
   type RouteResult,
 } from '../route';
-import { hostIpsOf, nodeJobOf, withPlacement } from '../workload-jobs';
+import { nodeJobOf, withPlacement } from '../workload-jobs';
 
 // Go's SDK adds `x-infer` to the documented train, infer and notebook.
 const JOB_TYPES = ['train', 'infer', 'notebook', 'x-infer'] as const;

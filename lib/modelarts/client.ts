@@ -1,10 +1,11 @@
-// ModelArts Pool API client: list, get, create and merge-patch pools. Transport (signing, token, timeout,
+// ModelArts Pool API client: list, get, create and merge-patch pools, and the pool's nodes (nodes.ts). Transport (signing, token, timeout,
 // retries, typed errors) is in transport.ts; this file validates request bodies and parses responses.
 
 import type { z } from 'zod';
 import { type ModelArtsClientOptions, resolveClientOptions } from './client-options';
 import { poolPath, poolsPath, queryString, resolveEndpoint } from './endpoint';
 import { ModelArtsValidationError, type RequestLine } from './errors';
+import { createNodesApi, type NodesApi } from './nodes';
 import { PoolResponseError, toFieldProblems } from './schema-error';
 import {
   type CreatePoolBody,
@@ -17,16 +18,12 @@ import {
 } from './schemas';
 import {
   createModelArtsTransport,
-  type Deadline,
   type ModelArtsCall,
   type ModelArtsTransport,
+  type PoolCallOptions,
 } from './transport';
 
-/** Per-call options of the calls made under a pool's lease. */
-export interface PoolCallOptions {
-  deadline?: Deadline;
-  signal?: AbortSignal;
-}
+export type { PoolCallOptions } from './transport';
 
 export interface ListPoolsQuery {
   workspaceId?: string;
@@ -43,8 +40,8 @@ export interface PoolListResult {
   errors: PoolResponseError[];
 }
 
-/** The pool operations, plus `request` (from ModelArtsTransport) for other ModelArts APIs. */
-export interface ModelArtsClient extends ModelArtsTransport {
+/** The pool and node operations, plus `request` (from ModelArtsTransport) for other ModelArts APIs. */
+export interface ModelArtsClient extends ModelArtsTransport, NodesApi {
   listPools(query?: ListPoolsQuery): Promise<PoolListResult>;
   getPool(name: string, options?: PoolCallOptions): Promise<Pool>;
   createPool(body: CreatePoolBody): Promise<Pool>;
@@ -96,6 +93,7 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
     projectId,
     attemptTimeoutMs: transport.attemptTimeoutMs,
     request: transport.request,
+    ...createNodesApi(transport),
 
     async listPools(query = {}) {
       const text = await transport.request({

@@ -63,7 +63,7 @@ export class ModelArtsApiError extends ModelArtsError {
   readonly requestId?: string;
   readonly retryAfterMs?: number;
 
-  constructor(request: RequestLine, details: ApiErrorDetails) {
+  constructor(request: RequestLine, details: ApiErrorDetails, options: { cause?: unknown } = {}) {
     const what =
       [details.errorCode, details.errorMsg].filter((part) => part !== undefined && part !== '').join(' ') ||
       details.statusText ||
@@ -72,6 +72,7 @@ export class ModelArtsApiError extends ModelArtsError {
     super('api', `${requestPrefix(request)} failed: ${details.status} ${what}${id}`, {
       request,
       retryable: details.status === 429 || details.status >= 500,
+      cause: options.cause,
     });
     this.status = details.status;
     if (details.errorCode !== undefined) this.errorCode = details.errorCode;

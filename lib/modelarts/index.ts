@@ -4,6 +4,7 @@ export {
   createModelArtsClient,
   type ListPoolsQuery,
   type ModelArtsClient,
+  type PoolCallOptions,
   type PoolListResult,
 } from './client';
 export {
@@ -17,6 +18,10 @@ export * from './credentials';
 export { poolPath, poolsPath, queryString, regionEndpoint, resolveEndpoint } from './endpoint';
 export * from './errors';
 export * from './iam-token';
+export * from './node-errors';
+export * from './node-facts';
+export * from './node-schemas';
+export * from './nodes';
 export {
   backoffDelay,
   DEFAULT_RETRY_POLICY,

@@ -37,6 +37,12 @@ export interface ModelArtsCall {
   idempotent?: boolean;
 }
 
+/** Per-call options of the calls made under a pool's lease. */
+export interface PoolCallOptions {
+  deadline?: Deadline;
+  signal?: AbortSignal;
+}
+
 /** A point in time on the caller's clock (the lease's), so that the transport and the lease agree. */
 export interface Deadline {
   at: number;

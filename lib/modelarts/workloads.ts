@@ -6,7 +6,8 @@
 
 import { z } from 'zod';
 import { poolPath } from './endpoint';
-import type { ModelArtsTransport } from './transport';
+import { ModelArtsValidationError } from './errors';
+import type { ModelArtsTransport, PoolCallOptions } from './transport';
 
 export type WorkloadOperation = 'listWorkloads' | 'workloadStats';
 
@@ -24,6 +25,20 @@ export const WORKLOAD_STATUSES = [
 ] as const;
 
 export type WorkloadStatus = (typeof WORKLOAD_STATUSES)[number];
+
+/**
+ * Workload statuses in which a job holds its nodes (node-apis.md, "Telling that a node is idle"). A status
+ * the API adds later is in neither list and counts as holding: see `holdsNodes`.
+ */
+export const NODE_HOLDING_STATUSES = ['Running', 'Creating', 'Pending', 'Terminating', 'Abnormal'] as const;
+
+/** Statuses in which a job surely holds no node: finished, or not yet scheduled. */
+export const NODE_FREE_STATUSES = ['Queue', 'Completed', 'Terminated', 'Failed'] as const;
+
+/** Whether a job in this status keeps its nodes busy. An unknown or missing status does: never guess idle. */
+export function holdsNodes(status: string | undefined): boolean {
+  return !(NODE_FREE_STATUSES as readonly (string | undefined)[]).includes(status);
+}
 
 export const WORKLOAD_TYPES = ['train', 'infer', 'notebook'] as const;
 
@@ -124,6 +139,8 @@ export interface ListWorkloadsQuery {
   offset?: number;
   /** 1..500; the API treats 0 or absent as 500. */
   limit?: number;
+  /** Node IPs, comma-separated: only the jobs on those nodes, every one of them (paging is ignored). */
+  hostip?: string;
 }
 
 export const workloadsPath = (projectId: string, pool: string) => `${poolPath(projectId, pool)}/workloads`;
@@ -148,12 +165,25 @@ export function workloadsQueryString(query: ListWorkloadsQuery): string {
 export type WorkloadsTransport = Pick<ModelArtsTransport, 'projectId' | 'request'>;
 
 export interface WorkloadsApi {
-  listWorkloads(
-    pool: string,
-    query?: ListWorkloadsQuery,
-    options?: { signal?: AbortSignal },
-  ): Promise<WorkloadList>;
+  listWorkloads(pool: string, query?: ListWorkloadsQuery, options?: PoolCallOptions): Promise<WorkloadList>;
   getWorkloadStatistics(pool: string, options?: { signal?: AbortSignal }): Promise<WorkloadStatistics>;
+  /**
+   * Which of `ips` carry a job that holds its node, from one `hostip` read (none when `ips` is empty).
+   * Throws rather than guess: on an answer that is cut short, a bad IP or any failed read.
+   */
+  listWorkloadsOnHosts(
+    pool: string,
+    ips: readonly string[],
+    options?: PoolCallOptions,
+  ): Promise<HostWorkloads>;
+}
+
+/** The answer about a set of node IPs: each asked IP is either busy or idle. */
+export interface HostWorkloads {
+  busy: Set<string>;
+  idle: Set<string>;
+  /** The jobs holding the busy IPs. */
+  workloads: Workload[];
 }
 
 export class WorkloadResponseError extends Error {
@@ -190,18 +220,50 @@ function decode<S extends z.ZodType>(
   return parsed.data;
 }
 
+// An address as the node list shows it (IPv4 or IPv6): anything else could not be a node, and a comma would
+// split into other IPs.
+const HOST_IP = /^[0-9A-Fa-f:.]+$/;
+
 export function createWorkloadsApi(transport: WorkloadsTransport): WorkloadsApi {
   const { projectId } = transport;
+  async function listWorkloads(pool: string, query: ListWorkloadsQuery = {}, options: PoolCallOptions = {}) {
+    const text = await transport.request({
+      operation: 'listWorkloads',
+      method: 'GET',
+      path: workloadsPath(projectId, pool),
+      query: workloadsQueryString(query),
+      ...options,
+    });
+    return decode(WorkloadListSchema, text, 'listWorkloads', pool);
+  }
   return {
-    async listWorkloads(pool, query = {}, options = {}) {
-      const text = await transport.request({
-        operation: 'listWorkloads',
-        method: 'GET',
-        path: workloadsPath(projectId, pool),
-        query: workloadsQueryString(query),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      return decode(WorkloadListSchema, text, 'listWorkloads', pool);
+    listWorkloads,
+    async listWorkloadsOnHosts(pool, ips, options = {}) {
+      const asked = [...new Set(ips)];
+      const bad = asked.findIndex((ip) => typeof ip !== 'string' || !HOST_IP.test(ip));
+      if (bad !== -1) {
+        throw new ModelArtsValidationError(
+          { method: 'GET', path: workloadsPath(projectId, pool) },
+          'host IPs',
+          [{ path: `[${bad}]`, problem: `${JSON.stringify(asked[bad])} is not an IP address` }],
+        );
+      }
+      if (asked.length === 0) return { busy: new Set(), idle: new Set(), workloads: [] };
+      // The docs write `hostip=<ip>,<ip>`; one value, so a server that reads only the first of repeated keys
+      // cannot silently drop IPs. [unconfirmed] Which spelling the server takes: `doctor` checks it.
+      const list = await listWorkloads(pool, { hostip: asked.join(',') }, options);
+      const listed = list.items.length;
+      if (
+        (list.total !== undefined && list.total > listed) ||
+        (list.total === undefined && listed >= MAX_WORKLOAD_PAGE_SIZE)
+      ) {
+        throw new WorkloadResponseError(
+          'listWorkloads',
+          pool,
+          `the hostip answer holds ${listed} of ${list.total ?? 'an unknown number of'} jobs: it was paged, so jobs may be missing`,
+        );
+      }
+      return busyHosts(list.items, asked);
     },
     async getWorkloadStatistics(pool, options = {}) {
       const text = await transport.request({
@@ -238,6 +300,33 @@ export async function listAllWorkloads(
     if (done) return items;
   }
   throw new WorkloadPagingError(`pool "${pool}" has more than ${maxPages} pages of ${pageSize} workloads`);
+}
+
+/** The node IPs a workload names, in `hostIps` or `nodes[].hostIp`, each once. */
+export function hostIpsOf(workload: Workload): string[] {
+  const ips = (workload.hostIps ?? '').split(',').map((ip) => ip.trim());
+  for (const node of workload.nodes ?? []) if (node.hostIp) ips.push(node.hostIp.trim());
+  return [...new Set(ips.filter((ip) => ip !== ''))];
+}
+
+/**
+ * Sorts `ips` into busy and idle from the jobs a `hostip` read returned. A job counts when its status holds
+ * nodes (an unknown status does); it makes busy the asked IPs it names in `hostIps` or `nodes[].hostIp`. One
+ * the filter returned that names no IP at all sits on one of them, nobody can say which: all are busy.
+ */
+export function busyHosts(workloads: readonly Workload[], ips: readonly string[]): HostWorkloads {
+  const asked = new Set(ips);
+  const busy = new Set<string>();
+  const holding: Workload[] = [];
+  for (const workload of workloads) {
+    if (!holdsNodes(workload.status)) continue;
+    const on = hostIpsOf(workload);
+    const mine = on.length === 0 ? [...asked] : on.filter((ip) => asked.has(ip));
+    if (mine.length === 0) continue;
+    for (const ip of mine) busy.add(ip);
+    holding.push(workload);
+  }
+  return { busy, idle: new Set([...asked].filter((ip) => !busy.has(ip))), workloads: holding };
 }
 
 /**

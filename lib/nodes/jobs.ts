@@ -1,7 +1,8 @@
 // Jobs on nodes: where a new job lands, which nodes a job keeps busy, and what happens to jobs whose nodes go.
 
+import { holdsNodes } from '../modelarts/workloads';
 import { type NodeChange, refuse } from './refusals';
-import { holdsNodes, type NodeJob, type NodePool, type PoolNode } from './types';
+import type { NodeJob, NodePool, PoolNode } from './types';
 
 /** The IPs on which some job holds a node. */
 export function busyIps(pool: NodePool): Set<string> {

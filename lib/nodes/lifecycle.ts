@@ -3,18 +3,11 @@
 // lowering a count lets the platform do. Everything is computed from timestamps when read: no timer runs.
 
 import type { FlavorCount, PoolFlavorResource, PoolStatusResources } from '../modelarts/schemas';
+import { holdsNodes } from '../modelarts/workloads';
 import { failJobsOn } from './jobs';
 import { nodeIp, nodeName, usedIps } from './naming';
 import { type AzTally, azTallyOf, type FlavorTally, spread, tallyNodes } from './tally';
-import {
-  holdsNodes,
-  type NodeBilling,
-  type NodeClock,
-  type NodeJob,
-  type NodePhase,
-  type NodePool,
-  type PoolNode,
-} from './types';
+import type { NodeBilling, NodeClock, NodeJob, NodePhase, NodePool, PoolNode } from './types';
 
 /** Where nodes go when neither the spec nor the pool's current nodes name an AZ. */
 export const DEFAULT_AZ = 'cn-north-7a';

@@ -57,16 +57,4 @@ export interface NodeClock {
   transitionMs: number;
 }
 
-/**
- * Workload statuses in which a job holds its nodes (node-apis.md, "Telling that a node is idle"). A status
- * the API adds later is not in this list, so the model treats it as holding: see `holdsNodes`.
- */
-export const NODE_HOLDING_STATUSES = ['Running', 'Creating', 'Pending', 'Terminating', 'Abnormal'] as const;
-
-/** Statuses in which a job surely holds nothing: finished, or not yet scheduled. */
-export const NODE_FREE_STATUSES = ['Queue', 'Completed', 'Terminated', 'Failed'] as const;
-
-/** Whether a job in this status keeps its nodes busy. Unknown statuses count as busy: never guess idle. */
-export function holdsNodes(status: string | undefined): boolean {
-  return !(NODE_FREE_STATUSES as readonly (string | undefined)[]).includes(status);
-}
+export { holdsNodes, NODE_FREE_STATUSES, NODE_HOLDING_STATUSES } from '../modelarts/workloads';
