@@ -85,7 +85,8 @@ export function handleAdmin(
   }
 }
 
-function validated<T extends z.ZodType>(schema: T, body: string | undefined): z.infer<T> {
+/** An admin body checked against `schema` (an empty body is `{}`), or a 400 naming each bad field. */
+export function validated<T extends z.ZodType>(schema: T, body: string | undefined): z.infer<T> {
   const parsed = schema.safeParse(body === undefined || body.trim() === '' ? {} : jsonBody(body));
   if (!parsed.success) throw badRequest(formatProblems(toFieldProblems(parsed.error.issues)));
   return parsed.data;

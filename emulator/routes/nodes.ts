@@ -11,6 +11,7 @@ import {
   type NodePool,
   type PoolNode,
 } from '../../lib/nodes';
+import { validated } from '../admin';
 import { NodeApiRulesChangeSchema } from '../node-rules';
 import { refuseUpdate } from '../patch-rules';
 import {
@@ -179,43 +180,47 @@ export const unknownApi = (method: string, path: string) =>
     `The API does not exist or has not been published: ${method} ${path}`,
   );
 
-export const drainNodesRoute: Route = {
-  name: 'drainNodes',
-  method: 'POST',
-  path: '/v2/{project_id}/pools/{pool_name}/nodes/batch-drain',
-  auth: 'modelarts',
-  handle({ params, body, state }) {
-    const { drain } = state.pools.rules;
-    const pool = params.pool_name as string;
-    if (drain === 'missing') return { status: 404 };
-    if (drain === 'unknown-api')
-      throw unknownApi('POST', `/v2/${params.project_id}/pools/${pool}/nodes/batch-drain`);
-    writablePool(state, pool);
-    const change = state.pools.drain(pool, namesIn(body, 'nodeNames'));
-    // The error BatchDrainPoolNodes documents for a node of another pool.
-    answer(change, pool, (node) =>
-      badRequest(`Bad request. node cannot be drained because it is not in pool: ${node}`),
-    );
-    return { status: 200, body: {} };
-  },
-};
+/**
+ * batch-drain, or the made-up batch-undrain: `{"nodeNames": [...]}`. `missing` says how the platform answers
+ * when it does not have the API, or undefined when it does.
+ */
+function drainRoute(
+  name: 'drainNodes' | 'undrainNodes',
+  verb: 'drain' | 'undrain',
+  missing: (state: EmulatorState) => 'missing' | 'unknown-api' | undefined,
+): Route {
+  const action = `batch-${verb}`;
+  return {
+    name,
+    method: 'POST',
+    path: `/v2/{project_id}/pools/{pool_name}/nodes/${action}`,
+    auth: 'modelarts',
+    handle({ params, body, state }) {
+      const pool = params.pool_name as string;
+      const absent = missing(state);
+      if (absent === 'missing') return { status: 404 };
+      if (absent === 'unknown-api')
+        throw unknownApi('POST', `/v2/${params.project_id}/pools/${pool}/nodes/${action}`);
+      writablePool(state, pool);
+      const names = namesIn(body, 'nodeNames');
+      const change = verb === 'drain' ? state.pools.drain(pool, names) : state.pools.undrain(pool, names);
+      // The error BatchDrainPoolNodes documents for a node of another pool.
+      answer(change, pool, (node) =>
+        badRequest(`Bad request. node cannot be ${verb}ed because it is not in pool: ${node}`),
+      );
+      return { status: 200, body: {} };
+    },
+  };
+}
 
-export const undrainNodesRoute: Route = {
-  name: 'undrainNodes',
-  method: 'POST',
-  path: '/v2/{project_id}/pools/{pool_name}/nodes/batch-undrain',
-  auth: 'modelarts',
-  handle({ params, body, state }) {
-    const pool = params.pool_name as string;
-    if (!state.pools.rules.undrain)
-      throw unknownApi('POST', `/v2/${params.project_id}/pools/${pool}/nodes/batch-undrain`);
-    writablePool(state, pool);
-    answer(state.pools.undrain(pool, namesIn(body, 'nodeNames')), pool, (node) =>
-      badRequest(`Bad request. node cannot be undrained because it is not in pool: ${node}`),
-    );
-    return { status: 200, body: {} };
-  },
-};
+export const drainNodesRoute = drainRoute('drainNodes', 'drain', (state) => {
+  const { drain } = state.pools.rules;
+  return drain === 'available' ? undefined : drain;
+});
+
+export const undrainNodesRoute = drainRoute('undrainNodes', 'undrain', (state) =>
+  state.pools.rules.undrain ? undefined : 'unknown-api',
+);
 
 export const deleteNodesRoute: Route = {
   name: 'deleteNodes',
@@ -248,12 +253,6 @@ const NodeUpdateSchema = z.strictObject({
   phase: z.enum(NODE_PHASES.filter((phase) => phase !== 'Creating' && phase !== 'Deleting')).optional(),
   drained: z.boolean().optional(),
 });
-
-function validated<T extends z.ZodType>(schema: T, body: string | undefined): z.output<T> {
-  const parsed = schema.safeParse(body === undefined || body.trim() === '' ? {} : jsonBody(body));
-  if (!parsed.success) throw badRequest(formatProblems(toFieldProblems(parsed.error.issues)));
-  return parsed.data;
-}
 
 const ADMIN_NODES = /^\/__admin\/pools\/([^/]+)\/nodes(?:\/([^/]+))?$/;
 

@@ -18,6 +18,7 @@ import {
   RetryBudgetExceededError,
 } from '../../lib/modelarts/index';
 import { seedPool } from '../emulator/harness';
+import { failure } from './failure';
 
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 const AK = 'NODESACCESSKEY000001';
@@ -54,15 +55,6 @@ async function setup(options: EmulatorOptions = {}) {
     },
   });
   return { emu: emulator, api, advance: (ms: number) => (now += ms) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const names = async (api: ModelArtsClient, pool: string) =>

@@ -19,6 +19,7 @@ import {
   type ScriptedServer,
   startScriptedServer,
 } from './client-scripted-server';
+import { failure } from './failure';
 
 const POOL = 'pool-0123456789abcdef0123456789abcdef01';
 const PROJECT = '0123456789abcdef0123456789abcdef';
@@ -37,15 +38,6 @@ async function clientFor(script: (request: CapturedRequest, index: number) => Re
     auth: { type: 'none' },
     retry: { limit: 0 },
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function node(name: string, extra: Record<string, unknown> = {}) {
