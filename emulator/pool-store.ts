@@ -15,7 +15,6 @@ import {
   placeJob,
   resizeNodes,
   seedNodePool,
-  setJobStatus,
   setJobs,
   settleNodes,
   statusResources,
@@ -192,15 +191,6 @@ export class PoolStore {
 
   placeJob(name: string, placement: JobPlacement): NodeChange | undefined {
     return this.#change(name, (nodes) => placeJob(nodes, placement));
-  }
-
-  /** Whether the pool has such a job (and so took the status). */
-  setJobStatus(name: string, id: string, status: string): boolean {
-    const record = this.#settled(name);
-    const nodes = record && setJobStatus(record.nodes, id, status);
-    if (!record || !nodes) return false;
-    record.nodes = nodes;
-    return true;
   }
 
   setJobs(name: string, jobs: readonly NodeJob[]): void {

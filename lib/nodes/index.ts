@@ -8,8 +8,6 @@ export {
   orderNodes,
   type ResizeResult,
   resizeNodes,
-  type SeedOptions,
-  seedNodePool,
   settleNodes,
   statusResources,
 } from './lifecycle';
@@ -24,6 +22,7 @@ export {
   updateNode,
 } from './operations';
 export { describeRefusal, type NodeChange, type NodeRefusal } from './refusals';
+export { type SeedOptions, seedNodePool } from './seed';
 export { lowerSpecCounts } from './spec';
 export { type AzTally, type FlavorTally, tallyNodes } from './tally';
 export * from './types';

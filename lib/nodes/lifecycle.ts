@@ -3,17 +3,16 @@
 // lowering a count lets the platform do. Everything is computed from timestamps when read: no timer runs.
 
 import type { FlavorCount, PoolFlavorResource, PoolStatusResources } from '../modelarts/schemas';
-import { holdsNodes } from '../modelarts/workloads';
 import { failJobsOn } from './jobs';
 import { nodeIp, nodeName, usedIps } from './naming';
 import { type AzTally, azTallyOf, type FlavorTally, spread, tallyNodes } from './tally';
-import type { NodeBilling, NodeClock, NodeJob, NodePhase, NodePool, PoolNode } from './types';
+import type { NodeBilling, NodeClock, NodePhase, NodePool, PoolNode } from './types';
 
 /** Where nodes go when neither the spec nor the pool's current nodes name an AZ. */
 export const DEFAULT_AZ = 'cn-north-7a';
 
 /** The `status.resources` entries. */
-type NodeState = 'creating' | 'available' | 'abnormal' | 'deleting';
+export type NodeState = 'creating' | 'available' | 'abnormal' | 'deleting';
 
 /** Phases of the nodes a pool will have once every transition ends (Deleting nodes are already leaving). */
 const PLANNED: ReadonlySet<NodePhase> = new Set(['Available', 'Abnormal', 'Checking', 'Creating']);
@@ -50,68 +49,6 @@ export function orderNodes(pool: NodePool, wanted: readonly NewNode[]): NodePool
     added.push({ ...spec, name, privateIp: ip, deleteLocked: false, drained: false });
   }
   return { ...pool, nodes: [...pool.nodes, ...added], nextSerial: serial };
-}
-
-export interface SeedOptions {
-  clock: NodeClock;
-  billing: NodeBilling;
-  /** When the seed's settled nodes were ordered (the pool's creation time). */
-  createdAt: number;
-  /** Jobs already placed: their host IPs become the flavor's Available nodes' addresses, busy ones first. */
-  jobs?: readonly NodeJob[];
-}
-
-/**
- * The nodes a seed pool's `status.resources` describes: its Creating and Deleting nodes start their transition
- * at `clock.now`, so they settle `transitionMs` later.
- */
-export function seedNodePool(
-  pool: string,
-  resources: PoolStatusResources | undefined,
-  options: SeedOptions,
-): NodePool {
-  const { clock, billing, createdAt, jobs = [] } = options;
-  const ipsByFlavor = seedIps(jobs);
-  const phases: [NodeState, NodePhase][] = [
-    ['available', 'Available'],
-    ['abnormal', 'Abnormal'],
-    ['creating', 'Creating'],
-    ['deleting', 'Deleting'],
-  ];
-  const wanted: NewNode[] = [];
-  for (const [state, phase] of phases) {
-    const inFlight = phase === 'Creating' || phase === 'Deleting';
-    for (const entry of resources?.[state] ?? []) {
-      if (!entry.flavor) continue;
-      for (const [az, count] of Object.entries(azTallyOf(entry, DEFAULT_AZ))) {
-        for (let i = 0; i < count; i++) {
-          const ip = phase === 'Available' ? ipsByFlavor.get(entry.flavor)?.shift() : undefined;
-          wanted.push({
-            flavor: entry.flavor,
-            az,
-            phase,
-            billing,
-            createdAt: inFlight ? clock.now : createdAt,
-            ...(inFlight ? { phaseEndsAt: clock.now + clock.transitionMs } : {}),
-            ...(ip === undefined ? {} : { privateIp: ip }),
-          });
-        }
-      }
-    }
-  }
-  return { ...orderNodes(emptyNodePool(pool), wanted), jobs: [...jobs] };
-}
-
-/** Per flavor, the distinct host IPs of its jobs, those of jobs still holding nodes first. */
-function seedIps(jobs: readonly NodeJob[]): Map<string, string[]> {
-  const byFlavor = new Map<string, string[]>();
-  const busyFirst = [...jobs].sort((a, b) => Number(holdsNodes(b.status)) - Number(holdsNodes(a.status)));
-  for (const job of busyFirst) {
-    const ips = byFlavor.get(job.flavor) ?? [];
-    for (const ip of job.hostIps) if (!ips.includes(ip)) ips.push(ip);
-    byFlavor.set(job.flavor, ips);
-  }
-  return byFlavor;
 }
 
 /** Ends every transition due by `now`: created nodes become Available, deleted ones leave the pool. */
