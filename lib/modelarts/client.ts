@@ -1,11 +1,10 @@
-// ModelArts Pool API client: list, get, create and merge-patch pools, and the pool's nodes (nodes.ts). Transport (signing, token, timeout,
+// ModelArts Pool API client: list, get, create and merge-patch pools. Transport (signing, token, timeout,
 // retries, typed errors) is in transport.ts; this file validates request bodies and parses responses.
 
 import type { z } from 'zod';
 import { type ModelArtsClientOptions, resolveClientOptions } from './client-options';
 import { poolPath, poolsPath, queryString, resolveEndpoint } from './endpoint';
 import { ModelArtsValidationError, type RequestLine } from './errors';
-import { createNodesApi, type NodesApi } from './nodes';
 import { PoolResponseError, toFieldProblems } from './schema-error';
 import {
   type CreatePoolBody,
@@ -40,8 +39,11 @@ export interface PoolListResult {
   errors: PoolResponseError[];
 }
 
-/** The pool and node operations, plus `request` (from ModelArtsTransport) for other ModelArts APIs. */
-export interface ModelArtsClient extends ModelArtsTransport, NodesApi {
+/**
+ * The pool operations, plus `request` (from ModelArtsTransport) for other ModelArts APIs: the node and workload
+ * APIs build on it (`createNodesApi(client)`, `createWorkloadsApi(client)`).
+ */
+export interface ModelArtsClient extends ModelArtsTransport {
   listPools(query?: ListPoolsQuery): Promise<PoolListResult>;
   getPool(name: string, options?: PoolCallOptions): Promise<Pool>;
   createPool(body: CreatePoolBody): Promise<Pool>;
@@ -93,7 +95,6 @@ export function createModelArtsClient(input: ModelArtsClientOptions): ModelArtsC
     projectId,
     attemptTimeoutMs: transport.attemptTimeoutMs,
     request: transport.request,
-    ...createNodesApi(transport),
 
     async listPools(query = {}) {
       const text = await transport.request({

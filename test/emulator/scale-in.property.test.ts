@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { type Emulator, loadSeedPools, startEmulator } from '../../emulator/server';
 import {
   createModelArtsClient,
+  createNodesApi,
   createWorkloadsApi,
-  type ModelArtsClient,
+  type NodesApi,
   nodeFacts,
   type WorkloadsApi,
 } from '../../lib/modelarts/index';
@@ -329,7 +330,7 @@ async function httpSeed(s: Scenario): Promise<unknown[]> {
 
 function httpPlatform(
   emulator: Emulator,
-  api: ModelArtsClient,
+  api: NodesApi,
   workloads: WorkloadsApi,
   advance: () => void,
 ): Platform {
@@ -391,7 +392,7 @@ describe('scale-in by named idle nodes, over HTTP against the emulator', () => {
           transitionMs: TRANSITION,
         });
         try {
-          const api = createModelArtsClient({
+          const client = createModelArtsClient({
             projectId: emulator.projectId,
             endpoint: emulator.url,
             auth: { type: 'none' },
@@ -405,7 +406,7 @@ describe('scale-in by named idle nodes, over HTTP against the emulator', () => {
             emulator.setNode(POOL, names[pick % names.length] as string, { billing: 'yearly-monthly' });
           for (const pick of s.marks.abnormal)
             emulator.setNode(POOL, names[pick % names.length] as string, { phase: 'Abnormal' });
-          const platform = httpPlatform(emulator, api, createWorkloadsApi(api), () =>
+          const platform = httpPlatform(emulator, createNodesApi(client), createWorkloadsApi(client), () =>
             clock.advance(TRANSITION),
           );
           for (const job of s.jobs) await platform.arrive({ start: true, pick: job.pick, width: job.width });

@@ -7,13 +7,14 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulat
 import {
   akSkCredentials,
   createModelArtsClient,
+  createNodesApi,
   createWorkloadsApi,
-  type ModelArtsClient,
   ModelArtsDeadlineError,
   ModelArtsValidationError,
   NodeApiMissingError,
   NodeDrainIncompleteError,
   NodeNotFoundError,
+  type NodesApi,
   nodeFacts,
   RetryBudgetExceededError,
 } from '../../lib/modelarts/index';
@@ -44,7 +45,7 @@ async function setup(options: EmulatorOptions = {}) {
     auth: { mode: 'verify', credentials: { [AK]: SK } },
     ...options,
   });
-  const api = createModelArtsClient({
+  const client = createModelArtsClient({
     projectId: emulator.projectId,
     endpoint: emulator.url,
     auth: { type: 'aksk', credentials: akSkCredentials({ ak: AK, sk: SK }) },
@@ -54,10 +55,12 @@ async function setup(options: EmulatorOptions = {}) {
       now += ms;
     },
   });
+  // The node API rides on the client's signed, retried transport, as the cycle will use it.
+  const api = { ...client, ...createNodesApi(client) };
   return { emu: emulator, api, advance: (ms: number) => (now += ms) };
 }
 
-const names = async (api: ModelArtsClient, pool: string) =>
+const names = async (api: NodesApi, pool: string) =>
   (await api.listNodes(pool)).map((node) => node.metadata.name);
 
 describe('listNodes and getNode', () => {

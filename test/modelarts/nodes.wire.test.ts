@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createModelArtsClient,
+  createNodesApi,
   createWorkloadsApi,
   ModelArtsApiError,
   type NodeApiMissingError,
@@ -32,12 +33,13 @@ afterEach(async () => {
 
 async function clientFor(script: (request: CapturedRequest, index: number) => Reply) {
   server = await startScriptedServer(script);
-  return createModelArtsClient({
+  const client = createModelArtsClient({
     projectId: PROJECT,
     endpoint: server.url,
     auth: { type: 'none' },
     retry: { limit: 0 },
   });
+  return { ...client, ...createNodesApi(client) };
 }
 
 function node(name: string, extra: Record<string, unknown> = {}) {
