@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
+import type { ReplayGuard } from '../state/replay';
 import { functionConfig } from './bundled-config';
 import { connectionSourceDeps, modelArtsClients } from './clients';
 import { type FanOutResult, sendPoolMessages } from './fan-out';
@@ -22,7 +23,7 @@ import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
 import { rotatingModelArtsClients } from './rotating-clients';
 import { connectionSecretsSource, readWebhookSecrets } from './secrets';
-import { functionStateStore } from './state-store';
+import { functionReplayGuard, functionStateStore } from './state-store';
 
 export interface FunctionDeps extends Observability {
   config: Config;
@@ -43,6 +44,8 @@ export interface ScheduledDeps extends FunctionDeps {
 export interface WebhookDeps extends FunctionDeps {
   /** The accepted secrets, read (and cached) from SSM at run time. */
   webhookSecrets(): Promise<string[]>;
+  /** The signatures already accepted: each is good for one request. */
+  replay: ReplayGuard;
 }
 
 const present = (env: Environment, name: string): string | undefined => env[name]?.trim() || undefined;
@@ -106,5 +109,6 @@ export async function buildWebhookDeps(env: Environment = process.env): Promise<
   return {
     ...deps,
     webhookSecrets: async () => (parameter ? readWebhookSecrets(parameters(), parameter) : []),
+    replay: functionReplayGuard(deps.config.state),
   };
 }
