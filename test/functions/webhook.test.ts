@@ -1,9 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import dynalite from 'dynalite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler } from '../../functions/webhook';
@@ -13,8 +10,8 @@ import { readWebhookSecrets } from '../../lib/aws/secrets';
 import { signWebhook, verifyWebhook, webhookSignature } from '../../lib/aws/webhook-signature';
 import type { Config } from '../../lib/config';
 import { runCycle } from '../../lib/cycle';
-import { createStateTable } from '../../lib/state/dynamodb';
 import { createMemoryReplayGuard } from '../../lib/state/replay';
+import { type DynaliteTable, startDynaliteTable } from '../state/dynalite-table';
 import {
   captureOutput,
   DEMO_WEBHOOK_SECRET,
@@ -385,23 +382,12 @@ describe('webhook replays', () => {
 
 describe('webhook replays across instances', () => {
   const tableName = 'webhook-replays';
-  const server = dynalite({ createTableMs: 0 });
-  let endpoint: string;
+  let dynamo: DynaliteTable;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-    await createStateTable(client, tableName);
-    client.destroy();
+    dynamo = await startDynaliteTable(tableName);
   });
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => dynamo.close());
   afterEach(() => {
     vi.unstubAllGlobals();
     vi.unstubAllEnvs();
@@ -413,7 +399,7 @@ describe('webhook replays across instances', () => {
     vi.stubGlobal(
       '__AUTOSCALER_CONFIG__',
       await sampleConfig(emulator.url, {
-        state: { type: 'dynamodb', tableName, endpoint, region: 'us-east-1' },
+        state: { type: 'dynamodb', tableName, endpoint: dynamo.endpoint, region: 'us-east-1' },
       }),
     );
     const env = { AUTOSCALER_WEBHOOK_SECRET_PARAMETER: SECRET_PARAMETER };

@@ -1,33 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateTable } from '../../lib/state/dynamodb';
 import { StateStoreError } from '../../lib/state/errors';
 import { createMemoryReplayGuard, type ReplayGuard } from '../../lib/state/replay';
 import { createDynamoDbReplayGuard, replayKey } from '../../lib/state/replay-dynamodb';
+import { type DynaliteTable, startDynaliteTable } from './dynalite-table';
 
 const T0 = 1_700_000_000_000;
 const WINDOW = 5 * 60_000;
 const tableName = 'autoscaler-state';
-const server = dynalite({ createTableMs: 0 });
-let client: DynamoDBClient;
+let dynamo: DynaliteTable;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  await createStateTable(client, tableName);
+  dynamo = await startDynaliteTable(tableName);
 });
-
-afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => dynamo.close());
 
 const signature = () => randomBytes(32).toString('hex');
 
@@ -58,7 +45,9 @@ function describeReplayGuardContract(name: string, open: () => ReplayGuard) {
 
 const memory = createMemoryReplayGuard({ now: () => T0 });
 describeReplayGuardContract('memory', () => memory);
-describeReplayGuardContract('DynamoDB', () => createDynamoDbReplayGuard({ client, tableName }));
+describeReplayGuardContract('DynamoDB', () =>
+  createDynamoDbReplayGuard({ client: dynamo.client, tableName }),
+);
 
 describe('memory replay guard', () => {
   it('forgets a signature once its window has closed', async () => {
@@ -76,11 +65,14 @@ describe('memory replay guard', () => {
 describe('DynamoDB replay guard', () => {
   it('stores the sha256 of the signature under replay#, never the signature, with a ttl past its window', async () => {
     const used = signature();
-    await createDynamoDbReplayGuard({ client, tableName, retentionSeconds: 60 }).claim(used, T0 + WINDOW);
+    await createDynamoDbReplayGuard({ client: dynamo.client, tableName, retentionSeconds: 60 }).claim(
+      used,
+      T0 + WINDOW,
+    );
 
     const pk = `replay#${createHash('sha256').update(used).digest('hex')}`;
     expect(replayKey(used)).toBe(pk);
-    const { Item } = await client.send(
+    const { Item } = await dynamo.client.send(
       new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
     );
     expect(Item).toEqual({
@@ -92,7 +84,10 @@ describe('DynamoDB replay guard', () => {
   });
 
   it('fails with StateStoreError naming the table when DynamoDB cannot answer', async () => {
-    const claim = createDynamoDbReplayGuard({ client, tableName: 'no-such-table' }).claim(signature(), T0);
+    const claim = createDynamoDbReplayGuard({ client: dynamo.client, tableName: 'no-such-table' }).claim(
+      signature(),
+      T0,
+    );
     await expect(claim).rejects.toThrow(StateStoreError);
     await expect(claim).rejects.toThrow(/replay claim failed \(table no-such-table\)/);
   });
