@@ -5,12 +5,15 @@
 //   AUTOSCALER_WEBHOOK_SECRET_PARAMETER  SSM name of the webhook secret (webhook only)
 //   AUTOSCALER_QUEUE_URL                 the pool queue (scheduled only)
 // plus lib/config's AUTOSCALER_* overrides (AUTOSCALER_STATE_TABLE, AUTOSCALER_DRY_RUN, AUTOSCALER_ENDPOINT).
+// The secrets behind those names are read again whenever their cache (lib/aws/secrets.ts) expires, so a
+// rotation takes effect within SECRET_MAX_AGE_SECONDS, not at the next cold start.
 // Tests build the same FunctionDeps by hand, with the emulator and in-memory state.
 
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
+import type { ReplayGuard } from '../state/replay';
 import { functionConfig } from './bundled-config';
 import { connectionSourceDeps, modelArtsClients } from './clients';
 import { type FanOutResult, sendPoolMessages } from './fan-out';
@@ -18,8 +21,9 @@ import { type KillSwitch, ssmKillSwitch } from './kill-switch';
 import { createObservability, type Observability } from './observability';
 import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
-import { readConnectionSecrets, readWebhookSecrets } from './secrets';
-import { functionStateStore } from './state-store';
+import { rotatingModelArtsClients } from './rotating-clients';
+import { connectionSecretsSource, readWebhookSecrets } from './secrets';
+import { functionReplayGuard, functionStateStore } from './state-store';
 
 export interface FunctionDeps extends Observability {
   config: Config;
@@ -40,6 +44,8 @@ export interface ScheduledDeps extends FunctionDeps {
 export interface WebhookDeps extends FunctionDeps {
   /** The accepted secrets, read (and cached) from SSM at run time. */
   webhookSecrets(): Promise<string[]>;
+  /** The signatures already accepted: each is good for one request. */
+  replay: ReplayGuard;
 }
 
 const present = (env: Environment, name: string): string | undefined => env[name]?.trim() || undefined;
@@ -63,9 +69,11 @@ async function build(env: Environment): Promise<Built> {
   const credentialsParameter = present(env, 'AUTOSCALER_CREDENTIALS_PARAMETER');
   const secrets =
     credentialsParameter && needsSecrets(config)
-      ? await readConnectionSecrets(parameters(), credentialsParameter)
+      ? connectionSecretsSource(parameters(), credentialsParameter)
       : undefined;
-  const clients = modelArtsClients(config, secrets ? { secrets } : {});
+  // Read once now, so that a missing or malformed parameter fails the cold start, as it always did.
+  await secrets?.();
+  const clients = secrets ? rotatingModelArtsClients(config, secrets) : modelArtsClients(config);
   const killSwitchParameter =
     present(env, 'AUTOSCALER_KILL_SWITCH_PARAMETER') ?? config.killSwitch.ssmParameter;
   const deps: FunctionDeps = {
@@ -101,5 +109,6 @@ export async function buildWebhookDeps(env: Environment = process.env): Promise<
   return {
     ...deps,
     webhookSecrets: async () => (parameter ? readWebhookSecrets(parameters(), parameter) : []),
+    replay: functionReplayGuard(deps.config.state),
   };
 }

@@ -1,17 +1,22 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler } from '../../functions/webhook';
 import { ssmParameterStore } from '../../lib/aws/parameters';
+import { buildWebhookDeps } from '../../lib/aws/runtime';
 import { readWebhookSecrets } from '../../lib/aws/secrets';
 import { signWebhook, verifyWebhook, webhookSignature } from '../../lib/aws/webhook-signature';
 import type { Config } from '../../lib/config';
 import { runCycle } from '../../lib/cycle';
+import { createMemoryReplayGuard } from '../../lib/state/replay';
+import { type DynaliteTable, startDynaliteTable } from '../state/dynalite-table';
 import {
   captureOutput,
   DEMO_WEBHOOK_SECRET,
+  decisions,
+  emfDocuments,
   lambdaContext,
   NOW,
   patchedCounts,
@@ -52,6 +57,7 @@ const handlerFor = (config: Config) =>
     ...testDeps(config),
     webhookSecrets: () =>
       readWebhookSecrets(ssmParameterStore(new SSMClient({ region: 'eu-west-1' })), SECRET_PARAMETER),
+    replay: createMemoryReplayGuard({ now: () => NOW }),
   });
 
 /** The sample event with another body (raw text), signed now with the demo secret unless told otherwise. */
@@ -324,5 +330,159 @@ describe('webhook', () => {
     const logged = JSON.stringify(output.lines());
     expect(logged).not.toContain(DEMO_WEBHOOK_SECRET);
     expect(logged).not.toContain(webhookSignature(DEMO_WEBHOOK_SECRET, String(NOW / 1000), body).slice(7));
+  });
+});
+
+describe('webhook replays', () => {
+  it('refuses a second use of a signed request with 409, before any ModelArts call', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const signed = request(scaleBody({ minCount: 5 }));
+    expect((await handler(signed, lambdaContext('first'))).statusCode).toBe(202);
+    const sent = emulator.requests.length;
+
+    const replayed = await handler(signed, lambdaContext('replayed'));
+    expect(replayed.statusCode).toBe(409);
+    expect(json(replayed)).toEqual({
+      error: 'replayed',
+      message: expect.stringMatching(/sign each request/),
+    });
+    expect(emulator.requests).toHaveLength(sent);
+  });
+
+  it('refuses a replay whose signature is spelled in capitals', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const signed = request(scaleBody({ minCount: 5, dryRun: true }));
+    const signature = signed.headers['x-autoscaler-signature'] as string;
+    await handler(signed, lambdaContext());
+    const shouted = {
+      ...signed,
+      headers: {
+        ...signed.headers,
+        'x-autoscaler-signature': `sha256=${signature.slice('sha256='.length).toUpperCase()}`,
+      },
+    };
+
+    expect((await handler(shouted, lambdaContext())).statusCode).toBe(409);
+  });
+
+  it('accepts the same body signed again with a new timestamp', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const body = scaleBody({ minCount: 5, dryRun: true });
+    expect((await handler(request(body), lambdaContext())).statusCode).toBe(202);
+    expect((await handler(request(body, { signedAt: NOW - 1_000 }), lambdaContext())).statusCode).toBe(202);
+  });
+
+  it('lets a request refused for its body be sent again unchanged: nothing was claimed', async () => {
+    const handler = handlerFor(await sampleConfig(emulator.url));
+    const invalid = request(scaleBody({}));
+    expect((await handler(invalid, lambdaContext())).statusCode).toBe(400);
+    expect((await handler(invalid, lambdaContext())).statusCode).toBe(400);
+  });
+});
+
+describe('webhook replays across instances', () => {
+  const tableName = 'webhook-replays';
+  let dynamo: DynaliteTable;
+
+  beforeAll(async () => {
+    dynamo = await startDynaliteTable(tableName);
+  });
+  afterAll(() => dynamo.close());
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
+  });
+
+  it('refuses on one instance a request another accepted: buildWebhookDeps keeps signatures in the state table', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubGlobal(
+      '__AUTOSCALER_CONFIG__',
+      await sampleConfig(emulator.url, {
+        state: { type: 'dynamodb', tableName, endpoint: dynamo.endpoint, region: 'us-east-1' },
+      }),
+    );
+    const env = { AUTOSCALER_WEBHOOK_SECRET_PARAMETER: SECRET_PARAMETER };
+    const instance = async () => {
+      const deps = await buildWebhookDeps(env);
+      return makeHandler({ ...deps, cycle: { ...deps.cycle, now: () => NOW } });
+    };
+    const [one, two] = [await instance(), await instance()];
+    const signed = request(scaleBody({ minCount: 5 }));
+
+    expect((await one(signed, lambdaContext('one'))).statusCode).toBe(202);
+    expect((await two(signed, lambdaContext('two'))).statusCode).toBe(409);
+    expect(patchRequests(emulator)).toHaveLength(1);
+  });
+});
+
+describe('webhook pool names', () => {
+  const CALLER_POOL = 'caller-chosen-6f1d2c9a';
+  const withSelector = (selector: Record<string, unknown>) =>
+    sampleConfig(emulator.url, (document) => ({
+      ...document,
+      pools: [
+        ...document.pools,
+        { selector, flavors: [{ flavor: '*', max: 8, backlog: { source: { type: 'static', value: 1 } } }] },
+      ],
+    }));
+  const ask = async (config: Config, pool: string) =>
+    handlerFor(config)(
+      request(JSON.stringify({ pool, flavor: SAMPLE_FLAVOR, minCount: 2 })),
+      lambdaContext(),
+    );
+  const dimensioned = () => emfDocuments(output.lines()).filter((document) => 'pool' in document);
+
+  it('refuses a pool no config entry can manage before any cycle: no ModelArts call, no decision, no metric', async () => {
+    const response = await ask(await sampleConfig(emulator.url), CALLER_POOL);
+
+    expect(response.statusCode).toBe(404);
+    expect(emulator.requests).toEqual([]);
+    expect(decisions(output.lines())).toEqual([]);
+    expect(dimensioned()).toEqual([]);
+    expect(JSON.stringify(output.lines())).not.toContain(CALLER_POOL);
+  });
+
+  it('records nothing with the name of a pool only a selector could match and ModelArts does not have', async () => {
+    const response = await ask(await withSelector({ labels: { team: 'nobody' } }), CALLER_POOL);
+
+    expect(response.statusCode).toBe(404);
+    expect(emulator.requests.map((sent) => `${sent.route} ${sent.status}`)).toEqual(['getPool 404']);
+    expect(decisions(output.lines())).toEqual([]);
+    expect(dimensioned()).toEqual([]);
+    expect(JSON.stringify(output.lines())).not.toContain(CALLER_POOL);
+    expect(output.lines()).toContainEqual(
+      expect.objectContaining({ message: expect.stringMatching(/withheld/), httpStatus: 404 }),
+    );
+  });
+
+  it('records a pool a selector matched once ModelArts returned it, with its name as a dimension', async () => {
+    const config = await sampleConfig(emulator.url, (document) => ({
+      ...document,
+      pools: [
+        {
+          selector: {},
+          flavors: [{ flavor: '*', max: 8, backlog: { source: { type: 'static', value: 1 } } }],
+        },
+      ],
+    }));
+    const response = await ask(config, SAMPLE_POOL);
+
+    expect(response.statusCode).toBe(202);
+    expect(decisions(output.lines())).toContainEqual(expect.objectContaining({ pool: SAMPLE_POOL }));
+    expect(dimensioned()).toContainEqual(expect.objectContaining({ pool: SAMPLE_POOL }));
+  });
+
+  it('still records a pool the config names that ModelArts does not have: the name is the config’s', async () => {
+    const config = await sampleConfig(emulator.url, (document) => ({
+      ...document,
+      pools: [{ ...document.pools[0], name: 'configured-but-gone' }],
+    }));
+    const response = await ask(config, 'configured-but-gone');
+
+    expect(response.statusCode).toBe(404);
+    expect(decisions(output.lines())).toContainEqual(
+      expect.objectContaining({ pool: 'configured-but-gone', outcome: 'failed' }),
+    );
   });
 });

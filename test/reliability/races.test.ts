@@ -14,6 +14,7 @@ import { makeHandler as makeScheduled } from '../../functions/scheduled';
 import { makeHandler as makeWebhook } from '../../functions/webhook';
 import { makeHandler as makeWorker } from '../../functions/worker';
 import { createDynamoDbStateStore, createStateTable } from '../../lib/state/dynamodb';
+import { createMemoryReplayGuard } from '../../lib/state/replay';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
 import { countsOf, fleet, fleetConfig, poolOfPath, targetEntries } from './fleet';
@@ -149,6 +150,7 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
                 return makeWebhook({
                   ...environment(),
                   webhookSecrets: async () => [SENTINEL.webhookSecret],
+                  replay: createMemoryReplayGuard({ now: () => clock }),
                 })(webhookEvent(events.webhook, body, clock), context);
               }
             }
