@@ -16,13 +16,14 @@ export class FunctionStateError extends Error {
   }
 }
 
-export function functionStateStore(state: StateConfig): StateStore {
+/** `client`: the state table's client, instead of one built from the config's region and endpoint. */
+export function functionStateStore(state: StateConfig, client?: DynamoDBClient): StateStore {
   switch (state.type) {
     case 'memory':
       return createMemoryStateStore();
     case 'dynamodb':
       return createDynamoDbStateStore({
-        client: new DynamoDBClient({ region: state.region, endpoint: state.endpoint }),
+        client: client ?? new DynamoDBClient({ region: state.region, endpoint: state.endpoint }),
         tableName: state.tableName,
       });
     case 'file':
