@@ -121,43 +121,56 @@ export async function deniedRequests(role: Role, requests: readonly IamRequest[]
   return denied;
 }
 
-/**
- * The grants (action and resource of an Allow statement) that allow none of the requests, one line each.
- * Each grant is decided alone, conditions included, so that a grant is used only if it alone would allow a
- * request.
- */
-export async function unusedGrants(role: Role, requests: readonly IamRequest[]): Promise<string[]> {
-  const unique = uniqueRequests(requests);
-  const unused: string[] = [];
-  for (const policy of role.policies) {
-    for (const statement of policy.document.Statement.filter((candidate) => candidate.Effect === 'Allow')) {
-      for (const action of list(statement.Action)) {
-        for (const resource of list(statement.Resource)) {
-          const grant: Role = {
+/** One action on one resource of an Allow statement, with the statement's conditions, as a role of its own. */
+interface Grant {
+  action: string;
+  resource: string;
+  alone: Role;
+}
+
+function grantsOf(role: Role): Grant[] {
+  return role.policies.flatMap(({ name, document }) =>
+    document.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((statement) =>
+      list(statement.Action).flatMap((action) =>
+        list(statement.Resource).map((resource) => ({
+          action,
+          resource,
+          alone: {
             ...role,
             policies: [
               {
-                name: policy.name,
+                name,
                 document: {
-                  Version: policy.document.Version,
+                  Version: document.Version,
                   Statement: [{ ...statement, Action: action, Resource: resource }],
                 },
               },
             ],
-          };
-          let used = false;
-          for (const request of unique.filter(
-            (candidate) => candidate.action.toLowerCase() === action.toLowerCase(),
-          )) {
-            if (await allows(grant, request)) {
-              used = true;
-              break;
-            }
-          }
-          if (!used) unused.push(`${role.name} grants ${action} on ${resource}, which no call uses`);
-        }
-      }
-    }
+          },
+        })),
+      ),
+    ),
+  );
+}
+
+async function allowsAny(grant: Grant, requests: readonly IamRequest[]): Promise<boolean> {
+  const action = grant.action.toLowerCase();
+  for (const request of requests.filter((candidate) => candidate.action.toLowerCase() === action)) {
+    if (await allows(grant.alone, request)) return true;
+  }
+  return false;
+}
+
+/**
+ * The grants (each action on each resource of an Allow statement) that allow none of the requests, one line
+ * each. A grant is decided alone, conditions included: it is used only if it alone would allow a request.
+ */
+export async function unusedGrants(role: Role, requests: readonly IamRequest[]): Promise<string[]> {
+  const unique = uniqueRequests(requests);
+  const unused: string[] = [];
+  for (const grant of grantsOf(role)) {
+    if (!(await allowsAny(grant, unique)))
+      unused.push(`${role.name} grants ${grant.action} on ${grant.resource}, which no call uses`);
   }
   return unused;
 }

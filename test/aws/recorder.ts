@@ -46,15 +46,13 @@ const operationOf = (commandName: string) => commandName.replace(/Command$/, '')
 
 export class AwsCallRecorder {
   readonly #calls: AwsCall[] = [];
-  #pending: Promise<Untagged>[] = [];
+  #pending: (Untagged | Promise<Untagged>)[] = [];
 
   /** Records every command this real client sends (and clients wrapping it, like lib-dynamodb's, send). */
   attach<C extends object>(real: C): C {
     const client = real as unknown as SdkClient;
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        let settle: (call: Untagged) => void = () => undefined;
-        this.#pending.push(new Promise((resolve) => (settle = resolve)));
         const call = {
           service: serviceOf(client, String(context.clientName)),
           command: operationOf(String(context.commandName)),
@@ -63,10 +61,10 @@ export class AwsCallRecorder {
         };
         try {
           const result = await next(args);
-          settle({ ...call, output: result.output });
+          this.#pending.push({ ...call, output: result.output });
           return result;
         } catch (error) {
-          settle(call);
+          this.#pending.push(call);
           throw error;
         }
       },

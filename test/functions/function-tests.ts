@@ -19,7 +19,6 @@ import type { Config } from '../../lib/config';
 import { TEST_ACCOUNT } from '../aws/account';
 import { AwsCallRecorder } from '../aws/recorder';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../state/local-dynamodb';
-import { packagedService } from '../template/packaged';
 import {
   type AwsMocks,
   CREDENTIALS_PARAMETER,
@@ -114,8 +113,6 @@ export function setUpFunctionTests<N extends FunctionName>(name: N): FunctionTes
     // The Lambda runtime sets it; the SDK clients the functions create take their region from it.
     vi.stubEnv('AWS_REGION', TEST_ACCOUNT.region);
     aws = mockAwsClients();
-    // Packaging takes a while: start it now for the role check at the end (a failure shows there).
-    packagedService().catch(() => undefined);
   });
   beforeEach(async () => {
     resetAwsMocks(started(aws, 'aws'), parameters);

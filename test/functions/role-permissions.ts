@@ -30,7 +30,7 @@ export function describeRolePermissions(tests: FunctionTests<FunctionName>): voi
       ];
     }, PACKAGE_TIMEOUT_MS);
 
-    it(`is checked against the ${name} tests run with the stack's environment`, () => {
+    it(`ran the ${name} tests with the environment the stack gives ${name}, recording their calls`, () => {
       const stackSettings = Object.fromEntries(
         Object.entries(environment).filter(([key]) => key.startsWith('AUTOSCALER_')),
       );

@@ -56,38 +56,47 @@ export function functionEnvironment(stack: Stack, name: string): Record<string, 
 /** Settings with which Lambda would make other calls with the role; none is used, none is modelled. */
 const UNMODELLED = ['VpcConfig', 'TracingConfig', 'DeadLetterConfig', 'KmsKeyArn', 'FileSystemConfigs'];
 
-/** The Lambda service's requests with the function's role: its logs, and polling its SQS event sources. */
-export function lambdaServiceRequests(stack: Stack, name: string): IamRequest[] {
-  const functionId = functionLogicalId(stack, name);
-  const properties = propertiesOf(stack, functionId);
-  const unmodelled = UNMODELLED.filter((setting) => setting in properties);
-  if (unmodelled.length > 0) throw new IntrinsicError(`${functionId} sets ${unmodelled.join(', ')}`);
+const lambdaRequest = (action: string, resource: string, origin: string): IamRequest => ({
+  action,
+  resource,
+  context: {},
+  origin,
+});
+
+function logRequests(stack: Stack, name: string, functionId: string): IamRequest[] {
   const { partition, region, accountId } = stack.account;
-  const functionName = resolveIntrinsics({ Ref: functionId }, stack);
-  const logGroup = (properties.LoggingConfig as { LogGroup?: string } | undefined)?.LogGroup;
-  const stream = `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroup ?? `/aws/lambda/${functionName}`}:log-stream:2025/01/15/[$LATEST]0123456789abcdef`;
-  const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => ({
-    action,
-    resource: stream,
-    context: {},
-    origin: `the Lambda service writing the ${name} logs`,
-  }));
+  const properties = propertiesOf(stack, functionId);
+  const logGroup =
+    (properties.LoggingConfig as { LogGroup?: string } | undefined)?.LogGroup ??
+    `/aws/lambda/${resolveIntrinsics({ Ref: functionId }, stack)}`;
+  const stream = `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroup}:log-stream:2025/01/15/[$LATEST]0123456789abcdef`;
+  return ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) =>
+    lambdaRequest(action, stream, `the Lambda service writing the ${name} logs`),
+  );
+}
+
+function pollingRequests(stack: Stack, name: string, functionId: string): IamRequest[] {
   const functionArn = resolveIntrinsics({ 'Fn::GetAtt': [functionId, 'Arn'] }, stack);
-  const queues = Object.values(stack.template.Resources)
+  const functionName = resolveIntrinsics({ Ref: functionId }, stack);
+  const sources = Object.values(stack.template.Resources)
     .filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')
     .map((mapping) => resolveIntrinsics(mapping.Properties, stack) as Record<string, unknown>)
     .filter((mapping) => mapping.FunctionName === functionArn || mapping.FunctionName === functionName)
     .map((mapping) => String(mapping.EventSourceArn));
-  const polling = queues.flatMap((queue) => {
-    if (!queue.startsWith(`arn:${partition}:sqs:`))
-      throw new IntrinsicError(`${functionId} has a non-SQS event source ${queue}`);
+  return sources.flatMap((source) => {
+    if (!source.startsWith(`arn:${stack.account.partition}:sqs:`))
+      throw new IntrinsicError(`${functionId} has an event source that is not a queue: ${source}`);
     // What AWSLambdaSQSQueueExecutionRole grants: all an SQS event source mapping needs.
-    return ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((action) => ({
-      action,
-      resource: queue,
-      context: {},
-      origin: `the Lambda service polling the ${name} event source`,
-    }));
+    return ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((action) =>
+      lambdaRequest(action, source, `the Lambda service polling the ${name} event source`),
+    );
   });
-  return [...logs, ...polling];
+}
+
+/** The Lambda service's requests with the function's role: its logs, and polling its SQS event sources. */
+export function lambdaServiceRequests(stack: Stack, name: string): IamRequest[] {
+  const functionId = functionLogicalId(stack, name);
+  const unmodelled = UNMODELLED.filter((setting) => setting in propertiesOf(stack, functionId));
+  if (unmodelled.length > 0) throw new IntrinsicError(`${functionId} sets ${unmodelled.join(', ')}`);
+  return [...logRequests(stack, name, functionId), ...pollingRequests(stack, name, functionId)];
 }
