@@ -25,10 +25,10 @@ type FileState = Extract<StateConfig, { type: 'file' }>;
 // One client per state config, so that the store and the replay guard of a cold start share connections.
 const clients = new WeakMap<DynamoDbState, DynamoDBClient>();
 
-function dynamoDbClient(state: DynamoDbState): DynamoDBClient {
+function dynamoDbClient(state: DynamoDbState, given?: DynamoDBClient): DynamoDBClient {
   let client = clients.get(state);
   if (!client) {
-    client = new DynamoDBClient({ region: state.region, endpoint: state.endpoint });
+    client = given ?? new DynamoDBClient({ region: state.region, endpoint: state.endpoint });
     clients.set(state, client);
   }
   return client;
@@ -41,24 +41,25 @@ const fileStateError = (state: FileState) =>
       'AUTOSCALER_STATE_TABLE selects its table ("memory" is for osls invoke local)',
   );
 
-export function functionStateStore(state: StateConfig): StateStore {
+/** `client`: the state table's client, instead of one built from the config's region and endpoint. */
+export function functionStateStore(state: StateConfig, client?: DynamoDBClient): StateStore {
   switch (state.type) {
     case 'memory':
       return createMemoryStateStore();
     case 'dynamodb':
-      return createDynamoDbStateStore({ client: dynamoDbClient(state), tableName: state.tableName });
+      return createDynamoDbStateStore({ client: dynamoDbClient(state, client), tableName: state.tableName });
     case 'file':
       throw fileStateError(state);
   }
 }
 
-/** The signatures the webhook already accepted, kept where the state is. */
-export function functionReplayGuard(state: StateConfig): ReplayGuard {
+/** The signatures the webhook already accepted, kept where the state is (on the same client). */
+export function functionReplayGuard(state: StateConfig, client?: DynamoDBClient): ReplayGuard {
   switch (state.type) {
     case 'memory':
       return createMemoryReplayGuard();
     case 'dynamodb':
-      return createDynamoDbReplayGuard({ client: dynamoDbClient(state), tableName: state.tableName });
+      return createDynamoDbReplayGuard({ client: dynamoDbClient(state, client), tableName: state.tableName });
     case 'file':
       throw fileStateError(state);
   }

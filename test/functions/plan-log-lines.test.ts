@@ -4,8 +4,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler, type PlanEvent } from '../../functions/plan';
+import { buildFunctionDeps } from '../../lib/aws/runtime';
+import type { Config } from '../../lib/config';
 import { type CapturedOutput, captureRawOutput } from '../reliability/output';
-import { lambdaContext, NOW, sampleConfig, testDeps } from './harness';
+import { lambdaContext, NOW, sampleConfig } from './harness';
 
 let emulator: Emulator;
 let output: CapturedOutput;
@@ -18,6 +20,10 @@ afterEach(async () => {
   output.restore();
   await emulator.close();
 });
+
+/** The plan function's own deps, built as in Lambda from the sample config (memory state, no AWS). */
+const planHandler = async (config: Config) =>
+  makeHandler(await buildFunctionDeps({}, { config, now: () => NOW, sleep: async () => undefined }));
 
 /** The lines written that do not parse as a JSON object. */
 const notJson = (text: string) =>
@@ -34,7 +40,7 @@ const notJson = (text: string) =>
 
 describe('plan output', () => {
   it('is JSON on every line for an invalid event, the empty-metrics warning included', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = await planHandler(await sampleConfig(emulator.url));
     await expect(handler({ pool: 'pool-a' } as PlanEvent, lambdaContext())).rejects.toThrow(/invalid event/);
 
     const text = output.text();
@@ -43,7 +49,7 @@ describe('plan output', () => {
   });
 
   it('is JSON on every line for a valid event', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = await planHandler(await sampleConfig(emulator.url));
     await handler({}, lambdaContext());
 
     expect(output.text()).toContain('pool decision');
