@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +217,16 @@ describe('YAML syntax errors', () => {
   it('include duplicate keys', () => {
     expect(problems(() => parseConfig({ text: 'dryRun: true\ndryRun: false\n', env: {} }))).toEqual([
       'line 2, column 1: Map keys must be unique',
+    ]);
+  });
+
+  it('are reported once: the first, without the knock-on errors the parser makes after it', async () => {
+    // A missing colon after `- name` in the example config: the parser then misreads the next lines too.
+    const lines = (await readFile(examplePath, 'utf8')).split('\n');
+    const at = lines.findIndex((line) => line.trim() === '- name: emulator');
+    lines[at] = (lines[at] as string).replace('name:', 'name');
+    expect(problems(() => parseConfig({ text: lines.join('\n'), env: {} }))).toEqual([
+      `line ${at + 1}, column 5: A map key must fit on one line (is the colon after a key missing?)`,
     ]);
   });
 
