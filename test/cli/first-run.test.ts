@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
-import { type Emulator, startEmulator } from '../../emulator/server';
-import { ROOT, runCli, writeScratch } from './harness';
+import type { Emulator } from '../../emulator/server';
+import { closedPort, emulatorPerTest, ROOT, runCli, type SpawnOptions, writeScratch } from './harness';
 
 // What a newcomer sees on a first run: the labels, counts, headers and summaries of plan, apply and run, and
 // the messages of the usual first mistakes.
@@ -10,16 +9,7 @@ import { ROOT, runCli, writeScratch } from './harness';
 const AUTO = 'auto-pool-os-86c13962597848eeb29c5861153a391f';
 const MULTI = 'multi-gpu-pool-fb414673d35cd05c56b692b7599755e9';
 
-const emulators: Emulator[] = [];
-afterAll(async () => {
-  await Promise.all(emulators.map((emulator) => emulator.close()));
-});
-
-async function emulator() {
-  const started = await startEmulator({ transitionMs: 60_000 });
-  emulators.push(started);
-  return started;
-}
+const emulator = emulatorPerTest({ transitionMs: 60_000 });
 
 const CONNECTION = `connections:
   - { name: emu, region: cn-north-7, projectId: emulator-project, auth: { type: none } }
@@ -56,13 +46,11 @@ async function onTerminal(argv: string[]) {
   return { code, stdout, stderr };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A cycle command against the emulator, with state in memory. */
+const cycle = (em: Emulator, command: string[], config: string, options: SpawnOptions = {}) =>
+  runCli([...command, '-c', config, '--endpoint', em.url, '--state', 'memory'], options);
+
+const patches = (em: Emulator) => em.requests.filter((request) => request.route === 'patchPool');
 
 describe('a first run of the CLI', () => {
   it('plan on a terminal labels a pool it would patch WOULD PATCH: a dry run sends nothing', async () => {
@@ -74,15 +62,13 @@ describe('a first run of the CLI', () => {
   });
 
   it('plan says "1 node", not "1 nodes"', async () => {
-    const em = await emulator();
-    const run = await runCli(['plan', '-c', oneNodeConfig, '--endpoint', em.url, '--state', 'memory']);
+    const run = await cycle(await emulator(), ['plan'], oneNodeConfig);
     expect(run.stdout).toContain('backlog 1 at 1 per node wants 1 node');
     expect(run.stdout).not.toMatch(/\b1 nodes\b/);
   });
 
   it('plan, piped, starts with a header row naming the columns', async () => {
-    const em = await emulator();
-    const run = await runCli(['plan', '-c', growingConfig, '--endpoint', em.url, '--state', 'memory']);
+    const run = await cycle(await emulator(), ['plan'], growingConfig);
     const [header, ...rows] = run.stdout.split('\n');
     expect(header).toMatch(/^POOL\s+FLAVOR\s+COUNT\s+ACTION\s+AZS\s+REASONS$/);
     // The columns line up under their names.
@@ -93,71 +79,33 @@ describe('a first run of the CLI', () => {
 
   it('apply shows a flavor that the PATCH leaves as it was as unchanged, not patched', async () => {
     const em = await emulator();
-    const run = await runCli([
-      'apply',
-      '--yes',
-      '-c',
-      growingConfig,
-      '--endpoint',
-      em.url,
-      '--state',
-      'memory',
-    ]);
+    const run = await cycle(em, ['apply', '--yes'], growingConfig);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^POOL\s+FLAVOR\s+COUNT\s+ACTION\s+AZS\s+OUTCOME\s+REASONS$/m);
-    expect(run.stdout).toMatch(
-      new RegExp(`${MULTI}\\s+modelarts\\.vm\\.gpu\\.t4u8\\s+5 -> 8\\s+scale-up.*\\spatched\\s`),
-    );
-    expect(run.stdout).toMatch(
-      new RegExp(`${MULTI}\\s+modelarts\\.vm\\.gpu\\.tnt004\\s+3\\s+hold.*\\sunchanged\\s`),
-    );
-    expect(em.requests.filter((request) => request.route === 'patchPool')).toHaveLength(1);
+    const line = (flavor: string) => run.stdout.split('\n').find((row) => row.includes(flavor)) ?? '';
+    expect(line('t4u8')).toMatch(/5 -> 8\s+scale-up.*\spatched\s/);
+    expect(line('tnt004')).toMatch(/3\s+hold.*\sunchanged\s/);
+    expect(patches(em)).toHaveLength(1);
   });
 
   it('apply on a dry-run config says that nothing is patched until dryRun: false', async () => {
     const em = await emulator();
     const dryRun = writeScratch('dry-run.yaml', `dryRun: true\n${GROWING}`);
-    const run = await runCli(['apply', '--yes', '-c', dryRun, '--endpoint', em.url, '--state', 'memory']);
+    const run = await cycle(em, ['apply', '--yes'], dryRun);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`nothing will be patched: set dryRun: false in ${dryRun} to apply for real`);
-    expect(em.requests.filter((request) => request.route === 'patchPool')).toHaveLength(0);
-  });
-
-  it('run prints a summary when it stops after --max-cycles', async () => {
-    const em = await emulator();
-    const run = await runCli([
-      'run',
-      ...['-c', growingConfig, '--endpoint', em.url, '--state', 'memory', '--interval', '0.05'],
-      ...['--max-cycles', '2'],
-    ]);
-    expect(run.code).toBe(0);
-    expect(run.stderr).toContain('stopped after 2 cycles (--max-cycles 2): 1 PATCH sent, 0 problems');
+    expect(patches(em)).toHaveLength(0);
   });
 
   it('run prints a summary when Ctrl-C stops it', async () => {
-    const em = await emulator();
     let interrupted = false;
-    const run = await runCli(
-      [
-        'run',
-        '--dry-run',
-        '-c',
-        growingConfig,
-        '--endpoint',
-        em.url,
-        '--state',
-        'memory',
-        '--interval',
-        '60',
-      ],
-      {
-        onOutput: (child, output) => {
-          if (interrupted || !output.stdout.includes('t4u8')) return;
-          interrupted = true;
-          child.kill('SIGINT');
-        },
+    const run = await cycle(await emulator(), ['run', '--dry-run', '--interval', '60'], growingConfig, {
+      onOutput: (child, output) => {
+        if (interrupted || !output.stdout.includes('t4u8')) return;
+        interrupted = true;
+        child.kill('SIGINT');
       },
-    );
+    });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
       'stopped after 1 cycle (SIGINT): 1 PATCH planned, none sent (dry run), 0 problems',
