@@ -221,12 +221,13 @@ describe('YAML syntax errors', () => {
   });
 
   it('are reported once: the first, without the knock-on errors the parser makes after it', async () => {
-    // A missing colon after `- name` in the example config: the parser then misreads the next lines too.
+    // `connections` without its colon in the example config: the parser then misreads the lines below it,
+    // and says so eight more times.
     const lines = (await readFile(examplePath, 'utf8')).split('\n');
-    const at = lines.findIndex((line) => line.trim() === '- name: emulator');
-    lines[at] = (lines[at] as string).replace('name:', 'name');
+    const at = lines.indexOf('connections:');
+    lines[at] = 'connections';
     expect(problems(() => parseConfig({ text: lines.join('\n'), env: {} }))).toEqual([
-      `line ${at + 1}, column 5: A map key must fit on one line (is the colon after a key missing?)`,
+      `line ${at + 1}, column 1: A map key must fit on one line (is the colon after a key missing?)`,
     ]);
   });
 
