@@ -71,7 +71,7 @@ export async function runCommand(values: OptionValues, io: CliIo, output: Output
 }
 
 /** What a run did, for the moment it stops: the lines above may have scrolled far away. */
-export function runSummary(
+function runSummary(
   tally: { cycles: number; patches: number; problems: number },
   dryRun: boolean,
   why: string,
