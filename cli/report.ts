@@ -44,6 +44,7 @@ export function reportCycle(run: CycleRun, output: Output, options: ReportOption
     }))
       output.out(line);
   for (const problem of run.problems) output.error(`error: ${problem}`);
+  for (const warning of run.result.warnings) output.note(`warning: ${warning.message}`);
   // Nothing read at all: the problems already say everything.
   if (run.result.plan.pools.length > 0 || run.problems.length === 0) output.info(summary(run.result));
 }

@@ -144,3 +144,18 @@ describe('a first run of the CLI', () => {
     expect(run.stderr.trim()).toBe("emulator: Unknown option '--no-such-option' (--help lists the options)");
   });
 });
+
+describe('plan warnings', () => {
+  it('warns about a selector that matches no pool, and still plans the rest', async () => {
+    const config = writeScratch(
+      'idle-selector.yaml',
+      `${ONE_NODE}  - selector: { labels: { team: nobody-has-this-label } }
+    flavors: [{ flavor: "*", max: 4, backlog: { source: { type: static, value: 1 } } }]
+`,
+    );
+    const run = await cycle(await emulator(), ['plan'], config);
+
+    expect(run.stderr).toMatch(/warning: pools\[1\] \(selector .*\) matches no pool of connection emu/);
+    expect(run.stdout).toContain(AUTO);
+  });
+});
