@@ -166,8 +166,10 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
 
       // Every invocation succeeded: nothing failed, a webhook got 202 (or 409 while another held the lease).
       answers.forEach((answer, i) => {
-        if (kinds[i] === 'scheduled')
-          expect((answer as { counts: Record<string, number> }).counts.failed).toBeUndefined();
+        if (kinds[i] === 'scheduled') {
+          const { counts, outcomes } = answer as { counts: Record<string, number>; outcomes: unknown[] };
+          expect(counts.failed, JSON.stringify(outcomes)).toBeUndefined();
+        }
         if (kinds[i] === 'worker') expect((answer as SQSBatchResponse).batchItemFailures).toEqual([]);
         if (kinds[i] === 'webhook')
           expect([202, 409]).toContain((answer as APIGatewayProxyStructuredResultV2).statusCode);
