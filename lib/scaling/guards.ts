@@ -1,4 +1,3 @@
-import type { Backlog } from '../metrics/backlog';
 import type { Pool } from '../modelarts/schemas';
 import type { DirectionRules, FlavorPolicy, Paused, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
@@ -197,26 +196,6 @@ export function inFlightGuard(creating: number, deleting: number): Reason | unde
     'nodes-in-flight',
     msg`${creating} creating, ${deleting} deleting: no scale-down until they settle`,
   );
-}
-
-/** A backlog that cannot be trusted never justifies a scale-down (invariant 7); the fallback decides the rest. */
-export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reason | undefined {
-  if (backlog === undefined) {
-    return reason('backlog-unavailable', msg`no backlog reported for flavor ${flavor}: no scale-down`);
-  }
-  if (!backlog.ok) {
-    return reason(
-      'backlog-unavailable',
-      msg`backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`,
-    );
-  }
-  if (!(backlog.value >= 0) || backlog.value === Number.POSITIVE_INFINITY) {
-    return reason(
-      'backlog-unavailable',
-      msg`backlog value ${backlog.value} from ${backlog.source} is not a count`,
-    );
-  }
-  return undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { PoolFlavorResource } from '../modelarts/schemas';
-import { msg, type Reason, reason } from './reasons';
 
 // The PATCH body. JSON merge-patch (RFC 7396) replaces arrays whole, so the body lists EVERY flavor of the pool,
 // in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
@@ -66,28 +65,4 @@ function isAzPair(entry: object): boolean {
     keys++;
   }
   return keys === 2;
-}
-
-export type Direction = 'scale-up' | 'scale-down' | 'hold' | 'skip';
-
-/**
- * ModelArts refuses one change that grows a flavor while shrinking another. Growing goes first (work is
- * waiting); the scale-downs are held this cycle and happen on the next, once their own rules still agree.
- * Returns the indexes to hold, with the reason to give them.
- */
-export function deferMixedDirection(actions: readonly Direction[]): { hold: number[]; reason?: Reason } {
-  const ups = actions.filter((a) => a === 'scale-up').length;
-  if (ups === 0) return { hold: [] };
-  const hold: number[] = [];
-  actions.forEach((a, i) => {
-    if (a === 'scale-down') hold.push(i);
-  });
-  if (hold.length === 0) return { hold };
-  return {
-    hold,
-    reason: reason(
-      'mixed-direction-deferred',
-      msg`${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
-    ),
-  };
 }

@@ -11,19 +11,11 @@ import {
   unknownFlavorGuards,
 } from './guards';
 import { type HistoryHorizon, historyHorizon, nextFlavorHistory, pruneFlavorHistory } from './history';
-import {
-  cleanAzs,
-  type Direction,
-  deferMixedDirection,
-  type FlavorChange,
-  type PatchAz,
-  type PatchBody,
-  patchBody,
-} from './patch';
+import { cleanAzs, type FlavorChange, type PatchAz, type PatchBody, patchBody } from './patch';
 import type { FlavorPolicy, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
-import { computeTarget } from './target';
-import { azShortfall, backlogNeed, fixedMinimum, splitAzs } from './zones';
+import { checkBacklog, computeTarget } from './target';
+import { azNeed, fixedMinimum, splitAzs, withAzNeed } from './zones';
 
 // plan(): every pool's targets, reasons, PATCH body and next history, from data alone. Dry-run and apply call
 // the same function and differ only in whether the caller sends the body (invariant 9). Output objects are
@@ -49,7 +41,7 @@ export interface PlanInput {
   pools: PoolInput[];
 }
 
-export type FlavorAction = Direction;
+export type FlavorAction = 'scale-up' | 'scale-down' | 'hold' | 'skip';
 
 export interface FlavorDecision {
   flavor: string;
@@ -179,11 +171,13 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     prepaidScaleInGuard(pool),
     inFlightGuard(draft.creating, draft.deleting),
   );
-  const need = azNeed(policy, resource, draft.backlog);
+  // The backlog enters the scaling core here, and is checked once.
+  const backlog = checkBacklog(draft.backlog, policy.flavor);
+  const need = azNeed(policy, resource, backlog);
   const result = computeTarget({
     policy,
     current,
-    backlog: need === undefined ? draft.backlog : withAzNeed(draft, policy, need),
+    backlog: need === undefined ? backlog : withAzNeed(backlog, policy, need),
     history: draft.history,
     now,
     floor: input.floors === undefined ? undefined : own(input.floors, resource.flavor),
@@ -219,54 +213,6 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   draft.target = target;
   draft.action = target > current ? 'scale-up' : target < current ? 'scale-down' : 'hold';
   return draft;
-}
-
-/** What each AZ's own backlog asks for, in nodes: only for the 'backlog' strategy and a backlog split by AZ. */
-interface AzNeed {
-  nodes: Record<string, number>;
-  /** The fewest nodes the flavor can have this cycle and leave no AZ short (0 when none is). */
-  atLeast: number;
-  reason?: Reason;
-}
-
-/**
- * Work tied to an AZ cannot use another AZ's idle nodes, and no update moves a node between AZs. So while an AZ
- * is short, the flavor grows by the shortfall (the surplus elsewhere goes at a later scale-down, down to the sum
- * of the AZs' needs at most), and it never shrinks below that sum: the next cycle's plan is then the same.
- */
-function azNeed(
-  policy: FlavorPolicy,
-  resource: PoolFlavorResource,
-  backlog: Backlog | undefined,
-): AzNeed | undefined {
-  const azs = resource.azs;
-  const nodes = azs === undefined || azs.length === 0 ? undefined : backlogNeed(policy, backlog);
-  if (azs === undefined || nodes === undefined) return;
-  let sum = 0;
-  for (const { az } of azs) sum += nodes[az] ?? 0;
-  const shortfall = azShortfall(azs, nodes);
-  if (shortfall === 0) return { nodes, atLeast: sum };
-  const short = azs
-    .filter(({ az, count }) => (nodes[az] ?? 0) > count)
-    .map(({ az, count }) => `${az} ${count} of ${nodes[az]}`)
-    .join(', ');
-  const atLeast = Math.max(sum, resource.count + shortfall);
-  return {
-    nodes,
-    atLeast,
-    reason: reason(
-      'az-backlog-short',
-      msg`AZs short of their own backlog (${short}): at least ${atLeast} nodes`,
-    ),
-  };
-}
-
-/** The backlog, raised to what `need.atLeast` nodes carry when it asks for fewer. */
-function withAzNeed(draft: Draft, policy: FlavorPolicy, need: AzNeed): Backlog | undefined {
-  const backlog = draft.backlog;
-  if (backlog?.ok !== true) return backlog;
-  const floor = need.atLeast * policy.targetPerNode;
-  return backlog.value >= floor ? backlog : { ...backlog, value: floor };
 }
 
 function baseDraft(
@@ -305,6 +251,28 @@ function baseDraft(
  */
 function addReason(draft: Draft, added: Reason): void {
   draft.reasons = draft.reasons.concat(added);
+}
+
+/**
+ * ModelArts refuses one change that grows a flavor while shrinking another. Growing goes first (work is
+ * waiting); the scale-downs are held this cycle and happen on the next, once their own rules still agree.
+ * Returns the indexes to hold, with the reason to give them.
+ */
+export function deferMixedDirection(actions: readonly FlavorAction[]): { hold: number[]; reason?: Reason } {
+  const ups = actions.filter((a) => a === 'scale-up').length;
+  if (ups === 0) return { hold: [] };
+  const hold: number[] = [];
+  actions.forEach((a, i) => {
+    if (a === 'scale-down') hold.push(i);
+  });
+  if (hold.length === 0) return { hold };
+  return {
+    hold,
+    reason: reason(
+      'mixed-direction-deferred',
+      msg`${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
+    ),
+  };
 }
 
 function holdMixedDirections(drafts: Draft[]): void {

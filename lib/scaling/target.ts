@@ -1,6 +1,5 @@
-import type { Backlog } from '../metrics/backlog';
+import type { Backlog, BacklogValue } from '../metrics/backlog';
 import type { FlavorHistory, ScaleEvent } from '../state/store';
-import { backlogGuard } from './guards';
 import { recommendationsOrSeed } from './history';
 import type { DirectionRules, FlavorPolicy, StepPolicy } from './policy';
 import { msg, type Reason, type ReasonCode, reason } from './reasons';
@@ -26,8 +25,8 @@ const EPSILON = 1e-9;
 export interface TargetInput {
   policy: FlavorPolicy;
   current: number;
-  /** undefined: no source reported a backlog for the flavor (treated as missing). */
-  backlog: Backlog | undefined;
+  /** The flavor's backlog, checked (checkBacklog) where it entered the scaling core. */
+  backlog: CheckedBacklog;
   history: FlavorHistory | undefined;
   now: number;
   /** A pushed minimum (webhook): raises the target to at least min(floor, max), never lowers it. */
@@ -47,6 +46,44 @@ export interface TargetResult {
   min: number;
   /** How the target was reached and what held it back, in pipeline order. */
   reasons: Reason[];
+}
+
+/**
+ * A backlog as the scaling core reads it, checked once where it enters (plan() for each flavor, or a direct
+ * caller of computeTarget): a value that is a count, or why there is none. Nothing after the check looks at a
+ * backlog's validity again.
+ */
+export type CheckedBacklog = BacklogValue | UnusableBacklog;
+
+export interface UnusableBacklog {
+  ok: false;
+  failure: Reason;
+}
+
+/** `backlog` for the scaling core; a usable one is passed on as it is. */
+export function checkBacklog(backlog: Backlog | undefined, flavor: string): CheckedBacklog {
+  const failure = backlogGuard(backlog, flavor);
+  return failure === undefined ? (backlog as BacklogValue) : { ok: false, failure };
+}
+
+/** A backlog that cannot be trusted never justifies a scale-down (invariant 7); the fallback decides the rest. */
+export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reason | undefined {
+  if (backlog === undefined) {
+    return reason('backlog-unavailable', msg`no backlog reported for flavor ${flavor}: no scale-down`);
+  }
+  if (!backlog.ok) {
+    return reason(
+      'backlog-unavailable',
+      msg`backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`,
+    );
+  }
+  if (!(backlog.value >= 0) || backlog.value === Number.POSITIVE_INFINITY) {
+    return reason(
+      'backlog-unavailable',
+      msg`backlog value ${backlog.value} from ${backlog.source} is not a count`,
+    );
+  }
+  return undefined;
 }
 
 const NONE: readonly Reason[] = [];
@@ -99,14 +136,15 @@ export function computeTarget(input: TargetInput): TargetResult {
   const reasons = collected;
   reasons.clear();
   const min = effectiveMin(policy, input.floor, reasons);
-  const failure = backlogGuard(input.backlog, policy.flavor);
+  const backlog = input.backlog;
+  const failure = backlog.ok ? undefined : backlog.failure;
 
   let desired: number;
-  if (failure !== undefined) {
-    reasons.push(failure);
-    desired = fallbackDesired(policy, current, reasons);
+  if (backlog.ok) {
+    desired = backlogDesired(policy, backlog.value, current, min, reasons);
   } else {
-    desired = backlogDesired(policy, (input.backlog as { value: number }).value, current, min, reasons);
+    reasons.push(backlog.failure);
+    desired = fallbackDesired(policy, current, reasons);
   }
   desired = clampDesired(desired, min, policy.max, reasons);
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   azsMismatchGuard,
-  backlogGuard,
   CONTROL_MODE_BITS,
   controlModeGuard,
   decodeControlMode,
@@ -18,6 +17,7 @@ import {
   unknownFlavorGuards,
 } from '../../lib/scaling/guards';
 import { plan } from '../../lib/scaling/plan';
+import { backlogGuard } from '../../lib/scaling/target';
 import { failed, flavorPolicy, NOW, ok, poolInput, poolPolicy, running } from './builders';
 
 const GPU = 'modelarts.bm.gpu.8v100';

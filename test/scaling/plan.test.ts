@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PatchPoolBodySchema } from '../../lib/modelarts/schemas';
-import { deferMixedDirection, patchBody } from '../../lib/scaling/patch';
-import { type PlanInput, plan } from '../../lib/scaling/plan';
+import { patchBody } from '../../lib/scaling/patch';
+import { deferMixedDirection, type PlanInput, plan } from '../../lib/scaling/plan';
 import { REASON_CODES } from '../../lib/scaling/reasons';
 import {
   ago,
@@ -223,6 +223,15 @@ describe('AZs in a plan', () => {
         ),
       );
       expect(above.action).toBe('hold');
+    });
+
+    it('never scales down on a backlog whose value is not a count, whatever its per-AZ split says', () => {
+      const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
+      for (const value of [Number.NaN, -1]) {
+        const [flavor] = planOne(poolInput(p, policy, split(value, { a: 2, b: 1 }))).flavors;
+        expect(flavor).toMatchObject({ target: 8, action: 'hold' });
+        expect(flavor?.reasons.map((r) => r.code)).toEqual(['backlog-unavailable', 'fallback-hold']);
+      }
     });
 
     it('is balanced when the backlog has no per-AZ split, and the other strategies ignore one', () => {
