@@ -1,17 +1,12 @@
 // What ModelArts refuses in an update beyond the body's shape (related-apis.md §8, get-pool.txt controlMode).
 
+import {
+  CONTROL_MODE_BITS,
+  EVERY_UPDATE_BLOCKING_BITS,
+  SPEC_UPDATE_BLOCKING_BITS,
+} from '../lib/modelarts/control-mode';
 import type { PatchPoolBody, Pool, PoolFlavorResource } from '../lib/modelarts/schemas';
 import { ApiError, badRequest, ErrorCodes } from './route';
-
-const CONTROL_MODE_BITS: [bit: number, meaning: string][] = [
-  [2, 'modifying specifications is restricted'],
-  [4, 'the service is restricted'],
-  [8, 'the pool is frozen'],
-  [16, 'the pool is frozen by the public security department'],
-];
-/** Bits that freeze a pool entirely; bit 2 only blocks spec changes, bit 1 (billing change) nothing here. */
-const BLOCKS_EVERY_UPDATE = 4 | 8 | 16;
-const BLOCKS_SPEC_UPDATE = 2 | BLOCKS_EVERY_UPDATE;
 
 /** Refusals that depend on the pool's state, checked before the patch is applied. */
 export function refuseUpdate(pool: Pool, patch: PatchPoolBody): ApiError | undefined {
@@ -25,10 +20,10 @@ export function refuseUpdate(pool: Pool, patch: PatchPoolBody): ApiError | undef
     );
   }
   const mode = pool.spec.controlMode ?? 0;
-  const blocking = patch.spec !== undefined ? BLOCKS_SPEC_UPDATE : BLOCKS_EVERY_UPDATE;
+  const blocking = patch.spec !== undefined ? SPEC_UPDATE_BLOCKING_BITS : EVERY_UPDATE_BLOCKING_BITS;
   if ((mode & blocking) !== 0) {
-    const reasons = CONTROL_MODE_BITS.filter(([bit]) => (mode & bit & blocking) !== 0).map(
-      ([, meaning]) => meaning,
+    const reasons = CONTROL_MODE_BITS.filter(({ bit }) => (mode & bit & blocking) !== 0).map(
+      ({ meaning }) => meaning,
     );
     return badRequest(`pool ${name} cannot be updated: ${reasons.join(', ')} (controlMode ${mode})`);
   }

@@ -191,10 +191,7 @@ export const PoolSpecSchema = z.looseObject({
   network: tolerant(z.looseObject({ name: text })),
   jobFlavors: texts,
   driver: tolerant(PoolDriverSchema),
-  /**
-   * Bit mask: 1 billing-mode change restricted, 2 spec change restricted, 4 service restricted, 8 frozen,
-   * 16 frozen by the public security department.
-   */
+  /** Bit mask of restrictions: CONTROL_MODE_BITS (control-mode.ts). */
   controlMode: optionalWholeNumber,
   kubernetesSvcIpRange: text,
   masters: tolerant(z.array(z.looseObject({ az: text }))),

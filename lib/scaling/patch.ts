@@ -1,24 +1,14 @@
-import type { PoolFlavorResource } from '../modelarts/schemas';
+import type { PatchPoolBody, PatchPoolResource, PoolFlavorResource } from '../modelarts/schemas';
 
 // The PATCH body. JSON merge-patch (RFC 7396) replaces arrays whole, so the body lists EVERY flavor of the pool,
 // in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
 // nothing else, so that no other field of the pool is touched.
 
-// Types, not interfaces, so that they also fit the schema's loose types (which allow extra fields).
-export type PatchAz = {
-  az: string;
-  count: number;
-};
-
-export type PatchResource = {
-  flavor: string;
-  count: number;
-  azs?: PatchAz[];
-};
-
-export type PatchBody = {
-  spec: { resources: PatchResource[] };
-};
+// The body's type is the API's (lib/modelarts/schemas.ts, which the client also validates it with), with
+// spec.resources set: the one description of a PATCH body.
+export type PatchResource = PatchPoolResource;
+export type PatchAz = NonNullable<PatchResource['azs']>[number];
+export type PatchBody = PatchPoolBody & { spec: { resources: PatchResource[] } };
 
 /** The new count (and split) of one flavor; flavors without one keep theirs. */
 export interface FlavorChange {

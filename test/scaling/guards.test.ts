@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CONTROL_MODE_BITS } from '../../lib/modelarts/control-mode';
 import {
   azsMismatchGuard,
-  CONTROL_MODE_BITS,
   controlModeGuard,
   decodeControlMode,
   duplicateFlavorGuard,
