@@ -19,10 +19,10 @@
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { seededRandom } from '../emulator/prng';
 import { builtInFlavorDefaults } from '../lib/config/defaults';
 import type { Backlog } from '../lib/metrics/backlog';
 import type { Pool } from '../lib/modelarts/schemas';
+import { seededRandom } from '../lib/prng';
 import { type Plan, type PlanInput, type PoolInput, plan } from '../lib/scaling/plan';
 import type { FlavorPolicy, PoolPolicy } from '../lib/scaling/policy';
 

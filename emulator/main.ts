@@ -6,7 +6,7 @@
 // from the environment only, so that secrets stay out of shell history and process listings.
 
 import { parseArgs } from 'node:util';
-import type { IamUser } from './auth';
+import type { IamUser } from './auth-options';
 import { DEFAULT_PROJECT_ID, DEFAULT_TRANSITION_MS, loadSeedPools, startEmulator } from './server';
 
 const { values } = parseArgs({

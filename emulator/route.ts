@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuthOptions } from './auth';
+import { ErrorCodes } from '../lib/modelarts/error-codes';
+import type { UpdateRefusal } from '../lib/modelarts/update-rules';
+import type { AuthOptions } from './auth-options';
 import type { PoolStore } from './pool-store';
 import type { TokenStore } from './tokens';
 
@@ -74,6 +76,11 @@ export class ApiError extends Error {
     super(`${status} ${errorCode}: ${errorMsg}`);
   }
 
+  /** The answer for an update ModelArts refuses. */
+  static refusing(refusal: UpdateRefusal): ApiError {
+    return new ApiError(refusal.status, refusal.errorCode, refusal.message);
+  }
+
   toResult(): RouteResult {
     return {
       status: this.status,
@@ -82,23 +89,6 @@ export class ApiError extends Error {
     };
   }
 }
-
-/** Codes ModelArts documents (update-pool.txt, create-pool.txt, related-apis.md §6). */
-export const ErrorCodes = {
-  badRequest: 'ModelArts.50004000',
-  invalidToken: 'ModelArts.50001000',
-  poolNotFound: 'ModelArts.50015001',
-  poolExists: 'ModelArts.50015000',
-  internal: 'ModelArts.50005000',
-  poolNotRunning: 'ModelArts.2887',
-  tooManyRequests: 'ModelArts.2799',
-  operationsConflict: 'ModelArts.5044',
-  // No code is published for a project the caller may not use; this one follows the 8-digit pattern.
-  forbiddenProject: 'ModelArts.50003000',
-  signatureFailed: 'APIGW.0301',
-  signatureExpired: 'APIGW.0303',
-  noSuchApi: 'APIGW.0101',
-} as const;
 
 export const badRequest = (message: string) => new ApiError(400, ErrorCodes.badRequest, message);
 export const poolNotFound = (name: string) =>

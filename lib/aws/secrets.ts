@@ -7,7 +7,7 @@
 //   {"prod-cn-north-4": {"ak": "...", "sk": "..."}, "staging": {"password": "..."}}
 
 import { z } from 'zod';
-import type { AkSkCredentials } from '../modelarts/signer';
+import type { ConnectionSecret, ConnectionSecrets } from '../modelarts/clients';
 import type { ParameterStore } from './parameters';
 import { parseWebhookSecrets } from './webhook-signature';
 
@@ -25,10 +25,6 @@ export class SecretFormatError extends Error {
   }
 }
 
-export type ConnectionSecret =
-  | { type: 'aksk'; credentials: AkSkCredentials }
-  | { type: 'password'; password: string };
-
 const text = z.string().trim().min(1);
 const AkSkSchema = z.strictObject({ ak: text, sk: text, securityToken: text.optional() });
 const PasswordSchema = z.strictObject({ password: text });
@@ -36,11 +32,6 @@ const EntrySchema = z.union([AkSkSchema, PasswordSchema], {
   error: 'must be {"ak", "sk"[, "securityToken"]} or {"password"}',
 });
 const ByConnectionSchema = z.record(z.string().min(1), EntrySchema);
-
-export interface ConnectionSecrets {
-  /** The secret for a connection; throws SecretFormatError naming the connection when there is none. */
-  forConnection(connection: string): ConnectionSecret;
-}
 
 const toSecret = (entry: z.output<typeof EntrySchema>): ConnectionSecret =>
   'password' in entry

@@ -9,10 +9,10 @@ import { vi } from 'vitest';
 import { parse } from 'yaml';
 import type { Emulator } from '../../emulator/server';
 import { configFromDocument } from '../../lib/aws/bundled-config';
-import { connectionSourceDeps, modelArtsClients } from '../../lib/aws/clients';
 import { createObservability } from '../../lib/aws/observability';
 import type { FunctionDeps } from '../../lib/aws/runtime';
 import type { Config } from '../../lib/config';
+import { connectionSourceDeps, modelArtsClients } from '../../lib/modelarts/clients';
 import { createMemoryStateStore } from '../../lib/state/memory';
 
 const ROOT = resolve(import.meta.dirname, '../..');
