@@ -111,23 +111,23 @@ interface Draft {
 export function planPool(input: PoolInput, now: number, killSwitch = false): PoolPlan {
   const { pool, policy } = input;
   const resources = pool.spec.resources;
-  const digest = digestOf(policy);
+  const rules = rulesOf(policy);
   const reasons = poolGuards({ pool, policy, killSwitch });
   const guarded = reasons.length > 0;
   for (const unknown of unknownFlavorGuards(pool, input)) reasons.push(unknown);
 
   let managed = 0;
-  for (const resource of resources) if (digest.has(resource.flavor)) managed++;
+  for (const resource of resources) if (rules.has(resource.flavor)) managed++;
   if (!guarded && managed === 0) {
     reasons.push(reason('no-managed-flavors', 'the config manages none of the flavors of this pool'));
   }
   if (guarded || managed === 0) {
-    const drafts = resources.map((resource) => baseDraft(input, resource, 'skip', digest));
+    const drafts = resources.map((resource) => baseDraft(input, resource, 'skip', rules));
     return poolPlan(input, 'skip', reasons, drafts, undefined, prunedHistory(input, drafts, now));
   }
 
   const drafts = resources.map((resource) =>
-    flavorDraft(input, baseDraft(input, resource, 'hold', digest), now),
+    flavorDraft(input, baseDraft(input, resource, 'hold', rules), now),
   );
   holdMixedDirections(drafts);
   const zero = holdZeroCounts(drafts);
@@ -219,11 +219,11 @@ function baseDraft(
   input: PoolInput,
   resource: PoolFlavorResource,
   action: FlavorAction,
-  digest: ReadonlyMap<string, FlavorRules>,
+  poolRules: ReadonlyMap<string, FlavorRules>,
 ): Draft {
   const statusResources = input.pool.status?.resources;
   const flavor = resource.flavor;
-  const rules = digest.get(flavor);
+  const rules = poolRules.get(flavor);
   const sole = input.pool.spec.resources.length === 1;
   const azs = resource.azs !== undefined && resource.azs.length > 0 ? cleanAzs(resource.azs) : undefined;
   return {
@@ -342,30 +342,19 @@ interface FlavorRules {
   horizon: HistoryHorizon;
 }
 
-/**
- * A pool policy's per-flavor rules, worked out once per policy object: resolved policies are immutable data
- * (lib/config builds new objects for a new config), and validating and sizing every flavor's rules every
- * cycle was a tenth of the planner's time at 10,000 pools. The memo cannot change a result.
- */
-function digestOf(policy: PoolPolicy): ReadonlyMap<string, FlavorRules> {
-  let digest = digests.get(policy);
-  if (digest === undefined) {
-    const built = new Map<string, FlavorRules>();
-    for (const flavor of Object.keys(policy.flavors)) {
-      const flavorPolicy = policy.flavors[flavor] as FlavorPolicy;
-      const invalid = policyGuard(flavorPolicy);
-      // An invalid policy's numbers may not be numbers; its history is kept as it is.
-      const horizon =
-        invalid === undefined ? historyHorizon(flavorPolicy) : { recommendationsMs: 0, eventsMs: 0 };
-      built.set(flavor, { policy: flavorPolicy, invalid, horizon });
-    }
-    digest = built;
-    digests.set(policy, digest);
+/** A pool policy's per-flavor rules, worked out once per plan of the pool rather than once per use. */
+function rulesOf(policy: PoolPolicy): ReadonlyMap<string, FlavorRules> {
+  const rules = new Map<string, FlavorRules>();
+  for (const flavor of Object.keys(policy.flavors)) {
+    const flavorPolicy = policy.flavors[flavor] as FlavorPolicy;
+    const invalid = policyGuard(flavorPolicy);
+    // An invalid policy's numbers may not be numbers; its history is kept as it is.
+    const horizon =
+      invalid === undefined ? historyHorizon(flavorPolicy) : { recommendationsMs: 0, eventsMs: 0 };
+    rules.set(flavor, { policy: flavorPolicy, invalid, horizon });
   }
-  return digest;
+  return rules;
 }
-
-const digests = new WeakMap<PoolPolicy, ReadonlyMap<string, FlavorRules>>();
 
 /** The pool-level part of the history (when the scaler last PATCHed) is the cycle's to set; it is kept as is. */
 function withLastPatch(previous: PoolHistory, flavors: Record<string, FlavorHistory>): PoolHistory {

@@ -98,43 +98,11 @@ const WITHIN_TOLERANCE = shared(
 );
 const FALLBACK_HOLD = shared('fallback-hold', 'fallback: keep the current count');
 
-/**
- * One flavor's reasons, collected in a reused buffer and handed out as an exactly sized array: a plan keeps one
- * list per flavor, and a list grown by push carries spare slots and leaves garbage behind (computeTarget is not
- * reentrant, so one buffer serves every call).
- */
-class Collected {
-  private readonly items: Reason[] = [];
-  private count = 0;
-
-  clear(): void {
-    this.count = 0;
-  }
-
-  push(...added: Reason[]): void {
-    for (const r of added) this.items[this.count++] = r;
-  }
-
-  has(r: Reason): boolean {
-    for (let i = 0; i < this.count; i++) if (this.items[i] === r) return true;
-    return false;
-  }
-
-  take(): Reason[] {
-    const taken = new Array<Reason>(this.count);
-    for (let i = 0; i < this.count; i++) taken[i] = this.items[i] as Reason;
-    this.count = 0;
-    return taken;
-  }
-}
-
-const collected = new Collected();
 const NO_EVENTS: readonly ScaleEvent[] = [];
 
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
-  const reasons = collected;
-  reasons.clear();
+  const reasons: Reason[] = [];
   const min = effectiveMin(policy, input.floor, reasons);
   const backlog = input.backlog;
   const failure = backlog.ok ? undefined : backlog.failure;
@@ -151,7 +119,7 @@ export function computeTarget(input: TargetInput): TargetResult {
   const stabilized = stabilize(policy, input.history, current, desired, now, reasons);
   // Most flavors hold: then no guard, step policy or cooldown has anything to say.
   if (stabilized === current && current >= min && current <= policy.max) {
-    return { desired, target: current, min, reasons: reasons.take() };
+    return { desired, target: current, min, reasons };
   }
   const blocks = new DirectionBlocks(
     policy,
@@ -174,10 +142,10 @@ export function computeTarget(input: TargetInput): TargetResult {
     target = min;
     reasons.push(reason('out-of-range', msg`count ${current} is below min ${min}: up to ${min}`));
   }
-  return { desired, target, min, reasons: reasons.take() };
+  return { desired, target, min, reasons };
 }
 
-function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Collected): number {
+function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Reason[]): number {
   if (floor === undefined || !(floor > policy.min)) return policy.min;
   const raised = Math.min(Math.ceil(floor), policy.max);
   reasons.push(
@@ -191,7 +159,7 @@ function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: 
   return raised;
 }
 
-function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Collected): number {
+function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[]): number {
   const fallback = policy.fallback;
   if (fallback.type === 'fixed') {
     const desired = Math.max(current, fallback.count);
@@ -209,7 +177,7 @@ function backlogDesired(
   backlog: number,
   current: number,
   min: number,
-  reasons: Collected,
+  reasons: Reason[],
 ) {
   if (backlog < policy.activationThreshold) {
     reasons.push(
@@ -236,7 +204,7 @@ function backlogDesired(
   return raw;
 }
 
-function clampDesired(desired: number, min: number, max: number, reasons: Collected): number {
+function clampDesired(desired: number, min: number, max: number, reasons: Reason[]): number {
   if (desired > max) {
     reasons.push(reason('clamped-max', msg`${desired} capped at max ${max}`));
     return max;
@@ -254,7 +222,7 @@ function stabilize(
   current: number,
   desired: number,
   now: number,
-  reasons: Collected,
+  reasons: Reason[],
 ): number {
   const upWindow = policy.scaleUp.stabilizationWindowSeconds;
   const downWindow = policy.scaleDown.stabilizationWindowSeconds;
@@ -288,7 +256,7 @@ class DirectionBlocks {
     private readonly blockUp: readonly Reason[],
     private readonly blockDown: readonly Reason[],
     private readonly backlogFailure: Reason | undefined,
-    private readonly reasons: Collected,
+    private readonly reasons: Reason[],
   ) {}
 
   upAllowed(): boolean {
@@ -319,7 +287,7 @@ class DirectionBlocks {
 
   // The backlog failure is already among the reasons: it blocks all the same, and is listed once.
   private report(blocks: readonly Reason[]): void {
-    for (const block of blocks) if (!this.reasons.has(block)) this.reasons.push(block);
+    for (const block of blocks) if (!this.reasons.includes(block)) this.reasons.push(block);
   }
 }
 
@@ -331,7 +299,7 @@ function limitMove(
   stabilized: number,
   now: number,
   blocks: DirectionBlocks,
-  reasons: Collected,
+  reasons: Reason[],
 ): number {
   const up = stabilized > current;
   const rules = up ? policy.scaleUp : policy.scaleDown;
@@ -351,7 +319,7 @@ function inCooldown(
   events: readonly ScaleEvent[],
   now: number,
   direction: string,
-  reasons: Collected,
+  reasons: Reason[],
 ): boolean {
   if (rules.cooldownSeconds <= 0 || events.length === 0) return false;
   let last = Number.NEGATIVE_INFINITY;

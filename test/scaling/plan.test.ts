@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PatchPoolBodySchema } from '../../lib/modelarts/schemas';
 import { patchBody } from '../../lib/scaling/patch';
 import { deferMixedDirection, type PlanInput, plan } from '../../lib/scaling/plan';
+import type { FlavorPolicy } from '../../lib/scaling/policy';
 import { REASON_CODES } from '../../lib/scaling/reasons';
 import {
   ago,
@@ -374,6 +375,16 @@ describe('plan shape', () => {
       ),
       poolInput(running([{ flavor: CPU, count: 1 }]), poolPolicy([flavorPolicy(GPU)]), {}),
     ],
+  });
+
+  it('keeps nothing from one plan to the next: a policy object changed in place is read afresh', () => {
+    const policy = poolPolicy([flavorPolicy(GPU)]);
+    const pool = running([{ flavor: GPU, count: 2 }]);
+    expect(planOne(poolInput(pool, policy, { [GPU]: ok(3) })).action).toBe('patch');
+    (policy.flavors[GPU] as FlavorPolicy).targetPerNode = 0;
+    const [flavor] = planOne(poolInput(pool, policy, { [GPU]: ok(3) })).flavors;
+    expect(flavor).toMatchObject({ target: 2, action: 'hold' });
+    expect(flavor?.reasons.map((r) => r.code)).toEqual(['invalid-policy']);
   });
 
   it('keeps a fixed key order and no undefined values', () => {
