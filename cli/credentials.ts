@@ -4,11 +4,12 @@
 import type { Config, Environment } from '../lib/config';
 import type { ConnectionSecrets } from '../lib/modelarts/clients';
 import { CredentialsError, credentialsFromEnv } from '../lib/modelarts/credentials';
+import { CliError } from './errors';
 
 export const IAM_PASSWORD_ENV = 'AUTOSCALER_IAM_PASSWORD';
 
 /** A connection's credentials are missing: the message names the connection and the variables, never values. */
-export class MissingCredentialsError extends Error {
+export class MissingCredentialsError extends CliError {
   override readonly name = 'MissingCredentialsError';
 
   constructor(

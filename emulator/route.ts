@@ -63,7 +63,7 @@ export interface AdminExtension {
   reset?(state: EmulatorState): void;
 }
 
-/** A ModelArts-style error answer: `{"error_code","error_msg"}` with the given status. */
+/** A ModelArts-style error answer: `{"error_code","error_msg"}` with the given status; the emulator's one error. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
@@ -72,8 +72,9 @@ export class ApiError extends Error {
     readonly errorCode: string,
     readonly errorMsg: string,
     readonly headers: Record<string, string> = {},
+    options?: { cause?: unknown },
   ) {
-    super(`${status} ${errorCode}: ${errorMsg}`);
+    super(`${status} ${errorCode}: ${errorMsg}`, options);
   }
 
   /** The answer for an update ModelArts refuses. */
@@ -90,7 +91,8 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new ApiError(400, ErrorCodes.badRequest, message);
+export const badRequest = (message: string, options?: { cause?: unknown }) =>
+  new ApiError(400, ErrorCodes.badRequest, message, {}, options);
 export const poolNotFound = (name: string) =>
   new ApiError(404, ErrorCodes.poolNotFound, `Pool ${name} not found.`);
 
@@ -101,6 +103,6 @@ export function jsonBody(body: string | undefined): unknown {
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw badRequest(`request body is not valid JSON: ${(error as Error).message}`);
+    throw badRequest(`request body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -8,13 +8,14 @@
 
 import { z } from 'zod';
 import type { ConnectionSecret, ConnectionSecrets } from '../modelarts/clients';
+import { AwsError } from './errors';
 import type { ParameterStore } from './parameters';
 import { parseWebhookSecrets } from './webhook-signature';
 
 /** Secrets change rarely; a rotated value is picked up within this many seconds. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
-export class SecretFormatError extends Error {
+export class SecretFormatError extends AwsError {
   readonly parameter: string;
 
   constructor(parameter: string, problem: string) {

@@ -8,8 +8,9 @@ import type { StateConfig } from '../config/types';
 import { createDynamoDbStateStore } from '../state/dynamodb';
 import { createMemoryStateStore } from '../state/memory';
 import type { StateStore } from '../state/store';
+import { AwsError } from './errors';
 
-export class FunctionStateError extends Error {
+export class FunctionStateError extends AwsError {
   constructor(message: string) {
     super(message);
     this.name = 'FunctionStateError';

@@ -8,6 +8,7 @@ import type { BacklogSourceDeps } from '../metrics/registry';
 import { createModelArtsClient, type ModelArtsClient } from './client';
 import type { ModelArtsAuth } from './client-options';
 import { akSkCredentials } from './credentials';
+import { ModelArtsError } from './errors';
 import { createIamTokenProvider, iamEndpointForRegion } from './iam-token';
 import type { AkSkCredentials } from './signer';
 import { createWorkloadsApi } from './workloads';
@@ -30,9 +31,9 @@ export interface ClientFactoryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export class ConnectionSetupError extends Error {
+export class ConnectionSetupError extends ModelArtsError {
   constructor(connection: string, problem: string) {
-    super(`connection "${connection}": ${problem}`);
+    super('setup', `connection "${connection}": ${problem}`);
     this.name = 'ConnectionSetupError';
   }
 }

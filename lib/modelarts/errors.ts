@@ -4,7 +4,18 @@
 
 import { type FieldProblem, formatProblems } from './schema-error';
 
-export type ModelArtsErrorKind = 'api' | 'network' | 'timeout' | 'retry-exhausted' | 'validation' | 'options';
+export type ModelArtsErrorKind =
+  | 'api'
+  | 'network'
+  | 'timeout'
+  | 'retry-exhausted'
+  | 'validation'
+  | 'options'
+  | 'response'
+  | 'credentials'
+  | 'signing'
+  | 'iam-token'
+  | 'setup';
 
 export interface RequestLine {
   method: string;
@@ -150,6 +161,28 @@ export class ModelArtsOptionsError extends ModelArtsError {
     super('options', `Invalid ModelArts client options: ${formatProblems(problems)}`);
     this.problems = problems;
   }
+}
+
+/** A pool in a ModelArts response that does not have the shape the scaler relies on. */
+export class PoolResponseError extends ModelArtsError {
+  override readonly name = 'PoolResponseError';
+
+  /**
+   * @param pool the pool's metadata.name when readable, else where it sat in the response (`items[2]`), or
+   *   `undefined` when the list envelope itself is bad.
+   */
+  constructor(
+    readonly pool: string | undefined,
+    readonly problems: FieldProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super('response', `${describeSubject(pool)} has a bad response: ${formatProblems(problems)}`, options);
+  }
+}
+
+function describeSubject(pool: string | undefined): string {
+  if (pool === undefined) return 'pool list';
+  return /^items\[\d+\]$/.test(pool) ? `pool ${pool}` : `pool "${pool}"`;
 }
 
 export const isModelArtsError = (error: unknown): error is ModelArtsError => error instanceof ModelArtsError;

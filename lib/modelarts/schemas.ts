@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PoolResponseError, toFieldProblems } from './schema-error';
+import { PoolResponseError } from './errors';
+import { toFieldProblems } from './schema-error';
 
 // Schemas for the four ModelArts pool APIs (get, list, create, update), from /shared/modelarts-api: the 2025 and
 // 2024 get-pool pages, the OTC list page, the create and update pages, and the SDK models (related-apis.md §8).

@@ -2,12 +2,13 @@ import { mergePatch } from '../modelarts/merge-patch';
 import { formatProblems, toFieldProblems } from '../modelarts/schema-error';
 import { PatchPoolBodySchema, PoolSchema } from '../modelarts/schemas';
 import { refuseResize } from '../modelarts/update-rules';
+import { SimulatorError } from './errors';
 import { copy, reconcile, startJobs, type WorldState } from './world';
 
 // A PATCH body applied to the simulated pool the way the emulator applies it (the same body validation,
 // RFC 7396 merge-patch and refusals), after which the nodes move towards the new spec.
 
-export class SimulationError extends Error {
+export class SimulationError extends SimulatorError {
   override readonly name = 'SimulationError';
 }
 
