@@ -3,6 +3,7 @@
 // ids make entries that did go through harmless to send again.
 
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { AwsError } from './errors';
 import { messageDeduplicationId, messageGroupId, type PoolMessage } from './pool-message';
 
 const SQS_BATCH_LIMIT = 10;
@@ -19,7 +20,7 @@ export interface FanOutResult {
   failed: FanOutFailure[];
 }
 
-export class FanOutError extends Error {
+export class FanOutError extends AwsError {
   readonly failed: FanOutFailure[];
 
   constructor(failed: FanOutFailure[], sent: number) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
-import { environmentOverrides } from './env';
+import { environmentOverrides } from './env-overrides';
 import { BacklogSourceSchema } from './sources';
 
 // The config file as users write it. Every object is strict: a typo in a key is an error, not a silently
