@@ -229,7 +229,7 @@ function initialPool(i: number, counts: number[], next: () => number): PoolInput
     policy: { paused: false, allowPrepaid: false, flavors: {} },
     backlogs: {},
     history: { flavors: {} },
-    ...(next() < 0.1 ? { floors: { [FLAVORS[0] as string]: 5 + (i % 10) } } : {}),
+    ...(next() < 0.1 ? { minCounts: { [FLAVORS[0] as string]: 5 + (i % 10) } } : {}),
   };
 }
 

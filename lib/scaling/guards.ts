@@ -124,18 +124,18 @@ const push = (reasons: Reason[], found: Reason | undefined): void => {
 };
 
 /**
- * Flavors named by backlogs, floors or the policy that the pool does not have. The planner never adds a flavor
+ * Flavors named by backlogs, minCounts or the policy that the pool does not have. The planner never adds a flavor
  * (ModelArts would create it): it records why the value is ignored and changes nothing else.
  */
 export function unknownFlavorGuards(
   pool: Pool,
-  named: { backlogs: Record<string, unknown>; floors?: Record<string, unknown>; policy: PoolPolicy },
+  named: { backlogs: Record<string, unknown>; minCounts?: Record<string, unknown>; policy: PoolPolicy },
 ): readonly Reason[] {
-  const { backlogs, floors, policy } = named;
+  const { backlogs, minCounts, policy } = named;
   // The usual case, checked without allocating: every name is a flavor of the pool.
   if (
     allKnown(pool, backlogs) &&
-    (floors === undefined || allKnown(pool, floors)) &&
+    (minCounts === undefined || allKnown(pool, minCounts)) &&
     allKnown(pool, policy.flavors)
   ) {
     return NONE;
@@ -151,7 +151,7 @@ export function unknownFlavorGuards(
     }
   };
   check(backlogs, 'backlog');
-  if (floors !== undefined) check(floors, 'floor');
+  if (minCounts !== undefined) check(minCounts, 'minimum count');
   check(policy.flavors, 'policy');
   return reasons;
 }

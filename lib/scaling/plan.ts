@@ -30,7 +30,7 @@ export interface PoolInput {
   backlogs: Record<string, Backlog>;
   history: PoolHistory;
   /** Pushed minimums per flavor (webhook): they raise targets, never lower them. */
-  floors?: Record<string, number>;
+  minCounts?: Record<string, number>;
 }
 
 export interface PlanInput {
@@ -180,7 +180,7 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     backlog: need === undefined ? backlog : withAzNeed(backlog, policy, need),
     history: draft.history,
     now,
-    floor: input.floors === undefined ? undefined : own(input.floors, resource.flavor),
+    minCount: input.minCounts === undefined ? undefined : own(input.minCounts, resource.flavor),
     blockUp,
     blockDown,
   });

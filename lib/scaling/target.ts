@@ -30,8 +30,8 @@ export interface TargetInput {
   backlog: CheckedBacklog;
   history: FlavorHistory | undefined;
   now: number;
-  /** A pushed minimum (webhook): raises the target to at least min(floor, max), never lowers it. */
-  floor?: number;
+  /** A pushed minimum count (webhook): raises the target to at least min(minCount, max), never lowers it. */
+  minCount?: number;
   /** Guards that forbid growing this cycle (paused scale-out...). */
   blockUp?: readonly Reason[];
   /** Guards that forbid shrinking this cycle (nodes in flight, paused scale-in, prepaid...). */
@@ -43,7 +43,7 @@ export interface TargetResult {
   desired: number;
   /** The count to request. */
   target: number;
-  /** The minimum in force: the policy's, raised by a floor. */
+  /** The minimum in force: the policy's, raised by a pushed minimum count. */
   min: number;
   /** How the target was reached and what held it back, in pipeline order. */
   reasons: Reason[];
@@ -104,7 +104,7 @@ const NO_EVENTS: readonly ScaleEvent[] = [];
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
   const reasons: Reason[] = [];
-  const min = effectiveMin(policy, input.floor, reasons);
+  const min = effectiveMin(policy, input.minCount, reasons);
   const backlog = input.backlog;
   const failure = backlog.ok ? undefined : backlog.failure;
 
@@ -146,15 +146,15 @@ export function computeTarget(input: TargetInput): TargetResult {
   return { desired, target, min, reasons };
 }
 
-function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Reason[]): number {
-  if (floor === undefined || !(floor > policy.min)) return policy.min;
-  const raised = Math.min(Math.ceil(floor), policy.max);
+function effectiveMin(policy: FlavorPolicy, minCount: number | undefined, reasons: Reason[]): number {
+  if (minCount === undefined || !(minCount > policy.min)) return policy.min;
+  const raised = Math.min(Math.ceil(minCount), policy.max);
   reasons.push(
     reason(
-      'floor',
-      raised < floor
-        ? msg`floor ${floor} is above max ${policy.max}: minimum raised to ${raised}`
-        : msg`floor ${floor} raises the minimum from ${policy.min} to ${raised}`,
+      'min-count',
+      raised < minCount
+        ? msg`min count ${minCount} is above max ${policy.max}: minimum raised to ${raised}`
+        : msg`min count ${minCount} raises the minimum from ${policy.min} to ${raised}`,
     ),
   );
   return raised;
@@ -195,7 +195,7 @@ function backlogDesired(
   const perNode = policy.targetPerNode;
   const ratio = backlog / perNode;
   const raw = Math.ceil(ratio - ratio * EPSILON);
-  // HPA applies no tolerance when scaling up from zero; with min >= 1 the flavor's floor plays that part.
+  // HPA applies no tolerance when scaling up from zero; with min >= 1 the flavor's minimum plays that part.
   const fromFloor = current <= min && raw > current;
   if (current > 0 && !fromFloor) {
     const usage = backlog / (current * perNode);

@@ -87,7 +87,7 @@ describe('webhook', () => {
     expect(json(response)).toMatchObject({
       outcome: 'patched',
       target: 8,
-      reasons: expect.arrayContaining(['floor']),
+      reasons: expect.arrayContaining(['min-count']),
     });
     expect(tests.emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(8);
   });

@@ -168,15 +168,15 @@ describe('flavor guards', () => {
     ).toBe(`flavor ${GPU}: scaleUp Nodes policy periodSeconds must be > 0`);
   });
 
-  it('backlogs, floors and policies for flavors the pool lacks are named', () => {
+  it('backlogs, minCounts and policies for flavors the pool lacks are named', () => {
     const reasons = unknownFlavorGuards(running([{ flavor: GPU, count: 1 }]), {
       backlogs: { [GPU]: 1, x: 1 },
-      floors: { y: 2 },
+      minCounts: { y: 2 },
       policy: poolPolicy([flavorPolicy(GPU), flavorPolicy('z')]),
     });
     expect(reasons.map((r) => r.message)).toEqual([
       'backlog for flavor x, which the pool does not have: ignored',
-      'floor for flavor y, which the pool does not have: ignored',
+      'minimum count for flavor y, which the pool does not have: ignored',
       'policy for flavor z, which the pool does not have: ignored',
     ]);
   });
