@@ -29,7 +29,7 @@ export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
 export function makeHandler(deps: ScheduledDeps) {
   return middy(async (event: ScheduledEvent, context: Context) => {
     const dryRun = eventDryRun(event.detail.dryRun);
-    const { pools, failures } = await managedPools(deps.config, deps.cycle.clients);
+    const { pools, failures } = await managedPools(deps.config, deps.cycle.clients, deps.cycle.now);
     if (deps.queue && shouldFanOut(deps.config, pools.length)) {
       const result = await deps.queue.send(poolMessages(pools, event.time, dryRun));
       deps.metrics.addMetric('FanOutMessages', 'Count', result.sent.length);
