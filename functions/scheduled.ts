@@ -29,7 +29,11 @@ export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
 export function makeHandler(deps: ScheduledDeps) {
   return middy(async (event: ScheduledEvent, context: Context) => {
     const dryRun = eventDryRun(event.detail.dryRun);
-    const { pools, failures } = await managedPools(deps.config, deps.cycle.clients, deps.cycle.now);
+    const { pools, failures } = await managedPools(deps.config, deps.cycle.clients, {
+      now: deps.cycle.now,
+      // A cycle run here lists the pools itself: listing named pools only pays when fanning out.
+      listNamed: (count) => deps.queue !== undefined && shouldFanOut(deps.config, count),
+    });
     if (deps.queue && shouldFanOut(deps.config, pools.length)) {
       const result = await deps.queue.send(poolMessages(pools, event.time, dryRun));
       deps.metrics.addMetric('FanOutMessages', 'Count', result.sent.length);

@@ -3,6 +3,7 @@
 // retry re-send: the deduplication ids make entries that did go through harmless to send again.
 
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { forEachBounded } from '../bounded';
 import { messageDeduplicationId, messageGroupId, type PoolMessage } from './pool-message';
 
 /** Entries per SendMessageBatch request. */
@@ -73,40 +74,61 @@ export function batchesOf(messages: readonly PoolMessage[]): OutgoingMessage[][]
   return batches;
 }
 
+/**
+ * Sends every message, `concurrency` requests at a time: a thousand pools are a hundred requests, which one
+ * after another would take a good part of the scheduled function's time. Messages of one pool (one group)
+ * are one per tick, so requests need no order between them.
+ */
 export async function sendPoolMessages(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly PoolMessage[],
+  concurrency = 1,
 ): Promise<FanOutResult> {
+  const batches = batchesOf(messages);
+  const outcomes: FanOutResult[] = new Array(batches.length);
+  await forEachBounded(
+    batches.map((_, index) => index),
+    concurrency,
+    async (index) => {
+      outcomes[index] = await sendBatch(sqs, queueUrl, batches[index] as OutgoingMessage[]);
+    },
+  );
+  return {
+    sent: outcomes.flatMap((outcome) => outcome.sent),
+    failed: outcomes.flatMap((outcome) => outcome.failed),
+  };
+}
+
+const failure = (message: PoolMessage, code: string): FanOutFailure => ({
+  pool: message.pool,
+  project: message.project,
+  code,
+});
+
+async function sendBatch(sqs: SQSClient, queueUrl: string, batch: OutgoingMessage[]): Promise<FanOutResult> {
   const result: FanOutResult = { sent: [], failed: [] };
-  const failure = (message: PoolMessage, code: string): FanOutFailure => ({
-    pool: message.pool,
-    project: message.project,
-    code,
-  });
-  for (const batch of batchesOf(messages)) {
-    try {
-      const output = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map(({ message, body }, index) => ({
-            Id: String(index),
-            MessageBody: body,
-            MessageGroupId: messageGroupId(message),
-            MessageDeduplicationId: messageDeduplicationId(message),
-          })),
-        }),
-      );
-      const refused = new Map((output.Failed ?? []).map((entry) => [entry.Id, entry.Code ?? 'Failed']));
-      batch.forEach(({ message }, index) => {
-        const code = refused.get(String(index));
-        if (code === undefined) result.sent.push(message);
-        else result.failed.push(failure(message, code));
-      });
-    } catch (error) {
-      const code = error instanceof Error ? error.name : 'SendMessageBatchFailed';
-      result.failed.push(...batch.map(({ message }) => failure(message, code)));
-    }
+  try {
+    const output = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map(({ message, body }, index) => ({
+          Id: String(index),
+          MessageBody: body,
+          MessageGroupId: messageGroupId(message),
+          MessageDeduplicationId: messageDeduplicationId(message),
+        })),
+      }),
+    );
+    const refused = new Map((output.Failed ?? []).map((entry) => [entry.Id, entry.Code ?? 'Failed']));
+    batch.forEach(({ message }, index) => {
+      const code = refused.get(String(index));
+      if (code === undefined) result.sent.push(message);
+      else result.failed.push(failure(message, code));
+    });
+  } catch (error) {
+    const code = error instanceof Error ? error.name : 'SendMessageBatchFailed';
+    result.failed.push(...batch.map(({ message }) => failure(message, code)));
   }
   return result;
 }

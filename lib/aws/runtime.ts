@@ -18,6 +18,7 @@ import { type KillSwitch, ssmKillSwitch } from './kill-switch';
 import { createObservability, type Observability } from './observability';
 import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
+import { awsClientSettings } from './sdk-settings';
 import { readConnectionSecrets, readWebhookSecrets } from './secrets';
 import { functionStateStore } from './state-store';
 
@@ -57,7 +58,7 @@ async function build(env: Environment): Promise<Built> {
   const config = functionConfig(env);
   let store: ParameterStore | undefined;
   const parameters = () => {
-    store ??= ssmParameterStore(new SSMClient({}));
+    store ??= ssmParameterStore(new SSMClient(awsClientSettings()));
     return store;
   };
   const credentialsParameter = present(env, 'AUTOSCALER_CREDENTIALS_PARAMETER');
@@ -90,8 +91,10 @@ export async function buildScheduledDeps(env: Environment = process.env): Promis
   const { deps } = await build(env);
   const queueUrl = present(env, 'AUTOSCALER_QUEUE_URL');
   if (!queueUrl) return deps;
-  const sqs = new SQSClient({});
-  return { ...deps, queue: { send: (messages) => sendPoolMessages(sqs, queueUrl, messages) } };
+  const sqs = new SQSClient(awsClientSettings());
+  const send = (messages: readonly PoolMessage[]) =>
+    sendPoolMessages(sqs, queueUrl, messages, deps.config.concurrency);
+  return { ...deps, queue: { send } };
 }
 
 /** Without AUTOSCALER_WEBHOOK_SECRET_PARAMETER there is no secret, and every request is refused. */

@@ -8,6 +8,7 @@ import type { StateConfig } from '../config/types';
 import { createDynamoDbStateStore } from '../state/dynamodb';
 import { createMemoryStateStore } from '../state/memory';
 import type { StateStore } from '../state/store';
+import { awsClientSettings } from './sdk-settings';
 
 export class FunctionStateError extends Error {
   constructor(message: string) {
@@ -22,7 +23,11 @@ export function functionStateStore(state: StateConfig): StateStore {
       return createMemoryStateStore();
     case 'dynamodb':
       return createDynamoDbStateStore({
-        client: new DynamoDBClient({ region: state.region, endpoint: state.endpoint }),
+        client: new DynamoDBClient({
+          region: state.region,
+          endpoint: state.endpoint,
+          ...awsClientSettings(),
+        }),
         tableName: state.tableName,
       });
     case 'file':

@@ -39,7 +39,7 @@ export interface ModelArtsClientOptions {
   auth: ModelArtsAuth;
   /** Sent as X-ModelArts-User-ID (workspace authentication). */
   userId?: string;
-  /** Per-request timeout, for the response headers and again for the body. Default 10 s. */
+  /** Per-attempt timeout, response headers and body together. Default DEFAULT_TIMEOUT_MS (10 s). */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   fetch?: typeof globalThis.fetch;
@@ -129,6 +129,9 @@ export interface ResolvedClientOptions
   random: () => number;
 }
 
+/** One attempt's timeout (response headers and body together) when the caller sets none. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Validates options and fills defaults; throws ModelArtsOptionsError naming each bad option. */
@@ -138,7 +141,7 @@ export function resolveClientOptions(options: ModelArtsClientOptions): ResolvedC
   // Keep the caller's objects (credentials, provider, functions) rather than zod's copies.
   return {
     ...options,
-    timeoutMs: options.timeoutMs ?? 10_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: { ...DEFAULT_RETRY_POLICY, ...stripUndefined(options.retry ?? {}) },
     now: options.now ?? Date.now,
     sleep: options.sleep ?? realSleep,

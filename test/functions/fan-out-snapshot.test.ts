@@ -197,11 +197,24 @@ describe('fan-out request budget', () => {
     ]);
   });
 
+  it('lists named pools once per tick when it runs the cycle itself (below fanOutAbovePools)', async () => {
+    const config = await sampleConfig(emulator.url, { fanOutAbovePools: 50 });
+    const scheduled = makeScheduled({
+      ...testDeps(config),
+      queue: {
+        send: (messages) => sendPoolMessages(new SQSClient({ region: 'eu-west-1' }), QUEUE, messages),
+      },
+    });
+    await expect(scheduled(event, lambdaContext('scheduled'))).resolves.toMatchObject({ mode: 'cycle' });
+
+    expect(routes().filter((route) => route === 'listPools')).toHaveLength(1);
+  });
+
   it('sends named pools without a snapshot when their connection cannot be listed, so workers read them', async () => {
     emulator.failNext('listPools', 10, { status: 500, errorCode: 'ModelArts.50005000' });
     const config = await sampleConfig(emulator.url);
     const clients = testDeps(config).cycle.clients;
-    const { pools, failures } = await managedPools(config, clients, () => NOW);
+    const { pools, failures } = await managedPools(config, clients, { now: () => NOW });
 
     expect(failures).toEqual([{ connection: 'emulator', error: expect.any(String) }]);
     expect(pools.map((pool) => [pool.pool, pool.snapshot])).toEqual([
@@ -262,5 +275,24 @@ describe('fan-out message sizes', () => {
       tick: '2025-01-15T12:00:00Z',
     });
     expect(entry?.bytes).toBeLessThan(SQS_PAYLOAD_LIMIT_BYTES);
+  });
+});
+
+describe('sending the messages', () => {
+  it('sends requests at the concurrency asked for, and reports in send order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    sqs.on(SendMessageBatchCommand).callsFake(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((done) => setTimeout(done, 20));
+      inFlight--;
+      return { Successful: [], Failed: [] };
+    });
+    const messages = Array.from({ length: 45 }, (_, index) => messageFor(`pool-${index}`, 0, undefined));
+    const result = await sendPoolMessages(new SQSClient({ region: 'eu-west-1' }), QUEUE, messages, 3);
+
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(5);
+    expect(most).toBe(3);
+    expect(result.sent.map((message) => message.pool)).toEqual(messages.map((message) => message.pool));
   });
 });
