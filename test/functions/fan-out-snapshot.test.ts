@@ -210,6 +210,22 @@ describe('fan-out request budget', () => {
     expect(routes().filter((route) => route === 'listPools')).toHaveLength(1);
   });
 
+  it('lists pools once when no queue is configured: the cycle runs there, whatever the count', async () => {
+    const config = await sampleConfig(emulator.url, {
+      fanOutAbovePools: 1,
+      pools: [
+        {
+          selector: { labels: { autoscaler: 'enabled' } },
+          flavors: [{ flavor: '*', max: 10, backlog: { source: { type: 'static', value: 1 } } }],
+        },
+      ],
+    });
+    const scheduled = makeScheduled(testDeps(config));
+    await expect(scheduled(event, lambdaContext('scheduled'))).resolves.toMatchObject({ mode: 'cycle' });
+
+    expect(routes().filter((route) => route === 'listPools')).toHaveLength(1);
+  });
+
   it('sends named pools without a snapshot when their connection cannot be listed, so workers read them', async () => {
     emulator.failNext('listPools', 10, { status: 500, errorCode: 'ModelArts.50005000' });
     const config = await sampleConfig(emulator.url);
