@@ -39,6 +39,7 @@ export const OPTIONS = {
   'deletion-delay': { type: 'string', commands: ['simulate'] },
   duration: { type: 'string', commands: ['simulate'] },
   max: { type: 'string', commands: ['simulate'] },
+  out: { type: 'string', commands: ['simulate'] },
   chart: { type: 'string', commands: ['simulate'] },
   compare: { type: 'boolean', commands: ['simulate'] },
   quiet: { type: 'boolean', short: 'q' },

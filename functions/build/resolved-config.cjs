@@ -13,11 +13,12 @@ const ROOT = join(__dirname, '..', '..');
 const RESOLVER_ENTRY = `
 export { resolveConfig } from './lib/config/resolve';
 export { ConfigError } from './lib/config/issues';
+export { isLocalStage, loopbackConnectionIssues, missingConfigError } from './lib/config/deploy-stage';
 `;
 
 let resolver;
 
-/** lib/config's resolveConfig and ConfigError, loaded once per process. */
+/** lib/config's resolveConfig, ConfigError and stage checks, loaded once per process. */
 function configResolver() {
   if (resolver) return resolver;
   const { outputFiles } = buildSync({
@@ -50,4 +51,4 @@ function backlogSourceTypes(config) {
   return [...types].sort();
 }
 
-module.exports = { backlogSourceTypes, readResolvedConfig };
+module.exports = { backlogSourceTypes, configResolver, readResolvedConfig };

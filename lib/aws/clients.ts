@@ -58,9 +58,31 @@ function authFor(connection: ConnectionConfig, options: ClientFactoryOptions): M
   };
 }
 
-export function modelArtsClients(
-  config: Pick<Config, 'connections'>,
+/** The client of one connection, with its secret from `options.secrets` as it is now. */
+export function connectionClient(
+  connection: ConnectionConfig,
   options: ClientFactoryOptions = {},
+): ModelArtsClient {
+  return createModelArtsClient({
+    projectId: connection.projectId,
+    region: connection.region,
+    ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
+    ...(connection.userId ? { userId: connection.userId } : {}),
+    ...(connection.timeoutMs ? { timeoutMs: connection.timeoutMs } : {}),
+    auth: authFor(connection, options),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+}
+
+/**
+ * One client per connection name, built by `build` on first use and kept; a name the config lacks throws
+ * ConnectionSetupError naming it.
+ */
+export function perConnection(
+  config: Pick<Config, 'connections'>,
+  build: (connection: ConnectionConfig) => ModelArtsClient,
 ): (connectionName: string) => ModelArtsClient {
   const clients = new Map<string, ModelArtsClient>();
   return (name) => {
@@ -68,20 +90,17 @@ export function modelArtsClients(
     if (existing) return existing;
     const connection = config.connections.find((candidate) => candidate.name === name);
     if (!connection) throw new ConnectionSetupError(name, 'is not in the config');
-    const client = createModelArtsClient({
-      projectId: connection.projectId,
-      region: connection.region,
-      ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
-      ...(connection.userId ? { userId: connection.userId } : {}),
-      ...(connection.timeoutMs ? { timeoutMs: connection.timeoutMs } : {}),
-      auth: authFor(connection, options),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-    });
+    const client = build(connection);
     clients.set(name, client);
     return client;
   };
+}
+
+export function modelArtsClients(
+  config: Pick<Config, 'connections'>,
+  options: ClientFactoryOptions = {},
+): (connectionName: string) => ModelArtsClient {
+  return perConnection(config, (connection) => connectionClient(connection, options));
 }
 
 /** Backlog source dependencies that come from the connections (the workloads API of each). */

@@ -9,7 +9,16 @@ export {
   type ParseConfigOptions,
   parseConfig,
 } from './load';
-export { matchPools, type PoolMatch, resolveBacklogSettings, resolvePoolPolicy } from './pools';
+export {
+  DEFAULT_WORKSPACE_ID,
+  entryWorkspace,
+  listPoolsQuery,
+  matchPools,
+  type PoolMatch,
+  resolveBacklogSettings,
+  resolvePoolPolicy,
+  workspacesToList,
+} from './pools';
 export { ConfigFileSchema } from './schema';
 export { type BacklogSourceConfig, BacklogSourceSchema } from './sources';
 export type {

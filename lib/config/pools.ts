@@ -1,3 +1,4 @@
+import type { ListPoolsQuery } from '../modelarts/client';
 import type { Pool } from '../modelarts/schemas';
 import type { PoolPolicy } from '../scaling/policy';
 import { formatPath } from './issues';
@@ -6,6 +7,32 @@ import type { BacklogSettings, Config, ManagedFlavor, PoolConfig, PoolSelector }
 // From the config and the pools a connection lists to the policies the pure core consumes.
 
 export const workspaceLabel = 'os.modelarts/workspace.id';
+
+/** The workspace ListPools answers for when no `workspaceId` is sent, and that of a pool without the label. */
+export const DEFAULT_WORKSPACE_ID = '0';
+
+/**
+ * The workspace whose listing holds an entry's pools: its selector's `workspaceId`, else the default one
+ * (a named entry, or a selector without a workspace, is looked for where a plain ListPools looks).
+ */
+export const entryWorkspace = (poolConfig: Pick<PoolConfig, 'selector'>): string =>
+  poolConfig.selector?.workspaceId ?? DEFAULT_WORKSPACE_ID;
+
+/**
+ * The workspaces to list for a connection: one ListPools per workspace its entries need, the default one
+ * first, then the others sorted. Empty when no entry uses the connection.
+ */
+export function workspacesToList(config: Pick<Config, 'pools'>, connectionName: string): string[] {
+  const workspaces = new Set(
+    config.pools.filter((entry) => entry.connection === connectionName).map(entryWorkspace),
+  );
+  const others = [...workspaces].filter((workspace) => workspace !== DEFAULT_WORKSPACE_ID).sort();
+  return workspaces.has(DEFAULT_WORKSPACE_ID) ? [DEFAULT_WORKSPACE_ID, ...others] : others;
+}
+
+/** The ListPools query for a workspace; the default one is left implicit, as the API defaults to it. */
+export const listPoolsQuery = (workspace: string): ListPoolsQuery =>
+  workspace === DEFAULT_WORKSPACE_ID ? {} : { workspaceId: workspace };
 
 export type PoolMatch =
   | { ok: true; pool: Pool; poolConfig: PoolConfig }
@@ -18,9 +45,11 @@ export type PoolMatch =
       poolConfigs: PoolConfig[];
     };
 
+// A selector sees only its own workspace's pools, as its listing does: without this, once several workspaces
+// are listed a selector without a workspace would also match (and fight over) the other workspaces' pools.
 function selectorMatches(selector: PoolSelector, pool: Pool): boolean {
   const labels = pool.metadata.labels ?? {};
-  if (selector.workspaceId !== undefined && labels[workspaceLabel] !== selector.workspaceId) return false;
+  if ((labels[workspaceLabel] ?? DEFAULT_WORKSPACE_ID) !== entryWorkspace({ selector })) return false;
   return Object.entries(selector.labels).every(([key, value]) => labels[key] === value);
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { resolveEndpoint } from '../modelarts/endpoint';
 import type { AzStrategy, DirectionRules, Fallback, FlavorPolicy } from '../scaling/policy';
 import { builtInFlavorDefaults } from './defaults';
 import { type ConfigIssue, formatPath, fromZodIssues, type PathSegment, quote } from './issues';
@@ -33,7 +34,7 @@ function parsePiece<S extends z.ZodType>(
 ): z.output<S> | undefined {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  issues.push(...fromZodIssues(result.error.issues, path));
+  issues.push(...fromZodIssues(result.error.issues, path, schema));
   return undefined;
 }
 
@@ -270,6 +271,39 @@ function checkDuplicatePools(rawPools: unknown[], connectionNames: string[], iss
   );
 }
 
+/** The base URL the client would send to, spelled one way; undefined when it cannot be resolved. */
+function effectiveEndpoint(connection: ConnectionConfig): string | undefined {
+  try {
+    return resolveEndpoint({ endpoint: connection.endpoint, region: connection.region });
+  } catch {
+    return undefined;
+  }
+}
+
+// Two connections to one project on one endpoint list the same pools, and each would be scaled by both:
+// two leases, two histories, two PATCHes per cycle.
+function checkDuplicateConnections(connections: (ConnectionConfig | undefined)[], issues: Issues): void {
+  const seen = new Map<string, { name: string; index: number }>();
+  connections.forEach((connection, index) => {
+    if (!connection) return;
+    const endpoint = effectiveEndpoint(connection);
+    if (endpoint === undefined) return;
+    const key = `${connection.projectId}\n${endpoint}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, { name: connection.name, index });
+      return;
+    }
+    issue(
+      issues,
+      ['connections', index],
+      `connection ${quote(connection.name)} reaches the same project on the same endpoint as connection ` +
+        `${quote(first.name)} (${formatPath(['connections', first.index])}), so their pools would be managed ` +
+        'twice: keep one connection and point its pools at it',
+    );
+  });
+}
+
 // Problems are listed in file order (entries by index), whichever check found them.
 const sortKey = (path: string) =>
   path.replace(/\[(\d+)\]/g, (_, index: string) => `[${index.padStart(8, '0')}]`);
@@ -304,6 +338,8 @@ export function resolveConfig(document: unknown): ResolveResult {
     (name) => `connection name ${quote(name ?? '')}`,
     issues,
   );
+
+  checkDuplicateConnections(connections, issues);
 
   const rawPools = listAt(document, 'pools');
   checkDuplicatePools(rawPools, connectionNames, issues);

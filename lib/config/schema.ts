@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../cycle/lease-timing';
-import { DEFAULT_TIMEOUT_MS } from '../modelarts/client-options';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
 import { environmentOverrides } from './env';
@@ -141,7 +141,7 @@ export const BacklogSchema = z
       .enum(['jobs', 'nodes'])
       .optional()
       .describe(
-        `What the backlog counts: queued plus running jobs, or nodes they ask for. Default ${backlogDefaults.unit}.`,
+        `What the backlog counts: jobs (queued or holding nodes), or the nodes they ask for. Default ${backlogDefaults.unit}.`,
       ),
     targetPerNode: z
       .number()
@@ -228,7 +228,10 @@ export const PoolSelectorSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Only pools of this workspace (label os.modelarts/workspace.id).'),
+      .describe(
+        'Only pools of this workspace (label os.modelarts/workspace.id; a pool without it is in "0"), ' +
+          'listed with ListPools workspaceId. Default "0", the workspace ListPools answers for.',
+      ),
   })
   .describe(
     'Manage every pool of the connection matching these labels. An empty selector matches every pool.',
@@ -328,7 +331,7 @@ export const ConnectionSchema = z
       })
       .optional()
       .describe(
-        `One ModelArts request attempt's timeout, headers and body together. Default ${DEFAULT_TIMEOUT_MS} ms. ` +
+        `One ModelArts request attempt's timeout, headers and body together. Default ${DEFAULT_ATTEMPT_TIMEOUT_MS} ms. ` +
           `Under a pool's lease no attempt starts later than this plus ${CLOCK_SKEW_ALLOWANCE_MS} ms before ` +
           `the ${LEASE_TTL_MS} ms lease ends, so at most ${MAX_CONNECTION_TIMEOUT_MS} ms.`,
       ),

@@ -4,7 +4,7 @@
 
 import { forEachBounded } from '../bounded';
 import { formatPath } from '../config/issues';
-import { matchPools } from '../config/pools';
+import { listPoolsQuery, matchPools, workspacesToList } from '../config/pools';
 import type { Config, ConnectionConfig, PoolConfig } from '../config/types';
 import type { ListPoolsQuery } from '../modelarts/client';
 import type { Pool } from '../modelarts/schemas';
@@ -35,20 +35,9 @@ export function connectionsFor(config: Config, name: string): ConnectionConfig[]
   return naming.length > 0 ? naming : has((entry) => entry.selector !== undefined);
 }
 
-const DEFAULT_WORKSPACE = '0';
-
-/**
- * One list query per workspace a connection's entries live in: each selector's, and the API's default ("0")
- * for named entries and selectors without one. The list call answers for one workspace at a time.
- */
-export function listQueries(config: Config, connection: ConnectionConfig): ListPoolsQuery[] {
-  const workspaces = config.pools
-    .filter((entry) => entry.connection === connection.name)
-    .map((entry) => entry.selector?.workspaceId ?? DEFAULT_WORKSPACE);
-  return [...new Set(workspaces)].map((workspaceId) =>
-    workspaceId === DEFAULT_WORKSPACE ? {} : { workspaceId },
-  );
-}
+/** One list query per workspace a connection's entries live in: the list call answers for one at a time. */
+export const listQueries = (config: Config, connection: ConnectionConfig): ListPoolsQuery[] =>
+  workspacesToList(config, connection.name).map(listPoolsQuery);
 
 /** ONE list call per connection and workspace. A pool the API answers badly for fails alone. */
 async function listPools(

@@ -1,5 +1,6 @@
 import type { Backlog } from '../metrics/backlog';
 import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
+import { plural } from '../plural';
 import type { FlavorHistory, PoolHistory } from '../state/store';
 import {
   inFlightGuard,
@@ -256,7 +257,7 @@ function azNeed(
     atLeast,
     reason: reason(
       'az-backlog-short',
-      msg`AZs short of their own backlog (${short}): at least ${atLeast} nodes`,
+      msg`AZs short of their own backlog (${short}): at least ${plural(atLeast, 'node')}`,
     ),
   };
 }

@@ -1,4 +1,5 @@
 import type { Backlog } from '../metrics/backlog';
+import { plural } from '../plural';
 import type { FlavorHistory, ScaleEvent } from '../state/store';
 import { backlogGuard } from './guards';
 import { recommendationsOrSeed } from './history';
@@ -158,7 +159,10 @@ function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Collect
   if (fallback.type === 'fixed') {
     const desired = Math.max(current, fallback.count);
     reasons.push(
-      reason('fallback-fixed', msg`fallback to ${fallback.count} nodes, never below current ${current}`),
+      reason(
+        'fallback-fixed',
+        msg`fallback to ${plural(fallback.count, 'node')}, never below current ${current}`,
+      ),
     );
     return desired;
   }
@@ -385,7 +389,7 @@ function desiredReason(backlog: number, perNode: number, raw: number): Reason {
   let found = byBacklog.get(backlog);
   if (found === undefined) {
     if (byBacklog.size >= MEMO_LIMIT) byBacklog.clear();
-    found = shared('desired', msg`backlog ${backlog} at ${perNode} per node wants ${raw} nodes`);
+    found = shared('desired', msg`backlog ${backlog} at ${perNode} per node wants ${plural(raw, 'node')}`);
     byBacklog.set(backlog, found);
   }
   return found;

@@ -1,4 +1,5 @@
 import type { Backlog } from '../metrics/backlog';
+import { plural } from '../plural';
 import type { PatchAz } from './patch';
 import type { AzStrategy, FlavorPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
@@ -159,7 +160,7 @@ function splitFixed(slots: Slot[], total: number): AzSplit {
   const used = fixedMinimum(slots);
   if (used === 0) return refuse('fixed: the flavor has no node in any AZ, so there is no AZ to grow in');
   if (total < used)
-    return refuse(msg`fixed: ${total} nodes cannot keep a node in each of the ${used} AZs in use`);
+    return refuse(msg`fixed: ${plural(total, 'node')} cannot keep a node in each of the ${used} AZs in use`);
   const shares = largestRemainder(
     total,
     slots.map((slot) => ({ az: slot.az, weight: slot.count })),

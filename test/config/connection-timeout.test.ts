@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { modelArtsClients } from '../../lib/aws/clients';
+import { rotatingModelArtsClients } from '../../lib/aws/rotating-clients';
 import { ConfigError } from '../../lib/config/issues';
 import { parseConfig } from '../../lib/config/load';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../../lib/cycle';
-import { DEFAULT_TIMEOUT_MS } from '../../lib/modelarts';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../../lib/modelarts';
 import { minimalConfig, toYaml } from './fixtures';
 
 // A connection's request timeout decides the lease deadline: no attempt starts later than one timeout plus
@@ -45,9 +46,18 @@ describe('a connection timeoutMs', () => {
     expect(modelArtsClients(config)('main').attemptTimeoutMs).toBe(longest);
   });
 
+  it('is what the lease deadline of a rotating-credentials client leaves room for', () => {
+    const document = minimalConfig();
+    const text = toYaml({ ...document, connections: [{ ...document.connections[0], timeoutMs: 30_000 }] });
+    const clients = rotatingModelArtsClients(parseConfig({ text, env: {} }), async () => {
+      throw new Error('no request is made');
+    });
+    expect(clients('main').attemptTimeoutMs).toBe(30_000);
+  });
+
   it('defaults to the client default', () => {
     const config = parseConfig({ text: withTimeout(), env: {} });
     expect(config.connections[0]?.timeoutMs).toBeUndefined();
-    expect(modelArtsClients(config)('main').attemptTimeoutMs).toBe(DEFAULT_TIMEOUT_MS);
+    expect(modelArtsClients(config)('main').attemptTimeoutMs).toBe(DEFAULT_ATTEMPT_TIMEOUT_MS);
   });
 });

@@ -42,6 +42,16 @@ describe('config errors', () => {
     expect(problemsOf(doc)).toEqual(['pools[0].flavors[0].max: must be >= min (got 1 < 3)']);
   });
 
+  it('name a job state the modelarts-workloads source does not know, and list the known ones', () => {
+    const doc = withDoc((d) => {
+      d.defaults = { backlog: { source: { type: 'modelarts-workloads', statuses: ['Queue', 'Queued'] } } };
+    });
+    expect(problemsOf(doc)).toEqual([
+      'defaults.backlog.source.statuses[1]: must be one of "Queue", "Pending", "Abnormal", "Terminating", ' +
+        '"Creating", "Running", "Completed", "Terminated", "Failed"',
+    ]);
+  });
+
   it('list every problem of a config at once, in file order', () => {
     const doc = withDoc((d) => {
       d.intervalSeconds = 0;
@@ -58,6 +68,45 @@ describe('config errors', () => {
       'pools[1].flavors[1].max: must be >= min (got 1 < 2)',
       'pools[2].flavors[0].unknownKnob: unknown field',
     ]);
+  });
+
+  it('suggest the field an unknown key was most likely meant to be', () => {
+    const doc = withDoc((d) => {
+      d.intervalSecond = 60;
+      d.dryrun = true;
+      d.pools = [
+        {
+          name: 'p',
+          pasued: 'all',
+          flavors: [
+            flavor({
+              maxx: 3,
+              backlog: { targetPerNod: 2, source: { type: 'static', value: 1 } },
+              scaleDown: { stabilizationWindow: 300 },
+              colour: 'blue',
+            }),
+          ],
+        },
+      ];
+    });
+    expect(problemsOf(doc)).toEqual([
+      'dryrun: unknown field: did you mean "dryRun"?',
+      'intervalSecond: unknown field: did you mean "intervalSeconds"?',
+      'pools[0].flavors[0].backlog.targetPerNod: unknown field: did you mean "targetPerNode"?',
+      'pools[0].flavors[0].colour: unknown field',
+      'pools[0].flavors[0].maxx: unknown field: did you mean "max"?',
+      'pools[0].flavors[0].scaleDown.stabilizationWindow: unknown field: did you mean "stabilizationWindowSeconds"?',
+      'pools[0].pasued: unknown field: did you mean "paused"?',
+    ]);
+  });
+
+  it('suggest a field of the source type that was picked, inside a union', () => {
+    const doc = withDoc((d) => {
+      d.pools = [{ name: 'p', flavors: [flavor({ backlog: { source: { type: 'sqs', queueUrll: 'q' } } })] }];
+    });
+    expect(problemsOf(doc)).toContain(
+      'pools[0].flavors[0].backlog.source.queueUrll: unknown field: did you mean "queueUrl"?',
+    );
   });
 
   it('refuse references to unknown connections and ask for one when several exist', () => {
@@ -91,6 +140,40 @@ describe('config errors', () => {
       'pools[1].name: duplicate pool name "a" on connection "main" (also at pools[0].name)',
       'pools[3].selector: duplicate selector (the same pools would be matched twice) (also at pools[2].selector)',
     ]);
+  });
+
+  it('refuse two connections to the same project on the same endpoint, naming both', () => {
+    const doc = withDoc((d) => {
+      d.connections.push(
+        { name: 'main-again', region: 'cn-north-4', projectId: 'project-1' },
+        // The region's public endpoint spelled out, as the client would resolve it for `main`.
+        {
+          name: 'main-spelled-out',
+          region: 'cn-north-4',
+          projectId: 'project-1',
+          endpoint: 'https://MODELARTS.cn-north-4.myhuaweicloud.com/',
+        },
+      );
+      d.pools[0] = { ...(d.pools[0] as object), connection: 'main' };
+    });
+    const tail = 'so their pools would be managed twice: keep one connection and point its pools at it';
+    expect(problemsOf(doc)).toEqual([
+      'connections[1]: connection "main-again" reaches the same project on the same endpoint as connection ' +
+        `"main" (connections[0]), ${tail}`,
+      'connections[2]: connection "main-spelled-out" reaches the same project on the same endpoint as ' +
+        `connection "main" (connections[0]), ${tail}`,
+    ]);
+  });
+
+  it('allow one project on two endpoints, and two projects on one endpoint', () => {
+    const doc = withDoc((d) => {
+      d.connections.push(
+        { name: 'gateway', region: 'cn-north-4', projectId: 'project-1', endpoint: 'https://gw.example' },
+        { name: 'other', region: 'cn-north-4', projectId: 'project-2' },
+      );
+      d.pools[0] = { ...(d.pools[0] as object), connection: 'main' };
+    });
+    expect(parseConfig({ text: toYaml(doc), env: {} }).connections).toHaveLength(3);
   });
 
   it('allow the same pool name on two different connections', () => {

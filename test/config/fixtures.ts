@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { type Pool, PoolSchema } from '../../lib/modelarts/schemas';
 
 // A small valid config to vary per test: one connection, one pool, one flavor.
 export const minimalConfig = () => ({
@@ -14,3 +16,15 @@ export const minimalConfig = () => ({
 });
 
 export const toYaml = (document: unknown): string => stringify(document);
+
+/** The emulator's seed pools, parsed. */
+export const seedPools: Pool[] = (
+  JSON.parse(readFileSync(new URL('../../emulator/seed/pools.json', import.meta.url), 'utf8')) as unknown[]
+).map((raw) => PoolSchema.parse(raw));
+
+/** The seed pool whose name starts with `prefix-`. */
+export const seedPoolNamed = (prefix: string): Pool => {
+  const pool = seedPools.find((candidate) => candidate.metadata.name.startsWith(`${prefix}-`));
+  if (!pool) throw new Error(`no seed pool ${prefix}`);
+  return pool;
+};

@@ -1,23 +1,11 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../lib/config/load';
 import { matchPools, resolveBacklogSettings, resolvePoolPolicy } from '../../lib/config/pools';
-import { type Pool, PoolSchema } from '../../lib/modelarts/schemas';
-import { toYaml } from './fixtures';
+import { seedPoolNamed, seedPools, toYaml } from './fixtures';
 
-const seedPools: Pool[] = (
-  JSON.parse(readFileSync(new URL('../../emulator/seed/pools.json', import.meta.url), 'utf8')) as unknown[]
-).map((raw) => PoolSchema.parse(raw));
-
-const poolNamed = (prefix: string): Pool => {
-  const pool = seedPools.find((candidate) => candidate.metadata.name.startsWith(`${prefix}-`));
-  if (!pool) throw new Error(`no seed pool ${prefix}`);
-  return pool;
-};
-
-const multiGpu = poolNamed('multi-gpu-pool');
-const singleFlavor = poolNamed('single-flavor-pool');
+const multiGpu = seedPoolNamed('multi-gpu-pool');
+const singleFlavor = seedPoolNamed('single-flavor-pool');
 const source = { type: 'static', value: 2 };
 
 const configWith = (pools: unknown[], extra: Record<string, unknown> = {}) =>

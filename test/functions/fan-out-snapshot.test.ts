@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler as makeScheduled, type ScheduledEvent } from '../../functions/scheduled';
 import { makeHandler as makeWorker } from '../../functions/worker';
+import { connectionSourceDeps, modelArtsClients } from '../../lib/aws/clients';
 import {
   batchesOf,
   SQS_BATCH_ENTRIES,
@@ -19,10 +20,14 @@ import {
   sendPoolMessages,
 } from '../../lib/aws/fan-out';
 import { managedPools } from '../../lib/aws/managed-pools';
+import { createObservability } from '../../lib/aws/observability';
 import type { PoolMessage } from '../../lib/aws/pool-message';
+import type { FunctionDeps } from '../../lib/aws/runtime';
+import type { Config } from '../../lib/config';
 import { CLOCK_SKEW_ALLOWANCE_MS, MAX_LISTED_AGE_MS } from '../../lib/cycle';
 import { createModelArtsClient } from '../../lib/modelarts/client';
 import type { Pool } from '../../lib/modelarts/schemas';
+import { createMemoryStateStore } from '../../lib/state/memory';
 import {
   captureOutput,
   lambdaContext,
@@ -33,10 +38,23 @@ import {
   SAMPLE_FLAVOR,
   SAMPLE_POOL,
   sampleConfig,
-  testDeps,
 } from './harness';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/modelarts-autoscaler-test-pools.fifo';
+
+/**
+ * Deps built by hand, state in memory: these tests count ModelArts requests across two functions. Each
+ * function's AWS calls are checked against its role in its own test file (setUpFunctionTests).
+ */
+function testDeps(config: Config): FunctionDeps {
+  const now = () => NOW;
+  const clients = modelArtsClients(config, { now, sleep: async () => undefined });
+  return {
+    ...createObservability({ logLevel: 'INFO' }),
+    config,
+    cycle: { clients, store: createMemoryStateStore(), sources: connectionSourceDeps(clients), now },
+  };
+}
 const sqs = mockClient(SQSClient);
 
 let emulator: Emulator;

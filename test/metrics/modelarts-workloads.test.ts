@@ -50,6 +50,16 @@ const request = (pool: string, flavor: string, config = source(), unit?: Backlog
 
 const listCalls = () => emulator.requests.filter((r) => r.route === 'listWorkloads');
 
+/** Replaces a pool's jobs through the emulator's admin route. */
+async function setJobs(pool: string, jobs: Record<string, unknown>[]) {
+  const response = await fetch(`${emulator.url}/__admin/pools/${pool}/workloads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(jobs),
+  });
+  expect(response.status).toBe(200);
+}
+
 describe('modelarts-workloads backlog source', () => {
   it('counts queued plus running jobs per flavor, in jobs or nodes, from one listing per pool', async () => {
     const requests = [
@@ -87,6 +97,34 @@ describe('modelarts-workloads backlog source', () => {
         .sort(),
     ).toEqual([MULTI, AUTO].map((pool) => `/v2/${emulator.projectId}/pools/${pool}/workloads`).sort());
     expect([...backlogs.values()].map((b) => b.ok && b.value)).toEqual([6, 3, 0]);
+  });
+
+  it('counts by default the jobs still holding nodes: Creating, Abnormal and Terminating as well as Running', async () => {
+    await setJobs(MULTI, [
+      { flavor: T4, status: 'Creating', nodeCount: 2 },
+      { flavor: T4, status: 'Abnormal', nodeCount: 1 },
+      { flavor: T4, status: 'Terminating', nodeCount: 3 },
+      { flavor: T4, status: 'Running', nodeCount: 1 },
+      { flavor: T4, status: 'Completed', nodeCount: 4 },
+      { flavor: T4, status: 'Terminated', nodeCount: 4 },
+      { flavor: T4, status: 'Failed', nodeCount: 4 },
+    ]);
+    const byDefault = [request(MULTI, T4), request(MULTI, T4, source(), 'nodes')];
+    const onlyRunning = source({ statuses: ['Running'] });
+    const configured = [request(MULTI, T4, onlyRunning), request(MULTI, T4, onlyRunning, 'nodes')];
+    const backlogs = await readBacklogs([...byDefault, ...configured], {
+      now: () => now,
+      deps: { workloads: workloads() },
+    });
+
+    expect(byDefault.map((r) => backlogs.get(r))).toMatchObject([
+      { ok: true, value: 4 },
+      { ok: true, value: 7 },
+    ]);
+    expect(configured.map((r) => backlogs.get(r))).toMatchObject([
+      { ok: true, value: 1 },
+      { ok: true, value: 1 },
+    ]);
   });
 
   it('lets the server filter a single counted state and the job types', async () => {

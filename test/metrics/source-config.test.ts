@@ -32,7 +32,7 @@ describe('backlog source config', () => {
       includeDelayed: false,
     });
     expect(BacklogSourceConfigSchema.parse(valid['modelarts-workloads'])).toMatchObject({
-      statuses: ['Queue', 'Pending', 'Running'],
+      statuses: ['Queue', 'Pending', 'Creating', 'Running', 'Abnormal', 'Terminating'],
       pageSize: 500,
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../../lib/cycle';
-import { DEFAULT_TIMEOUT_MS } from '../../lib/modelarts';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../../lib/modelarts';
 import { type DeploymentSettings, timeBudgetProblems, worstCases } from './time-budget';
 
 // The budget's arithmetic on its own; test/template/serverless.test.ts applies it to the generated template.
@@ -18,7 +18,7 @@ const fitting: DeploymentSettings = {
 
 describe('the time budget', () => {
   it('leaves one GET and one PATCH attempt room under a lease at the default timeout', () => {
-    expect(2 * DEFAULT_TIMEOUT_MS + CLOCK_SKEW_ALLOWANCE_MS).toBeLessThanOrEqual(LEASE_TTL_MS);
+    expect(2 * DEFAULT_ATTEMPT_TIMEOUT_MS + CLOCK_SKEW_ALLOWANCE_MS).toBeLessThanOrEqual(LEASE_TTL_MS);
   });
 
   it('sizes a pool message by its lease: the whole lease section, then the save and the release', () => {

@@ -28,7 +28,7 @@ import {
 import { builtInGlobalDefaults } from '../../lib/config/defaults';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../../lib/cycle/lease-timing';
 import { DEFAULT_READ_TIMEOUT_MS } from '../../lib/metrics/read';
-import { DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS } from '../../lib/modelarts';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_RETRY_POLICY } from '../../lib/modelarts';
 
 /** The fleet the fan-out is sized for (the cycle-cost bench's). */
 export const FAN_OUT_FLEET_POOLS = 1000;
@@ -70,7 +70,7 @@ export interface WorstCases {
 
 export function worstCases(): WorstCases {
   const retry = DEFAULT_RETRY_POLICY;
-  const modelArtsCallMs = (retry.limit + 2) * DEFAULT_TIMEOUT_MS + retry.budgetMs;
+  const modelArtsCallMs = (retry.limit + 2) * DEFAULT_ATTEMPT_TIMEOUT_MS + retry.budgetMs;
   const backoffs = Array.from({ length: AWS_CALL_ATTEMPTS - 1 }, (_, index) =>
     Math.min(SDK_THROTTLING_BACKOFF_BASE_MS * 2 ** index, SDK_MAX_BACKOFF_MS),
   );

@@ -1,6 +1,7 @@
 // The pool's own job queue as backlog: one paged listing per pool per cycle, split by the jobs'
-// flavor, counting queued (Queue, Pending) and running jobs, in jobs or in the nodes they ask for
-// (the request's unit, so flavors counted either way still share the pool's listing).
+// flavor, counting queued (Queue, Pending) jobs and every job that holds nodes (Creating, Running,
+// Abnormal, Terminating), in jobs or in the nodes they ask for (the request's unit, so flavors counted
+// either way still share the pool's listing).
 
 import { z } from 'zod';
 import { ModelArtsError } from '../../modelarts/errors';
@@ -12,19 +13,36 @@ import {
   type Workload,
   WorkloadPagingError,
   WorkloadResponseError,
+  type WorkloadStatus,
   type WorkloadsApi,
   workloadNodeCount,
 } from '../../modelarts/workloads';
 import { BacklogSourceConfigError, BacklogSourceError, describeCause } from '../errors';
 import type { BacklogSource, BacklogTarget } from '../source';
 
+/**
+ * Queued jobs plus every job still on nodes. Leaving out a state whose jobs hold nodes (a job being
+ * created, an abnormal one, one terminating) lets a scale-down go below the nodes in use.
+ */
+export const DEFAULT_COUNTED_STATUSES = [
+  'Queue',
+  'Pending',
+  'Creating',
+  'Running',
+  'Abnormal',
+  'Terminating',
+] as const satisfies readonly WorkloadStatus[];
+
 export const ModelArtsWorkloadsSourceConfigSchema = z.strictObject({
   type: z.literal('modelarts-workloads'),
   statuses: z
     .array(z.enum(WORKLOAD_STATUSES))
     .min(1)
-    .default(['Queue', 'Pending', 'Running'])
-    .describe('Job states that count as backlog.'),
+    .default([...DEFAULT_COUNTED_STATUSES])
+    .describe(
+      `Job states that count as backlog, from ${WORKLOAD_STATUSES.join(', ')}. ` +
+        `Default ${DEFAULT_COUNTED_STATUSES.join(', ')}: queued jobs and every job that holds nodes.`,
+    ),
   jobTypes: z
     .array(z.enum(WORKLOAD_TYPES))
     .min(1)
