@@ -10,7 +10,7 @@
 //     lease end - attempt timeout - clock skew, and one attempt ends within its timeout, so all of it ends
 //     by lease end - skew; a kill-switch read and a fence that straddle that end come on top.
 //   After the lease's ModelArts calls: the history save (with one conflicting writer: save, load, save) and
-//     the release.
+//     the release. A burst of writers on one pool retries more (lib/cycle/save-history.ts); not counted.
 //   AWS call (DynamoDB, SSM): lib/aws/sdk-settings.ts attempts of connection + request timeout each, and
 //     the SDK standard retry's backoff between them (full jitter under min(500 ms x 2^retry, 20 s) for
 //     throttling, its largest base; @smithy/core retry). A server's retry-after hint, which can add up to
