@@ -10,7 +10,7 @@
 
 import { parseArgs } from 'node:util';
 import { CREDENTIAL_ENV } from '../lib/modelarts/credentials';
-import type { AuthOptions, IamUser } from './auth';
+import type { AuthOptions, IamUser } from './auth-options';
 import { DEFAULT_PROJECT_ID, DEFAULT_TRANSITION_MS, loadSeedPools, startEmulator } from './server';
 
 const { values } = parseOptions();

@@ -10,6 +10,7 @@ import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { onFirstInvocation } from '../lib/aws/cold-start';
+import { AwsError } from '../lib/aws/errors';
 import { describeParseError } from '../lib/aws/event-parser';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
@@ -20,7 +21,7 @@ import { runCycle } from '../lib/cycle';
 
 const PoolMessageBody = JSONStringified(PoolMessageSchema);
 
-export class PoolRecordError extends Error {
+export class PoolRecordError extends AwsError {
   constructor(messageId: string, problem: string) {
     super(`message ${messageId}: ${problem}`);
     this.name = 'PoolRecordError';

@@ -4,6 +4,7 @@
 
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { forEachBounded } from '../bounded';
+import { AwsError } from './errors';
 import { messageDeduplicationId, messageGroupId, type PoolMessage } from './pool-message';
 
 /** Entries per SendMessageBatch request. */
@@ -29,7 +30,7 @@ export interface FanOutResult {
   failed: FanOutFailure[];
 }
 
-export class FanOutError extends Error {
+export class FanOutError extends AwsError {
   readonly failed: FanOutFailure[];
 
   constructor(failed: FanOutFailure[], sent: number) {

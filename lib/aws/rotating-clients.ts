@@ -6,8 +6,13 @@
 import type { Config, ConnectionConfig } from '../config';
 import { type ModelArtsClient, resolveEndpoint } from '../modelarts';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
-import { type ClientFactoryOptions, connectionClient, perConnection } from './clients';
-import type { ConnectionSecret, ConnectionSecrets } from './secrets';
+import {
+  type ClientFactoryOptions,
+  type ConnectionSecret,
+  type ConnectionSecrets,
+  connectionClient,
+  perConnection,
+} from '../modelarts/clients';
 
 export type SecretsSource = () => Promise<ConnectionSecrets>;
 

@@ -7,7 +7,8 @@
 //   {"prod-cn-north-4": {"ak": "...", "sk": "..."}, "staging": {"password": "..."}}
 
 import { z } from 'zod';
-import type { AkSkCredentials } from '../modelarts/signer';
+import type { ConnectionSecret, ConnectionSecrets } from '../modelarts/clients';
+import { AwsError } from './errors';
 import { ParameterReadError, type ParameterStore } from './parameters';
 import { parseWebhookSecrets } from './webhook-signature';
 
@@ -16,7 +17,7 @@ export const SECRET_MAX_AGE_SECONDS = 300;
 /** After a failed read, the last value read is used this long before SSM is asked again. */
 export const SECRET_RETRY_AFTER_MS = 30_000;
 
-export class SecretFormatError extends Error {
+export class SecretFormatError extends AwsError {
   readonly parameter: string;
 
   constructor(parameter: string, problem: string) {
@@ -27,10 +28,6 @@ export class SecretFormatError extends Error {
   }
 }
 
-export type ConnectionSecret =
-  | { type: 'aksk'; credentials: AkSkCredentials }
-  | { type: 'password'; password: string };
-
 const text = z.string().trim().min(1);
 const AkSkSchema = z.strictObject({ ak: text, sk: text, securityToken: text.optional() });
 const PasswordSchema = z.strictObject({ password: text });
@@ -38,11 +35,6 @@ const EntrySchema = z.union([AkSkSchema, PasswordSchema], {
   error: 'must be {"ak", "sk"[, "securityToken"]} or {"password"}',
 });
 const ByConnectionSchema = z.record(z.string().min(1), EntrySchema);
-
-export interface ConnectionSecrets {
-  /** The secret for a connection; throws SecretFormatError naming the connection when there is none. */
-  forConnection(connection: string): ConnectionSecret;
-}
 
 const toSecret = (entry: z.output<typeof EntrySchema>): ConnectionSecret =>
   'password' in entry

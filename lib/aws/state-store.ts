@@ -11,9 +11,10 @@ import { createMemoryStateStore } from '../state/memory';
 import { createMemoryReplayGuard, type ReplayGuard } from '../state/replay';
 import { createDynamoDbReplayGuard } from '../state/replay-dynamodb';
 import type { StateStore } from '../state/store';
+import { AwsError } from './errors';
 import { awsClientSettings } from './sdk-settings';
 
-export class FunctionStateError extends Error {
+export class FunctionStateError extends AwsError {
   constructor(message: string) {
     super(message);
     this.name = 'FunctionStateError';

@@ -3,7 +3,7 @@ import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../cycle/lease-timing';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
-import { environmentOverrides } from './env';
+import { environmentOverrides } from './env-overrides';
 import { BacklogSourceSchema } from './sources';
 
 // The config file as users write it. Every object is strict: a typo in a key is an error, not a silently

@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { poolPath } from './endpoint';
+import { ModelArtsError } from './errors';
 import type { ModelArtsTransport } from './transport';
 
 export type WorkloadOperation = 'listWorkloads' | 'workloadStats';
@@ -156,7 +157,7 @@ export interface WorkloadsApi {
   getWorkloadStatistics(pool: string, options?: { signal?: AbortSignal }): Promise<WorkloadStatistics>;
 }
 
-export class WorkloadResponseError extends Error {
+export class WorkloadResponseError extends ModelArtsError {
   override readonly name = 'WorkloadResponseError';
   constructor(
     readonly operation: WorkloadOperation,
@@ -164,7 +165,7 @@ export class WorkloadResponseError extends Error {
     problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`${operation} for pool "${pool}" returned a bad response: ${problem}`, options);
+    super('response', `${operation} for pool "${pool}" returned a bad response: ${problem}`, options);
   }
 }
 
@@ -215,8 +216,12 @@ export function createWorkloadsApi(transport: WorkloadsTransport): WorkloadsApi 
   };
 }
 
-export class WorkloadPagingError extends Error {
+export class WorkloadPagingError extends ModelArtsError {
   override readonly name = 'WorkloadPagingError';
+
+  constructor(message: string) {
+    super('response', message);
+  }
 }
 
 /**

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { modelArtsClients } from '../../lib/aws/clients';
 import { rotatingModelArtsClients } from '../../lib/aws/rotating-clients';
 import { ConfigError } from '../../lib/config/issues';
 import { parseConfig } from '../../lib/config/load';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../../lib/cycle';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../../lib/modelarts';
+import { modelArtsClients } from '../../lib/modelarts/clients';
 import { minimalConfig, toYaml } from './fixtures';
 
 // A connection's request timeout decides the lease deadline: no attempt starts later than one timeout plus

@@ -12,7 +12,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler as makeScheduled, type ScheduledEvent } from '../../functions/scheduled';
 import { makeHandler as makeWorker } from '../../functions/worker';
-import { connectionSourceDeps, modelArtsClients } from '../../lib/aws/clients';
 import {
   batchesOf,
   SQS_BATCH_ENTRIES,
@@ -26,6 +25,7 @@ import type { FunctionDeps } from '../../lib/aws/runtime';
 import type { Config } from '../../lib/config';
 import { CLOCK_SKEW_ALLOWANCE_MS, MAX_LISTED_AGE_MS } from '../../lib/cycle';
 import { createModelArtsClient } from '../../lib/modelarts/client';
+import { connectionSourceDeps, modelArtsClients } from '../../lib/modelarts/clients';
 import type { Pool } from '../../lib/modelarts/schemas';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CONTROL_MODE_BITS } from '../../lib/modelarts/control-mode';
 import {
   azsMismatchGuard,
-  backlogGuard,
-  CONTROL_MODE_BITS,
   controlModeGuard,
   decodeControlMode,
   duplicateFlavorGuard,
@@ -18,6 +17,7 @@ import {
   unknownFlavorGuards,
 } from '../../lib/scaling/guards';
 import { plan } from '../../lib/scaling/plan';
+import { backlogGuard } from '../../lib/scaling/target';
 import { failed, flavorPolicy, NOW, ok, poolInput, poolPolicy, running } from './builders';
 
 const GPU = 'modelarts.bm.gpu.8v100';

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Backlog } from '../../lib/metrics/backlog';
 import type { FlavorPolicy } from '../../lib/scaling/policy';
 import { reason } from '../../lib/scaling/reasons';
-import { computeTarget, periodStart, stepLimit, type TargetInput } from '../../lib/scaling/target';
+import {
+  checkBacklog,
+  computeTarget,
+  periodStart,
+  stepLimit,
+  type TargetInput,
+} from '../../lib/scaling/target';
 import type { FlavorHistory, ScaleEvent } from '../../lib/state/store';
 import {
   ago,
@@ -41,7 +47,7 @@ function run(row: Row, extra: Partial<TargetInput> = {}) {
   return computeTarget({
     policy: row.fullPolicy ?? flavorPolicy(FLAVOR, row.policy),
     current: row.current,
-    backlog: 'backlog' in row ? row.backlog : ok(0),
+    backlog: checkBacklog('backlog' in row ? row.backlog : ok(0), FLAVOR),
     history: row.history,
     now: NOW,
     ...(row.floor === undefined ? {} : { floor: row.floor }),
