@@ -52,8 +52,9 @@ function rotatingClient(
   return {
     endpoint: resolveEndpoint(connection),
     projectId: connection.projectId,
-    // Every client of a connection is built with the default timeout (connectionClient sets none).
-    attemptTimeoutMs: DEFAULT_ATTEMPT_TIMEOUT_MS,
+    // Every client of a connection is built with the connection's timeout (connectionClient), which the
+    // lease deadline must leave room for.
+    attemptTimeoutMs: connection.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
     request: async (call) => (await current()).request(call),
     listPools: async (query) => (await current()).listPools(query),
     getPool: async (name, callOptions) => (await current()).getPool(name, callOptions),

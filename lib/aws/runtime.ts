@@ -24,6 +24,7 @@ import { createObservability, type Observability } from './observability';
 import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
 import { rotatingModelArtsClients } from './rotating-clients';
+import { awsClientSettings } from './sdk-settings';
 import { connectionSecretsSource, readWebhookSecrets } from './secrets';
 import { functionReplayGuard, functionStateStore } from './state-store';
 
@@ -77,7 +78,7 @@ async function build(env: Environment, options: RuntimeOptions): Promise<Built> 
   const now = options.now ?? Date.now;
   let store: ParameterStore | undefined;
   const parameters = () => {
-    store ??= ssmParameterStore(new SSMClient({}));
+    store ??= ssmParameterStore(new SSMClient(awsClientSettings()));
     return store;
   };
   const credentialsParameter = present(env, 'AUTOSCALER_CREDENTIALS_PARAMETER');
@@ -121,8 +122,10 @@ export async function buildScheduledDeps(
   const { deps } = await build(env, options);
   const queueUrl = present(env, 'AUTOSCALER_QUEUE_URL');
   if (!queueUrl) return deps;
-  const sqs = new SQSClient({});
-  return { ...deps, queue: { send: (messages) => sendPoolMessages(sqs, queueUrl, messages) } };
+  const sqs = new SQSClient(awsClientSettings());
+  const send = (messages: readonly PoolMessage[]) =>
+    sendPoolMessages(sqs, queueUrl, messages, deps.config.concurrency);
+  return { ...deps, queue: { send } };
 }
 
 /** Without AUTOSCALER_WEBHOOK_SECRET_PARAMETER there is no secret, and every request is refused. */

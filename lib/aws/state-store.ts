@@ -12,6 +12,7 @@ import { createMemoryReplayGuard, type ReplayGuard } from '../state/replay';
 import { createDynamoDbReplayGuard } from '../state/replay-dynamodb';
 import type { StateStore } from '../state/store';
 import { AwsError } from './errors';
+import { awsClientSettings } from './sdk-settings';
 
 export class FunctionStateError extends AwsError {
   constructor(message: string) {
@@ -29,7 +30,8 @@ const clients = new WeakMap<DynamoDbState, DynamoDBClient>();
 function dynamoDbClient(state: DynamoDbState, given?: DynamoDBClient): DynamoDBClient {
   let client = clients.get(state);
   if (!client) {
-    client = given ?? new DynamoDBClient({ region: state.region, endpoint: state.endpoint });
+    client =
+      given ?? new DynamoDBClient({ region: state.region, endpoint: state.endpoint, ...awsClientSettings() });
     clients.set(state, client);
   }
   return client;

@@ -8,15 +8,12 @@ import type { Pool } from '../modelarts/schemas';
 import type { Deadline } from '../modelarts/transport';
 import { type PoolPlan, plan } from '../scaling/plan';
 import type { PoolHistory } from '../state/store';
+import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from './lease-timing';
 import { failure } from './outcomes';
 import { saveHistory } from './save-history';
 import type { CycleDeps, PoolOutcome, Prepared, Settled } from './types';
 
-/** How long a pool's lease lives: long enough for a GET and a PATCH with their retries inside the deadline. */
-export const LEASE_TTL_MS = 60_000;
-
-/** How far two invocations' clocks may disagree about when a lease expires. */
-export const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
+export { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS };
 
 /** The last moment an attempt may start under a lease: one attempt's timeout and the skew before it ends. */
 export const leaseDeadline = (expiresAt: number, attemptTimeoutMs: number, now: () => number): Deadline => ({

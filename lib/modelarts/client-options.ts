@@ -8,7 +8,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { toFieldProblems } from './schema-error';
 import type { AkSkCredentials } from './signer';
 
-/** How long one attempt of a call may take, unless the client is told otherwise. */
+/** How long one attempt of a call (response headers and body together) may take, unless the client is told otherwise. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
 
 export type ModelArtsAuth =
@@ -42,7 +42,7 @@ export interface ModelArtsClientOptions {
   auth: ModelArtsAuth;
   /** Sent as X-ModelArts-User-ID (workspace authentication). */
   userId?: string;
-  /** Per-request timeout, for the response headers and again for the body. Default 10 s. */
+  /** Per-attempt timeout, response headers and body together. Default DEFAULT_ATTEMPT_TIMEOUT_MS (10 s). */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   fetch?: typeof globalThis.fetch;

@@ -80,6 +80,7 @@ export function connectionClient(
     region: connection.region,
     ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
     ...(connection.userId ? { userId: connection.userId } : {}),
+    ...(connection.timeoutMs ? { timeoutMs: connection.timeoutMs } : {}),
     auth: authFor(connection, options),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),

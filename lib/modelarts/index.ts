@@ -7,6 +7,7 @@ export {
   type PoolListResult,
 } from './client';
 export {
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
   type ModelArtsAuth,
   type ModelArtsClientOptions,
   ModelArtsClientOptionsSchema,

@@ -18,6 +18,7 @@ import {
   emfDocuments,
   lambdaContext,
   MULTI_POOL,
+  NOW,
   patchedCounts,
   patchRequests,
   readEvent,
@@ -123,18 +124,19 @@ describe('scheduled', () => {
       pool: SAMPLE_POOL,
       tick: event.time,
     };
-    expect(entries).toContainEqual({
-      Id: '0',
-      MessageBody: JSON.stringify(message),
-      MessageGroupId: `emulator-project/${SAMPLE_POOL}`,
-      MessageDeduplicationId: messageDeduplicationId(message),
+    const entry = entries.find((sent) => sent.MessageGroupId === `emulator-project/${SAMPLE_POOL}`);
+    expect(entry?.MessageDeduplicationId).toBe(messageDeduplicationId(message));
+    expect(JSON.parse(entry?.MessageBody ?? '{}')).toEqual({
+      ...message,
+      snapshot: expect.objectContaining({ metadata: expect.objectContaining({ name: SAMPLE_POOL }) }),
+      listedAt: NOW,
     });
-    expect(entries.map((entry) => entry.MessageGroupId)).toEqual([
-      `emulator-project/${SAMPLE_POOL}`,
+    expect(entries.map((sent) => sent.MessageGroupId).sort()).toEqual([
       `emulator-project/${MULTI_POOL}`,
+      `emulator-project/${SAMPLE_POOL}`,
     ]);
-    // Pools named in the config need no API call before fanning out.
-    expect(tests.emulator.requests).toEqual([]);
+    // One list call carries every pool as listed, so that no worker needs a GET to plan.
+    expect(tests.emulator.requests.map((request) => request.route)).toEqual(['listPools']);
   });
 
   it('lists a connection with selector entries once to count and name its pools', async () => {

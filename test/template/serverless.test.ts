@@ -12,6 +12,7 @@ import { scheduleRateFor } from '../../functions/build/config-file.cjs';
 import { stateTableDefinition } from '../../lib/state/dynamodb';
 import { DEMO_WEBHOOK_SECRET, SAMPLE_POOL } from '../functions/harness';
 import { PACKAGE_TIMEOUT_MS, packagedService, STAGE, type Template, type TemplateResource } from './packaged';
+import { deploymentSettings, timeBudgetProblems } from './time-budget';
 import { readZip, type ZipEntry } from './zip';
 
 const run = promisify(execFile);
@@ -368,4 +369,10 @@ describe('the packaged bundles', () => {
     expect(emulator.requests.filter((request) => request.route === 'patchPool')).toEqual([]);
     expect(emulator.requests.length).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe('time budget (test/template/time-budget.ts)', () => {
+  it('fits every worst case into the function timeouts, the queue settings and the gateway rate limit', () => {
+    expect(timeBudgetProblems(deploymentSettings(template))).toEqual([]);
+  });
 });

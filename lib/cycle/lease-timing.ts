@@ -1,0 +1,9 @@
+// How long a pool's lease lives and how far clocks may disagree about it. Apart from the apply step, the
+// config (a connection timeout must leave room under the lease) and the deployment's time budget
+// (test/template/time-budget.test.ts) build on these, so they live alone, with no imports.
+
+/** How long a pool's lease lives: long enough for a GET and a PATCH with their retries inside the deadline. */
+export const LEASE_TTL_MS = 60_000;
+
+/** How far two invocations' clocks may disagree about when a lease expires. */
+export const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
