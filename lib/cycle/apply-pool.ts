@@ -8,7 +8,7 @@ import type { Pool } from '../modelarts/schemas';
 import type { Deadline } from '../modelarts/transport';
 import { type PoolPlan, plan } from '../scaling/plan';
 import type { PoolHistory } from '../state/store';
-import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from './lease-timing';
+import { CLOCK_SKEW_ALLOWANCE_MS, INVOCATION_SAVE_MARGIN_MS, LEASE_TTL_MS } from './lease-timing';
 import { failure } from './outcomes';
 import { saveHistory } from './save-history';
 import type { CycleDeps, PoolOutcome, Prepared, Settled } from './types';
@@ -20,6 +20,21 @@ export const leaseDeadline = (expiresAt: number, attemptTimeoutMs: number, now: 
   at: expiresAt - attemptTimeoutMs - CLOCK_SKEW_ALLOWANCE_MS,
   now,
 });
+
+/**
+ * The pool's deadline: the lease's, and, when the invocation itself ends sooner (a webhook's 29 s), early enough
+ * that its last attempt and the history save after it finish before the platform stops the function.
+ */
+export function poolDeadline(
+  expiresAt: number,
+  invocationEndsAt: number | undefined,
+  attemptTimeoutMs: number,
+  now: () => number,
+): Deadline {
+  const lease = leaseDeadline(expiresAt, attemptTimeoutMs, now);
+  if (invocationEndsAt === undefined) return lease;
+  return { at: Math.min(lease.at, invocationEndsAt - attemptTimeoutMs - INVOCATION_SAVE_MARGIN_MS), now };
+}
 
 export interface SettleContext {
   deps: CycleDeps;
@@ -88,7 +103,7 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
   if (lease && 'status' in lease) return { outcome: { ...base, ...lease }, plan: poolPlan };
   if (!lease) return { outcome: { ...base, status: 'lease-busy' }, plan: poolPlan };
   const client = deps.clients(base.connection);
-  const deadline = leaseDeadline(lease.expiresAt, client.attemptTimeoutMs, deps.now);
+  const deadline = poolDeadline(lease.expiresAt, deps.invocationEndsAt, client.attemptTimeoutMs, deps.now);
   let current = poolPlan;
   try {
     const stored = await deps.store.load(base.key);

@@ -7,3 +7,9 @@ export const LEASE_TTL_MS = 60_000;
 
 /** How far two invocations' clocks may disagree about when a lease expires. */
 export const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
+
+/**
+ * Room an invocation keeps after its last ModelArts attempt to save what it did (history, lastPatchAt) before the
+ * platform ends it: two state-store attempts of 2 s, and a margin.
+ */
+export const INVOCATION_SAVE_MARGIN_MS = 5_000;

@@ -41,6 +41,8 @@ export interface CycleDeps {
    * long cycle stops it within the reader's cache age. True: engaged (or unreadable).
    */
   killSwitch?: () => Promise<boolean>;
+  /** When the platform ends this invocation (epoch ms, on `now`'s clock): no attempt may outlive it. */
+  invocationEndsAt?: number;
 }
 
 /** A pool as a LIST answered it, carried by the invocation (the fan-out message). */
