@@ -5,8 +5,9 @@
 // each cycle's plan applied (counts, AZ splits, history), so the histories are the ones the planner itself
 // keeps. A share of the pools is frozen, not Running, has nodes in flight or a pushed floor. The result goes
 // through JSON, as a cycle gets its pools from the API and its histories from the state store. Then the next
-// cycle is timed: warm-up runs, then the median of several, with a full GC between runs: cycles are 30 s or
-// more apart, so a cycle pays for its own garbage, not for the previous run's (back to back, without the GC
+// cycle is timed, its pools' policies resolved from the config afresh, as runCycle resolves them every cycle:
+// warm-up runs, then the median of several, with a full GC between runs: cycles are 30 s or more apart, so a
+// cycle pays for its own garbage, not for the previous run's (back to back, without the GC
 // in between, each run also collects the last one's 30 MB of plan).
 //
 // A second figure, `msPerCycleAllChanging`, times the same fleet with every backlog tripled: every pool
@@ -19,12 +20,14 @@
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { seededRandom } from '../emulator/prng';
 import { builtInFlavorDefaults } from '../lib/config/defaults';
+import { resolvePoolPolicy } from '../lib/config/pools';
+import type { Config, PoolConfig } from '../lib/config/types';
 import type { Backlog } from '../lib/metrics/backlog';
 import type { Pool } from '../lib/modelarts/schemas';
+import { seededRandom } from '../lib/prng';
 import { type Plan, type PlanInput, type PoolInput, plan } from '../lib/scaling/plan';
-import type { FlavorPolicy, PoolPolicy } from '../lib/scaling/policy';
+import type { FlavorPolicy } from '../lib/scaling/policy';
 
 export const PLANNER_TARGET_MS = 100;
 
@@ -113,16 +116,17 @@ export async function benchPlanner(options: PlannerBenchOptions = {}): Promise<P
 
 function time(input: PlanInput, runs: number, warmUpRuns: number) {
   const collectGarbage = fullGc();
-  for (let i = 0; i < warmUpRuns; i++) plan(input);
+  for (let i = 0; i < warmUpRuns; i++) plan(resolved(input));
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let last: Plan | undefined;
   for (let i = 0; i < runs; i++) {
     last = undefined;
+    const cycle = resolved(input);
     collectGarbage?.();
     const cpu = process.cpuUsage();
     const start = performance.now();
-    last = plan(input);
+    last = plan(cycle);
     times.push(performance.now() - start);
     const used = process.cpuUsage(cpu);
     cpuTimes.push((used.user + used.system) / 1000);
@@ -136,6 +140,20 @@ function time(input: PlanInput, runs: number, warmUpRuns: number) {
     max: round(times[times.length - 1] as number),
     plan: last as Plan,
     gc: collectGarbage !== undefined,
+  };
+}
+
+/**
+ * The input as a cycle hands it to plan(): every pool's policy resolved from the config afresh (runCycle calls
+ * resolvePoolPolicy for each pool, each cycle), so nothing the planner could keep per policy object carries over.
+ */
+function resolved(input: PlanInput): PlanInput {
+  return {
+    ...input,
+    pools: input.pools.map((pool) => ({
+      ...pool,
+      policy: resolvePoolPolicy(BENCH_CONFIG, BENCH_POOLS, pool.pool),
+    })),
   };
 }
 
@@ -174,7 +192,7 @@ export function buildPlannerInput(count: number): PlanInput {
         backlogs: drift(demand[i] as number[], next, now),
       })),
     };
-    if (cycle < SIMULATED_CYCLES) input = applyPlan(input, plan(input));
+    if (cycle < SIMULATED_CYCLES) input = applyPlan(input, plan(resolved(input)));
   }
   // A cycle reads its pools from the API and its histories from the state store: freshly parsed data, not the
   // objects a long simulation left scattered over the heap.
@@ -208,10 +226,10 @@ function initialPool(i: number, counts: number[], next: () => number): PoolInput
   return {
     key: `project-${i % 17}/${name}`,
     pool,
-    policy: poolPolicy(),
+    policy: { paused: false, allowPrepaid: false, flavors: {} },
     backlogs: {},
     history: { flavors: {} },
-    ...(next() < 0.1 ? { floors: { [FLAVORS[0] as string]: 5 + (i % 10) } } : {}),
+    ...(next() < 0.1 ? { minCounts: { [FLAVORS[0] as string]: 5 + (i % 10) } } : {}),
   };
 }
 
@@ -266,28 +284,46 @@ function tripleBacklogs(input: PlanInput): PlanInput {
   };
 }
 
-// Every pool resolves its own policy objects from config, as lib/config does: the built-in defaults, with a
-// 40-node maximum and 4 jobs per node.
-function poolPolicy(): PoolPolicy {
-  const flavors: Record<string, FlavorPolicy> = {};
-  for (const flavor of FLAVORS) {
-    const { min, tolerance, azStrategy, fallback, backlog, scaleUp, scaleDown } =
-      structuredClone(builtInFlavorDefaults);
-    flavors[flavor] = {
-      flavor,
-      min,
-      max: 40,
-      targetPerNode: TARGET_PER_NODE,
-      activationThreshold: backlog.activationThreshold,
-      tolerance: tolerance[backlog.unit],
-      azStrategy,
-      scaleUp,
-      scaleDown,
-      fallback,
-    };
-  }
-  return { paused: false, allowPrepaid: false, flavors };
+// The config's one pool entry: every flavor ('*') on the built-in defaults, with a 40-node maximum and 4 jobs per
+// node. The plan input's own policy is a placeholder: resolved() puts the real one in each cycle.
+function benchPoolConfig(): PoolConfig {
+  const { min, tolerance, azStrategy, fallback, backlog, scaleUp, scaleDown } =
+    structuredClone(builtInFlavorDefaults);
+  const policy: FlavorPolicy = {
+    flavor: '*',
+    min,
+    max: 40,
+    targetPerNode: TARGET_PER_NODE,
+    activationThreshold: backlog.activationThreshold,
+    tolerance: tolerance[backlog.unit],
+    azStrategy,
+    scaleUp,
+    scaleDown,
+    fallback,
+  };
+  return {
+    index: 0,
+    connection: 'bench',
+    selector: { labels: {} },
+    paused: false,
+    allowPrepaid: false,
+    flavors: [
+      {
+        flavor: '*',
+        policy,
+        backlog: {
+          source: { type: 'static', value: 0 },
+          unit: backlog.unit,
+          staleAfterSeconds: backlog.staleAfterSeconds,
+        },
+      },
+    ],
+  };
 }
+
+const BENCH_POOLS = benchPoolConfig();
+// resolvePoolPolicy reads only the pool entry.
+const BENCH_CONFIG = { pools: [BENCH_POOLS] } as unknown as Config;
 
 function option(name: string): number | undefined {
   const at = process.argv.indexOf(name);

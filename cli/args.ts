@@ -2,6 +2,7 @@
 // commands that take it, so that `plan --yes` is refused by name instead of silently ignored.
 
 import { parseArgs } from 'node:util';
+import { CliError } from './errors';
 
 export const COMMANDS = ['plan', 'apply', 'run', 'emulator', 'config', 'demo', 'simulate', 'state'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -39,6 +40,7 @@ export const OPTIONS = {
   'deletion-delay': { type: 'string', commands: ['simulate'] },
   duration: { type: 'string', commands: ['simulate'] },
   max: { type: 'string', commands: ['simulate'] },
+  out: { type: 'string', commands: ['simulate'] },
   chart: { type: 'string', commands: ['simulate'] },
   compare: { type: 'boolean', commands: ['simulate'] },
   quiet: { type: 'boolean', short: 'q' },
@@ -57,7 +59,7 @@ export type OptionValues = {
 };
 
 /** A mistake on the command line: printed with a pointer to --help, exit code 1. */
-export class UsageError extends Error {
+export class UsageError extends CliError {
   override readonly name = 'UsageError';
 }
 

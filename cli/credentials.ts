@@ -1,14 +1,15 @@
 // The CLI's secrets come from the environment: the official Huawei Cloud SDK variables for AK/SK (so a shell
 // set up for hcloud or the SDKs works as is), and one variable for an IAM password.
 
-import type { ConnectionSecrets } from '../lib/aws/secrets';
 import type { Config, Environment } from '../lib/config';
+import type { ConnectionSecrets } from '../lib/modelarts/clients';
 import { CredentialsError, credentialsFromEnv } from '../lib/modelarts/credentials';
+import { CliError } from './errors';
 
 export const IAM_PASSWORD_ENV = 'AUTOSCALER_IAM_PASSWORD';
 
 /** A connection's credentials are missing: the message names the connection and the variables, never values. */
-export class MissingCredentialsError extends Error {
+export class MissingCredentialsError extends CliError {
   override readonly name = 'MissingCredentialsError';
 
   constructor(

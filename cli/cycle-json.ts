@@ -17,6 +17,7 @@ export function cycleJson(result: CycleResult, problems: readonly string[]) {
       pools: result.plan.pools.map(({ history: _history, ...pool }) => pool),
     },
     outcomes: result.outcomes,
+    warnings: result.warnings,
     problems,
   };
 }

@@ -2,7 +2,7 @@
 // columns aligned within the cycle. Used by plan when piped, by apply and run, and by the demo. Pools that
 // could not be read have no decision: they are reported as problems (cli/failures.ts).
 
-import type { CycleResult, PoolOutcome } from '../lib/cycle';
+import type { CycleResult, PoolOutcome, PoolStatus } from '../lib/cycle';
 import type { AzCount } from '../lib/modelarts/schemas';
 import type { FlavorDecision, PoolPlan } from '../lib/scaling/plan';
 import type { Reason } from '../lib/scaling/reasons';
@@ -17,6 +17,8 @@ export interface DecisionLineOptions {
   changesOnly?: boolean;
   /** Which decisions to show; default all. */
   include?: (pool: PoolPlan, flavor: FlavorDecision) => boolean;
+  /** A first row naming the columns (plan and apply when piped; not run, whose lines carry a clock). */
+  header?: boolean;
 }
 
 type Row = { cells: string[]; action: string };
@@ -55,6 +57,18 @@ export function azCell(
 
 const describe = (reasons: readonly Reason[]) => reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
 
+const sameAzs = (before: readonly AzCount[] = [], after: readonly AzCount[] = before) =>
+  before.length === after.length &&
+  before.every((zone) => after.some((other) => other.az === zone.az && other.count === zone.count));
+
+/** A flavor keeps its count and AZs: in a patched pool it is listed in the PATCH, but not changed by it. */
+const flavorUnchanged = (flavor: FlavorDecision) =>
+  flavor.target === flavor.current && sameAzs(flavor.azsBefore, flavor.azsAfter);
+
+// The outcome is the pool's; a flavor the PATCH leaves as it was is shown as unchanged, not patched.
+const flavorStatus = (status: PoolStatus, flavor: FlavorDecision): PoolStatus =>
+  (status === 'patched' || status === 'dry-run') && flavorUnchanged(flavor) ? 'unchanged' : status;
+
 function poolRows(pool: PoolPlan, outcome: PoolOutcome | undefined, options: DecisionLineOptions): Row[] {
   const name = options.poolName?.(pool.pool) ?? pool.pool;
   const status = outcome?.status ?? 'unchanged';
@@ -72,7 +86,7 @@ function poolRows(pool: PoolPlan, outcome: PoolOutcome | undefined, options: Dec
       countCell(flavor),
       flavor.action,
       azCell(flavor.azsBefore, flavor.azsAfter),
-      ...(options.outcome ? [status] : []),
+      ...(options.outcome ? [flavorStatus(status, flavor)] : []),
       [describe([...pool.reasons, ...flavor.reasons]), ...tail].filter(Boolean).join('; '),
     ],
   }));
@@ -85,7 +99,8 @@ export function decisionLines(
   options: DecisionLineOptions = {},
 ): string[] {
   const outcomes = new Map(result.outcomes.map((outcome) => [outcome.key, outcome]));
-  const rows = result.plan.pools.flatMap((pool) => poolRows(pool, outcomes.get(pool.key), options));
+  const decisions = result.plan.pools.flatMap((pool) => poolRows(pool, outcomes.get(pool.key), options));
+  const rows = options.header && decisions.length > 0 ? [headerRow(options), ...decisions] : decisions;
   const last = (rows[0]?.cells.length ?? 1) - 1;
   const widths = Array.from({ length: last }, (_, column) =>
     Math.max(...rows.map((row) => (row.cells[column] as string).length)),
@@ -100,6 +115,11 @@ export function decisionLines(
       .trimEnd(),
   );
 }
+
+const headerRow = (options: DecisionLineOptions): Row => ({
+  action: 'header',
+  cells: ['POOL', 'FLAVOR', 'COUNT', 'ACTION', 'AZS', ...(options.outcome ? ['OUTCOME'] : []), 'REASONS'],
+});
 
 /** Whether any pool would be (or was) patched. */
 export const hasChanges = (result: CycleResult): boolean =>

@@ -29,6 +29,17 @@ const rootCause = (error: unknown): unknown => {
 
 const hostOf = (endpoint: string) => (URL.canParse(endpoint) ? new URL(endpoint).host : endpoint);
 
+const isLoopback = (endpoint: string) => {
+  const name = URL.canParse(endpoint) ? new URL(endpoint).hostname : '';
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+};
+
+// Nothing listens on a local port: most often the emulator the example config points at is not started.
+const refusedHint = (error: ModelArtsNetworkError, endpoint: string) =>
+  error.code === 'ECONNREFUSED' && isLoopback(endpoint)
+    ? ' (is the emulator running? start it with: npm run emulator)'
+    : '';
+
 const apiCode = (error: ModelArtsApiError) =>
   [error.status, error.errorCode].filter((part) => part !== undefined).join(' ');
 
@@ -44,10 +55,11 @@ function credentialsHint(config: Config, connection: string): string {
 export function describeFailure(outcome: PoolOutcome, context: FailureContext): string {
   const { connection, pool } = outcome;
   const error = rootCause(context.errors.get(poolErrorKey(connection, pool)));
-  const host = hostOf(context.endpoint(connection));
+  const endpoint = context.endpoint(connection);
+  const host = hostOf(endpoint);
   const subject = pool === '*' ? `connection "${connection}"` : `pool "${pool}" (connection "${connection}")`;
   if (error instanceof ModelArtsNetworkError)
-    return `cannot reach ${host} for ${subject}: ${error.code ?? 'network error'}`;
+    return `cannot reach ${host} for ${subject}: ${error.code ?? 'network error'}${refusedHint(error, endpoint)}`;
   if (error instanceof ModelArtsTimeoutError)
     return `no answer from ${host} for ${subject} within ${error.timeoutMs} ms`;
   if (error instanceof ModelArtsApiError) {

@@ -34,7 +34,7 @@ Run "modelarts-autoscaler <command> --help" for a command's options.`,
   plan: `Usage: modelarts-autoscaler plan [options]
 
 A dry run of one cycle for the config's pools: a table per pool and flavor (current -> target, per AZ,
-action, reasons). Nothing is patched and no state is written.
+action, reasons); piped, a header row and a line per flavor. Nothing is patched and no state is written.
 Exit code: 0 nothing would change, 2 changes, 1 error (like terraform plan -detailed-exitcode).
 
 ${CONNECTION}
@@ -50,7 +50,7 @@ ${CONNECTION}
 ${COMMON}`,
   run: `Usage: modelarts-autoscaler run [options]
 
-A cycle every N seconds until SIGINT/SIGTERM, a line per decision.
+A cycle every N seconds until SIGINT/SIGTERM, a line per decision; when it stops, a summary on stderr.
   --interval SECONDS    time between cycles (default: the config's intervalSeconds)
   --max-cycles N        stop after N cycles
   --dry-run             plan only, patch nothing

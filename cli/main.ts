@@ -43,10 +43,17 @@ function dispatch(command: Command, operands: string[], values: OptionValues, io
   }
 }
 
+// A stack starts with "<Name>: <message>", which would repeat the message under another spelling
+// ("ConfigError:" after "modelarts-autoscaler:"); only its frames are shown, under the class name.
+function stackOf(error: Error): string {
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return `\n  (${error.name})\n${frames.join('\n')}`;
+}
+
 export function describeError(error: unknown, verbose: boolean): string {
   if (!(error instanceof Error)) return `${NAME}: ${String(error)}`;
   const hint = error instanceof UsageError ? `\nRun "${NAME} --help" for usage.` : '';
-  const detail = verbose && error.stack && !(error instanceof UsageError) ? `\n${error.stack}` : '';
+  const detail = verbose && !(error instanceof UsageError) ? stackOf(error) : '';
   return `${NAME}: ${error.message}${hint}${detail}`;
 }
 

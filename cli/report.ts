@@ -34,11 +34,17 @@ export function reportCycle(run: CycleRun, output: Output, options: ReportOption
     output.out(JSON.stringify(cycleJson(run.result, run.problems), null, 2));
     return;
   }
-  if (options.table && output.tty) output.out(renderPlanTable(run.result.plan, { color: output.color }));
+  if (options.table && output.tty)
+    output.out(renderPlanTable(run.result.plan, { color: output.color, dryRun: run.result.dryRun }));
   else
-    for (const line of decisionLines(run.result, output, { ...options, changesOnly: output.quiet }))
+    for (const line of decisionLines(run.result, output, {
+      ...options,
+      changesOnly: output.quiet,
+      header: true,
+    }))
       output.out(line);
   for (const problem of run.problems) output.error(`error: ${problem}`);
+  for (const warning of run.result.warnings) output.note(`warning: ${warning.message}`);
   // Nothing read at all: the problems already say everything.
   if (run.result.plan.pools.length > 0 || run.problems.length === 0) output.info(summary(run.result));
 }

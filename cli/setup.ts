@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectionSourceDeps, modelArtsClients } from '../lib/aws/clients';
 import {
   builtInGlobalDefaults,
   type Config,
@@ -15,6 +14,7 @@ import {
 } from '../lib/config';
 import type { CycleDeps } from '../lib/cycle';
 import type { ModelArtsClient } from '../lib/modelarts/client';
+import { connectionSourceDeps, modelArtsClients } from '../lib/modelarts/clients';
 import { createStateStore } from '../lib/state/factory';
 import { oneOf, UsageError } from './args';
 import { environmentSecrets } from './credentials';

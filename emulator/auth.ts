@@ -1,22 +1,8 @@
+import { ErrorCodes } from '../lib/modelarts/error-codes';
 import { DEFAULT_MAX_SKEW_MS, formatSdkDate, parseSdkDate, verifySignature } from '../lib/modelarts/signer';
-import { ApiError, ErrorCodes } from './route';
+import type { AuthOptions } from './auth-options';
+import { ApiError } from './route';
 import type { TokenStore } from './tokens';
-
-export interface IamUser {
-  name: string;
-  password: string;
-  domain: string;
-}
-
-export type AuthOptions =
-  | { mode: 'open' }
-  | {
-      mode: 'verify';
-      /** Secret key by access key. */
-      credentials?: Record<string, string>;
-      users?: IamUser[];
-      tokenTtlMs?: number;
-    };
 
 /** What the gateway sees of a request. */
 export interface AuthRequest {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { seededRandom } from './prng';
+import { ErrorCodes } from '../lib/modelarts/error-codes';
+import { seededRandom } from '../lib/prng';
 import type { RouteName } from './route';
-import { ErrorCodes } from './route';
 
 export const ROUTE_NAMES = [
   'listPools',

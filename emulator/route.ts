@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuthOptions } from './auth';
+import { ErrorCodes } from '../lib/modelarts/error-codes';
+import type { UpdateRefusal } from '../lib/modelarts/update-rules';
+import type { AuthOptions } from './auth-options';
 import type { PoolStore } from './pool-store';
 import type { TokenStore } from './tokens';
 
@@ -66,7 +68,7 @@ export interface AdminExtension {
   reset?(state: EmulatorState): void;
 }
 
-/** A ModelArts-style error answer: `{"error_code","error_msg"}` with the given status. */
+/** A ModelArts-style error answer: `{"error_code","error_msg"}` with the given status; the emulator's one error. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
@@ -75,8 +77,14 @@ export class ApiError extends Error {
     readonly errorCode: string,
     readonly errorMsg: string,
     readonly headers: Record<string, string> = {},
+    options?: { cause?: unknown },
   ) {
-    super(`${status} ${errorCode}: ${errorMsg}`);
+    super(`${status} ${errorCode}: ${errorMsg}`, options);
+  }
+
+  /** The answer for an update ModelArts refuses. */
+  static refusing(refusal: UpdateRefusal): ApiError {
+    return new ApiError(refusal.status, refusal.errorCode, refusal.message);
   }
 
   toResult(): RouteResult {
@@ -88,26 +96,8 @@ export class ApiError extends Error {
   }
 }
 
-/** Codes ModelArts documents (update-pool.txt, create-pool.txt, related-apis.md §6). */
-export const ErrorCodes = {
-  badRequest: 'ModelArts.50004000',
-  invalidToken: 'ModelArts.50001000',
-  poolNotFound: 'ModelArts.50015001',
-  poolExists: 'ModelArts.50015000',
-  internal: 'ModelArts.50005000',
-  poolNotRunning: 'ModelArts.2887',
-  tooManyRequests: 'ModelArts.2799',
-  operationsConflict: 'ModelArts.5044',
-  // No code is published for a project the caller may not use; this one follows the 8-digit pattern.
-  forbiddenProject: 'ModelArts.50003000',
-  // No code is published for an unknown node (batch-delete's docs give only the message); chosen likewise.
-  nodeNotFound: 'ModelArts.50015002',
-  signatureFailed: 'APIGW.0301',
-  signatureExpired: 'APIGW.0303',
-  noSuchApi: 'APIGW.0101',
-} as const;
-
-export const badRequest = (message: string) => new ApiError(400, ErrorCodes.badRequest, message);
+export const badRequest = (message: string, options?: { cause?: unknown }) =>
+  new ApiError(400, ErrorCodes.badRequest, message, {}, options);
 export const poolNotFound = (name: string) =>
   new ApiError(404, ErrorCodes.poolNotFound, `Pool ${name} not found.`);
 
@@ -118,6 +108,6 @@ export function jsonBody(body: string | undefined): unknown {
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw badRequest(`request body is not valid JSON: ${(error as Error).message}`);
+    throw badRequest(`request body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -2,17 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCodes } from '../lib/modelarts/error-codes';
 import { type Pool, parsePool } from '../lib/modelarts/schemas';
 import type { Workload, WorkloadStatus } from '../lib/modelarts/workloads';
 import { describeRefusal, type NodePool, type NodeUpdate, type PoolNode } from '../lib/nodes';
 import { handleAdmin } from './admin';
-import { type AuthOptions, authenticate } from './auth';
+import { authenticate } from './auth';
+import type { AuthOptions } from './auth-options';
 import { type FailNextFault, FaultInjector, type FaultOutcome, type FaultRules } from './faults';
 import { flatHeaders, newRequestId, readBody, sendJson } from './http';
 import type { NodeApiRules } from './node-rules';
 import { PoolStore } from './pool-store';
 import { type RecordedRequest, recordedBody, recordedHeaders, recordedQuery } from './request-log';
-import { ApiError, type EmulatorState, ErrorCodes, type RouteName, type RouteResult } from './route';
+import { ApiError, type EmulatorState, type RouteName, type RouteResult } from './route';
 import { routeMatcher } from './router';
 import { adminExtensions, routes } from './routes/index';
 import {
@@ -23,7 +25,7 @@ import {
 } from './routes/workloads';
 import { TokenStore } from './tokens';
 
-export type { AuthOptions, IamUser } from './auth';
+export type { AuthOptions, IamUser } from './auth-options';
 export type { FailNextFault, FaultRule, FaultRules } from './faults';
 export type { NodeApiRules } from './node-rules';
 export type { RecordedRequest } from './request-log';

@@ -29,14 +29,30 @@ export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
 export function makeHandler(deps: ScheduledDeps) {
   return middy(async (event: ScheduledEvent, context: Context) => {
     const dryRun = eventDryRun(event.detail.dryRun);
-    const { pools, failures } = await managedPools(deps.config, deps.cycle.clients);
-    if (deps.queue && shouldFanOut(deps.config, pools.length)) {
-      const result = await deps.queue.send(poolMessages(pools, event.time, dryRun));
-      deps.metrics.addMetric('FanOutMessages', 'Count', result.sent.length);
-      deps.logger.info('fanned out', { tick: event.time, sent: result.sent.length, listFailures: failures });
-      // A failed invocation is retried by EventBridge; the deduplication ids make re-sent messages harmless.
-      if (result.failed.length > 0) throw new FanOutError(result.failed, result.sent.length);
-      return { mode: 'fan-out' as const, tick: event.time, sent: result.sent.length, listFailures: failures };
+    // Without a queue (local runs) the cycle runs here whatever the pool count: nothing to count.
+    if (deps.queue) {
+      const { pools, failures } = await managedPools(deps.config, deps.cycle.clients, {
+        now: deps.cycle.now,
+        // A cycle run here lists the pools itself: listing named pools only pays when fanning out.
+        listNamed: (count) => shouldFanOut(deps.config, count),
+      });
+      if (shouldFanOut(deps.config, pools.length)) {
+        const result = await deps.queue.send(poolMessages(pools, event.time, dryRun));
+        deps.metrics.addMetric('FanOutMessages', 'Count', result.sent.length);
+        deps.logger.info('fanned out', {
+          tick: event.time,
+          sent: result.sent.length,
+          listFailures: failures,
+        });
+        // A failed invocation is retried by EventBridge; the deduplication ids make re-sent messages harmless.
+        if (result.failed.length > 0) throw new FanOutError(result.failed, result.sent.length);
+        return {
+          mode: 'fan-out' as const,
+          tick: event.time,
+          sent: result.sent.length,
+          listFailures: failures,
+        };
+      }
     }
     const killSwitch = await killSwitchEngaged(deps);
     const result = await runCycle(deps.config, invocationCycleDeps(deps, context), { dryRun, killSwitch });

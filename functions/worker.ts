@@ -1,7 +1,8 @@
-// SQS FIFO worker: scales the pool each message names. Records fail alone (partial batch response):
-// a malformed message, or a pool whose cycle failed, is retried and then moved to the dead-letter
-// queue, while the rest of the batch succeeds. Later messages of a failed record's group (same pool)
-// are failed too, to keep FIFO order.
+// SQS FIFO worker: scales the pool each message names, planning on the pool as the message carries it
+// (listed by the scheduled function) unless that is missing, bad or old. Records fail alone (partial
+// batch response): a malformed message, or a pool whose cycle failed, is retried and then moved to the
+// dead-letter queue, while the rest of the batch succeeds. Later messages of a failed record's group
+// (same pool) are failed too, to keep FIFO order.
 
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { SqsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sqs';
@@ -9,17 +10,18 @@ import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { onFirstInvocation } from '../lib/aws/cold-start';
+import { AwsError } from '../lib/aws/errors';
 import { describeParseError } from '../lib/aws/event-parser';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
 import { observe } from '../lib/aws/observability';
-import { PoolMessageSchema } from '../lib/aws/pool-message';
+import { listedPool, PoolMessageSchema } from '../lib/aws/pool-message';
 import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
 import { runCycle } from '../lib/cycle';
 
 const PoolMessageBody = JSONStringified(PoolMessageSchema);
 
-export class PoolRecordError extends Error {
+export class PoolRecordError extends AwsError {
   constructor(messageId: string, problem: string) {
     super(`message ${messageId}: ${problem}`);
     this.name = 'PoolRecordError';
@@ -34,12 +36,20 @@ export function makeHandler(deps: FunctionDeps) {
     }
     const [message] = parsed.data;
     if (!message) throw new PoolRecordError(record.messageId, 'empty record');
+    const { listed, problem } = listedPool(message);
+    if (problem)
+      deps.logger.warn('pool message snapshot not used; reading the pool', {
+        messageId: record.messageId,
+        pool: message.pool,
+        problem,
+      });
     const killSwitch = await killSwitchEngaged(deps);
     const result = await runCycle(
       configForConnection(deps.config, message.connection),
       invocationCycleDeps(deps, context),
       {
         pools: [message.pool],
+        ...(listed ? { listed: [listed] } : {}),
         dryRun: eventDryRun(message.dryRun),
         killSwitch,
       },

@@ -16,12 +16,14 @@ import { type PoolPlan, plan } from './scaling/plan';
 
 export { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from './cycle/apply-pool';
 export { NOT_MANAGED } from './cycle/outcomes';
+export { MAX_LISTED_AGE_MS } from './cycle/read-pools';
 export type {
   CycleDeps,
   CycleOptions,
   CycleResult,
   CycleWarning,
   DecisionRecord,
+  ListedPool,
   MinCount,
   PoolOutcome,
   PoolStatus,
@@ -37,7 +39,7 @@ export async function runCycle(
   const dryRun = Boolean(options.dryRun || config.dryRun);
   const killSwitch = Boolean(options.killSwitch || config.killSwitch.enabled);
 
-  const read = await readPools(config, deps, options.pools);
+  const read = await readPools(config, deps, options.pools, options.listed);
   const backlogs = await readAllBacklogs(config, deps, read.snapshots, options, at);
   const { prepared, failures } = await prepare(config, deps, read.snapshots, backlogs, options);
   const planned = plan({ now: at, killSwitch, pools: prepared.map((p) => p.input) });

@@ -264,55 +264,38 @@ describe('runCycle reports what it cannot manage', () => {
       errorCode: 'ModelArts.50015001',
     });
   });
-});
 
-describe('runCycle lists every workspace its selectors name', () => {
-  let emulator: Emulator;
-  beforeEach(async () => {
-    emulator = await startEmulator({ now: () => T0 });
-  });
-  afterEach(() => emulator.close());
+  describe('lists every workspace its selectors name', () => {
+    const selectorConfig = (selector: string) =>
+      parseConfig({
+        text: `
+  connections:
+    - { name: emu, region: cn-north-7, projectId: ${emulator.projectId}, endpoint: "${emulator.url}", auth: { type: none } }
+  pools:
+    - name: ${AUTO}
+      flavors: [{ flavor: "*", max: 6, backlog: { source: { type: static, value: 1 } } }]
+    - selector: ${selector}
+      flavors: [{ flavor: "*", max: 6, backlog: { source: { type: static, value: 1 } } }]
+  `,
+        env: {},
+      });
 
-  const deps = () => ({
-    clients: () =>
-      createModelArtsClient({
-        projectId: emulator.projectId,
-        endpoint: emulator.url,
-        auth: { type: 'none' },
-      }),
-    store: createMemoryStateStore(),
-    now: () => T0,
-    owner: 'test',
-  });
-  const selectorConfig = (selector: string) =>
-    parseConfig({
-      text: `
-connections:
-  - { name: emu, region: cn-north-7, projectId: ${emulator.projectId}, endpoint: "${emulator.url}", auth: { type: none } }
-pools:
-  - name: ${AUTO}
-    flavors: [{ flavor: "*", max: 6, backlog: { source: { type: static, value: 1 } } }]
-  - selector: ${selector}
-    flavors: [{ flavor: "*", max: 6, backlog: { source: { type: static, value: 1 } } }]
-`,
-      env: {},
+    it('sends one list per workspace, the default one without a workspaceId', async () => {
+      await runCycle(selectorConfig('{ workspaceId: "ws-7", labels: { team: nlp } }'), deps());
+      const lists = emulator.requests.filter((request) => request.route === 'listPools');
+      expect(lists.map((request) => request.query.workspaceId)).toEqual([undefined, 'ws-7']);
     });
 
-  it('sends one list per workspace, the default one without a workspaceId', async () => {
-    await runCycle(selectorConfig('{ workspaceId: "ws-7", labels: { team: nlp } }'), deps());
-    const lists = emulator.requests.filter((request) => request.route === 'listPools');
-    expect(lists.map((request) => request.query.workspaceId)).toEqual([undefined, 'ws-7']);
-  });
-
-  it('warns about a selector that matches no pool, and fails nothing', async () => {
-    const result = await runCycle(selectorConfig('{ labels: { team: nobody-has-this-label } }'), deps());
-    expect(result.warnings).toEqual([
-      {
-        code: 'selector-matches-no-pool',
-        connection: 'emu',
-        message: expect.stringContaining('pools[1]'),
-      },
-    ]);
-    expect(result.outcomes.filter((outcome) => outcome.status === 'failed')).toEqual([]);
+    it('warns about a selector that matches no pool, and fails nothing', async () => {
+      const result = await runCycle(selectorConfig('{ labels: { team: nobody-has-this-label } }'), deps());
+      expect(result.warnings).toEqual([
+        {
+          code: 'selector-matches-no-pool',
+          connection: 'emu',
+          message: expect.stringContaining('pools[1]'),
+        },
+      ]);
+      expect(result.outcomes.filter((outcome) => outcome.status === 'failed')).toEqual([]);
+    });
   });
 });

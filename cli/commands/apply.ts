@@ -4,6 +4,7 @@ import { openCycleSession, runSessionCycle } from '../cycle-session';
 import { hasChanges } from '../decisions';
 import type { CliIo, Output } from '../output';
 import { reportCycle } from '../report';
+import { EXAMPLE_CONFIG } from '../setup';
 
 async function confirmed(io: CliIo, pools: number): Promise<boolean> {
   const prompt = createInterface({ input: io.stdin, terminal: false });
@@ -14,6 +15,12 @@ async function confirmed(io: CliIo, pools: number): Promise<boolean> {
     prompt.close();
   }
 }
+
+// The bundled example is a dry run; it is used when there is no ./config.yaml, which is where a copy goes.
+const dryRunOff = (path: string) =>
+  path === EXAMPLE_CONFIG
+    ? 'copy it to ./config.yaml and set dryRun: false there'
+    : `set dryRun: false in ${path}`;
 
 /**
  * One cycle for real. On a terminal without --yes: the plan first, then a question. Without a terminal,
@@ -28,7 +35,9 @@ export async function applyCommand(values: OptionValues, io: CliIo, output: Outp
   const session = await openCycleSession(values, io.env, output);
   const json = values.json === true;
   if (session.config.dryRun)
-    output.note('note: dryRun is on (in the config or AUTOSCALER_DRY_RUN): nothing will be patched');
+    output.note(
+      `note: dryRun is on (in the config or AUTOSCALER_DRY_RUN), so nothing will be patched: ${dryRunOff(session.configPath)} to apply for real`,
+    );
   if (ask) {
     const planned = await runSessionCycle(session, true);
     reportCycle(planned, output, { json, table: true });

@@ -37,6 +37,7 @@ export async function emulatorCommand(values: OptionValues, io: CliIo, output: O
   });
   output.out(`ModelArts emulator listening on ${emulator.url} (project ${emulator.projectId}, auth ${auth})`);
   output.info(`  point the autoscaler at it: --endpoint ${emulator.url}`);
+  output.info(`  stop it with Ctrl-C or: kill ${process.pid}`);
   for (const raw of seed) {
     const name = (raw as { metadata?: { name?: string } }).metadata?.name;
     const pool = name === undefined ? undefined : emulator.pool(name);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { plural } from '../../lib/plural';
 import { type OptionValues, positiveSeconds, wholeNumber } from '../args';
 import { openCycleSession, runSessionCycle } from '../cycle-session';
 import { decisionLines } from '../decisions';
@@ -12,7 +13,7 @@ function stopSignal(output: Output) {
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     output.note(`${signal}: stopping after this cycle (again to stop now)`);
-    controller.abort();
+    controller.abort(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -42,10 +43,14 @@ export async function runCommand(values: OptionValues, io: CliIo, output: Output
     `running a cycle every ${intervalMs / 1000} s${dryRun ? ' (dry run)' : ''} with ${session.configPath}; Ctrl-C stops`,
   );
   const stop = stopSignal(output);
+  const tally = { cycles: 0, patches: 0, problems: 0 };
   try {
     for (let cycle = 1; cycle <= maxCycles && !stop.signal.aborted; cycle++) {
       const started = Date.now();
       const { result, problems } = await runSessionCycle(session, dryRun);
+      tally.cycles++;
+      tally.patches += result.outcomes.filter((o) => o.status === (dryRun ? 'dry-run' : 'patched')).length;
+      tally.problems += problems.length;
       if (!json) {
         const prefix = `${clock(result.at)}  `;
         for (const line of decisionLines(result, output, { outcome: true, changesOnly: output.quiet }))
@@ -60,5 +65,18 @@ export async function runCommand(values: OptionValues, io: CliIo, output: Output
   } finally {
     stop.dispose();
   }
+  const why = stop.signal.aborted ? String(stop.signal.reason) : `--max-cycles ${maxCycles}`;
+  output.note(runSummary(tally, dryRun, why));
   return 0;
+}
+
+/** What a run did, for the moment it stops: the lines above may have scrolled far away. */
+function runSummary(
+  tally: { cycles: number; patches: number; problems: number },
+  dryRun: boolean,
+  why: string,
+): string {
+  const patches = plural(tally.patches, 'PATCH', 'PATCHes');
+  const sent = dryRun ? `${patches} planned, none sent (dry run)` : `${patches} sent`;
+  return `stopped after ${plural(tally.cycles, 'cycle')} (${why}): ${sent}, ${plural(tally.problems, 'problem')}`;
 }

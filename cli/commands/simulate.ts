@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { type Config, loadConfig } from '../../lib/config';
 import {
   compare,
@@ -21,23 +21,6 @@ import type { CliIo, Output } from '../output';
 // `modelarts-autoscaler simulate`: the real planner against a simulated pool and queue, for a trace or a
 // built-in scenario, with the baselines beside it on --compare. Nothing leaves the machine.
 
-/** The options `simulate` takes (names as on the command line). */
-export const SIMULATE_OPTIONS = {
-  trace: { type: 'string' },
-  scenario: { type: 'string' },
-  config: { type: 'string', short: 'c' },
-  pool: { type: 'string', multiple: true },
-  'provisioning-delay': { type: 'string' },
-  'deletion-delay': { type: 'string' },
-  interval: { type: 'string' },
-  duration: { type: 'string' },
-  max: { type: 'string' },
-  seed: { type: 'string' },
-  compare: { type: 'boolean' },
-  chart: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
 export interface SimulateValues {
   trace?: string;
   scenario?: string;
@@ -50,13 +33,15 @@ export interface SimulateValues {
   max?: string;
   seed?: string;
   compare?: boolean;
+  out?: string;
   chart?: string;
   json?: boolean;
 }
 
 export const DEFAULT_PROVISIONING_DELAY_SECONDS = 300;
 export const DEFAULT_DELETION_DELAY_SECONDS = 60;
-export const DEFAULT_CHART = 'simulation.svg';
+/** Under .autoscaler/, which .gitignore lists (the CLI's state file lives there too): not a stray file in the tree. */
+export const DEFAULT_CHART = '.autoscaler/simulation.svg';
 
 export const SIMULATE_USAGE = `Usage: modelarts-autoscaler simulate (--trace FILE | --scenario NAME) [options]
 
@@ -80,7 +65,8 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --compare                 also run the baselines on the same jobs: static at max, static at the mean
                             demand, KEDA-equivalent (ceil(backlog / targetPerNode), nothing else), and
                             KEDA-eq. + guard (the same rule, but no scale-down while nodes are in flight)
-  --chart FILE              where to write the SVG chart (default ${DEFAULT_CHART})
+  --out FILE                where to write the SVG chart (default ${DEFAULT_CHART}, git-ignored);
+                            --chart FILE is the same
   --json                    the figures as JSON
 Scale-down in the simulation removes idle nodes only: a busy node is deleted once its job ends.`;
 
@@ -116,7 +102,8 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   if (duration !== undefined) options.durationSeconds = duration;
   const { setup, notes } = simulationSetup(options);
   const results: SimulationResult[] = values.compare ? compare(setup) : [simulate(setup)];
-  const chart = resolve(values.chart ?? DEFAULT_CHART);
+  const chart = chartPath(values);
+  await mkdir(dirname(chart), { recursive: true });
   await writeFile(
     chart,
     renderChart(results, describeSetup(setup).split('\n')[0] ?? setup.name, setup.durationSeconds),
@@ -135,8 +122,20 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   }
   output.info(describeSetup(setup));
   output.out(formatResults(results));
-  output.info(`chart: ${chart}`);
+  output.out(`chart: ${shownPath(chart)}`);
   return 0;
+}
+
+function chartPath(values: SimulateValues): string {
+  if (values.out !== undefined && values.chart !== undefined)
+    throw new UsageError('--out and --chart name the same file: give one');
+  return resolve(values.out ?? values.chart ?? DEFAULT_CHART);
+}
+
+/** Relative to the working directory when inside it: shorter, and what the user typed. */
+function shownPath(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }
 
 async function readWorkload(values: SimulateValues): Promise<Workload> {

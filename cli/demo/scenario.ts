@@ -143,7 +143,12 @@ async function dryRunScene(demo: Demo) {
   await demo.setQueue(GROWING_QUEUE[0] as number);
   const before = demo.patches();
   const planned = await demo.cycle(true);
-  demo.output.out(renderPlanTable(planned.plan, { color: demo.output.color }).replace(/[0-9a-f]{32}/g, '…'));
+  demo.output.out(
+    renderPlanTable(planned.plan, { color: demo.output.color, dryRun: planned.dryRun }).replace(
+      /[0-9a-f]{32}/g,
+      '…',
+    ),
+  );
   demo.output.out(`PATCH requests the emulator received during the dry run: ${demo.patches() - before}`);
 }
 

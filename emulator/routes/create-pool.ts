@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ErrorCodes } from '../../lib/modelarts/error-codes';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
 import { CreatePoolBodySchema, parsePool } from '../../lib/modelarts/schemas';
-import { ApiError, badRequest, ErrorCodes, jsonBody, type Route } from '../route';
+import { ApiError, badRequest, jsonBody, type Route } from '../route';
 
 export const createPool: Route = {
   name: 'createPool',

@@ -2,7 +2,9 @@
 // model in lib/nodes. Plus admin routes to see the model, change a node by hand and set the node API rules.
 
 import { z } from 'zod';
+import { ErrorCodes } from '../../lib/modelarts/error-codes';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
+import { refuseUpdate } from '../../lib/modelarts/update-rules';
 import {
   describeRefusal,
   jobsOn,
@@ -13,12 +15,10 @@ import {
 } from '../../lib/nodes';
 import { validated } from '../admin';
 import { NodeApiRulesChangeSchema } from '../node-rules';
-import { refuseUpdate } from '../patch-rules';
 import {
   ApiError,
   badRequest,
   type EmulatorState,
-  ErrorCodes,
   jsonBody,
   poolNotFound,
   type Route,
@@ -160,7 +160,7 @@ function writablePool(state: EmulatorState, name: string): void {
   const pool = state.pools.get(name);
   if (!pool) throw poolNotFound(name);
   const refusal = refuseUpdate(pool, {});
-  if (refusal) throw refusal;
+  if (refusal) throw ApiError.refusing(refusal);
 }
 
 function answer(change: NodeChange | undefined, pool: string, unknownNode: (name: string) => ApiError) {

@@ -1,8 +1,8 @@
+import { mergePatch } from '../../lib/modelarts/merge-patch';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
 import { PatchPoolBodySchema, PoolSchema } from '../../lib/modelarts/schemas';
-import { mergePatch } from '../merge-patch';
-import { refuseResize, refuseUpdate } from '../patch-rules';
-import { badRequest, jsonBody, poolNotFound, type Route } from '../route';
+import { refuseResize, refuseUpdate } from '../../lib/modelarts/update-rules';
+import { ApiError, badRequest, jsonBody, poolNotFound, type Route } from '../route';
 
 // update-pool.txt requires merge-patch; the official SDKs send application/json, which ModelArts takes too.
 const PATCH_MEDIA_TYPES = ['application/merge-patch+json', 'application/json'];
@@ -28,7 +28,7 @@ export const patchPool: Route = {
       throw badRequest(`invalid update: ${formatProblems(toFieldProblems(parsed.error.issues))}`);
 
     const refusal = refuseUpdate(pool, parsed.data);
-    if (refusal) throw refusal;
+    if (refusal) throw ApiError.refusing(refusal);
     const merged = PoolSchema.safeParse({
       ...pool,
       ...(mergePatch({ metadata: pool.metadata, spec: pool.spec }, parsed.data) as object),
@@ -39,7 +39,7 @@ export const patchPool: Route = {
       );
     }
     const resizeRefusal = refuseResize(pool, pool.spec.resources, merged.data.spec.resources);
-    if (resizeRefusal) throw resizeRefusal;
+    if (resizeRefusal) throw ApiError.refusing(resizeRefusal);
     return { status: 200, body: state.pools.update(name, merged.data) };
   },
 };

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ErrorCodes } from '../../lib/modelarts/error-codes';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
 import {
   hostIpsOf,
@@ -20,7 +21,6 @@ import {
   ApiError,
   badRequest,
   type EmulatorState,
-  ErrorCodes,
   jsonBody,
   poolNotFound,
   type Route,

@@ -4,8 +4,9 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import type { MiddlewareObj } from '@middy/core';
 import { ZodError, type ZodType, type z } from 'zod';
+import { AwsError } from './errors';
 
-export class EventValidationError extends Error {
+export class EventValidationError extends AwsError {
   constructor(problems: string) {
     super(`invalid event: ${problems}`);
     this.name = 'EventValidationError';

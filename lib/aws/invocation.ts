@@ -6,11 +6,16 @@ import type { CycleDeps, CycleResult } from '../cycle';
 import { decisionLog } from './observability';
 import type { FunctionDeps } from './runtime';
 
-export function invocationCycleDeps(deps: FunctionDeps, context: Pick<Context, 'awsRequestId'>): CycleDeps {
+export function invocationCycleDeps(
+  deps: FunctionDeps,
+  context: Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
+): CycleDeps {
   const { killSwitch } = deps;
+  const remaining = context.getRemainingTimeInMillis?.();
   return {
     ...deps.cycle,
     owner: context.awsRequestId,
+    ...(remaining === undefined ? {} : { invocationEndsAt: deps.cycle.now() + remaining }),
     log: decisionLog(deps),
     // Read again before every write; the reader's cache keeps that to one SSM call per 5 s.
     ...(killSwitch ? { killSwitch: async () => (await killSwitch.read()).engaged } : {}),

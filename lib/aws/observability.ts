@@ -20,13 +20,14 @@ export interface Observability {
 export function createObservability(
   options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } = {},
 ): Observability {
-  return {
-    logger: new Logger({
-      serviceName: SERVICE_NAME,
-      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-    }),
-    metrics: new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE }),
-  };
+  const logger = new Logger({
+    serviceName: SERVICE_NAME,
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+  });
+  // Metrics' own warnings (no metrics to publish, a dimension overwritten) go through the logger: without
+  // it they are plain console text, the only lines of the function that are not JSON.
+  const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE, logger });
+  return { logger, metrics };
 }
 
 /**

@@ -5,8 +5,9 @@
 
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsError } from './errors';
 
-export class ParameterReadError extends Error {
+export class ParameterReadError extends AwsError {
   readonly parameter: string;
   /** SSM answered that the parameter does not exist (as opposed to an access or network failure). */
   readonly notFound: boolean;

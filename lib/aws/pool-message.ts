@@ -2,9 +2,15 @@
 // MessageGroupId = project/pool: pools are worked on in parallel, each pool by one worker at a time.
 // MessageDeduplicationId is derived from pool and schedule tick: a retried schedule invocation re-sends
 // the same ids, and SQS drops the duplicates (5-minute deduplication window).
+//
+// The message carries the pool as the scheduled function's LIST answered (`snapshot`, with `listedAt`), so
+// that the worker plans on it and an unchanged pool costs no ModelArts request. The snapshot is checked with
+// the pool schema on receipt; one that fails (or names another pool) is dropped and the worker reads the pool.
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { ListedPool } from '../cycle/types';
+import { type Pool, parsePool } from '../modelarts/schemas';
 
 const name = z.string().min(1).max(128);
 
@@ -15,6 +21,10 @@ export const PoolMessageSchema = z.strictObject({
   /** The schedule tick (EventBridge event time) the message belongs to. */
   tick: z.string().min(1).max(64),
   dryRun: z.boolean().optional(),
+  /** The pool as listed; validated on its own (listedPool), so a bad one costs a GET, not the message. */
+  snapshot: z.unknown().optional(),
+  /** When the LIST answered, epoch ms. */
+  listedAt: z.number().int().nonnegative().optional(),
 });
 
 export type PoolMessage = z.output<typeof PoolMessageSchema>;
@@ -32,4 +42,18 @@ export function messageGroupId(message: Pick<PoolMessage, 'project' | 'pool'>): 
 
 export function messageDeduplicationId(message: Pick<PoolMessage, 'project' | 'pool' | 'tick'>): string {
   return sha256(`${message.project}/${message.pool}@${message.tick}`);
+}
+
+/** The message's listed pool, or why it cannot be planned on (the worker then reads the pool). */
+export function listedPool(message: PoolMessage): { listed?: ListedPool; problem?: string } {
+  if (message.snapshot === undefined) return {};
+  if (message.listedAt === undefined) return { problem: 'snapshot without listedAt' };
+  let pool: Pool;
+  try {
+    pool = parsePool(message.snapshot);
+  } catch (error) {
+    return { problem: `snapshot: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (pool.metadata.name !== message.pool) return { problem: 'snapshot names another pool than the message' };
+  return { listed: { connection: message.connection, pool, listedAt: message.listedAt } };
 }

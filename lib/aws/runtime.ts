@@ -5,21 +5,28 @@
 //   AUTOSCALER_WEBHOOK_SECRET_PARAMETER  SSM name of the webhook secret (webhook only)
 //   AUTOSCALER_QUEUE_URL                 the pool queue (scheduled only)
 // plus lib/config's AUTOSCALER_* overrides (AUTOSCALER_STATE_TABLE, AUTOSCALER_DRY_RUN, AUTOSCALER_ENDPOINT).
-// Tests build the same FunctionDeps by hand, with the emulator and in-memory state.
+// The secrets behind those names are read again whenever their cache (lib/aws/secrets.ts) expires, so a
+// rotation takes effect within SECRET_MAX_AGE_SECONDS, not at the next cold start.
+// The function tests build their deps here too, with RuntimeOptions, so that every AWS call a function makes
+// in production is made (to a local server or a mock) in its tests.
 
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
-import { functionConfig } from './bundled-config';
-import { connectionSourceDeps, modelArtsClients } from './clients';
+import { connectionSourceDeps, modelArtsClients } from '../modelarts/clients';
+import type { ReplayGuard } from '../state/replay';
+import { configWithEnvironment, functionConfig } from './bundled-config';
 import { type FanOutResult, sendPoolMessages } from './fan-out';
 import { type KillSwitch, ssmKillSwitch } from './kill-switch';
 import { createObservability, type Observability } from './observability';
 import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
-import { readConnectionSecrets, readWebhookSecrets } from './secrets';
-import { functionStateStore } from './state-store';
+import { rotatingModelArtsClients } from './rotating-clients';
+import { awsClientSettings } from './sdk-settings';
+import { connectionSecretsSource, readWebhookSecrets } from './secrets';
+import { functionReplayGuard, functionStateStore } from './state-store';
 
 export interface FunctionDeps extends Observability {
   config: Config;
@@ -40,6 +47,19 @@ export interface ScheduledDeps extends FunctionDeps {
 export interface WebhookDeps extends FunctionDeps {
   /** The accepted secrets, read (and cached) from SSM at run time. */
   webhookSecrets(): Promise<string[]>;
+  /** The signatures already accepted: each is good for one request. */
+  replay: ReplayGuard;
+}
+
+/** What a function takes from outside its code. In Lambda every field is left out. */
+export interface RuntimeOptions {
+  /** Instead of the bundled config (the environment overrides still apply). */
+  config?: Config;
+  /** The client of the state table, instead of one built from the config. */
+  dynamoDbClient?: DynamoDBClient;
+  now?: () => number;
+  /** The wait between ModelArts retries. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const present = (env: Environment, name: string): string | undefined => env[name]?.trim() || undefined;
@@ -53,19 +73,25 @@ interface Built {
   parameters: () => ParameterStore;
 }
 
-async function build(env: Environment): Promise<Built> {
-  const config = functionConfig(env);
+async function build(env: Environment, options: RuntimeOptions): Promise<Built> {
+  const config = options.config ? configWithEnvironment(options.config, env) : functionConfig(env);
+  const now = options.now ?? Date.now;
   let store: ParameterStore | undefined;
   const parameters = () => {
-    store ??= ssmParameterStore(new SSMClient({}));
+    store ??= ssmParameterStore(new SSMClient(awsClientSettings()));
     return store;
   };
   const credentialsParameter = present(env, 'AUTOSCALER_CREDENTIALS_PARAMETER');
   const secrets =
     credentialsParameter && needsSecrets(config)
-      ? await readConnectionSecrets(parameters(), credentialsParameter)
+      ? connectionSecretsSource(parameters(), credentialsParameter)
       : undefined;
-  const clients = modelArtsClients(config, secrets ? { secrets } : {});
+  // Read once now, so that a missing or malformed parameter fails the cold start, as it always did.
+  await secrets?.();
+  const clientOptions = { now, ...(options.sleep ? { sleep: options.sleep } : {}) };
+  const clients = secrets
+    ? rotatingModelArtsClients(config, secrets, clientOptions)
+    : modelArtsClients(config, clientOptions);
   const killSwitchParameter =
     present(env, 'AUTOSCALER_KILL_SWITCH_PARAMETER') ?? config.killSwitch.ssmParameter;
   const deps: FunctionDeps = {
@@ -73,33 +99,45 @@ async function build(env: Environment): Promise<Built> {
     config,
     cycle: {
       clients,
-      store: functionStateStore(config.state),
+      store: functionStateStore(config.state, options.dynamoDbClient),
       sources: connectionSourceDeps(clients),
-      now: Date.now,
+      now,
     },
     ...(killSwitchParameter ? { killSwitch: ssmKillSwitch(parameters(), killSwitchParameter) } : {}),
   };
   return { deps, parameters };
 }
 
-export async function buildFunctionDeps(env: Environment = process.env): Promise<FunctionDeps> {
-  return (await build(env)).deps;
+export async function buildFunctionDeps(
+  env: Environment = process.env,
+  options: RuntimeOptions = {},
+): Promise<FunctionDeps> {
+  return (await build(env, options)).deps;
 }
 
-export async function buildScheduledDeps(env: Environment = process.env): Promise<ScheduledDeps> {
-  const { deps } = await build(env);
+export async function buildScheduledDeps(
+  env: Environment = process.env,
+  options: RuntimeOptions = {},
+): Promise<ScheduledDeps> {
+  const { deps } = await build(env, options);
   const queueUrl = present(env, 'AUTOSCALER_QUEUE_URL');
   if (!queueUrl) return deps;
-  const sqs = new SQSClient({});
-  return { ...deps, queue: { send: (messages) => sendPoolMessages(sqs, queueUrl, messages) } };
+  const sqs = new SQSClient(awsClientSettings());
+  const send = (messages: readonly PoolMessage[]) =>
+    sendPoolMessages(sqs, queueUrl, messages, deps.config.concurrency);
+  return { ...deps, queue: { send } };
 }
 
 /** Without AUTOSCALER_WEBHOOK_SECRET_PARAMETER there is no secret, and every request is refused. */
-export async function buildWebhookDeps(env: Environment = process.env): Promise<WebhookDeps> {
-  const { deps, parameters } = await build(env);
+export async function buildWebhookDeps(
+  env: Environment = process.env,
+  options: RuntimeOptions = {},
+): Promise<WebhookDeps> {
+  const { deps, parameters } = await build(env, options);
   const parameter = present(env, 'AUTOSCALER_WEBHOOK_SECRET_PARAMETER');
   return {
     ...deps,
     webhookSecrets: async () => (parameter ? readWebhookSecrets(parameters(), parameter) : []),
+    replay: functionReplayGuard(deps.config.state, options.dynamoDbClient),
   };
 }

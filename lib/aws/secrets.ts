@@ -7,14 +7,17 @@
 //   {"prod-cn-north-4": {"ak": "...", "sk": "..."}, "staging": {"password": "..."}}
 
 import { z } from 'zod';
-import type { AkSkCredentials } from '../modelarts/signer';
-import type { ParameterStore } from './parameters';
+import type { ConnectionSecret, ConnectionSecrets } from '../modelarts/clients';
+import { AwsError } from './errors';
+import { ParameterReadError, type ParameterStore } from './parameters';
 import { parseWebhookSecrets } from './webhook-signature';
 
 /** Secrets change rarely; a rotated value is picked up within this many seconds. */
 export const SECRET_MAX_AGE_SECONDS = 300;
+/** After a failed read, the last value read is used this long before SSM is asked again. */
+export const SECRET_RETRY_AFTER_MS = 30_000;
 
-export class SecretFormatError extends Error {
+export class SecretFormatError extends AwsError {
   readonly parameter: string;
 
   constructor(parameter: string, problem: string) {
@@ -25,10 +28,6 @@ export class SecretFormatError extends Error {
   }
 }
 
-export type ConnectionSecret =
-  | { type: 'aksk'; credentials: AkSkCredentials }
-  | { type: 'password'; password: string };
-
 const text = z.string().trim().min(1);
 const AkSkSchema = z.strictObject({ ak: text, sk: text, securityToken: text.optional() });
 const PasswordSchema = z.strictObject({ password: text });
@@ -36,11 +35,6 @@ const EntrySchema = z.union([AkSkSchema, PasswordSchema], {
   error: 'must be {"ak", "sk"[, "securityToken"]} or {"password"}',
 });
 const ByConnectionSchema = z.record(z.string().min(1), EntrySchema);
-
-export interface ConnectionSecrets {
-  /** The secret for a connection; throws SecretFormatError naming the connection when there is none. */
-  forConnection(connection: string): ConnectionSecret;
-}
 
 const toSecret = (entry: z.output<typeof EntrySchema>): ConnectionSecret =>
   'password' in entry
@@ -93,6 +87,51 @@ export async function readConnectionSecrets(
     parameter,
     await store.get(parameter, { maxAgeSeconds: SECRET_MAX_AGE_SECONDS }),
   );
+}
+
+export interface SecretSourceOptions {
+  /** Clock in epoch ms, for the pause after a failed read. Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The connections' secrets as the parameter holds them now, read through the store's cache (at most
+ * SECRET_MAX_AGE_SECONDS old), so a rotated AK/SK or password is used without a cold start. The same
+ * object comes back while the value is unchanged. When SSM cannot be read, the last value read is used
+ * (it worked until now; a rotation that revoked it shows as 401s) and SSM is left alone for
+ * SECRET_RETRY_AFTER_MS; a malformed new value fails, naming the parameter.
+ */
+export function connectionSecretsSource(
+  store: ParameterStore,
+  parameter: string,
+  options: SecretSourceOptions = {},
+): () => Promise<ConnectionSecrets> {
+  const now = options.now ?? Date.now;
+  let last: { value: string; secrets: ConnectionSecrets } | undefined;
+  let quietUntil = Number.NEGATIVE_INFINITY;
+  let reading: Promise<ConnectionSecrets> | undefined;
+
+  async function read(): Promise<ConnectionSecrets> {
+    if (last && now() < quietUntil) return last.secrets;
+    let value: string;
+    try {
+      value = await store.get(parameter, { maxAgeSeconds: SECRET_MAX_AGE_SECONDS });
+    } catch (error) {
+      if (!last || !(error instanceof ParameterReadError)) throw error;
+      quietUntil = now() + SECRET_RETRY_AFTER_MS;
+      return last.secrets;
+    }
+    if (value !== last?.value) last = { value, secrets: parseConnectionSecrets(parameter, value) };
+    return last.secrets;
+  }
+
+  // Concurrent callers share one read: a cycle asks once per ModelArts request.
+  return () => {
+    reading ??= read().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
 }
 
 /** The accepted webhook secrets (one per line; two while rotating). */

@@ -21,18 +21,17 @@ export function scaleUpOptions(request: ScaleRequest, dryRun: boolean, killSwitc
   };
 }
 
+export const unknownPoolResponse = (): APIGatewayProxyStructuredResultV2 =>
+  jsonResponse(404, { error: 'unknown-pool', message: 'the pool is not managed by this autoscaler' });
+
 export function webhookAnswer(request: ScaleRequest, result: CycleResult): APIGatewayProxyStructuredResultV2 {
   const outcome = result.outcomes.find((candidate) => candidate.pool === request.pool);
   // No outcome: the pool exists but no config entry selects it.
   if (
     !outcome ||
     (outcome.status === 'failed' && (outcome.errorCode === NOT_MANAGED || outcome.httpStatus === 404))
-  ) {
-    return jsonResponse(404, {
-      error: 'unknown-pool',
-      message: 'the pool is not managed by this autoscaler',
-    });
-  }
+  )
+    return unknownPoolResponse();
   if (outcome.status === 'failed') {
     return jsonResponse(502, {
       error: 'scale-failed',

@@ -1,3 +1,4 @@
+import { DEFAULT_STALE_AFTER_SECONDS } from '../metrics/backlog';
 import type { AzStrategy, DirectionRules, Fallback } from '../scaling/policy';
 
 // Built-in flavor policy defaults: the last layer under global `defaults`, pool `defaults` and the flavor entry.
@@ -40,7 +41,12 @@ export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
   tolerance: { jobs: 0.1, nodes: 0 },
   azStrategy: { type: 'balanced' },
   fallback: { type: 'hold' },
-  backlog: { unit: 'jobs', targetPerNode: 1, activationThreshold: 0, staleAfterSeconds: 300 },
+  backlog: {
+    unit: 'jobs',
+    targetPerNode: 1,
+    activationThreshold: 0,
+    staleAfterSeconds: DEFAULT_STALE_AFTER_SECONDS,
+  },
   scaleUp: {
     stabilizationWindowSeconds: 0,
     policies: [

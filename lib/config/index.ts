@@ -1,5 +1,6 @@
 export { builtInFlavorDefaults, builtInGlobalDefaults } from './defaults';
-export { type Environment, environmentOverrides } from './env';
+export type { Environment } from './env';
+export { environmentOverrides } from './env-overrides';
 export { ConfigError, type ConfigIssue } from './issues';
 export { configJsonSchema, renderConfigJsonSchema } from './json-schema';
 export {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { credentialKeyMessage, isCredentialKey } from './secrets';
+import { keysAt, nearMiss } from './suggest';
 
 // Config problems, each named by its path in the file (`pools[2].flavors[0].max`) or by the environment
 // variable. Messages never carry string values from the input: a misplaced secret must not reach a log.
@@ -66,10 +67,31 @@ function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, word: '
   return `must be ${word}${issue.inclusive ? '=' : ''} ${limit}${numberInput(issue.input)}`;
 }
 
-/** Turns zod issues into config issues under `prefix`, one per problem, secret-free. */
+/** The keys the schema takes at a path relative to the issues being converted. */
+type KnownKeys = (path: readonly PropertyKey[]) => string[];
+
+/**
+ * Turns zod issues into config issues under `prefix`, one per problem, secret-free. With the schema that
+ * produced them, an unknown key close to a known one gets a "did you mean".
+ */
 export function fromZodIssues(
   issues: readonly z.core.$ZodIssue[],
   prefix: readonly PathSegment[],
+  schema?: z.core.$ZodType,
+): ConfigIssue[] {
+  return convert(issues, prefix, (path) => (schema === undefined ? [] : keysAt(schema, path)));
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  if (isCredentialKey(key)) return credentialKeyMessage;
+  const meant = shownKey(key) === key ? nearMiss(key, known) : undefined;
+  return meant === undefined ? 'unknown field' : `unknown field: did you mean "${meant}"?`;
+}
+
+function convert(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PathSegment[],
+  knownKeys: KnownKeys,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
@@ -97,11 +119,10 @@ export function fromZodIssues(
         at(issue.format === 'url' ? 'must be an http(s) URL' : `must be a valid ${issue.format}`);
         break;
       case 'unrecognized_keys':
-        for (const key of issue.keys)
-          at(isCredentialKey(key) ? credentialKeyMessage : 'unknown field', [shownKey(key)]);
+        for (const key of issue.keys) at(unknownKeyMessage(key, knownKeys(issue.path)), [shownKey(key)]);
         break;
       case 'invalid_union':
-        out.push(...fromUnionIssue(issue, path));
+        out.push(...fromUnionIssue(issue, path, (inner) => knownKeys([...issue.path, ...inner])));
         break;
       default:
         at(issue.message);
@@ -112,7 +133,11 @@ export function fromZodIssues(
 
 // A union reports one issue list per member. When every member failed at the top (wrong type or value),
 // name what would have been accepted; otherwise the member that got furthest is what the user meant.
-function fromUnionIssue(issue: z.core.$ZodIssueInvalidUnion, path: PathSegment[]): ConfigIssue[] {
+function fromUnionIssue(
+  issue: z.core.$ZodIssueInvalidUnion,
+  path: PathSegment[],
+  knownKeys: KnownKeys,
+): ConfigIssue[] {
   const formatted = formatPath(path);
   if (issue.discriminator !== undefined && 'options' in issue && issue.options && issue.errors.length === 0) {
     const options = issue.options.map((option) => JSON.stringify(option)).join(', ');
@@ -136,7 +161,7 @@ function fromUnionIssue(issue: z.core.$ZodIssueInvalidUnion, path: PathSegment[]
   const depth = (branch: readonly z.core.$ZodIssue[]) =>
     Math.max(...branch.map((inner) => inner.path.length));
   const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a));
-  return fromZodIssues(best, path);
+  return convert(best, path, knownKeys);
 }
 
 // Names from the file (connections, pools, flavors) are worth repeating in a message; anything shaped like a

@@ -22,11 +22,13 @@ export interface LoadConfigOptions {
 }
 
 // YAML errors are reported by position and a fixed description: the parser's pretty errors quote the source
-// line, and its messages the text at fault, either of which may hold a secret someone pasted in.
+// line, and its messages the text at fault, either of which may hold a secret someone pasted in. Only the first
+// is reported: after a syntax error the parser guesses how the text goes on, and its later errors (often a
+// dozen for one missing colon) describe its guesses, not the file.
 function parseYaml(text: string): { document: unknown; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const issues = doc.errors.map((error) => {
+  const issues = doc.errors.slice(0, 1).map((error) => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     return { path: `line ${line}, column ${col}`, message: describeYamlError(error.code) };
   });

@@ -34,7 +34,7 @@ function parsePiece<S extends z.ZodType>(
 ): z.output<S> | undefined {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  issues.push(...fromZodIssues(result.error.issues, path));
+  issues.push(...fromZodIssues(result.error.issues, path, schema));
   return undefined;
 }
 

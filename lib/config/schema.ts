@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../cycle/lease-timing';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
-import { environmentOverrides } from './env';
+import { environmentOverrides } from './env-overrides';
 import { BacklogSourceSchema } from './sources';
 
 // The config file as users write it. Every object is strict: a typo in a key is an error, not a silently
@@ -276,6 +278,9 @@ export const PoolHeadSchema = z.strictObject({
   flavors: z.array(z.unknown()).min(1),
 });
 
+/** The longest attempt timeout that still lets an attempt start under a pool's lease. */
+export const MAX_CONNECTION_TIMEOUT_MS = LEASE_TTL_MS - CLOCK_SKEW_ALLOWANCE_MS - 1;
+
 const AkSkAuthSchema = z
   .strictObject({ type: z.literal('aksk') })
   .describe(
@@ -314,6 +319,22 @@ export const ConnectionSchema = z
           'AUTOSCALER_ENDPOINT overrides it for every connection.',
       ),
     userId: z.string().min(1).optional().describe('IAM user id, for APIs that need it.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      // A refinement rather than .max: the config's issue formatter words bounds alone, and this one needs why.
+      .refine((ms) => ms <= MAX_CONNECTION_TIMEOUT_MS, {
+        message:
+          `must leave room under a pool's lease: timeoutMs plus the ${CLOCK_SKEW_ALLOWANCE_MS} ms clock-skew ` +
+          `allowance must stay below the ${LEASE_TTL_MS} ms lease, so at most ${MAX_CONNECTION_TIMEOUT_MS} ms`,
+      })
+      .optional()
+      .describe(
+        `One ModelArts request attempt's timeout, headers and body together. Default ${DEFAULT_ATTEMPT_TIMEOUT_MS} ms. ` +
+          `Under a pool's lease no attempt starts later than this plus ${CLOCK_SKEW_ALLOWANCE_MS} ms before ` +
+          `the ${LEASE_TTL_MS} ms lease ends, so at most ${MAX_CONNECTION_TIMEOUT_MS} ms.`,
+      ),
     auth: z
       .discriminatedUnion('type', [AkSkAuthSchema, TokenAuthSchema, NoAuthSchema])
       .default({ type: 'aksk' })

@@ -17,7 +17,7 @@ const DESCRIPTIONS: Record<ErrorCode, string> = {
   IMPOSSIBLE: 'The YAML could not be read',
   KEY_OVER_1024_CHARS: 'A map key is longer than 1024 characters',
   MISSING_CHAR: 'A character is missing (a comma, colon or closing bracket or quote)',
-  MULTILINE_IMPLICIT_KEY: 'A map key must fit on one line',
+  MULTILINE_IMPLICIT_KEY: 'A map key must fit on one line (is the colon after a key missing?)',
   MULTIPLE_ANCHORS: 'A value can have only one anchor',
   MULTIPLE_DOCS: 'The file must hold a single YAML document',
   MULTIPLE_TAGS: 'A value can have only one tag',

@@ -8,21 +8,33 @@ import type { Pool } from '../modelarts/schemas';
 import type { Deadline } from '../modelarts/transport';
 import { type PoolPlan, plan } from '../scaling/plan';
 import type { PoolHistory } from '../state/store';
+import { CLOCK_SKEW_ALLOWANCE_MS, INVOCATION_SAVE_MARGIN_MS, LEASE_TTL_MS } from './lease-timing';
 import { failure } from './outcomes';
 import { saveHistory } from './save-history';
 import type { CycleDeps, PoolOutcome, Prepared, Settled } from './types';
 
-/** How long a pool's lease lives: long enough for a GET and a PATCH with their retries inside the deadline. */
-export const LEASE_TTL_MS = 60_000;
-
-/** How far two invocations' clocks may disagree about when a lease expires. */
-export const CLOCK_SKEW_ALLOWANCE_MS = 5_000;
+export { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS };
 
 /** The last moment an attempt may start under a lease: one attempt's timeout and the skew before it ends. */
 export const leaseDeadline = (expiresAt: number, attemptTimeoutMs: number, now: () => number): Deadline => ({
   at: expiresAt - attemptTimeoutMs - CLOCK_SKEW_ALLOWANCE_MS,
   now,
 });
+
+/**
+ * The pool's deadline: the lease's, and, when the invocation itself ends sooner (a webhook's 29 s), early enough
+ * that its last attempt and the history save after it finish before the platform stops the function.
+ */
+export function poolDeadline(
+  expiresAt: number,
+  invocationEndsAt: number | undefined,
+  attemptTimeoutMs: number,
+  now: () => number,
+): Deadline {
+  const lease = leaseDeadline(expiresAt, attemptTimeoutMs, now);
+  if (invocationEndsAt === undefined) return lease;
+  return { at: Math.min(lease.at, invocationEndsAt - attemptTimeoutMs - INVOCATION_SAVE_MARGIN_MS), now };
+}
 
 export interface SettleContext {
   deps: CycleDeps;
@@ -91,7 +103,7 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
   if (lease && 'status' in lease) return { outcome: { ...base, ...lease }, plan: poolPlan };
   if (!lease) return { outcome: { ...base, status: 'lease-busy' }, plan: poolPlan };
   const client = deps.clients(base.connection);
-  const deadline = leaseDeadline(lease.expiresAt, client.attemptTimeoutMs, deps.now);
+  const deadline = poolDeadline(lease.expiresAt, deps.invocationEndsAt, client.attemptTimeoutMs, deps.now);
   let current = poolPlan;
   try {
     const stored = await deps.store.load(base.key);

@@ -36,7 +36,7 @@ export function toInput(
     policy,
     backlogs: backlogs.get(snapshot.key) ?? {},
     history,
-    ...(minCounts ? { floors: minCounts } : {}),
+    ...(minCounts ? { minCounts: minCounts } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // Step 1: which managed pools may change. ONE list call per connection and workspace, or a GET per pool
-// when the invocation names its pools. Nothing is written on this read: apply-pool reads each pool again
-// under its lease before any write.
+// when the invocation names its pools (none when it carries a fresh listed answer for the pool). Nothing is
+// written on this read: apply-pool reads each pool again under its lease before any write.
 
 import { forEachBounded } from '../bounded';
 import { formatPath } from '../config/issues';
@@ -8,8 +8,9 @@ import { listPoolsQuery, matchPools, workspacesToList } from '../config/pools';
 import type { Config, ConnectionConfig, PoolConfig } from '../config/types';
 import type { ListPoolsQuery } from '../modelarts/client';
 import type { Pool } from '../modelarts/schemas';
+import { CLOCK_SKEW_ALLOWANCE_MS } from './lease-timing';
 import { failed, NOT_MANAGED, poolKey } from './outcomes';
-import type { CycleDeps, CycleWarning, PoolOutcome, Snapshot } from './types';
+import type { CycleDeps, CycleWarning, ListedPool, PoolOutcome, Snapshot } from './types';
 
 /** What the read found, and what it could not read (each failing alone). */
 export interface PoolsRead {
@@ -56,17 +57,42 @@ async function listPools(
   }
 }
 
-/** A GET per pool the invocation names, on the connections it may live on. */
+/**
+ * How old a listed answer may be to plan on: a fan-out message is read within seconds of its LIST unless it
+ * waited behind a failing message of its pool or was redriven from the dead-letter queue; then the pool is
+ * read again. An answer from the future beyond the clock-skew allowance is not trusted either.
+ */
+export const MAX_LISTED_AGE_MS = 5 * 60_000;
+
+const listedKey = (connection: string, name: string) => `${connection}\n${name}`;
+
+/** The listed answers fresh enough to plan on, by connection and pool name. */
+function freshListed(listed: readonly ListedPool[], now: number): Map<string, Pool> {
+  const fresh = (entry: ListedPool) =>
+    now - entry.listedAt <= MAX_LISTED_AGE_MS && entry.listedAt - now <= CLOCK_SKEW_ALLOWANCE_MS;
+  return new Map(
+    listed.filter(fresh).map((entry) => [listedKey(entry.connection, entry.pool.metadata.name), entry.pool]),
+  );
+}
+
+/**
+ * A GET per pool the invocation names, on the connections it may live on; none for a pool the invocation
+ * carries a fresh listed answer for (on that answer's connection only).
+ */
 async function getNamedPools(
   config: Config,
   deps: CycleDeps,
   names: string[],
+  listed: readonly ListedPool[],
   read: PoolsRead,
 ): Promise<Map<ConnectionConfig, Pool[]>> {
   const found = new Map<ConnectionConfig, Pool[]>();
-  const lookups = names.flatMap((name) =>
-    connectionsFor(config, name).map((connection) => ({ name, connection })),
-  );
+  const usable = freshListed(listed, deps.now());
+  const lookups = names.flatMap((name) => {
+    const candidates = connectionsFor(config, name);
+    const listedOn = candidates.filter((connection) => usable.has(listedKey(connection.name, name)));
+    return (listedOn.length > 0 ? listedOn : candidates).map((connection) => ({ name, connection }));
+  });
   for (const name of names)
     if (!lookups.some((lookup) => lookup.name === name))
       read.failures.push({
@@ -80,7 +106,8 @@ async function getNamedPools(
   const misses = new Map<string, PoolOutcome[]>();
   await forEachBounded(lookups, config.concurrency, async ({ name, connection }) => {
     try {
-      const pool = await deps.clients(connection.name).getPool(name);
+      const pool =
+        usable.get(listedKey(connection.name, name)) ?? (await deps.clients(connection.name).getPool(name));
       found.set(connection, [...(found.get(connection) ?? []), pool]);
     } catch (error) {
       misses.set(name, [...(misses.get(name) ?? []), failed(connection, name, error)]);
@@ -117,12 +144,13 @@ export async function readPools(
   config: Config,
   deps: CycleDeps,
   names: string[] | undefined,
+  listed: readonly ListedPool[] = [],
 ): Promise<PoolsRead> {
   const read: PoolsRead = { snapshots: [], failures: [], warnings: [] };
   const readAt = deps.now();
   const byConnection = new Map<ConnectionConfig, Pool[]>();
   if (names)
-    for (const [connection, pools] of await getNamedPools(config, deps, names, read))
+    for (const [connection, pools] of await getNamedPools(config, deps, names, listed, read))
       byConnection.set(connection, pools);
   else
     for (const connection of usedConnections(config)) {

@@ -6,12 +6,13 @@ import { HistoryConflictError } from '../state/errors';
 import type { FlavorHistory, PoolHistory, StateStore } from '../state/store';
 
 /**
- * Conflicting saves need invocations on one pool within one save; each round of them lets one through, so a
- * handful of attempts with a jittered pause settles even a burst (the reliability suite races 50).
+ * Conflicting saves need invocations on one pool within one save; each round of them lets at least one
+ * through, and a pause drawn from a doubling range spreads the rest, so even a burst settles (the reliability
+ * suite races 50 invocations on a loaded machine). At most about 10 s of pauses in all.
  */
-const SAVE_ATTEMPTS = 10;
+const SAVE_ATTEMPTS = 20;
 const jitter = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 10 * 2 ** attempt)));
 
 const byTime = <T extends { at: number }>(a: T, b: T) => a.at - b.at;
 

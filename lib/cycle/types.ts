@@ -41,6 +41,16 @@ export interface CycleDeps {
    * long cycle stops it within the reader's cache age. True: engaged (or unreadable).
    */
   killSwitch?: () => Promise<boolean>;
+  /** When the platform ends this invocation (epoch ms, on `now`'s clock): no attempt may outlive it. */
+  invocationEndsAt?: number;
+}
+
+/** A pool as a LIST answered it, carried by the invocation (the fan-out message). */
+export interface ListedPool {
+  connection: string;
+  pool: Pool;
+  /** When the LIST answered: epoch ms on the sender's clock. */
+  listedAt: number;
 }
 
 /** A minimum node count for a flavor, carried by the invocation (webhook). */
@@ -68,6 +78,12 @@ export interface CycleOptions {
   dryRun?: boolean;
   /** Only these pool names (worker, webhook, a manual plan of a few pools): read with one GET each. */
   pools?: string[];
+  /**
+   * With `pools`: those pools as a LIST answered them shortly before (the fan-out message). A pool is planned
+   * on its listed answer instead of a GET unless the answer is older than MAX_LISTED_AGE_MS. What may change
+   * is still read again under the lease before any write.
+   */
+  listed?: ListedPool[];
   push?: Push;
   /** The kill switch as read at the start of the invocation (deps.killSwitch is read again before writes). */
   killSwitch?: boolean;

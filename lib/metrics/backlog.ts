@@ -1,5 +1,8 @@
 // What a backlog source reports for one (pool, flavor). Times are epoch milliseconds.
 
+/** A reading observed longer ago than this is stale (no scale-down on it), unless the config says otherwise. */
+export const DEFAULT_STALE_AFTER_SECONDS = 300;
+
 export interface BacklogValue {
   ok: true;
   /** Queued plus running work, in the unit the flavor's policy is written in (jobs or nodes). */

@@ -2,8 +2,6 @@
 
 import { z } from 'zod';
 
-export const DEFAULT_STALE_AFTER_SECONDS = 300;
-
 export const envVarName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits, _)');

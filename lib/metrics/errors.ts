@@ -6,7 +6,12 @@ import type { BacklogFailure } from './backlog';
 
 export type BacklogFailureReason = Exclude<BacklogFailure['reason'], 'stale'>;
 
-export class BacklogSourceError extends Error {
+/** The base of the metrics layer's errors; `cause` carries the source's own failure, described, never quoted. */
+export class MetricsError extends Error {
+  override name = 'MetricsError';
+}
+
+export class BacklogSourceError extends MetricsError {
   readonly sourceType: string;
   /** The query that failed, as the source names it (queue URL, PromQL, metric, pool). */
   readonly query: string;
@@ -27,7 +32,7 @@ export class BacklogSourceError extends Error {
 }
 
 /** Raised when a source config is used that its factory cannot serve (wrong type, missing dependency). */
-export class BacklogSourceConfigError extends Error {
+export class BacklogSourceConfigError extends MetricsError {
   constructor(message: string) {
     super(message);
     this.name = 'BacklogSourceConfigError';

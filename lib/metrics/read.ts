@@ -4,7 +4,7 @@
 // BacklogFailure, so one bad source never fails the cycle.
 
 import { forEachBounded } from '../bounded';
-import type { Backlog, BacklogFailure, BacklogValue } from './backlog';
+import { type Backlog, type BacklogFailure, type BacklogValue, DEFAULT_STALE_AFTER_SECONDS } from './backlog';
 import { BacklogSourceConfigError, BacklogSourceError, describeCause } from './errors';
 import { type BacklogSourceConfig, type BacklogSourceDeps, createSource } from './registry';
 import type { BacklogSource, BacklogTarget, SourceReading } from './source';
@@ -31,7 +31,6 @@ export interface ReadBacklogsOptions {
 
 export const DEFAULT_READ_CONCURRENCY = 4;
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
-export const DEFAULT_STALE_AFTER_SECONDS = 300;
 
 /** JSON with object keys sorted, so equal configs written in a different key order share a query. */
 export function stableKey(value: unknown): string {

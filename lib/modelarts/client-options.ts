@@ -8,6 +8,9 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { toFieldProblems } from './schema-error';
 import type { AkSkCredentials } from './signer';
 
+/** How long one attempt of a call (response headers and body together) may take, unless the client is told otherwise. */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
+
 export type ModelArtsAuth =
   | { type: 'aksk'; credentials: AkSkCredentials }
   | { type: 'token'; provider: TokenProvider }
@@ -39,7 +42,7 @@ export interface ModelArtsClientOptions {
   auth: ModelArtsAuth;
   /** Sent as X-ModelArts-User-ID (workspace authentication). */
   userId?: string;
-  /** Per-request timeout, for the response headers and again for the body. Default 10 s. */
+  /** Per-attempt timeout, response headers and body together. Default DEFAULT_ATTEMPT_TIMEOUT_MS (10 s). */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   fetch?: typeof globalThis.fetch;
@@ -138,7 +141,7 @@ export function resolveClientOptions(options: ModelArtsClientOptions): ResolvedC
   // Keep the caller's objects (credentials, provider, functions) rather than zod's copies.
   return {
     ...options,
-    timeoutMs: options.timeoutMs ?? 10_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
     retry: { ...DEFAULT_RETRY_POLICY, ...stripUndefined(options.retry ?? {}) },
     now: options.now ?? Date.now,
     sleep: options.sleep ?? realSleep,

@@ -4,8 +4,8 @@
 import type { z } from 'zod';
 import { type ModelArtsClientOptions, resolveClientOptions } from './client-options';
 import { poolPath, poolsPath, queryString, resolveEndpoint } from './endpoint';
-import { ModelArtsValidationError, type RequestLine } from './errors';
-import { PoolResponseError, toFieldProblems } from './schema-error';
+import { ModelArtsValidationError, PoolResponseError, type RequestLine } from './errors';
+import { toFieldProblems } from './schema-error';
 import {
   type CreatePoolBody,
   CreatePoolBodySchema,

@@ -1,5 +1,6 @@
 // AK/SK credentials from the environment, in an object that will not print its secrets.
 
+import { ModelArtsError } from './errors';
 import type { AkSkCredentials } from './signer';
 
 // util.inspect.custom, which Node defines as this registered symbol: the masking needs no node:util.
@@ -13,12 +14,12 @@ export const CREDENTIAL_ENV = {
   projectId: 'HUAWEICLOUD_SDK_PROJECT_ID',
 } as const;
 
-export class CredentialsError extends Error {
+export class CredentialsError extends ModelArtsError {
   /** Names of the missing variables or fields; never their values. */
   readonly missing: readonly string[];
 
   constructor(missing: readonly string[]) {
-    super(`missing AK/SK credentials: ${missing.join(', ')} must be set and non-empty`);
+    super('credentials', `missing AK/SK credentials: ${missing.join(', ')} must be set and non-empty`);
     this.name = 'CredentialsError';
     this.missing = missing;
   }

@@ -11,7 +11,12 @@ export type ModelArtsErrorKind =
   | 'deadline'
   | 'retry-exhausted'
   | 'validation'
-  | 'options';
+  | 'options'
+  | 'response'
+  | 'credentials'
+  | 'signing'
+  | 'iam-token'
+  | 'setup';
 
 export interface RequestLine {
   method: string;
@@ -158,6 +163,28 @@ export class ModelArtsOptionsError extends ModelArtsError {
     super('options', `Invalid ModelArts client options: ${formatProblems(problems)}`);
     this.problems = problems;
   }
+}
+
+/** A pool in a ModelArts response that does not have the shape the scaler relies on. */
+export class PoolResponseError extends ModelArtsError {
+  override readonly name = 'PoolResponseError';
+
+  /**
+   * @param pool the pool's metadata.name when readable, else where it sat in the response (`items[2]`), or
+   *   `undefined` when the list envelope itself is bad.
+   */
+  constructor(
+    readonly pool: string | undefined,
+    readonly problems: FieldProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super('response', `${describeSubject(pool)} has a bad response: ${formatProblems(problems)}`, options);
+  }
+}
+
+function describeSubject(pool: string | undefined): string {
+  if (pool === undefined) return 'pool list';
+  return /^items\[\d+\]$/.test(pool) ? `pool ${pool}` : `pool "${pool}"`;
 }
 
 export const isModelArtsError = (error: unknown): error is ModelArtsError => error instanceof ModelArtsError;

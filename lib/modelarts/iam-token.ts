@@ -3,6 +3,7 @@
 
 import ky, { isKyError } from 'ky';
 import { z } from 'zod';
+import { ModelArtsError } from './errors';
 
 export interface TokenProvider {
   getToken(): Promise<string>;
@@ -36,7 +37,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_IAM_MESSAGE = 300;
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
-export class IamTokenError extends Error {
+export class IamTokenError extends ModelArtsError {
   /** HTTP status of the IAM answer; absent when none arrived. */
   readonly status?: number;
   /** `error.code` / `error_code` from the IAM body, when present. */
@@ -47,7 +48,7 @@ export class IamTokenError extends Error {
     message: string,
     details: { status?: number; errorCode?: string; errorMsg?: string; cause?: unknown } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super('iam-token', message, details.cause === undefined ? {} : { cause: details.cause });
     this.name = 'IamTokenError';
     if (details.status !== undefined) this.status = details.status;
     if (details.errorCode !== undefined) this.errorCode = details.errorCode;

@@ -8,6 +8,7 @@ export {
   type PoolListResult,
 } from './client';
 export {
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
   type ModelArtsAuth,
   type ModelArtsClientOptions,
   ModelArtsClientOptionsSchema,

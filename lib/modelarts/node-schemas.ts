@@ -5,6 +5,7 @@
 // Built on first use (z.lazy), like the workload schemas: a cold start that reads no nodes does not pay.
 
 import { z } from 'zod';
+import { ModelArtsError } from './errors';
 import { type FieldProblem, formatProblems, toFieldProblems } from './schema-error';
 
 /** A field the scaler does not decide on: optional, and dropped when its type is unexpected. */
@@ -67,7 +68,7 @@ export type ModelArtsNode = z.infer<typeof NodeSchema>;
 export type NodeTaint = z.infer<typeof NodeTaintSchema>;
 
 /** A node answer that lacks what the scaler relies on. A scale-in never acts on a list it could not read. */
-export class NodeResponseError extends Error {
+export class NodeResponseError extends ModelArtsError {
   override readonly name = 'NodeResponseError';
 
   /** @param subject the node's name, `items[3]` of page n, or `node list` for the envelope. */
@@ -75,8 +76,9 @@ export class NodeResponseError extends Error {
     readonly pool: string,
     readonly subject: string,
     readonly problems: readonly FieldProblem[],
+    options?: { cause?: unknown },
   ) {
-    super(`pool "${pool}": ${subject} has a bad response: ${formatProblems(problems)}`);
+    super('response', `pool "${pool}": ${subject} has a bad response: ${formatProblems(problems)}`, options);
   }
 }
 
@@ -84,14 +86,17 @@ export class NodeResponseError extends Error {
 export function nodeJson(text: string, pool: string, subject: string): unknown {
   try {
     return JSON.parse(text);
-  } catch {
-    throw new NodeResponseError(pool, subject, [{ path: '', problem: 'response body is not JSON' }]);
+  } catch (error) {
+    throw new NodeResponseError(pool, subject, [{ path: '', problem: 'response body is not JSON' }], {
+      cause: error,
+    });
   }
 }
 
 export function parseNode(raw: unknown, pool: string, subject: string): ModelArtsNode {
   const parsed = NodeSchema.safeParse(raw);
-  if (!parsed.success) throw new NodeResponseError(pool, subject, toFieldProblems(parsed.error.issues));
+  if (!parsed.success)
+    throw new NodeResponseError(pool, subject, toFieldProblems(parsed.error.issues), { cause: parsed.error });
   return parsed.data;
 }
 

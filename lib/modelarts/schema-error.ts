@@ -6,28 +6,6 @@ export interface FieldProblem {
   problem: string;
 }
 
-/** A pool in a ModelArts response that does not have the shape the scaler relies on. */
-export class PoolResponseError extends Error {
-  override readonly name = 'PoolResponseError';
-
-  /**
-   * @param pool the pool's metadata.name when readable, else where it sat in the response (`items[2]`), or
-   *   `undefined` when the list envelope itself is bad.
-   */
-  constructor(
-    readonly pool: string | undefined,
-    readonly problems: FieldProblem[],
-    options?: { cause?: unknown },
-  ) {
-    super(`${describeSubject(pool)} has a bad response: ${formatProblems(problems)}`, options);
-  }
-}
-
-function describeSubject(pool: string | undefined): string {
-  if (pool === undefined) return 'pool list';
-  return /^items\[\d+\]$/.test(pool) ? `pool ${pool}` : `pool "${pool}"`;
-}
-
 export function formatProblems(problems: readonly FieldProblem[]): string {
   return problems.map(({ path, problem }) => (path === '' ? problem : `${path}: ${problem}`)).join('; ');
 }

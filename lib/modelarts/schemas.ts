@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PoolResponseError, toFieldProblems } from './schema-error';
+import { PoolResponseError } from './errors';
+import { toFieldProblems } from './schema-error';
 
 // Schemas for the four ModelArts pool APIs (get, list, create, update), from /shared/modelarts-api: the 2025 and
 // 2024 get-pool pages, the OTC list page, the create and update pages, and the SDK models (related-apis.md §8).
@@ -191,10 +192,7 @@ export const PoolSpecSchema = z.looseObject({
   network: tolerant(z.looseObject({ name: text })),
   jobFlavors: texts,
   driver: tolerant(PoolDriverSchema),
-  /**
-   * Bit mask: 1 billing-mode change restricted, 2 spec change restricted, 4 service restricted, 8 frozen,
-   * 16 frozen by the public security department.
-   */
+  /** Bit mask of restrictions: CONTROL_MODE_BITS (control-mode.ts). */
   controlMode: optionalWholeNumber,
   kubernetesSvcIpRange: text,
   masters: tolerant(z.array(z.looseObject({ az: text }))),

@@ -16,6 +16,7 @@
 //   the SDK looks up some of them under one exact spelling only.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { ModelArtsError } from './errors';
 
 export interface AkSkCredentials {
   ak: string;
@@ -48,9 +49,9 @@ const METHOD = /^[A-Z]+$/;
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-export class SigningError extends Error {
+export class SigningError extends ModelArtsError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('signing', message, options);
     this.name = 'SigningError';
   }
 }

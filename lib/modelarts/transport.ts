@@ -112,6 +112,9 @@ export function createModelArtsTransport(
   const http = ky.create({
     retry: 0, // retries are ours: see retry.ts
     timeout: options.timeoutMs,
+    // ky times the body read again from the headers on: without a total, one attempt could take two timeouts
+    // and outlive the lease deadline, which leaves exactly one (ky is called once per attempt).
+    totalTimeout: options.timeoutMs,
     throwHttpErrors: false,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
@@ -139,13 +142,19 @@ export function createModelArtsTransport(
     return signed(state, headers, auth.credentials, new Date(now()));
   }
 
-  async function exchange(state: CallState): Promise<string> {
-    state.call.signal?.throwIfAborted();
+  const checkDeadline = (state: CallState) => {
     const { deadline } = state.call;
     if (deadline && deadline.now() > deadline.at)
       throw new ModelArtsDeadlineError(state, deadline.at, state.exchanges);
-    state.exchanges += 1;
+  };
+
+  async function exchange(state: CallState): Promise<string> {
+    state.call.signal?.throwIfAborted();
+    checkDeadline(state);
     const headers = await headersFor(state);
+    // Getting a token may have taken an IAM round trip: the attempt only starts now.
+    checkDeadline(state);
+    state.exchanges += 1;
     const started = now();
     const base = {
       operation: state.call.operation,
@@ -162,7 +171,7 @@ export function createModelArtsTransport(
         ...(state.call.signal ? { signal: state.call.signal } : {}),
       });
       response = await pending;
-      // ky bounds the body read by the timeout again; reading through the same ResponsePromise is safe.
+      // The body read counts against the same total timeout; reading through the ResponsePromise is safe.
       const text = await pending.text();
       const requestId = response.headers.get('x-request-id') ?? undefined;
       emit({ ...base, status: response.status, outcome: 'response', durationMs: now() - started, requestId });

@@ -6,7 +6,8 @@
 
 import { z } from 'zod';
 import { poolPath } from './endpoint';
-import { ModelArtsValidationError } from './errors';
+import { ModelArtsError, ModelArtsValidationError } from './errors';
+import { holdsNodes } from './node-holding';
 import type { ModelArtsTransport, PoolCallOptions } from './transport';
 
 export type WorkloadOperation = 'listWorkloads' | 'workloadStats';
@@ -26,19 +27,7 @@ export const WORKLOAD_STATUSES = [
 
 export type WorkloadStatus = (typeof WORKLOAD_STATUSES)[number];
 
-/**
- * Workload statuses in which a job holds its nodes (node-apis.md, "Telling that a node is idle"). A status
- * the API adds later is in neither list and counts as holding: see `holdsNodes`.
- */
-export const NODE_HOLDING_STATUSES = ['Running', 'Creating', 'Pending', 'Terminating', 'Abnormal'] as const;
-
-/** Statuses in which a job surely holds no node: finished, or not yet scheduled. */
-export const NODE_FREE_STATUSES = ['Queue', 'Completed', 'Terminated', 'Failed'] as const;
-
-/** Whether a job in this status keeps its nodes busy. An unknown or missing status does: never guess idle. */
-export function holdsNodes(status: string | undefined): boolean {
-  return !(NODE_FREE_STATUSES as readonly (string | undefined)[]).includes(status);
-}
+export { holdsNodes, NODE_FREE_STATUSES, NODE_HOLDING_STATUSES } from './node-holding';
 
 export const WORKLOAD_TYPES = ['train', 'infer', 'notebook'] as const;
 
@@ -186,7 +175,7 @@ export interface HostWorkloads {
   workloads: Workload[];
 }
 
-export class WorkloadResponseError extends Error {
+export class WorkloadResponseError extends ModelArtsError {
   override readonly name = 'WorkloadResponseError';
   constructor(
     readonly operation: WorkloadOperation,
@@ -194,7 +183,7 @@ export class WorkloadResponseError extends Error {
     problem: string,
     options?: { cause?: unknown },
   ) {
-    super(`${operation} for pool "${pool}" returned a bad response: ${problem}`, options);
+    super('response', `${operation} for pool "${pool}" returned a bad response: ${problem}`, options);
   }
 }
 
@@ -277,8 +266,12 @@ export function createWorkloadsApi(transport: WorkloadsTransport): WorkloadsApi 
   };
 }
 
-export class WorkloadPagingError extends Error {
+export class WorkloadPagingError extends ModelArtsError {
   override readonly name = 'WorkloadPagingError';
+
+  constructor(message: string) {
+    super('response', message);
+  }
 }
 
 /**

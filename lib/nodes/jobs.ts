@@ -1,6 +1,6 @@
 // Jobs on nodes: where a new job lands, which nodes a job keeps busy, and what happens to jobs whose nodes go.
 
-import { holdsNodes } from '../modelarts/workloads';
+import { holdsNodes } from '../modelarts/node-holding';
 import { type NodeChange, refuse } from './refusals';
 import type { NodeJob, NodePool, PoolNode } from './types';
 

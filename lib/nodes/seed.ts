@@ -1,8 +1,8 @@
 // A pool's nodes as a seed describes them: its `status.resources` tallies become nodes, and the jobs already
 // running lend their host IPs to the nodes of their flavor, so that the workload list and the node list agree.
 
+import { holdsNodes } from '../modelarts/node-holding';
 import type { PoolStatusResources } from '../modelarts/schemas';
-import { holdsNodes } from '../modelarts/workloads';
 import { DEFAULT_AZ, emptyNodePool, type NewNode, type NodeState, orderNodes } from './lifecycle';
 import { azTallyOf } from './tally';
 import type { NodeBilling, NodeClock, NodeJob, NodePhase, NodePool } from './types';

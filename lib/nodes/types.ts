@@ -57,4 +57,4 @@ export interface NodeClock {
   transitionMs: number;
 }
 
-export { holdsNodes, NODE_FREE_STATUSES, NODE_HOLDING_STATUSES } from '../modelarts/workloads';
+export { holdsNodes, NODE_FREE_STATUSES, NODE_HOLDING_STATUSES } from '../modelarts/node-holding';

@@ -1,4 +1,8 @@
-import type { Backlog } from '../metrics/backlog';
+import {
+  CONTROL_MODE_BITS,
+  KNOWN_CONTROL_MODE_BITS,
+  SPEC_UPDATE_BLOCKING_BITS,
+} from '../modelarts/control-mode';
 import type { Pool } from '../modelarts/schemas';
 import type { DirectionRules, FlavorPolicy, Paused, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
@@ -6,24 +10,15 @@ import { msg, type Reason, reason } from './reasons';
 // Guards: rules that leave a pool, or one direction of a flavor, untouched. Each returns a Reason when it
 // holds, undefined otherwise, so the planner can list every guard that applies (not just the first).
 
-/** spec.controlMode bits (related-apis.md §8, ARCHITECTURE invariant 1). */
-export const CONTROL_MODE_BITS = [
-  { bit: 1, name: 'billing-change-restricted', blocks: false },
-  { bit: 2, name: 'spec-change-restricted', blocks: true },
-  { bit: 4, name: 'service-restricted', blocks: true },
-  { bit: 8, name: 'frozen', blocks: true },
-  { bit: 16, name: 'frozen-by-authorities', blocks: true },
-] as const;
-
-const KNOWN_BITS = 31;
 // Bit 1 only restricts billing-mode changes; a resize does not change the billing mode.
-const NON_BLOCKING_BITS = 1;
+const NON_BLOCKING_BITS = KNOWN_CONTROL_MODE_BITS & ~SPEC_UPDATE_BLOCKING_BITS;
 
 /** The names of the bits set in a controlMode, lowest first; a bit we do not know is named `bit-<value>`. */
 export function decodeControlMode(mode: number): string[] {
   const names: string[] = [];
   for (const { bit, name } of CONTROL_MODE_BITS) if (hasBit(mode, bit)) names.push(name);
-  for (let bit = 32; bit <= mode; bit *= 2) if (hasBit(mode, bit)) names.push(msg`bit-${bit}`);
+  for (let bit = KNOWN_CONTROL_MODE_BITS + 1; bit <= mode; bit *= 2)
+    if (hasBit(mode, bit)) names.push(msg`bit-${bit}`);
   return names;
 }
 
@@ -41,12 +36,13 @@ export function killSwitchGuard(killSwitch: boolean | undefined): Reason | undef
 }
 
 /**
- * Blocks on bits 2/4/8/16 and on any bit ModelArts may add later: an unknown restriction is treated as one,
- * because a wrongly skipped cycle costs far less than resizing a pool the provider has restricted.
+ * Blocks on the bits that refuse a spec change (lib/modelarts/control-mode.ts) and on any bit ModelArts may add
+ * later: an unknown restriction is treated as one, because a wrongly skipped cycle costs far less than resizing
+ * a pool the provider has restricted.
  */
 export function controlModeGuard(controlMode: number | undefined): Reason | undefined {
   if (controlMode === undefined || controlMode === 0) return undefined;
-  if (controlMode <= KNOWN_BITS && (controlMode & ~NON_BLOCKING_BITS) === 0) return undefined;
+  if (controlMode <= KNOWN_CONTROL_MODE_BITS && (controlMode & ~NON_BLOCKING_BITS) === 0) return undefined;
   return reason(
     'control-mode',
     msg`controlMode ${controlMode} = ${decodeControlMode(controlMode).join(' + ')}`,
@@ -128,18 +124,18 @@ const push = (reasons: Reason[], found: Reason | undefined): void => {
 };
 
 /**
- * Flavors named by backlogs, floors or the policy that the pool does not have. The planner never adds a flavor
+ * Flavors named by backlogs, minCounts or the policy that the pool does not have. The planner never adds a flavor
  * (ModelArts would create it): it records why the value is ignored and changes nothing else.
  */
 export function unknownFlavorGuards(
   pool: Pool,
-  named: { backlogs: Record<string, unknown>; floors?: Record<string, unknown>; policy: PoolPolicy },
+  named: { backlogs: Record<string, unknown>; minCounts?: Record<string, unknown>; policy: PoolPolicy },
 ): readonly Reason[] {
-  const { backlogs, floors, policy } = named;
+  const { backlogs, minCounts, policy } = named;
   // The usual case, checked without allocating: every name is a flavor of the pool.
   if (
     allKnown(pool, backlogs) &&
-    (floors === undefined || allKnown(pool, floors)) &&
+    (minCounts === undefined || allKnown(pool, minCounts)) &&
     allKnown(pool, policy.flavors)
   ) {
     return NONE;
@@ -155,7 +151,7 @@ export function unknownFlavorGuards(
     }
   };
   check(backlogs, 'backlog');
-  if (floors !== undefined) check(floors, 'floor');
+  if (minCounts !== undefined) check(minCounts, 'minimum count');
   check(policy.flavors, 'policy');
   return reasons;
 }
@@ -197,26 +193,6 @@ export function inFlightGuard(creating: number, deleting: number): Reason | unde
     'nodes-in-flight',
     msg`${creating} creating, ${deleting} deleting: no scale-down until they settle`,
   );
-}
-
-/** A backlog that cannot be trusted never justifies a scale-down (invariant 7); the fallback decides the rest. */
-export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reason | undefined {
-  if (backlog === undefined) {
-    return reason('backlog-unavailable', msg`no backlog reported for flavor ${flavor}: no scale-down`);
-  }
-  if (!backlog.ok) {
-    return reason(
-      'backlog-unavailable',
-      msg`backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`,
-    );
-  }
-  if (!(backlog.value >= 0) || backlog.value === Number.POSITIVE_INFINITY) {
-    return reason(
-      'backlog-unavailable',
-      msg`backlog value ${backlog.value} from ${backlog.source} is not a count`,
-    );
-  }
-  return undefined;
 }
 
 /**

@@ -1,25 +1,14 @@
-import type { PoolFlavorResource } from '../modelarts/schemas';
-import { msg, type Reason, reason } from './reasons';
+import type { PatchPoolBody, PatchPoolResource, PoolFlavorResource } from '../modelarts/schemas';
 
 // The PATCH body. JSON merge-patch (RFC 7396) replaces arrays whole, so the body lists EVERY flavor of the pool,
 // in the pool's order, with absolute counts (sending it twice is harmless) and azs where the flavor has them;
 // nothing else, so that no other field of the pool is touched.
 
-// Types, not interfaces, so that they also fit the schema's loose types (which allow extra fields).
-export type PatchAz = {
-  az: string;
-  count: number;
-};
-
-export type PatchResource = {
-  flavor: string;
-  count: number;
-  azs?: PatchAz[];
-};
-
-export type PatchBody = {
-  spec: { resources: PatchResource[] };
-};
+// The body's type is the API's (lib/modelarts/schemas.ts, which the client also validates it with), with
+// spec.resources set: the one description of a PATCH body.
+export type PatchResource = PatchPoolResource;
+export type PatchAz = NonNullable<PatchResource['azs']>[number];
+export type PatchBody = PatchPoolBody & { spec: { resources: PatchResource[] } };
 
 /** The new count (and split) of one flavor; flavors without one keep theirs. */
 export interface FlavorChange {
@@ -66,28 +55,4 @@ function isAzPair(entry: object): boolean {
     keys++;
   }
   return keys === 2;
-}
-
-export type Direction = 'scale-up' | 'scale-down' | 'hold' | 'skip';
-
-/**
- * ModelArts refuses one change that grows a flavor while shrinking another. Growing goes first (work is
- * waiting); the scale-downs are held this cycle and happen on the next, once their own rules still agree.
- * Returns the indexes to hold, with the reason to give them.
- */
-export function deferMixedDirection(actions: readonly Direction[]): { hold: number[]; reason?: Reason } {
-  const ups = actions.filter((a) => a === 'scale-up').length;
-  if (ups === 0) return { hold: [] };
-  const hold: number[] = [];
-  actions.forEach((a, i) => {
-    if (a === 'scale-down') hold.push(i);
-  });
-  if (hold.length === 0) return { hold };
-  return {
-    hold,
-    reason: reason(
-      'mixed-direction-deferred',
-      msg`${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
-    ),
-  };
 }

@@ -11,19 +11,11 @@ import {
   unknownFlavorGuards,
 } from './guards';
 import { type HistoryHorizon, historyHorizon, nextFlavorHistory, pruneFlavorHistory } from './history';
-import {
-  cleanAzs,
-  type Direction,
-  deferMixedDirection,
-  type FlavorChange,
-  type PatchAz,
-  type PatchBody,
-  patchBody,
-} from './patch';
+import { cleanAzs, type FlavorChange, type PatchAz, type PatchBody, patchBody } from './patch';
 import type { FlavorPolicy, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
-import { computeTarget } from './target';
-import { azShortfall, backlogNeed, fixedMinimum, splitAzs } from './zones';
+import { checkBacklog, computeTarget } from './target';
+import { azNeed, fixedMinimum, splitAzs, withAzNeed } from './zones';
 
 // plan(): every pool's targets, reasons, PATCH body and next history, from data alone. Dry-run and apply call
 // the same function and differ only in whether the caller sends the body (invariant 9). Output objects are
@@ -38,7 +30,7 @@ export interface PoolInput {
   backlogs: Record<string, Backlog>;
   history: PoolHistory;
   /** Pushed minimums per flavor (webhook): they raise targets, never lower them. */
-  floors?: Record<string, number>;
+  minCounts?: Record<string, number>;
 }
 
 export interface PlanInput {
@@ -49,7 +41,7 @@ export interface PlanInput {
   pools: PoolInput[];
 }
 
-export type FlavorAction = Direction;
+export type FlavorAction = 'scale-up' | 'scale-down' | 'hold' | 'skip';
 
 export interface FlavorDecision {
   flavor: string;
@@ -119,23 +111,23 @@ interface Draft {
 export function planPool(input: PoolInput, now: number, killSwitch = false): PoolPlan {
   const { pool, policy } = input;
   const resources = pool.spec.resources;
-  const digest = digestOf(policy);
+  const rules = rulesOf(policy);
   const reasons = poolGuards({ pool, policy, killSwitch });
   const guarded = reasons.length > 0;
   for (const unknown of unknownFlavorGuards(pool, input)) reasons.push(unknown);
 
   let managed = 0;
-  for (const resource of resources) if (digest.has(resource.flavor)) managed++;
+  for (const resource of resources) if (rules.has(resource.flavor)) managed++;
   if (!guarded && managed === 0) {
     reasons.push(reason('no-managed-flavors', 'the config manages none of the flavors of this pool'));
   }
   if (guarded || managed === 0) {
-    const drafts = resources.map((resource) => baseDraft(input, resource, 'skip', digest));
+    const drafts = resources.map((resource) => baseDraft(input, resource, 'skip', rules));
     return poolPlan(input, 'skip', reasons, drafts, undefined, prunedHistory(input, drafts, now));
   }
 
   const drafts = resources.map((resource) =>
-    flavorDraft(input, baseDraft(input, resource, 'hold', digest), now),
+    flavorDraft(input, baseDraft(input, resource, 'hold', rules), now),
   );
   holdMixedDirections(drafts);
   const zero = holdZeroCounts(drafts);
@@ -179,14 +171,16 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     prepaidScaleInGuard(pool),
     inFlightGuard(draft.creating, draft.deleting),
   );
-  const need = azNeed(policy, resource, draft.backlog);
+  // The backlog enters the scaling core here, and is checked once.
+  const backlog = checkBacklog(draft.backlog, policy.flavor);
+  const need = azNeed(policy, resource, backlog);
   const result = computeTarget({
     policy,
     current,
-    backlog: need === undefined ? draft.backlog : withAzNeed(draft, policy, need),
+    backlog: need === undefined ? backlog : withAzNeed(backlog, policy, need),
     history: draft.history,
     now,
-    floor: input.floors === undefined ? undefined : own(input.floors, resource.flavor),
+    minCount: input.minCounts === undefined ? undefined : own(input.minCounts, resource.flavor),
     blockUp,
     blockDown,
   });
@@ -221,63 +215,15 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   return draft;
 }
 
-/** What each AZ's own backlog asks for, in nodes: only for the 'backlog' strategy and a backlog split by AZ. */
-interface AzNeed {
-  nodes: Record<string, number>;
-  /** The fewest nodes the flavor can have this cycle and leave no AZ short (0 when none is). */
-  atLeast: number;
-  reason?: Reason;
-}
-
-/**
- * Work tied to an AZ cannot use another AZ's idle nodes, and no update moves a node between AZs. So while an AZ
- * is short, the flavor grows by the shortfall (the surplus elsewhere goes at a later scale-down, down to the sum
- * of the AZs' needs at most), and it never shrinks below that sum: the next cycle's plan is then the same.
- */
-function azNeed(
-  policy: FlavorPolicy,
-  resource: PoolFlavorResource,
-  backlog: Backlog | undefined,
-): AzNeed | undefined {
-  const azs = resource.azs;
-  const nodes = azs === undefined || azs.length === 0 ? undefined : backlogNeed(policy, backlog);
-  if (azs === undefined || nodes === undefined) return;
-  let sum = 0;
-  for (const { az } of azs) sum += nodes[az] ?? 0;
-  const shortfall = azShortfall(azs, nodes);
-  if (shortfall === 0) return { nodes, atLeast: sum };
-  const short = azs
-    .filter(({ az, count }) => (nodes[az] ?? 0) > count)
-    .map(({ az, count }) => `${az} ${count} of ${nodes[az]}`)
-    .join(', ');
-  const atLeast = Math.max(sum, resource.count + shortfall);
-  return {
-    nodes,
-    atLeast,
-    reason: reason(
-      'az-backlog-short',
-      msg`AZs short of their own backlog (${short}): at least ${atLeast} nodes`,
-    ),
-  };
-}
-
-/** The backlog, raised to what `need.atLeast` nodes carry when it asks for fewer. */
-function withAzNeed(draft: Draft, policy: FlavorPolicy, need: AzNeed): Backlog | undefined {
-  const backlog = draft.backlog;
-  if (backlog?.ok !== true) return backlog;
-  const floor = need.atLeast * policy.targetPerNode;
-  return backlog.value >= floor ? backlog : { ...backlog, value: floor };
-}
-
 function baseDraft(
   input: PoolInput,
   resource: PoolFlavorResource,
   action: FlavorAction,
-  digest: ReadonlyMap<string, FlavorRules>,
+  poolRules: ReadonlyMap<string, FlavorRules>,
 ): Draft {
   const statusResources = input.pool.status?.resources;
   const flavor = resource.flavor;
-  const rules = digest.get(flavor);
+  const rules = poolRules.get(flavor);
   const sole = input.pool.spec.resources.length === 1;
   const azs = resource.azs !== undefined && resource.azs.length > 0 ? cleanAzs(resource.azs) : undefined;
   return {
@@ -305,6 +251,28 @@ function baseDraft(
  */
 function addReason(draft: Draft, added: Reason): void {
   draft.reasons = draft.reasons.concat(added);
+}
+
+/**
+ * ModelArts refuses one change that grows a flavor while shrinking another. Growing goes first (work is
+ * waiting); the scale-downs are held this cycle and happen on the next, once their own rules still agree.
+ * Returns the indexes to hold, with the reason to give them.
+ */
+export function deferMixedDirection(actions: readonly FlavorAction[]): { hold: number[]; reason?: Reason } {
+  const ups = actions.filter((a) => a === 'scale-up').length;
+  if (ups === 0) return { hold: [] };
+  const hold: number[] = [];
+  actions.forEach((a, i) => {
+    if (a === 'scale-down') hold.push(i);
+  });
+  if (hold.length === 0) return { hold };
+  return {
+    hold,
+    reason: reason(
+      'mixed-direction-deferred',
+      msg`${ups} flavor(s) grow this cycle and one update cannot also shrink: this scale-down waits for the next cycle`,
+    ),
+  };
 }
 
 function holdMixedDirections(drafts: Draft[]): void {
@@ -374,30 +342,19 @@ interface FlavorRules {
   horizon: HistoryHorizon;
 }
 
-/**
- * A pool policy's per-flavor rules, worked out once per policy object: resolved policies are immutable data
- * (lib/config builds new objects for a new config), and validating and sizing every flavor's rules every
- * cycle was a tenth of the planner's time at 10,000 pools. The memo cannot change a result.
- */
-function digestOf(policy: PoolPolicy): ReadonlyMap<string, FlavorRules> {
-  let digest = digests.get(policy);
-  if (digest === undefined) {
-    const built = new Map<string, FlavorRules>();
-    for (const flavor of Object.keys(policy.flavors)) {
-      const flavorPolicy = policy.flavors[flavor] as FlavorPolicy;
-      const invalid = policyGuard(flavorPolicy);
-      // An invalid policy's numbers may not be numbers; its history is kept as it is.
-      const horizon =
-        invalid === undefined ? historyHorizon(flavorPolicy) : { recommendationsMs: 0, eventsMs: 0 };
-      built.set(flavor, { policy: flavorPolicy, invalid, horizon });
-    }
-    digest = built;
-    digests.set(policy, digest);
+/** A pool policy's per-flavor rules, worked out once per plan of the pool rather than once per use. */
+function rulesOf(policy: PoolPolicy): ReadonlyMap<string, FlavorRules> {
+  const rules = new Map<string, FlavorRules>();
+  for (const flavor of Object.keys(policy.flavors)) {
+    const flavorPolicy = policy.flavors[flavor] as FlavorPolicy;
+    const invalid = policyGuard(flavorPolicy);
+    // An invalid policy's numbers may not be numbers; its history is kept as it is.
+    const horizon =
+      invalid === undefined ? historyHorizon(flavorPolicy) : { recommendationsMs: 0, eventsMs: 0 };
+    rules.set(flavor, { policy: flavorPolicy, invalid, horizon });
   }
-  return digest;
+  return rules;
 }
-
-const digests = new WeakMap<PoolPolicy, ReadonlyMap<string, FlavorRules>>();
 
 /** The pool-level part of the history (when the scaler last PATCHed) is the cycle's to set; it is kept as is. */
 function withLastPatch(previous: PoolHistory, flavors: Record<string, FlavorHistory>): PoolHistory {

@@ -12,7 +12,7 @@ export const REASON_CODES = {
   'azs-mismatch': "a flavor's per-AZ counts do not add up to its count",
   'no-managed-flavors': 'the config manages none of the pool flavors',
   'unknown-flavor':
-    'a backlog, floor or policy names a flavor the pool does not have (flavors are never added)',
+    'a backlog, minimum count or policy names a flavor the pool does not have (flavors are never added)',
   'zero-count': 'the update would list a flavor at 0 nodes, which ModelArts refuses',
   // Flavor level: how the target was reached, and what held it back.
   unmanaged: 'no policy for the flavor: its count is kept',
@@ -23,7 +23,7 @@ export const REASON_CODES = {
   'backlog-unavailable': 'the backlog is missing, failed or stale: no scale-down',
   'fallback-hold': 'fallback: keep the current count',
   'fallback-fixed': 'fallback: go to the configured count (never down)',
-  floor: 'a pushed floor raises the minimum',
+  'min-count': 'a pushed minimum count (webhook) raises the minimum',
   'clamped-min': 'raised to the minimum',
   'clamped-max': 'capped at the maximum',
   stabilized: 'held by the stabilization window',

@@ -8,6 +8,8 @@ import type { Reason } from './reasons';
 export interface RenderOptions {
   /** ANSI colours for actions (a terminal); off by default so that logs and files stay plain. */
   color?: boolean;
+  /** A dry run: a pool to patch is labelled WOULD PATCH, since nothing is sent. */
+  dryRun?: boolean;
 }
 
 const ANSI = {
@@ -34,15 +36,16 @@ export function renderPlanTable(plan: Plan, options: RenderOptions = {}): string
   const paint =
     options.color === true ? (code: string, text: string) => `${code}${text}${ANSI.reset}` : noPaint;
   if (plan.pools.length === 0) return 'no pools\n';
-  return plan.pools.map((pool) => renderPool(pool, paint)).join('\n');
+  return plan.pools.map((pool) => renderPool(pool, paint, options.dryRun === true)).join('\n');
 }
 
 type Paint = (code: string, text: string) => string;
 
 const noPaint: Paint = (_code, text) => text;
 
-function renderPool(pool: PoolPlan, paint: Paint): string {
-  const title = `${paint(ANSI.bold, pool.key)}  ${paint(ACTION_COLOR[pool.action], pool.action.toUpperCase())}`;
+function renderPool(pool: PoolPlan, paint: Paint, dryRun: boolean): string {
+  const label = dryRun && pool.action === 'patch' ? 'WOULD PATCH' : pool.action.toUpperCase();
+  const title = `${paint(ANSI.bold, pool.key)}  ${paint(ACTION_COLOR[pool.action], label)}`;
   if (pool.action === 'skip') return `${title}  ${pool.reasons.map(describe).join('; ')}\n`;
 
   const rows = pool.flavors.map((flavor) => [

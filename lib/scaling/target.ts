@@ -1,6 +1,6 @@
-import type { Backlog } from '../metrics/backlog';
+import type { Backlog, BacklogValue } from '../metrics/backlog';
+import { plural } from '../plural';
 import type { FlavorHistory, ScaleEvent } from '../state/store';
-import { backlogGuard } from './guards';
 import { recommendationsOrSeed } from './history';
 import type { DirectionRules, FlavorPolicy, StepPolicy } from './policy';
 import { msg, type Reason, type ReasonCode, reason } from './reasons';
@@ -26,12 +26,12 @@ const EPSILON = 1e-9;
 export interface TargetInput {
   policy: FlavorPolicy;
   current: number;
-  /** undefined: no source reported a backlog for the flavor (treated as missing). */
-  backlog: Backlog | undefined;
+  /** The flavor's backlog, checked (checkBacklog) where it entered the scaling core. */
+  backlog: CheckedBacklog;
   history: FlavorHistory | undefined;
   now: number;
-  /** A pushed minimum (webhook): raises the target to at least min(floor, max), never lowers it. */
-  floor?: number;
+  /** A pushed minimum count (webhook): raises the target to at least min(minCount, max), never lowers it. */
+  minCount?: number;
   /** Guards that forbid growing this cycle (paused scale-out...). */
   blockUp?: readonly Reason[];
   /** Guards that forbid shrinking this cycle (nodes in flight, paused scale-in, prepaid...). */
@@ -43,10 +43,48 @@ export interface TargetResult {
   desired: number;
   /** The count to request. */
   target: number;
-  /** The minimum in force: the policy's, raised by a floor. */
+  /** The minimum in force: the policy's, raised by a pushed minimum count. */
   min: number;
   /** How the target was reached and what held it back, in pipeline order. */
   reasons: Reason[];
+}
+
+/**
+ * A backlog as the scaling core reads it, checked once where it enters (plan() for each flavor, or a direct
+ * caller of computeTarget): a value that is a count, or why there is none. Nothing after the check looks at a
+ * backlog's validity again.
+ */
+export type CheckedBacklog = BacklogValue | UnusableBacklog;
+
+export interface UnusableBacklog {
+  ok: false;
+  failure: Reason;
+}
+
+/** `backlog` for the scaling core; a usable one is passed on as it is. */
+export function checkBacklog(backlog: Backlog | undefined, flavor: string): CheckedBacklog {
+  const failure = backlogGuard(backlog, flavor);
+  return failure === undefined ? (backlog as BacklogValue) : { ok: false, failure };
+}
+
+/** A backlog that cannot be trusted never justifies a scale-down (invariant 7); the fallback decides the rest. */
+export function backlogGuard(backlog: Backlog | undefined, flavor: string): Reason | undefined {
+  if (backlog === undefined) {
+    return reason('backlog-unavailable', msg`no backlog reported for flavor ${flavor}: no scale-down`);
+  }
+  if (!backlog.ok) {
+    return reason(
+      'backlog-unavailable',
+      msg`backlog ${backlog.reason} (${backlog.source}): ${backlog.message}`,
+    );
+  }
+  if (!(backlog.value >= 0) || backlog.value === Number.POSITIVE_INFINITY) {
+    return reason(
+      'backlog-unavailable',
+      msg`backlog value ${backlog.value} from ${backlog.source} is not a count`,
+    );
+  }
+  return undefined;
 }
 
 const NONE: readonly Reason[] = [];
@@ -61,59 +99,28 @@ const WITHIN_TOLERANCE = shared(
 );
 const FALLBACK_HOLD = shared('fallback-hold', 'fallback: keep the current count');
 
-/**
- * One flavor's reasons, collected in a reused buffer and handed out as an exactly sized array: a plan keeps one
- * list per flavor, and a list grown by push carries spare slots and leaves garbage behind (computeTarget is not
- * reentrant, so one buffer serves every call).
- */
-class Collected {
-  private readonly items: Reason[] = [];
-  private count = 0;
-
-  clear(): void {
-    this.count = 0;
-  }
-
-  push(...added: Reason[]): void {
-    for (const r of added) this.items[this.count++] = r;
-  }
-
-  has(r: Reason): boolean {
-    for (let i = 0; i < this.count; i++) if (this.items[i] === r) return true;
-    return false;
-  }
-
-  take(): Reason[] {
-    const taken = new Array<Reason>(this.count);
-    for (let i = 0; i < this.count; i++) taken[i] = this.items[i] as Reason;
-    this.count = 0;
-    return taken;
-  }
-}
-
-const collected = new Collected();
 const NO_EVENTS: readonly ScaleEvent[] = [];
 
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
-  const reasons = collected;
-  reasons.clear();
-  const min = effectiveMin(policy, input.floor, reasons);
-  const failure = backlogGuard(input.backlog, policy.flavor);
+  const reasons: Reason[] = [];
+  const min = effectiveMin(policy, input.minCount, reasons);
+  const backlog = input.backlog;
+  const failure = backlog.ok ? undefined : backlog.failure;
 
   let desired: number;
-  if (failure !== undefined) {
-    reasons.push(failure);
-    desired = fallbackDesired(policy, current, reasons);
+  if (backlog.ok) {
+    desired = backlogDesired(policy, backlog.value, current, min, reasons);
   } else {
-    desired = backlogDesired(policy, (input.backlog as { value: number }).value, current, min, reasons);
+    reasons.push(backlog.failure);
+    desired = fallbackDesired(policy, current, reasons);
   }
   desired = clampDesired(desired, min, policy.max, reasons);
 
   const stabilized = stabilize(policy, input.history, current, desired, now, reasons);
   // Most flavors hold: then no guard, step policy or cooldown has anything to say.
   if (stabilized === current && current >= min && current <= policy.max) {
-    return { desired, target: current, min, reasons: reasons.take() };
+    return { desired, target: current, min, reasons };
   }
   const blocks = new DirectionBlocks(
     policy,
@@ -136,29 +143,32 @@ export function computeTarget(input: TargetInput): TargetResult {
     target = min;
     reasons.push(reason('out-of-range', msg`count ${current} is below min ${min}: up to ${min}`));
   }
-  return { desired, target, min, reasons: reasons.take() };
+  return { desired, target, min, reasons };
 }
 
-function effectiveMin(policy: FlavorPolicy, floor: number | undefined, reasons: Collected): number {
-  if (floor === undefined || !(floor > policy.min)) return policy.min;
-  const raised = Math.min(Math.ceil(floor), policy.max);
+function effectiveMin(policy: FlavorPolicy, minCount: number | undefined, reasons: Reason[]): number {
+  if (minCount === undefined || !(minCount > policy.min)) return policy.min;
+  const raised = Math.min(Math.ceil(minCount), policy.max);
   reasons.push(
     reason(
-      'floor',
-      raised < floor
-        ? msg`floor ${floor} is above max ${policy.max}: minimum raised to ${raised}`
-        : msg`floor ${floor} raises the minimum from ${policy.min} to ${raised}`,
+      'min-count',
+      raised < minCount
+        ? msg`min count ${minCount} is above max ${policy.max}: minimum raised to ${raised}`
+        : msg`min count ${minCount} raises the minimum from ${policy.min} to ${raised}`,
     ),
   );
   return raised;
 }
 
-function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Collected): number {
+function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[]): number {
   const fallback = policy.fallback;
   if (fallback.type === 'fixed') {
     const desired = Math.max(current, fallback.count);
     reasons.push(
-      reason('fallback-fixed', msg`fallback to ${fallback.count} nodes, never below current ${current}`),
+      reason(
+        'fallback-fixed',
+        msg`fallback to ${plural(fallback.count, 'node')}, never below current ${current}`,
+      ),
     );
     return desired;
   }
@@ -171,7 +181,7 @@ function backlogDesired(
   backlog: number,
   current: number,
   min: number,
-  reasons: Collected,
+  reasons: Reason[],
 ) {
   if (backlog < policy.activationThreshold) {
     reasons.push(
@@ -185,7 +195,7 @@ function backlogDesired(
   const perNode = policy.targetPerNode;
   const ratio = backlog / perNode;
   const raw = Math.ceil(ratio - ratio * EPSILON);
-  // HPA applies no tolerance when scaling up from zero; with min >= 1 the flavor's floor plays that part.
+  // HPA applies no tolerance when scaling up from zero; with min >= 1 the flavor's minimum plays that part.
   const fromFloor = current <= min && raw > current;
   if (current > 0 && !fromFloor) {
     const usage = backlog / (current * perNode);
@@ -198,7 +208,7 @@ function backlogDesired(
   return raw;
 }
 
-function clampDesired(desired: number, min: number, max: number, reasons: Collected): number {
+function clampDesired(desired: number, min: number, max: number, reasons: Reason[]): number {
   if (desired > max) {
     reasons.push(reason('clamped-max', msg`${desired} capped at max ${max}`));
     return max;
@@ -216,7 +226,7 @@ function stabilize(
   current: number,
   desired: number,
   now: number,
-  reasons: Collected,
+  reasons: Reason[],
 ): number {
   const upWindow = policy.scaleUp.stabilizationWindowSeconds;
   const downWindow = policy.scaleDown.stabilizationWindowSeconds;
@@ -250,7 +260,7 @@ class DirectionBlocks {
     private readonly blockUp: readonly Reason[],
     private readonly blockDown: readonly Reason[],
     private readonly backlogFailure: Reason | undefined,
-    private readonly reasons: Collected,
+    private readonly reasons: Reason[],
   ) {}
 
   upAllowed(): boolean {
@@ -281,7 +291,7 @@ class DirectionBlocks {
 
   // The backlog failure is already among the reasons: it blocks all the same, and is listed once.
   private report(blocks: readonly Reason[]): void {
-    for (const block of blocks) if (!this.reasons.has(block)) this.reasons.push(block);
+    for (const block of blocks) if (!this.reasons.includes(block)) this.reasons.push(block);
   }
 }
 
@@ -293,7 +303,7 @@ function limitMove(
   stabilized: number,
   now: number,
   blocks: DirectionBlocks,
-  reasons: Collected,
+  reasons: Reason[],
 ): number {
   const up = stabilized > current;
   const rules = up ? policy.scaleUp : policy.scaleDown;
@@ -313,7 +323,7 @@ function inCooldown(
   events: readonly ScaleEvent[],
   now: number,
   direction: string,
-  reasons: Collected,
+  reasons: Reason[],
 ): boolean {
   if (rules.cooldownSeconds <= 0 || events.length === 0) return false;
   let last = Number.NEGATIVE_INFINITY;
@@ -385,7 +395,7 @@ function desiredReason(backlog: number, perNode: number, raw: number): Reason {
   let found = byBacklog.get(backlog);
   if (found === undefined) {
     if (byBacklog.size >= MEMO_LIMIT) byBacklog.clear();
-    found = shared('desired', msg`backlog ${backlog} at ${perNode} per node wants ${raw} nodes`);
+    found = shared('desired', msg`backlog ${backlog} at ${perNode} per node wants ${plural(raw, 'node')}`);
     byBacklog.set(backlog, found);
   }
   return found;

@@ -1,7 +1,8 @@
-import type { Backlog } from '../metrics/backlog';
+import { plural } from '../plural';
 import type { PatchAz } from './patch';
 import type { AzStrategy, FlavorPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
+import type { CheckedBacklog } from './target';
 
 // The per-AZ split of a flavor's new count. No strategy ever moves a node from one AZ to another: a change only
 // adds nodes (scale-up) or only removes them (scale-down), because a move is a deletion plus a creation that
@@ -74,13 +75,60 @@ export function nodesPerAz(
   return nodes;
 }
 
-/** What the 'backlog' strategy reads: the nodes per AZ of a backlog split by AZ; undefined for any other case. */
+/** What the 'backlog' strategy reads: the nodes per AZ of a usable backlog split by AZ; undefined otherwise. */
 export function backlogNeed(
   policy: FlavorPolicy,
-  backlog: Backlog | undefined,
+  backlog: CheckedBacklog,
 ): Record<string, number> | undefined {
-  if (policy.azStrategy.type !== 'backlog' || backlog?.ok !== true || backlog.perAz === undefined) return;
+  if (policy.azStrategy.type !== 'backlog' || !backlog.ok || backlog.perAz === undefined) return;
   return nodesPerAz(backlog.perAz, policy.targetPerNode);
+}
+
+/** What each AZ's own backlog asks for, in nodes: only for the 'backlog' strategy and a backlog split by AZ. */
+export interface AzNeed {
+  nodes: Record<string, number>;
+  /** The fewest nodes the flavor can have this cycle and leave no AZ short (0 when none is). */
+  atLeast: number;
+  reason?: Reason;
+}
+
+/**
+ * Work tied to an AZ cannot use another AZ's idle nodes, and no update moves a node between AZs. So while an AZ
+ * is short, the flavor grows by the shortfall (the surplus elsewhere goes at a later scale-down, down to the sum
+ * of the AZs' needs at most), and it never shrinks below that sum: the next cycle's plan is then the same.
+ */
+export function azNeed(
+  policy: FlavorPolicy,
+  flavor: { count: number; azs?: readonly PatchAz[] | undefined },
+  backlog: CheckedBacklog,
+): AzNeed | undefined {
+  const azs = flavor.azs;
+  const nodes = azs === undefined || azs.length === 0 ? undefined : backlogNeed(policy, backlog);
+  if (azs === undefined || nodes === undefined) return;
+  let sum = 0;
+  for (const { az } of azs) sum += nodes[az] ?? 0;
+  const shortfall = azShortfall(azs, nodes);
+  if (shortfall === 0) return { nodes, atLeast: sum };
+  const short = azs
+    .filter(({ az, count }) => (nodes[az] ?? 0) > count)
+    .map(({ az, count }) => `${az} ${count} of ${nodes[az]}`)
+    .join(', ');
+  const atLeast = Math.max(sum, flavor.count + shortfall);
+  return {
+    nodes,
+    atLeast,
+    reason: reason(
+      'az-backlog-short',
+      msg`AZs short of their own backlog (${short}): at least ${plural(atLeast, 'node')}`,
+    ),
+  };
+}
+
+/** The backlog, raised to what `need.atLeast` nodes carry when it asks for fewer. */
+export function withAzNeed(backlog: CheckedBacklog, policy: FlavorPolicy, need: AzNeed): CheckedBacklog {
+  if (!backlog.ok) return backlog;
+  const floor = need.atLeast * policy.targetPerNode;
+  return backlog.value >= floor ? backlog : { ...backlog, value: floor };
 }
 
 /**
@@ -159,7 +207,7 @@ function splitFixed(slots: Slot[], total: number): AzSplit {
   const used = fixedMinimum(slots);
   if (used === 0) return refuse('fixed: the flavor has no node in any AZ, so there is no AZ to grow in');
   if (total < used)
-    return refuse(msg`fixed: ${total} nodes cannot keep a node in each of the ${used} AZs in use`);
+    return refuse(msg`fixed: ${plural(total, 'node')} cannot keep a node in each of the ${used} AZs in use`);
   const shares = largestRemainder(
     total,
     slots.map((slot) => ({ az: slot.az, weight: slot.count })),

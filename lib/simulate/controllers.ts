@@ -3,7 +3,7 @@ import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
 import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scaling/patch';
 import { plan } from '../scaling/plan';
 import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy';
-import { computeTarget } from '../scaling/target';
+import { checkBacklog, computeTarget } from '../scaling/target';
 import { backlogNeed, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
 
@@ -85,17 +85,11 @@ export function kedaController(policy: PoolPolicy): Controller {
         const flavorPolicy = policies.get(resource.flavor);
         if (flavorPolicy === undefined) continue;
         const current = resource.count;
-        const { target } = computeTarget({
-          policy: flavorPolicy,
-          current,
-          backlog: backlogs[resource.flavor],
-          history: undefined,
-          now,
-        });
+        const backlog = checkBacklog(backlogs[resource.flavor], resource.flavor);
+        const { target } = computeTarget({ policy: flavorPolicy, current, backlog, history: undefined, now });
         if (target === current) continue;
         const azs =
           resource.azs !== undefined && resource.azs.length > 0 ? cleanAzs(resource.azs) : undefined;
-        const backlog = backlogs[resource.flavor];
         const split = splitAzs(flavorPolicy.azStrategy, azs, target, backlogNeed(flavorPolicy, backlog));
         if (split.ok)
           (target > current ? ups : downs).set(resource.flavor, { count: target, azs: split.azs });

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../emulator/prng';
+import { seededRandom } from '../prng';
 import type { SimJob } from './trace';
 
 // Built-in workloads, generated from a seed: a few simulated hours of training jobs on one GPU flavor spread

@@ -6,6 +6,7 @@ import {
   resolvePoolPolicy,
 } from '../config';
 import type { Pool } from '../modelarts/schemas';
+import { SimulatorError } from './errors';
 import type { BacklogUnit } from './observe';
 import type { SimulationSetup } from './simulate';
 import type { SimJob } from './trace';
@@ -35,7 +36,7 @@ export interface SetupOptions {
   startAt?: number;
 }
 
-export class SimulationSetupError extends Error {
+export class SimulationSetupError extends SimulatorError {
   override readonly name = 'SimulationSetupError';
 }
 

@@ -1,4 +1,5 @@
 // A job trace: when each job arrived, on which flavor, how many nodes it needs and how long it runs. Read from
+import { SimulatorError } from './errors';
 // CSV (a header line naming the columns) or JSON (an array of jobs, or { jobs: [...] }). Every problem is
 // reported with where it is (CSV line and column, JSON path) and what is wrong, all at once.
 
@@ -22,7 +23,7 @@ export interface TraceIssue {
   message: string;
 }
 
-export class TraceError extends Error {
+export class TraceError extends SimulatorError {
   override readonly name = 'TraceError';
   constructor(
     readonly issues: readonly TraceIssue[],

@@ -45,7 +45,8 @@ const historyKey = (poolKey: string) => `history#${poolKey}`;
 const leaseKey = (poolKey: string) => `lease#${poolKey}`;
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
-const isConditionFailure = (error: unknown): boolean =>
+/** A refused ConditionExpression, whichever client (plain or document) reported it. */
+export const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 

@@ -1,9 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { StateConfig } from '../config/types';
 import { createDynamoDbStateStore } from './dynamodb';
 import { createFileStateStore } from './file';
 import { createMemoryStateStore } from './memory';
 import type { StateStore } from './store';
+
+/** Which store to build; the config's `state` section is one (the config depends on the state layer, not back). */
+export type StateStoreSpec =
+  | { type: 'memory' }
+  | { type: 'file'; path: string }
+  | { type: 'dynamodb'; tableName: string; region?: string | undefined; endpoint?: string | undefined };
 
 export interface StateStoreDependencies {
   /** Reuse a client (one per Lambda cold start); default a new one from state.region / state.endpoint. */
@@ -13,7 +18,10 @@ export interface StateStoreDependencies {
 }
 
 /** The StateStore the config asks for. */
-export function createStateStore(state: StateConfig, dependencies: StateStoreDependencies = {}): StateStore {
+export function createStateStore(
+  state: StateStoreSpec,
+  dependencies: StateStoreDependencies = {},
+): StateStore {
   switch (state.type) {
     case 'memory':
       return createMemoryStateStore();

@@ -1,29 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { benchCycleCost, benchPools, formatCycleCost } from '../../bench/cycle-cost';
+import { benchCycleCost, benchPools, formatCycleCost, POOL_KINDS } from '../../bench/cycle-cost';
+import { workerSettings } from '../../bench/serverless-settings';
 
 // The cycle-cost benchmark's fleet and counts on a small fleet; wall times are the benchmark's business.
 
 describe('the cycle-cost benchmark', () => {
-  it('builds a fleet where every tenth pool needs a change', () => {
+  it('builds a fleet where every tenth pool scales up', () => {
     const pools = benchPools(30, 10);
     expect(
       pools.filter((pool) => pool.spec.resources[0]?.count === 2).map((p) => p.metadata.name),
     ).toHaveLength(3);
     expect(new Set(pools.map((pool) => pool.metadata.name)).size).toBe(30);
+    expect(POOL_KINDS).toEqual({ unchanged: {}, 'scale-up': { getPool: 1, patchPool: 1 } });
   });
 
-  it('counts one list, and one GET and one PATCH per changed pool, through the real cycle', async () => {
-    const figures = await benchCycleCost({ pools: 40, latencyMs: 0, concurrencies: [4], runs: 1 });
-    expect(figures).toMatchObject({ pools: 40, changedPools: 4 });
-    const [run] = figures.runs;
-    expect(run).toMatchObject({
-      concurrency: 4,
-      requests: { listPools: 1, getPool: 4, patchPool: 4 },
-      patched: 4,
-      unchanged: 36,
-      failed: 0,
-      requestsAsExpected: true,
+  it('runs the workers as serverless.yml deploys them', async () => {
+    expect(await workerSettings()).toEqual({ batchSize: 1, concurrency: 5 });
+  });
+
+  it('counts, on both paths, one list and one GET and one PATCH per changed pool, and none for the others', async () => {
+    const figures = await benchCycleCost({ pools: 40, latencyMs: 0, runs: 1 });
+    expect(figures).toMatchObject({ pools: 40, kinds: { 'scale-up': 4, unchanged: 36 } });
+    const [single, fanOut] = figures.runs;
+    for (const run of [single, fanOut])
+      expect(run).toMatchObject({
+        requests: { modelarts: { listPools: 1, getPool: 4, patchPool: 4 } },
+        outcomes: { patched: 4, unchanged: 36 },
+        requestsAsExpected: true,
+      });
+    expect(single).toMatchObject({ path: 'single', requests: { invocations: { scheduled: 1 } } });
+    // Four SendMessageBatch requests for 40 messages; one worker invocation per message.
+    expect(fanOut).toMatchObject({
+      path: 'fan-out',
+      requests: { sqs: { SendMessageBatch: 4 }, invocations: { scheduled: 1, worker: 40 } },
     });
-    expect(formatCycleCost(figures)).toContain('requests: getPool 4, listPools 1, patchPool 4');
+    // A history load and save per pool, at least: the state is in DynamoDB, not memory.
+    expect(fanOut?.requests.dynamodb.GetItem).toBeGreaterThanOrEqual(40);
+    expect(formatCycleCost(figures)).toContain('modelarts: getPool 4, listPools 1, patchPool 4');
   });
 });

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server';
+import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../../emulator/server';
 import { renderConfigJsonSchema } from '../../lib/config';
-import { ROOT, runCli, scratchDir, writeScratch } from './harness';
+import { closedPort, emulatorPerTest, ROOT, runCli, scratchDir, writeScratch } from './harness';
 
 // Each test gets its own emulator (cheap, in this process) so that request counts and pool counts belong to
 // it alone; the child processes run concurrently, since each spends most of its second starting tsx.
@@ -15,16 +14,7 @@ const FROZEN = 'frozen-pool-2b8bac7b9334a944bf07f1a69c55f374';
 const AK = 'AKCLITEST0001';
 const SK = 'the-right-secret-key-1234567890';
 
-const emulators: Emulator[] = [];
-afterAll(async () => {
-  await Promise.all(emulators.map((emulator) => emulator.close()));
-});
-
-async function emulator(options: EmulatorOptions = {}) {
-  const started = await startEmulator({ transitionMs: 60_000, ...options });
-  emulators.push(started);
-  return started;
-}
+const emulator = emulatorPerTest({ transitionMs: 60_000 });
 
 const patches = (em: Emulator) => em.requests.filter((request) => request.route === 'patchPool');
 
@@ -56,14 +46,6 @@ pools:
 const scalingConfig = writeScratch('scaling.yaml', SCALING);
 const steadyConfig = writeScratch('steady.yaml', STEADY);
 const akskConfig = writeScratch('aksk.yaml', STEADY.replace('type: none', 'type: aksk'));
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const ANSI = '\u001b[';
 
@@ -164,6 +146,8 @@ describe.concurrent('modelarts-autoscaler against the emulator', () => {
     expect(lines.filter((line) => /t4u8.*scale-up.*patched/.test(line))).toHaveLength(1);
     // Later cycles see the nodes the first one asked for, in flight.
     expect(lines.filter((line) => /t4u8\s+8 \(5 available, 3 creating\)\s+hold/.test(line))).toHaveLength(2);
+    // And once stopped, what the run did.
+    expect(run.stderr).toContain('stopped after 3 cycles (--max-cycles 3): 2 PATCHes sent, 0 problems');
   });
 
   it('a missing AK names its variable, in one line without a stack trace', async () => {

@@ -83,7 +83,8 @@ describe('decision lines', () => {
   it('give pool, flavor, current -> target with nodes in flight, action, per-AZ change, outcome and reasons', () => {
     expect(decisionLines(RESULT, output(false), { outcome: true })).toEqual([
       'gpu-pool  gpu.large  5 -> 8 (3 available, 2 creating)  scale-up  az-a 3->4, az-b 2->4  patched    desired: backlog wants 8',
-      'gpu-pool  gpu.small  1                                 hold      -                     patched    desired: backlog wants 1',
+      // Listed in the PATCH, but left as it was.
+      'gpu-pool  gpu.small  1                                 hold      -                     unchanged  desired: backlog wants 1',
       'cpu       cpu.4u     3                                 hold      -                     unchanged  desired: backlog wants 3',
     ]);
   });

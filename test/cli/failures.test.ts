@@ -50,6 +50,21 @@ describe('a failed pool as one line', () => {
     );
   });
 
+  it('suggests starting the emulator when a loopback endpoint refuses the connection', () => {
+    const refused = new ModelArtsNetworkError(list, { code: 'ECONNREFUSED' });
+    for (const endpoint of ['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787']) {
+      const local = { ...context('keys', '*', refused), endpoint: () => endpoint };
+      expect(describeFailure(failed('keys', '*'), local)).toMatch(
+        /: ECONNREFUSED \(is the emulator running\? start it with: npm run emulator\)$/,
+      );
+    }
+    const reset = new ModelArtsNetworkError(list, { code: 'ECONNRESET' });
+    const local = { ...context('keys', '*', reset), endpoint: () => 'http://127.0.0.1:8787' };
+    expect(describeFailure(failed('keys', '*'), local)).toBe(
+      'cannot reach 127.0.0.1:8787 for connection "keys": ECONNRESET',
+    );
+  });
+
   it('says which credentials a 401 refused, and where to look for them', () => {
     const unauthorized = new ModelArtsApiError(list, { status: 401, errorCode: 'APIGW.0301' });
     expect(describeFailure(failed('keys', '*'), context('keys', '*', unauthorized))).toBe(

@@ -3,9 +3,12 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'cli/bin.js');
@@ -65,4 +68,29 @@ export function runCli(args: string[], options: SpawnOptions = {}): Promise<CliR
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, ...output }));
   });
+}
+
+/**
+ * Starts an emulator per call in this process (cheap), so that request and pool counts belong to one test;
+ * all are closed after the file.
+ */
+export function emulatorPerTest(defaults: EmulatorOptions = {}) {
+  const started: Emulator[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((emulator) => emulator.close()));
+  });
+  return async (options: EmulatorOptions = {}) => {
+    const emulator = await startEmulator({ ...defaults, ...options });
+    started.push(emulator);
+    return emulator;
+  };
+}
+
+/** A local port nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

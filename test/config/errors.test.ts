@@ -70,6 +70,45 @@ describe('config errors', () => {
     ]);
   });
 
+  it('suggest the field an unknown key was most likely meant to be', () => {
+    const doc = withDoc((d) => {
+      d.intervalSecond = 60;
+      d.dryrun = true;
+      d.pools = [
+        {
+          name: 'p',
+          pasued: 'all',
+          flavors: [
+            flavor({
+              maxx: 3,
+              backlog: { targetPerNod: 2, source: { type: 'static', value: 1 } },
+              scaleDown: { stabilizationWindow: 300 },
+              colour: 'blue',
+            }),
+          ],
+        },
+      ];
+    });
+    expect(problemsOf(doc)).toEqual([
+      'dryrun: unknown field: did you mean "dryRun"?',
+      'intervalSecond: unknown field: did you mean "intervalSeconds"?',
+      'pools[0].flavors[0].backlog.targetPerNod: unknown field: did you mean "targetPerNode"?',
+      'pools[0].flavors[0].colour: unknown field',
+      'pools[0].flavors[0].maxx: unknown field: did you mean "max"?',
+      'pools[0].flavors[0].scaleDown.stabilizationWindow: unknown field: did you mean "stabilizationWindowSeconds"?',
+      'pools[0].pasued: unknown field: did you mean "paused"?',
+    ]);
+  });
+
+  it('suggest a field of the source type that was picked, inside a union', () => {
+    const doc = withDoc((d) => {
+      d.pools = [{ name: 'p', flavors: [flavor({ backlog: { source: { type: 'sqs', queueUrll: 'q' } } })] }];
+    });
+    expect(problemsOf(doc)).toContain(
+      'pools[0].flavors[0].backlog.source.queueUrll: unknown field: did you mean "queueUrl"?',
+    );
+  });
+
   it('refuse references to unknown connections and ask for one when several exist', () => {
     const doc = withDoc((d) => {
       d.connections.push({ name: 'second', region: 'cn-north-4', projectId: 'p2' });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +217,17 @@ describe('YAML syntax errors', () => {
   it('include duplicate keys', () => {
     expect(problems(() => parseConfig({ text: 'dryRun: true\ndryRun: false\n', env: {} }))).toEqual([
       'line 2, column 1: Map keys must be unique',
+    ]);
+  });
+
+  it('are reported once: the first, without the knock-on errors the parser makes after it', async () => {
+    // `connections` without its colon in the example config: the parser then misreads the lines below it,
+    // and says so eight more times.
+    const lines = (await readFile(examplePath, 'utf8')).split('\n');
+    const at = lines.indexOf('connections:');
+    lines[at] = 'connections';
+    expect(problems(() => parseConfig({ text: lines.join('\n'), env: {} }))).toEqual([
+      `line ${at + 1}, column 1: A map key must fit on one line (is the colon after a key missing?)`,
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtInFlavorDefaults } from '../../lib/config/defaults';
-import { environmentOverrides } from '../../lib/config/env';
+import { environmentOverrides } from '../../lib/config/env-overrides';
 import { configJsonSchema, renderConfigJsonSchema } from '../../lib/config/json-schema';
 
 type JsonSchema = { properties?: Record<string, JsonSchema>; description?: string; $ref?: string } & Record<

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergePatch } from '../../emulator/merge-patch';
+import { mergePatch } from '../../lib/modelarts/merge-patch';
 
 // RFC 7396 Appendix A, every example.
 const RFC_EXAMPLES: [unknown, unknown, unknown][] = [

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { functionConfig } from '../../lib/aws/bundled-config';
-import { ConnectionSetupError, modelArtsClients } from '../../lib/aws/clients';
 import { onFirstInvocation } from '../../lib/aws/cold-start';
 import { parseConnectionSecrets } from '../../lib/aws/secrets';
+import { ConnectionSetupError, modelArtsClients } from '../../lib/modelarts/clients';
 import { NOW, sampleConfig } from './harness';
 
 const AK = 'AKEXAMPLE0000001';

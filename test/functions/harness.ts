@@ -1,6 +1,6 @@
-// Shared set-up for the function tests: the events/ samples, the sample config pointed at a real
-// emulator, FunctionDeps built from real objects (emulator over HTTP, in-memory state), a Lambda
-// context, and the stdout lines (JSON logs and EMF metrics) a test produced.
+// What the function tests read and check: the events/ samples, the sample config pointed at a real
+// emulator, a Lambda context, the stdout lines (JSON logs and EMF metrics) a test produced, and the
+// emulator's requests. The hooks every function test file registers are in function-tests.ts.
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -9,11 +9,7 @@ import { vi } from 'vitest';
 import { parse } from 'yaml';
 import type { Emulator } from '../../emulator/server';
 import { configFromDocument } from '../../lib/aws/bundled-config';
-import { connectionSourceDeps, modelArtsClients } from '../../lib/aws/clients';
-import { createObservability } from '../../lib/aws/observability';
-import type { FunctionDeps } from '../../lib/aws/runtime';
 import type { Config } from '../../lib/config';
-import { createMemoryStateStore } from '../../lib/state/memory';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -40,15 +36,6 @@ export async function sampleConfig(
   ) as ConfigDocument;
   const changed = typeof change === 'function' ? change(document) : { ...document, ...change };
   return configFromDocument(changed, { AUTOSCALER_ENDPOINT: endpoint });
-}
-
-export function testDeps(config: Config, now: () => number = () => NOW): FunctionDeps {
-  const clients = modelArtsClients(config, { now, sleep: async () => undefined });
-  return {
-    ...createObservability({ logLevel: 'INFO' }),
-    config,
-    cycle: { clients, store: createMemoryStateStore(), sources: connectionSourceDeps(clients), now },
-  };
 }
 
 export function lambdaContext(requestId = 'req-1'): Context {

@@ -1,15 +1,19 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../emulator/server';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler, type ScheduledEvent } from '../../functions/scheduled';
-import { FanOutError, sendPoolMessages } from '../../lib/aws/fan-out';
-import { ssmKillSwitch } from '../../lib/aws/kill-switch';
-import { ssmParameterStore } from '../../lib/aws/parameters';
-import { messageDeduplicationId, type PoolMessage } from '../../lib/aws/pool-message';
+import { FanOutError } from '../../lib/aws/fan-out';
+import { messageDeduplicationId } from '../../lib/aws/pool-message';
 import {
-  captureOutput,
+  AWS_BACKLOG_READS,
+  awsBacklogReads,
+  awsBacklogSources,
+  KILL_SWITCH_PARAMETER,
+  POOL_QUEUE_URL,
+  signedConnections,
+  TEST_AK,
+} from './aws-fakes';
+import { setUpFunctionTests } from './function-tests';
+import {
   decisions,
   emfDocuments,
   lambdaContext,
@@ -21,42 +25,19 @@ import {
   SAMPLE_FLAVOR,
   SAMPLE_POOL,
   sampleConfig,
-  testDeps,
 } from './harness';
+import { describeRolePermissions } from './role-permissions';
 
-const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/modelarts-autoscaler-test-pools.fifo';
-const sqs = mockClient(SQSClient);
-const ssm = mockClient(SSMClient);
-
-let emulator: Emulator;
-let output: ReturnType<typeof captureOutput>;
+const tests = setUpFunctionTests('scheduled');
 let event: ScheduledEvent;
 
 beforeAll(async () => {
   event = await readEvent<ScheduledEvent>('scheduled');
 });
-beforeEach(async () => {
-  sqs.reset();
-  ssm.reset();
-  emulator = await startEmulator({ now: () => NOW });
-  output = captureOutput();
-});
-afterEach(async () => {
-  output.restore();
-  await emulator.close();
-});
-afterAll(() => {
-  sqs.restore();
-  ssm.restore();
-});
-
-const queueOf = (client: SQSClient) => ({
-  send: (messages: readonly PoolMessage[]) => sendPoolMessages(client, QUEUE, messages),
-});
 
 describe('scheduled', () => {
   it('runs a cycle over the managed pools and scales the one whose backlog grew', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     const result = await handler(event, lambdaContext());
 
     expect(result).toMatchObject({
@@ -65,18 +46,18 @@ describe('scheduled', () => {
       pools: 2,
       counts: { patched: 1, unchanged: 1 },
     });
-    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([
+    expect(patchedCounts(tests.emulator, SAMPLE_POOL)).toEqual([
       [expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })],
     ]);
-    expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(6);
-    expect(patchedCounts(emulator, MULTI_POOL)).toEqual([]);
+    expect(tests.emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(6);
+    expect(patchedCounts(tests.emulator, MULTI_POOL)).toEqual([]);
   });
 
   it('logs one decision record and one EMF document per pool and flavor, with the correlation id', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     await handler(event, lambdaContext());
 
-    const lines = output.lines();
+    const lines = tests.output.lines();
     const records = decisions(lines);
     expect(records.map((record) => `${record.pool}/${record.flavor}`).sort()).toEqual([
       `${MULTI_POOL}/modelarts.vm.gpu.t4u8`,
@@ -107,67 +88,59 @@ describe('scheduled', () => {
   });
 
   it('plans without PATCHing when the event asks for a dry run', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     const result = await handler({ ...event, detail: { dryRun: true } }, lambdaContext());
 
     expect(result).toMatchObject({ mode: 'cycle', dryRun: true, counts: { 'dry-run': 1, unchanged: 1 } });
-    expect(patchRequests(emulator)).toEqual([]);
+    expect(patchRequests(tests.emulator)).toEqual([]);
   });
 
   it('changes nothing while the kill switch parameter is on', async () => {
-    ssm.on(GetParameterCommand, { Name: '/autoscaler/kill-switch' }).resolves({ Parameter: { Value: 'on' } });
-    const deps = {
-      ...testDeps(await sampleConfig(emulator.url)),
-      killSwitch: ssmKillSwitch(
-        ssmParameterStore(new SSMClient({ region: 'eu-west-1' })),
-        '/autoscaler/kill-switch',
-      ),
-    };
-    const result = await makeHandler(deps)(event, lambdaContext());
+    tests.parameters.set(KILL_SWITCH_PARAMETER, 'on', 'String');
+    const result = await makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)))(
+      event,
+      lambdaContext(),
+    );
 
     expect(result).toMatchObject({ mode: 'cycle', counts: { skipped: 2 } });
-    expect(patchRequests(emulator)).toEqual([]);
+    expect(patchRequests(tests.emulator)).toEqual([]);
     expect(
-      decisions(output.lines()).every((record) => (record.reasons as string[]).includes('kill-switch')),
+      decisions(tests.output.lines()).every((record) => (record.reasons as string[]).includes('kill-switch')),
     ).toBe(true);
   });
 
   it('fans out one FIFO message per pool above fanOutAbovePools, and scales nothing itself', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    const config = await sampleConfig(emulator.url, { fanOutAbovePools: 1 });
-    const handler = makeHandler({
-      ...testDeps(config),
-      queue: queueOf(new SQSClient({ region: 'eu-west-1' })),
-    });
+    const config = await sampleConfig(tests.emulator.url, { fanOutAbovePools: 1 });
+    const handler = makeHandler(await tests.deps(config));
     const result = await handler(event, lambdaContext());
 
     expect(result).toEqual({ mode: 'fan-out', tick: event.time, sent: 2, listFailures: [] });
-    const entries = sqs
-      .commandCalls(SendMessageBatchCommand)
-      .flatMap((call) => call.args[0].input.Entries ?? []);
+    const calls = tests.aws.sqs.commandCalls(SendMessageBatchCommand);
+    expect(calls.map((call) => call.args[0].input.QueueUrl)).toEqual([POOL_QUEUE_URL]);
+    const entries = calls.flatMap((call) => call.args[0].input.Entries ?? []);
     const message = {
       connection: 'emulator',
       project: 'emulator-project',
       pool: SAMPLE_POOL,
       tick: event.time,
     };
-    expect(entries).toContainEqual({
-      Id: '0',
-      MessageBody: JSON.stringify(message),
-      MessageGroupId: `emulator-project/${SAMPLE_POOL}`,
-      MessageDeduplicationId: messageDeduplicationId(message),
+    const entry = entries.find((sent) => sent.MessageGroupId === `emulator-project/${SAMPLE_POOL}`);
+    expect(entry?.MessageDeduplicationId).toBe(messageDeduplicationId(message));
+    expect(JSON.parse(entry?.MessageBody ?? '{}')).toEqual({
+      ...message,
+      snapshot: expect.objectContaining({ metadata: expect.objectContaining({ name: SAMPLE_POOL }) }),
+      listedAt: NOW,
     });
-    expect(entries.map((entry) => entry.MessageGroupId)).toEqual([
-      `emulator-project/${SAMPLE_POOL}`,
+    expect(entries.map((sent) => sent.MessageGroupId).sort()).toEqual([
       `emulator-project/${MULTI_POOL}`,
+      `emulator-project/${SAMPLE_POOL}`,
     ]);
-    // Pools named in the config need no API call before fanning out.
-    expect(emulator.requests).toEqual([]);
+    // One list call carries every pool as listed, so that no worker needs a GET to plan.
+    expect(tests.emulator.requests.map((request) => request.route)).toEqual(['listPools']);
   });
 
   it('lists a connection with selector entries once to count and name its pools', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    const config = await sampleConfig(emulator.url, {
+    const config = await sampleConfig(tests.emulator.url, {
       fanOutAbovePools: 1,
       pools: [
         {
@@ -176,40 +149,60 @@ describe('scheduled', () => {
         },
       ],
     });
-    const handler = makeHandler({
-      ...testDeps(config),
-      queue: queueOf(new SQSClient({ region: 'eu-west-1' })),
-    });
+    const handler = makeHandler(await tests.deps(config));
     const result = await handler(event, lambdaContext());
 
-    expect(emulator.requests.map((request) => request.route)).toEqual(['listPools']);
+    expect(tests.emulator.requests.map((request) => request.route)).toEqual(['listPools']);
     expect(result).toMatchObject({ mode: 'fan-out', sent: 8 });
   });
 
   it('fails the invocation when SQS refuses messages, so that EventBridge retries it', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({
+    tests.aws.sqs.on(SendMessageBatchCommand).resolves({
       Successful: [],
       Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
     });
-    const config = await sampleConfig(emulator.url, { fanOutAbovePools: 1 });
-    const handler = makeHandler({
-      ...testDeps(config),
-      queue: queueOf(new SQSClient({ region: 'eu-west-1' })),
-    });
+    const config = await sampleConfig(tests.emulator.url, { fanOutAbovePools: 1 });
+    const handler = makeHandler(await tests.deps(config));
 
     await expect(handler(event, lambdaContext())).rejects.toThrow(FanOutError);
   });
 
   it('runs the cycle itself above the threshold when no queue is configured (local runs)', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url, { fanOutAbovePools: 1 })));
+    const config = await sampleConfig(tests.emulator.url, { fanOutAbovePools: 1 });
+    const handler = makeHandler(await tests.deps(config, { AUTOSCALER_QUEUE_URL: undefined }));
     await expect(handler(event, lambdaContext())).resolves.toMatchObject({ mode: 'cycle', pools: 2 });
   });
 
   it('refuses an event that is not an EventBridge event', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     await expect(handler({ hello: 'world' } as unknown as ScheduledEvent, lambdaContext())).rejects.toThrow(
       /invalid event: version: .*; id: /,
     );
-    expect(emulator.requests).toEqual([]);
+    expect(tests.emulator.requests).toEqual([]);
+  });
+
+  it('signs its ModelArts requests with the AK/SK of its credentials parameter', async () => {
+    const emulator = await tests.verifySignatures();
+    const handler = makeHandler(await tests.deps(await sampleConfig(emulator.url, signedConnections)));
+    const result = await handler(event, lambdaContext());
+
+    expect(result).toMatchObject({ mode: 'cycle', counts: { patched: 1, unchanged: 1 } });
+    // Every request, whatever the number the cycle makes, is signed with the parameter's AK/SK.
+    const authorizations = emulator.requests.map((request) => request.headers.authorization);
+    expect(authorizations.length).toBeGreaterThan(0);
+    for (const authorization of authorizations) expect(authorization).toContain(`Access=${TEST_AK}`);
+  });
+
+  it('scales on backlogs read from SQS and CloudWatch', async () => {
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url, awsBacklogSources)));
+    await handler(event, lambdaContext());
+
+    expect(awsBacklogReads(tests.aws, tests.output.lines())).toEqual(AWS_BACKLOG_READS);
+    expect(decisions(tests.output.lines()).filter((record) => record.pool === MULTI_POOL)).toEqual([
+      expect.objectContaining({ outcome: 'unchanged' }),
+      expect.objectContaining({ outcome: 'unchanged' }),
+    ]);
   });
 });
+
+describeRolePermissions(tests);

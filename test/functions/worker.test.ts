@@ -1,37 +1,33 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../emulator/server';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/worker';
 import type { PoolMessage } from '../../lib/aws/pool-message';
 import {
-  captureOutput,
+  AWS_BACKLOG_READS,
+  awsBacklogReads,
+  awsBacklogSources,
+  signedConnections,
+  TEST_AK,
+} from './aws-fakes';
+import { setUpFunctionTests } from './function-tests';
+import {
   decisions,
   lambdaContext,
   MULTI_POOL,
-  NOW,
   patchedCounts,
   patchRequests,
   readEvent,
   SAMPLE_FLAVOR,
   SAMPLE_POOL,
   sampleConfig,
-  testDeps,
 } from './harness';
+import { describeRolePermissions } from './role-permissions';
 
-let emulator: Emulator;
-let output: ReturnType<typeof captureOutput>;
+const tests = setUpFunctionTests('worker');
 let sample: SQSEvent;
 
 beforeAll(async () => {
   sample = await readEvent<SQSEvent>('worker');
-});
-beforeEach(async () => {
-  emulator = await startEmulator({ now: () => NOW });
-  output = captureOutput();
-});
-afterEach(async () => {
-  output.restore();
-  await emulator.close();
 });
 
 const [good, malformed] = [0, 1];
@@ -59,40 +55,44 @@ const message = (pool: string, extra: Partial<PoolMessage> = {}): PoolMessage =>
 
 describe('worker', () => {
   it('scales the pool of the good record and fails only the malformed one (events/worker.json)', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     const response = await handler(sample, lambdaContext());
 
     expect(response).toEqual({
       batchItemFailures: [{ itemIdentifier: recordOf(sample, malformed).messageId }],
     });
-    expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([
+    expect(patchedCounts(tests.emulator, SAMPLE_POOL)).toEqual([
       [expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })],
     ]);
-    // The message names one pool: the worker reads that pool alone, with one GET, and lists nothing.
+    // The message names one pool: the worker reads that pool alone and lists nothing.
     // The message's pool is read, then read again under its lease before the PATCH.
-    expect(emulator.requests.map((request) => request.route)).toEqual(['getPool', 'getPool', 'patchPool']);
-    const failure = output.lines().find((line) => line.message === 'pool message failed');
+    expect(tests.emulator.requests.map((request) => request.route)).toEqual([
+      'getPool',
+      'getPool',
+      'patchPool',
+    ]);
+    const failure = tests.output.lines().find((line) => line.message === 'pool message failed');
     expect(failure?.error).toMatch(
       /not a pool message \(connection: .*; pool: .*expected string, received number\)/,
     );
   });
 
   it('fails a record whose pool cannot be scaled, so it is retried and dead-lettered alone', async () => {
-    emulator.failNext('patchPool', 10, { status: 500, errorCode: 'ModelArts.50015000' });
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    tests.emulator.failNext('patchPool', 10, { status: 500, errorCode: 'ModelArts.50015000' });
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     const event = {
       Records: [recordFor(message(SAMPLE_POOL), 'scale-fails'), recordFor(message(MULTI_POOL), 'holds')],
     };
     const response = await handler(event, lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'scale-fails' }] });
-    expect(decisions(output.lines())).toContainEqual(
+    expect(decisions(tests.output.lines())).toContainEqual(
       expect.objectContaining({ pool: MULTI_POOL, outcome: 'unchanged' }),
     );
   });
 
   it('also fails later messages of a failed message group, keeping FIFO order', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     const broken = { ...recordOf(sample, malformed), messageId: 'broken' };
     const sameGroup = { ...recordFor(message(SAMPLE_POOL), 'same-group'), attributes: broken.attributes };
     const otherGroup = recordFor(message(SAMPLE_POOL), 'other-group');
@@ -102,25 +102,25 @@ describe('worker', () => {
       'broken',
       'same-group',
     ]);
-    expect(patchRequests(emulator)).toHaveLength(1);
+    expect(patchRequests(tests.emulator)).toHaveLength(1);
   });
 
   it('plans only for a message that asks for a dry run', async () => {
-    const handler = makeHandler(testDeps(await sampleConfig(emulator.url)));
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)));
     const response = await handler(
       { Records: [recordFor(message(SAMPLE_POOL, { dryRun: true }), 'dry')] },
       lambdaContext(),
     );
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(patchRequests(emulator)).toEqual([]);
-    expect(decisions(output.lines())).toEqual([
+    expect(patchRequests(tests.emulator)).toEqual([]);
+    expect(decisions(tests.output.lines())).toEqual([
       expect.objectContaining({ pool: SAMPLE_POOL, outcome: 'dry-run' }),
     ]);
   });
 
   it('asks only the connection the message names', async () => {
-    const config = await sampleConfig(emulator.url, (document) => ({
+    const config = await sampleConfig(tests.emulator.url, (document) => ({
       ...document,
       connections: [
         { name: 'emulator', region: 'cn-north-7', projectId: 'emulator-project', auth: { type: 'none' } },
@@ -130,14 +130,36 @@ describe('worker', () => {
         document.pools.map((entry) => ({ ...entry, connection })),
       ),
     }));
-    const handler = makeHandler(testDeps(config));
+    const handler = makeHandler(await tests.deps(config));
     const response = await handler({ Records: [recordFor(message(SAMPLE_POOL), 'one')] }, lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(emulator.requests.map((request) => request.path)).toEqual([
+    expect(tests.emulator.requests.map((request) => request.path)).toEqual([
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
     ]);
   });
+
+  it('signs its ModelArts requests with the AK/SK of its credentials parameter', async () => {
+    const emulator = await tests.verifySignatures();
+    const handler = makeHandler(await tests.deps(await sampleConfig(emulator.url, signedConnections)));
+    const response = await handler({ Records: [recordFor(message(SAMPLE_POOL), 'signed')] }, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    // Every request, whatever the number the cycle makes, is signed with the parameter's AK/SK.
+    const authorizations = emulator.requests.map((request) => request.headers.authorization);
+    expect(authorizations.length).toBeGreaterThan(0);
+    for (const authorization of authorizations) expect(authorization).toContain(`Access=${TEST_AK}`);
+  });
+
+  it('scales on backlogs read from SQS and CloudWatch', async () => {
+    const handler = makeHandler(await tests.deps(await sampleConfig(tests.emulator.url, awsBacklogSources)));
+    const response = await handler({ Records: [recordFor(message(MULTI_POOL), 'multi')] }, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(awsBacklogReads(tests.aws, tests.output.lines())).toEqual(AWS_BACKLOG_READS);
+  });
 });
+
+describeRolePermissions(tests);

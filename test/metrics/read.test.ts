@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { builtInFlavorDefaults } from '../../lib/config/defaults';
 import { BacklogSourceError } from '../../lib/metrics/errors';
 import { type BacklogRequest, readBacklogs, stableKey } from '../../lib/metrics/read';
 import { type BacklogSourceConfig, BacklogSourceConfigSchema } from '../../lib/metrics/registry';
@@ -192,6 +193,28 @@ describe('readBacklogs', () => {
     });
 
     expect(backlogs.get(old)).toMatchObject({ ok: false, reason: 'stale', source: 'aged' });
+    expect(backlogs.get(fresh)).toMatchObject({ ok: true, value: 5 });
+  });
+
+  it("without staleAfterSeconds, goes stale at the config's built-in default", async () => {
+    const limit = builtInFlavorDefaults.backlog.staleAfterSeconds;
+    const aged: BacklogSource = {
+      type: 'static',
+      queryKey: (target) => target.flavor,
+      describe: () => 'aged',
+      read: async () => 0,
+      pick: (_, target) => ({ value: 5, observedAt: now - Number(target.flavor) * 1000 }),
+    };
+    const request = (ageSeconds: number): BacklogRequest => ({
+      pool: 'pool-a',
+      flavor: String(ageSeconds),
+      source: staticSource(0),
+    });
+    const old = request(limit + 1);
+    const fresh = request(limit - 1);
+    const backlogs = await readBacklogs([old, fresh], { now: () => now, createSource: () => aged });
+
+    expect(backlogs.get(old)).toMatchObject({ ok: false, reason: 'stale' });
     expect(backlogs.get(fresh)).toMatchObject({ ok: true, value: 5 });
   });
 

@@ -12,10 +12,10 @@ import {
   type ModelArtsError,
   ModelArtsNetworkError,
   ModelArtsOptionsError,
+  PoolResponseError,
   RetryBudgetExceededError,
 } from '../../lib/modelarts/errors';
 import type { TokenProvider } from '../../lib/modelarts/iam-token';
-import { PoolResponseError } from '../../lib/modelarts/schema-error';
 import { verifySignature } from '../../lib/modelarts/signer';
 import {
   type CapturedRequest,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { PoolResponseError } from '../../lib/modelarts/schema-error';
+import { PoolResponseError } from '../../lib/modelarts/errors';
 import {
   containerNetworkOf,
   ModelArtsErrorBodySchema,

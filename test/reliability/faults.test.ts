@@ -5,12 +5,12 @@
 // faults stop and every pool must reach its target.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../emulator/prng';
 import { type Emulator, type FaultRules, startEmulator } from '../../emulator/server';
 import { type CycleResult, type DecisionRecord, runCycle } from '../../lib/cycle';
 import type { PushedBacklog } from '../../lib/metrics/pushed';
 import { RetryBudgetExceededError, type RetryPolicy } from '../../lib/modelarts';
 import type { PoolFlavorResource } from '../../lib/modelarts/schemas';
+import { seededRandom } from '../../lib/prng';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { recordFigures } from './figures';
 import { fleet, fleetConfig, poolOfPath } from './fleet';

@@ -218,3 +218,25 @@ describe('the kill switch', () => {
     expect(result.plan.pools.flatMap((p) => p.reasons.map((r) => r.code))).toContain('kill-switch');
   });
 });
+
+describe('an invocation that ends before its lease', () => {
+  it('starts no call that could outlive it, and says so', async () => {
+    const config = configFor(staticPoolEntry(POOL, { [GPU]: 12 }));
+    // 3 s left: less than one attempt (5 s in these clients) and the room kept to save the history.
+    const result = await runCycle(
+      config,
+      { ...deps(config, 'webhook'), invocationEndsAt: clock + 3_000 },
+      {
+        pools: [POOL],
+      },
+    );
+
+    expect(patchesTo(POOL)).toEqual([]);
+    expect(outcome(result, POOL)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/deadline/),
+    });
+    // The pool was read to plan (no lease yet), never under the lease.
+    expect(routes()).toEqual(['getPool']);
+  });
+});

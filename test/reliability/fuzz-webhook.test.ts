@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type RecordedRequest, startEmulator } from '../../emulator/server';
 import { makeHandler } from '../../functions/webhook';
 import { createMemoryStateStore } from '../../lib/state/memory';
+import { createMemoryReplayGuard } from '../../lib/state/replay';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
 import { CPU, countsOf, fleet, fleetConfig, GPU, poolOfPath, RAISE_ONLY_RULES, targetEntries } from './fleet';
@@ -50,7 +51,11 @@ beforeAll(async () => {
     pools: targetEntries(configured),
   });
   const deps = invocationDeps({ config, store: createMemoryStateStore(), now: () => clock });
-  handler = makeHandler({ ...deps, webhookSecrets: async () => [SENTINEL.webhookSecret] });
+  handler = makeHandler({
+    ...deps,
+    webhookSecrets: async () => [SENTINEL.webhookSecret],
+    replay: createMemoryReplayGuard({ now: () => clock }),
+  });
   events = await sampleEvents();
   output = captureRawOutput();
 });

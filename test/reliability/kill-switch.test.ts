@@ -17,6 +17,7 @@ import type { FunctionDeps } from '../../lib/aws/runtime';
 import type { Config } from '../../lib/config';
 import { runCycle } from '../../lib/cycle';
 import { createMemoryStateStore } from '../../lib/state/memory';
+import { createMemoryReplayGuard } from '../../lib/state/replay';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
 import { CPU, FAST_RULES, fleet, fleetConfig } from './fleet';
@@ -124,6 +125,7 @@ describe('the kill switch SSM parameter', () => {
     const webhook = (await makeWebhook({
       ...deps(config, reader),
       webhookSecrets: async () => [SENTINEL.webhookSecret],
+      replay: createMemoryReplayGuard({ now: () => clock }),
     })(
       webhookEvent(events.webhook, body, clock),
       lambdaContext(`h-${round}`),

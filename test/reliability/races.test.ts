@@ -8,12 +8,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../emulator/prng';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { makeHandler as makeScheduled } from '../../functions/scheduled';
 import { makeHandler as makeWebhook } from '../../functions/webhook';
 import { makeHandler as makeWorker } from '../../functions/worker';
+import { seededRandom } from '../../lib/prng';
 import { createDynamoDbStateStore, createStateTable } from '../../lib/state/dynamodb';
+import { createMemoryReplayGuard } from '../../lib/state/replay';
 import { lambdaContext } from '../functions/harness';
 import { recordFigures } from './figures';
 import { countsOf, fleet, fleetConfig, poolOfPath, targetEntries } from './fleet';
@@ -149,6 +150,7 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
                 return makeWebhook({
                   ...environment(),
                   webhookSecrets: async () => [SENTINEL.webhookSecret],
+                  replay: createMemoryReplayGuard({ now: () => clock }),
                 })(webhookEvent(events.webhook, body, clock), context);
               }
             }
@@ -164,8 +166,10 @@ describe(`${INVOCATIONS} concurrent invocations on the same pools, DynamoDB stat
 
       // Every invocation succeeded: nothing failed, a webhook got 202 (or 409 while another held the lease).
       answers.forEach((answer, i) => {
-        if (kinds[i] === 'scheduled')
-          expect((answer as { counts: Record<string, number> }).counts.failed).toBeUndefined();
+        if (kinds[i] === 'scheduled') {
+          const { counts, outcomes } = answer as { counts: Record<string, number>; outcomes: unknown[] };
+          expect(counts.failed, JSON.stringify(outcomes)).toBeUndefined();
+        }
         if (kinds[i] === 'worker') expect((answer as SQSBatchResponse).batchItemFailures).toEqual([]);
         if (kinds[i] === 'webhook')
           expect([202, 409]).toContain((answer as APIGatewayProxyStructuredResultV2).statusCode);

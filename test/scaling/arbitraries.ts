@@ -13,7 +13,7 @@ import type { FlavorHistory, PoolHistory, ScaleEvent } from '../../lib/state/sto
 
 // Reusable fast-check arbitraries for the scaling core: pools as ModelArts returns them (1-4 flavors, 0-3 AZs
 // each, any controlMode, phase, billing annotation and nodes in flight), policies, backlogs (failures included),
-// histories and floors. Mostly realistic, with a share of odd inputs (guards, mismatched AZs, zero counts).
+// histories and minCounts. Mostly realistic, with a share of odd inputs (guards, mismatched AZs, zero counts).
 
 export const PLAN_NOW = 1_700_000_000_000;
 
@@ -285,7 +285,7 @@ export function arbPoolHistory(flavors: readonly string[], now = PLAN_NOW): fc.A
     });
 }
 
-export function arbFloors(flavors: readonly string[]): fc.Arbitrary<Record<string, number> | undefined> {
+export function arbMinCounts(flavors: readonly string[]): fc.Arbitrary<Record<string, number> | undefined> {
   return fc.option(
     fc.dictionary(fc.constantFrom(...flavors, 'modelarts.vm.stray'), fc.nat(60), { maxKeys: 3 }),
     { nil: undefined, freq: 2 },
@@ -300,16 +300,16 @@ export function arbPoolInput(now = PLAN_NOW): fc.Arbitrary<PoolInput> {
         policy: arbPoolPolicy(flavors),
         backlogs: arbBacklogs(flavors),
         history: arbPoolHistory(flavors, now),
-        floors: arbFloors(flavors),
+        minCounts: arbMinCounts(flavors),
       })
       .map(
-        ({ policy, backlogs, history, floors }): PoolInput => ({
+        ({ policy, backlogs, history, minCounts }): PoolInput => ({
           key: 'project-1/pool-under-test',
           pool,
           policy,
           backlogs,
           history,
-          ...(floors === undefined ? {} : { floors }),
+          ...(minCounts === undefined ? {} : { minCounts }),
         }),
       );
   });

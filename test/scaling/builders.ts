@@ -134,7 +134,7 @@ export function poolInput(
   p: Pool,
   policy: PoolPolicy,
   backlogs: Record<string, Backlog>,
-  extra: { history?: PoolHistory; floors?: Record<string, number>; key?: string } = {},
+  extra: { history?: PoolHistory; minCounts?: Record<string, number>; key?: string } = {},
 ): PoolInput {
   return {
     key: extra.key ?? `project/${p.metadata.name}`,
@@ -142,7 +142,7 @@ export function poolInput(
     policy,
     backlogs,
     history: extra.history ?? { flavors: {} },
-    ...(extra.floors ? { floors: extra.floors } : {}),
+    ...(extra.minCounts ? { minCounts: extra.minCounts } : {}),
   };
 }
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CONTROL_MODE_BITS } from '../../lib/modelarts/control-mode';
 import {
   azsMismatchGuard,
-  backlogGuard,
-  CONTROL_MODE_BITS,
   controlModeGuard,
   decodeControlMode,
   duplicateFlavorGuard,
@@ -18,6 +17,7 @@ import {
   unknownFlavorGuards,
 } from '../../lib/scaling/guards';
 import { plan } from '../../lib/scaling/plan';
+import { backlogGuard } from '../../lib/scaling/target';
 import { failed, flavorPolicy, NOW, ok, poolInput, poolPolicy, running } from './builders';
 
 const GPU = 'modelarts.bm.gpu.8v100';
@@ -168,15 +168,15 @@ describe('flavor guards', () => {
     ).toBe(`flavor ${GPU}: scaleUp Nodes policy periodSeconds must be > 0`);
   });
 
-  it('backlogs, floors and policies for flavors the pool lacks are named', () => {
+  it('backlogs, minCounts and policies for flavors the pool lacks are named', () => {
     const reasons = unknownFlavorGuards(running([{ flavor: GPU, count: 1 }]), {
       backlogs: { [GPU]: 1, x: 1 },
-      floors: { y: 2 },
+      minCounts: { y: 2 },
       policy: poolPolicy([flavorPolicy(GPU), flavorPolicy('z')]),
     });
     expect(reasons.map((r) => r.message)).toEqual([
       'backlog for flavor x, which the pool does not have: ignored',
-      'floor for flavor y, which the pool does not have: ignored',
+      'minimum count for flavor y, which the pool does not have: ignored',
       'policy for flavor z, which the pool does not have: ignored',
     ]);
   });

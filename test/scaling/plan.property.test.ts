@@ -13,7 +13,7 @@ import type { DirectionRules, FlavorPolicy } from '../../lib/scaling/policy';
 import type { FlavorHistory, ScaleEvent } from '../../lib/state/store';
 import { arbPlanInput, PLAN_NOW } from './arbitraries';
 
-// Invariants of plan() over arbitrary pools, policies, backlogs, histories and floors. The oracles below are
+// Invariants of plan() over arbitrary pools, policies, backlogs, histories and minCounts. The oracles below are
 // written from the rules (ARCHITECTURE invariants, HPA semantics), not from the planner's code paths.
 
 const RUNS = 3000;
@@ -57,7 +57,7 @@ function managedFlavors(input: PlanInput, result: Plan): FlavorCase[] {
     for (const decision of poolResult.flavors) {
       const policy = own(poolInput.policy.flavors, decision.flavor);
       if (policy === undefined) continue;
-      const floor = own(poolInput.floors, decision.flavor);
+      const floor = own(poolInput.minCounts, decision.flavor);
       const min =
         floor !== undefined && floor > policy.min ? Math.min(Math.ceil(floor), policy.max) : policy.min;
       cases.push({ input: poolInput, result: poolResult, decision, policy, min });
@@ -135,7 +135,7 @@ function applyPlan(input: PlanInput, result: Plan): PlanInput {
 
 const withoutFloors = (input: PlanInput): PlanInput => ({
   ...input,
-  pools: input.pools.map(({ floors: _floors, ...rest }) => rest),
+  pools: input.pools.map(({ minCounts: _floors, ...rest }) => rest),
 });
 
 type Check = (input: PlanInput, result: Plan) => void;
@@ -165,7 +165,7 @@ function checkGroup(name: string) {
   );
 }
 
-describe('plan() invariants over arbitrary pools, policies, backlogs, histories and floors', () => {
+describe('plan() invariants over arbitrary pools, policies, backlogs, histories and minCounts', () => {
   group = 'shape and guards';
   property('a guarded pool gets no body, and a pool with a body passed every pool guard', (input, result) => {
     input.pools.forEach((poolInput, i) => {
@@ -289,22 +289,22 @@ describe('plan() invariants over arbitrary pools, policies, backlogs, histories 
     },
   );
 
-  group = 'floors';
-  property('floors never lower a target', (input, withFloors) => {
+  group = 'minCounts';
+  property('minCounts never lower a target', (input, withMinCounts) => {
     const without = plan(withoutFloors(input));
-    withFloors.pools.forEach((poolResult, i) => {
+    withMinCounts.pools.forEach((poolResult, i) => {
       poolResult.flavors.forEach((d, j) => {
         expect(d.target).toBeGreaterThanOrEqual(without.pools[i]?.flavors[j]?.target as number);
       });
     });
   });
 
-  property('floors raise a target to min(floor, max) unless a guard holds the flavor', (input, result) => {
+  property('minCounts raise a target to min(floor, max) unless a guard holds the flavor', (input, result) => {
     for (const { input: poolInput, result: poolResult, decision: d, policy, min } of managedFlavors(
       input,
       result,
     )) {
-      const floor = own(poolInput.floors, d.flavor);
+      const floor = own(poolInput.minCounts, d.flavor);
       if (floor === undefined || heldWhole(poolResult) || deferred(d)) continue;
       const held = d.reasons.some((r) =>
         ['paused-scale-out', 'scale-up-disabled', 'az-split-refused'].includes(r.code),
@@ -358,7 +358,7 @@ describe('plan() invariants over arbitrary pools, policies, backlogs, histories 
           return {
             ...poolInput,
             backlogs: keep(poolInput.backlogs),
-            ...(poolInput.floors === undefined ? {} : { floors: keep(poolInput.floors) }),
+            ...(poolInput.minCounts === undefined ? {} : { minCounts: keep(poolInput.minCounts) }),
           };
         }),
       };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PatchPoolBodySchema } from '../../lib/modelarts/schemas';
-import { deferMixedDirection, patchBody } from '../../lib/scaling/patch';
-import { type PlanInput, plan } from '../../lib/scaling/plan';
+import { patchBody } from '../../lib/scaling/patch';
+import { deferMixedDirection, type PlanInput, plan } from '../../lib/scaling/plan';
+import type { FlavorPolicy } from '../../lib/scaling/policy';
 import { REASON_CODES } from '../../lib/scaling/reasons';
 import {
   ago,
@@ -225,6 +226,15 @@ describe('AZs in a plan', () => {
       expect(above.action).toBe('hold');
     });
 
+    it('never scales down on a backlog whose value is not a count, whatever its per-AZ split says', () => {
+      const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
+      for (const value of [Number.NaN, -1]) {
+        const [flavor] = planOne(poolInput(p, policy, split(value, { a: 2, b: 1 }))).flavors;
+        expect(flavor).toMatchObject({ target: 8, action: 'hold' });
+        expect(flavor?.reasons.map((r) => r.code)).toEqual(['backlog-unavailable', 'fallback-hold']);
+      }
+    });
+
     it('is balanced when the backlog has no per-AZ split, and the other strategies ignore one', () => {
       const p = running([{ flavor: GPU, count: 8, azs: azs({ a: 4, b: 4 }) }]);
       expect(planOne(poolInput(p, policy, { [GPU]: ok(5) })).flavors[0]?.azsAfter).toEqual(
@@ -365,6 +375,16 @@ describe('plan shape', () => {
       ),
       poolInput(running([{ flavor: CPU, count: 1 }]), poolPolicy([flavorPolicy(GPU)]), {}),
     ],
+  });
+
+  it('keeps nothing from one plan to the next: a policy object changed in place is read afresh', () => {
+    const policy = poolPolicy([flavorPolicy(GPU)]);
+    const pool = running([{ flavor: GPU, count: 2 }]);
+    expect(planOne(poolInput(pool, policy, { [GPU]: ok(3) })).action).toBe('patch');
+    (policy.flavors[GPU] as FlavorPolicy).targetPerNode = 0;
+    const [flavor] = planOne(poolInput(pool, policy, { [GPU]: ok(3) })).flavors;
+    expect(flavor).toMatchObject({ target: 2, action: 'hold' });
+    expect(flavor?.reasons.map((r) => r.code)).toEqual(['invalid-policy']);
   });
 
   it('keeps a fixed key order and no undefined values', () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Backlog } from '../../lib/metrics/backlog';
 import type { FlavorPolicy } from '../../lib/scaling/policy';
 import { reason } from '../../lib/scaling/reasons';
-import { computeTarget, periodStart, stepLimit, type TargetInput } from '../../lib/scaling/target';
+import {
+  checkBacklog,
+  computeTarget,
+  periodStart,
+  stepLimit,
+  type TargetInput,
+} from '../../lib/scaling/target';
 import type { FlavorHistory, ScaleEvent } from '../../lib/state/store';
 import {
   ago,
@@ -31,7 +37,7 @@ interface Row {
   current: number;
   backlog?: Backlog | undefined;
   history?: FlavorHistory;
-  floor?: number;
+  minCount?: number;
   expected: number;
   desired?: number;
   codes?: string[];
@@ -41,10 +47,10 @@ function run(row: Row, extra: Partial<TargetInput> = {}) {
   return computeTarget({
     policy: row.fullPolicy ?? flavorPolicy(FLAVOR, row.policy),
     current: row.current,
-    backlog: 'backlog' in row ? row.backlog : ok(0),
+    backlog: checkBacklog('backlog' in row ? row.backlog : ok(0), FLAVOR),
     history: row.history,
     now: NOW,
-    ...(row.floor === undefined ? {} : { floor: row.floor }),
+    ...(row.minCount === undefined ? {} : { minCount: row.minCount }),
     ...extra,
   });
 }
@@ -694,55 +700,61 @@ describe('missing, failed or stale backlog: never scale down, apply the fallback
   ])('$name', (row) => check(row));
 });
 
-describe('floors (pushed minimums)', () => {
+describe('minimum counts (pushed by a webhook)', () => {
   it.each<Row>([
     {
-      name: 'a floor raises the target',
+      name: 'a minimum count raises the target',
       current: 2,
       backlog: ok(3),
-      floor: 8,
+      minCount: 8,
       expected: 8,
-      codes: ['floor', 'desired', 'clamped-min'],
+      codes: ['min-count', 'desired', 'clamped-min'],
     },
-    { name: 'a floor never lowers a higher target', current: 2, backlog: ok(10), floor: 4, expected: 10 },
     {
-      name: 'a floor is capped at max',
+      name: 'a minimum count never lowers a higher target',
+      current: 2,
+      backlog: ok(10),
+      minCount: 4,
+      expected: 10,
+    },
+    {
+      name: 'a minimum count is capped at max',
       policy: { max: 6 },
       current: 2,
       backlog: ok(0),
-      floor: 50,
+      minCount: 50,
       expected: 6,
     },
     {
-      name: 'a floor below min changes nothing',
+      name: 'a minimum count below min changes nothing',
       policy: { min: 3 },
       current: 3,
       backlog: ok(0),
-      floor: 2,
+      minCount: 2,
       expected: 3,
       codes: ['desired', 'clamped-min'],
     },
     {
-      name: 'a floor is not held by step policies or cooldowns (like HPA minReplicas)',
+      name: 'a minimum count is not held by step policies or cooldowns (like HPA minReplicas)',
       policy: { scaleUp: { policies: [nodes(1, 60)], cooldownSeconds: 600 } },
       history: history([], [change(10, 1)]),
       current: 2,
       backlog: ok(0),
-      floor: 7,
+      minCount: 7,
       expected: 7,
     },
     {
-      name: 'a floor keeps a scale-down from going below it',
+      name: 'a minimum count keeps a scale-down from going below it',
       current: 10,
       backlog: ok(1),
-      floor: 4,
+      minCount: 4,
       expected: 4,
     },
   ])('$name', (row) => check(row));
 
-  it('a floor does not override a guard that blocks scale-up', () => {
+  it('a minimum count does not override a guard that blocks scale-up', () => {
     const blockUp = [reason('paused-scale-out', 'paused')];
-    check({ name: '', current: 2, backlog: ok(0), floor: 8, expected: 2 }, { blockUp });
+    check({ name: '', current: 2, backlog: ok(0), minCount: 8, expected: 2 }, { blockUp });
   });
 });
 

@@ -1,32 +1,22 @@
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbStateStore, createStateTable, stateTableDefinition } from '../../lib/state/dynamodb';
+import { createDynamoDbStateStore, stateTableDefinition } from '../../lib/state/dynamodb';
 import { HistoryItemError, StateStoreError } from '../../lib/state/errors';
 import { createStateStore } from '../../lib/state/factory';
 import { describeStateStoreContract } from './contract';
+import { type DynaliteTable, startDynaliteTable } from './dynalite-table';
 
 const tableName = 'autoscaler-state';
-const server = dynalite({ createTableMs: 0 });
+let dynamo: DynaliteTable;
 let endpoint: string;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  await createStateTable(client, tableName);
+  dynamo = await startDynaliteTable(tableName);
+  ({ endpoint, client } = dynamo);
 });
 
-afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => dynamo.close());
 
 describeStateStoreContract('dynamodb', () => ({
   open: () => createDynamoDbStateStore({ client, tableName }),

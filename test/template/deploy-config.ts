@@ -9,11 +9,11 @@ import { parse, stringify } from 'yaml';
 
 const SAMPLE = resolve(import.meta.dirname, '../../events/autoscaler.yaml');
 
-/** Writes the deployable sample config into a new temporary folder; returns the file's path. */
-export async function writeDeployableSampleConfig(): Promise<string> {
+/** Writes the deployable sample config into `dir` (default a new temporary folder); returns the file's path. */
+export async function writeDeployableSampleConfig(dir?: string): Promise<string> {
   const document = parse(await readFile(SAMPLE, 'utf8')) as { connections: { endpoint?: string }[] };
   for (const connection of document.connections) delete connection.endpoint;
-  const path = join(await mkdtemp(join(tmpdir(), 'autoscaler-config-')), 'autoscaler.yaml');
+  const path = join(dir ?? (await mkdtemp(join(tmpdir(), 'autoscaler-config-'))), 'autoscaler.yaml');
   await writeFile(path, stringify(document));
   return path;
 }

@@ -1,31 +1,27 @@
-// Packages the service once (`osls package`, offline) and checks the generated CloudFormation template
+// Checks the generated CloudFormation template (packaged once per test run, see packaged.ts)
 // and artifacts against what the functions need and may do.
 
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { scheduleRateFor } from '../../functions/build/config-file.cjs';
 import { stateTableDefinition } from '../../lib/state/dynamodb';
 import { DEMO_WEBHOOK_SECRET, SAMPLE_POOL } from '../functions/harness';
-import { writeDeployableSampleConfig } from './deploy-config';
+import { PACKAGE_TIMEOUT_MS, packagedService, STAGE, type Template, type TemplateResource } from './packaged';
+import { deploymentSettings, timeBudgetProblems } from './time-budget';
 import { readZip, type ZipEntry } from './zip';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
-const STAGE = 'citest';
 const FUNCTIONS = ['scheduled', 'worker', 'webhook', 'plan'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 type Json = Record<string, unknown>;
-interface Resource {
-  Type: string;
-  Properties: Json;
-}
+type Resource = TemplateResource;
 interface Statement {
   Effect: string;
   Action: string | string[];
@@ -34,29 +30,13 @@ interface Statement {
 }
 
 let outDir = '';
-let configPath = '';
-let template: { Resources: Record<string, Resource> };
+let template: Template;
 const artifacts = new Map<FunctionName, ZipEntry[]>();
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'autoscaler-package-'));
-  configPath = await writeDeployableSampleConfig();
-  const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
-  const args = ['package', '--stage', STAGE, '--param', `configPath=${configPath}`, '--package', outDir];
-  await run(process.execPath, [osls, ...args], {
-    cwd: ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((error: Error & { stdout?: string; stderr?: string }) => {
-    throw new Error(`osls package failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`, { cause: error });
-  });
-  template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  ({ dir: outDir, template } = await packagedService());
   for (const name of FUNCTIONS) artifacts.set(name, await readZip(join(outDir, `${name}.zip`)));
-}, 240_000);
-
-afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-  if (configPath) await rm(dirname(configPath), { recursive: true, force: true });
-});
+}, PACKAGE_TIMEOUT_MS);
 
 const resources = (type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
@@ -307,13 +287,18 @@ describe('roles (least privilege)', () => {
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
       }
     }
-    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+    // Histories and leases are conditional UpdateItems; the webhook also puts each signature it accepts.
+    for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem']) {
       for (const name of ['scheduled', 'worker', 'webhook'] as const)
         expect(allowing(name, action)).toHaveLength(1);
     }
+    expect(allowing('webhook', 'dynamodb:PutItem')).toHaveLength(1);
+    for (const name of ['scheduled', 'worker', 'plan'] as const)
+      expect(allowing(name, 'dynamodb:PutItem')).toEqual([]);
+    for (const name of FUNCTIONS) expect(allowing(name, 'dynamodb:DeleteItem')).toEqual([]);
     expect(allowing('plan', 'dynamodb:GetItem')).toHaveLength(1);
-    expect(allowing('plan', 'dynamodb:PutItem')).toEqual([]);
-    expect(allowing('plan', 'dynamodb:DeleteItem')).toEqual([]);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
+      expect(allowing('plan', action)).toEqual([]);
   });
 
   it('writes logs only to its own log group', () => {
@@ -384,4 +369,10 @@ describe('the packaged bundles', () => {
     expect(emulator.requests.filter((request) => request.route === 'patchPool')).toEqual([]);
     expect(emulator.requests.length).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe('time budget (test/template/time-budget.ts)', () => {
+  it('fits every worst case into the function timeouts, the queue settings and the gateway rate limit', () => {
+    expect(timeBudgetProblems(deploymentSettings(template))).toEqual([]);
+  });
 });

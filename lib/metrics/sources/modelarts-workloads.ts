@@ -11,8 +11,6 @@ import {
   WORKLOAD_STATUSES,
   WORKLOAD_TYPES,
   type Workload,
-  WorkloadPagingError,
-  WorkloadResponseError,
   type WorkloadStatus,
   type WorkloadsApi,
   workloadNodeCount,
@@ -92,12 +90,9 @@ export function backlogByFlavor(
 const where = (target: BacklogTarget) =>
   target.connection === undefined ? target.pool : `${target.connection}/${target.pool}`;
 
+// The client's errors are secret-free by construction and say what failed; anything else is described by kind.
 const describeFailure = (error: unknown) =>
-  error instanceof ModelArtsError ||
-  error instanceof WorkloadResponseError ||
-  error instanceof WorkloadPagingError
-    ? error.message
-    : describeCause(error);
+  error instanceof ModelArtsError ? error.message : describeCause(error);
 
 export function createModelArtsWorkloadsSource(
   config: ModelArtsWorkloadsSourceConfig,

@@ -1,36 +1,37 @@
 // What ModelArts refuses in an update beyond the body's shape (related-apis.md §8, get-pool.txt controlMode).
+// The emulator answers with these refusals; the simulator applies the same rules to the planner's updates.
 
-import type { PatchPoolBody, Pool, PoolFlavorResource } from '../lib/modelarts/schemas';
-import { ApiError, badRequest, ErrorCodes } from './route';
+import { CONTROL_MODE_BITS, EVERY_UPDATE_BLOCKING_BITS, SPEC_UPDATE_BLOCKING_BITS } from './control-mode';
+import { ErrorCodes } from './error-codes';
+import type { PatchPoolBody, Pool, PoolFlavorResource } from './schemas';
 
-const CONTROL_MODE_BITS: [bit: number, meaning: string][] = [
-  [2, 'modifying specifications is restricted'],
-  [4, 'the service is restricted'],
-  [8, 'the pool is frozen'],
-  [16, 'the pool is frozen by the public security department'],
-];
-/** Bits that freeze a pool entirely; bit 2 only blocks spec changes, bit 1 (billing change) nothing here. */
-const BLOCKS_EVERY_UPDATE = 4 | 8 | 16;
-const BLOCKS_SPEC_UPDATE = 2 | BLOCKS_EVERY_UPDATE;
+/** The error ModelArts answers an update it refuses with. */
+export interface UpdateRefusal {
+  status: 400;
+  errorCode: string;
+  message: string;
+}
+
+const refusal = (message: string, errorCode: string = ErrorCodes.badRequest): UpdateRefusal => ({
+  status: 400,
+  errorCode,
+  message,
+});
 
 /** Refusals that depend on the pool's state, checked before the patch is applied. */
-export function refuseUpdate(pool: Pool, patch: PatchPoolBody): ApiError | undefined {
+export function refuseUpdate(pool: Pool, patch: PatchPoolBody): UpdateRefusal | undefined {
   const name = pool.metadata.name;
   const phase = pool.status?.phase;
   if (phase !== 'Running') {
-    return new ApiError(
-      400,
-      ErrorCodes.poolNotRunning,
-      `pool ${name} is not running (phase ${phase ?? 'unknown'})`,
-    );
+    return refusal(`pool ${name} is not running (phase ${phase ?? 'unknown'})`, ErrorCodes.poolNotRunning);
   }
   const mode = pool.spec.controlMode ?? 0;
-  const blocking = patch.spec !== undefined ? BLOCKS_SPEC_UPDATE : BLOCKS_EVERY_UPDATE;
+  const blocking = patch.spec !== undefined ? SPEC_UPDATE_BLOCKING_BITS : EVERY_UPDATE_BLOCKING_BITS;
   if ((mode & blocking) !== 0) {
-    const reasons = CONTROL_MODE_BITS.filter(([bit]) => (mode & bit & blocking) !== 0).map(
-      ([, meaning]) => meaning,
+    const reasons = CONTROL_MODE_BITS.filter(({ bit }) => (mode & bit & blocking) !== 0).map(
+      ({ meaning }) => meaning,
     );
-    return badRequest(`pool ${name} cannot be updated: ${reasons.join(', ')} (controlMode ${mode})`);
+    return refusal(`pool ${name} cannot be updated: ${reasons.join(', ')} (controlMode ${mode})`);
   }
   return undefined;
 }
@@ -40,18 +41,18 @@ export function refuseResize(
   pool: Pool,
   before: readonly PoolFlavorResource[],
   after: readonly PoolFlavorResource[],
-): ApiError | undefined {
+): UpdateRefusal | undefined {
   const changes = flavorChanges(before, after);
   const grown = changes.filter((change) => change.to > change.from);
   const shrunk = changes.filter((change) => change.to < change.from);
   if (grown.length > 0 && shrunk.length > 0) {
-    return badRequest(
+    return refusal(
       `one update cannot grow one flavor and shrink another: grows ${describe(grown)}, shrinks ${describe(shrunk)}`,
     );
   }
   // The console scales a yearly/monthly pool in only by unsubscribing nodes (CBC), never through an update.
   if (shrunk.length > 0 && pool.metadata.annotations?.['os.modelarts/billing.mode'] === '1') {
-    return badRequest(
+    return refusal(
       `pool ${pool.metadata.name} is yearly/monthly: scale it in by unsubscribing nodes, not by an update (shrinks ${describe(shrunk)})`,
     );
   }

@@ -1,14 +1,26 @@
 // One ModelArts client per connection of the config, built on first use and kept for the execution
 // environment, with the connection's secret (AK/SK or IAM password) from the credentials parameter.
-// Also the workloads API each connection offers the modelarts-workloads backlog source.
+// Also the workloads API each connection offers the modelarts-workloads backlog source. The secrets come from
+// the caller: SSM in the functions (lib/aws/secrets.ts), the environment in the CLI.
 
-import type { Config, ConnectionConfig } from '../config';
+import type { Config, ConnectionConfig } from '../config/types';
 import type { BacklogSourceDeps } from '../metrics/registry';
-import { createModelArtsClient, type ModelArtsAuth, type ModelArtsClient } from '../modelarts';
-import { akSkCredentials } from '../modelarts/credentials';
-import { createIamTokenProvider, iamEndpointForRegion } from '../modelarts/iam-token';
-import { createWorkloadsApi } from '../modelarts/workloads';
-import type { ConnectionSecrets } from './secrets';
+import { createModelArtsClient, type ModelArtsClient } from './client';
+import type { ModelArtsAuth } from './client-options';
+import { akSkCredentials } from './credentials';
+import { ModelArtsError } from './errors';
+import { createIamTokenProvider, iamEndpointForRegion } from './iam-token';
+import type { AkSkCredentials } from './signer';
+import { createWorkloadsApi } from './workloads';
+
+export type ConnectionSecret =
+  | { type: 'aksk'; credentials: AkSkCredentials }
+  | { type: 'password'; password: string };
+
+export interface ConnectionSecrets {
+  /** The secret for a connection; throws an error naming the connection when there is none. */
+  forConnection(connection: string): ConnectionSecret;
+}
 
 export interface ClientFactoryOptions {
   /** Required when a connection uses aksk or token auth. */
@@ -19,9 +31,9 @@ export interface ClientFactoryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export class ConnectionSetupError extends Error {
+export class ConnectionSetupError extends ModelArtsError {
   constructor(connection: string, problem: string) {
-    super(`connection "${connection}": ${problem}`);
+    super('setup', `connection "${connection}": ${problem}`);
     this.name = 'ConnectionSetupError';
   }
 }
@@ -58,9 +70,31 @@ function authFor(connection: ConnectionConfig, options: ClientFactoryOptions): M
   };
 }
 
-export function modelArtsClients(
-  config: Pick<Config, 'connections'>,
+/** The client of one connection, with its secret from `options.secrets` as it is now. */
+export function connectionClient(
+  connection: ConnectionConfig,
   options: ClientFactoryOptions = {},
+): ModelArtsClient {
+  return createModelArtsClient({
+    projectId: connection.projectId,
+    region: connection.region,
+    ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
+    ...(connection.userId ? { userId: connection.userId } : {}),
+    ...(connection.timeoutMs ? { timeoutMs: connection.timeoutMs } : {}),
+    auth: authFor(connection, options),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+}
+
+/**
+ * One client per connection name, built by `build` on first use and kept; a name the config lacks throws
+ * ConnectionSetupError naming it.
+ */
+export function perConnection(
+  config: Pick<Config, 'connections'>,
+  build: (connection: ConnectionConfig) => ModelArtsClient,
 ): (connectionName: string) => ModelArtsClient {
   const clients = new Map<string, ModelArtsClient>();
   return (name) => {
@@ -68,19 +102,17 @@ export function modelArtsClients(
     if (existing) return existing;
     const connection = config.connections.find((candidate) => candidate.name === name);
     if (!connection) throw new ConnectionSetupError(name, 'is not in the config');
-    const client = createModelArtsClient({
-      projectId: connection.projectId,
-      region: connection.region,
-      ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
-      ...(connection.userId ? { userId: connection.userId } : {}),
-      auth: authFor(connection, options),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-    });
+    const client = build(connection);
     clients.set(name, client);
     return client;
   };
+}
+
+export function modelArtsClients(
+  config: Pick<Config, 'connections'>,
+  options: ClientFactoryOptions = {},
+): (connectionName: string) => ModelArtsClient {
+  return perConnection(config, (connection) => connectionClient(connection, options));
 }
 
 /** Backlog source dependencies that come from the connections (the workloads API of each). */
