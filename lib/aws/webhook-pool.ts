@@ -6,15 +6,15 @@
 
 import type { Config } from '../config/types';
 import type { CycleResult, DecisionRecord } from '../cycle';
+import { connectionsFor } from '../cycle/read-pools';
 
 /** How the config knows a pool: an entry names it, a selector entry may match it, or nothing can. */
 export type PoolStanding = 'named' | 'selectable' | 'unknown';
 
-// The same rule as the cycle's lookup of a named pool (connectionsFor in lib/cycle.ts): the connections
-// whose entries name it, else those with selector entries.
-export function poolStanding(config: Pick<Config, 'pools'>, pool: string): PoolStanding {
+/** Decided by the cycle's own lookup of a named pool (connectionsFor), so the two never disagree. */
+export function poolStanding(config: Config, pool: string): PoolStanding {
   if (config.pools.some((entry) => entry.name === pool)) return 'named';
-  return config.pools.some((entry) => entry.selector !== undefined) ? 'selectable' : 'unknown';
+  return connectionsFor(config, pool).length > 0 ? 'selectable' : 'unknown';
 }
 
 export interface HeldDecisions {
