@@ -296,4 +296,21 @@ describe.concurrent('modelarts-autoscaler doctor', () => {
     expect(report.connection).toBe('emu');
     expect(report.checks.find((one) => one.name === 'pool get')?.status).toBe('refused');
   });
+
+  it('refuses a command line without exactly one pool, or --confirm without the probe, before sending anything', async () => {
+    const em = await emulator();
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stdin: process.stdin,
+      env: {},
+    };
+    const base = ['doctor', '-c', config, '--endpoint', em.url];
+    expect(await main(base, io)).toBe(1);
+    expect(await main([...base, '--pool', 'a', '--pool', 'b'], io)).toBe(1);
+    const run = await doctor(em, ['--confirm', AUTO]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--confirm goes with --probe-scale-in');
+    expect(em.requests).toHaveLength(0);
+  });
 });
