@@ -6,7 +6,7 @@ import { environmentSecrets } from '../credentials';
 import { type CheckResult, isFailing } from '../doctor/checks';
 import { clockCheck, dateRecorder } from '../doctor/clock-skew';
 import { type DoctorApis, doctorApis, readChecks } from '../doctor/read-checks';
-import { reportChecks } from '../doctor/report';
+import { printChecks, printJson, printSummary } from '../doctor/report';
 import { probeScaleIn } from '../doctor/scale-in-probe';
 import { writeProbes } from '../doctor/write-probes';
 import type { CliIo, Output } from '../output';
@@ -60,7 +60,7 @@ async function typedPoolName(io: CliIo, pool: string): Promise<boolean> {
   const prompt = createInterface({ input: io.stdin, terminal: false });
   try {
     io.stdout.write(
-      `\n--probe-scale-in drains and deletes one idle node of ${pool} for good (the checks passed).\nType the pool name to go on: `,
+      `\n--probe-scale-in drains and deletes one idle node of ${pool} for good (the checks above passed).\nType the pool name to go on: `,
     );
     return (await prompt.question('')).trim() === pool;
   } finally {
@@ -92,6 +92,7 @@ async function openClient(values: OptionValues, env: Environment, output: Output
 export async function doctorCommand(values: OptionValues, io: CliIo, output: Output): Promise<number> {
   const pool = onePool(values);
   const consent = probeConsent(values, io, pool);
+  const json = values.json === true;
   const { client, connection, dates } = await openClient(values, io.env, output, pool);
   const apis = doctorApis(client);
   const reads = await readChecks(apis, pool);
@@ -100,13 +101,16 @@ export async function doctorCommand(values: OptionValues, io: CliIo, output: Out
     ...(await writeProbes(apis, pool, reads.nodes)),
     clockCheck(dates.answers),
   ];
+  if (!json) printChecks(checks, output);
   let cancelled = false;
   if (consent !== 'none') {
     const probe = await probeIfAgreed(apis, pool, checks, consent === 'ask' ? io : undefined);
+    if (!json) printChecks(probe.checks, output);
     checks.push(...probe.checks);
     cancelled = probe.cancelled;
   }
-  reportChecks(checks, output, { json: values.json === true, pool, connection });
+  if (json) printJson(checks, output, pool, connection);
+  else printSummary(checks, output, pool);
   if (cancelled) output.error('Probe cancelled: nothing was changed.');
   return cancelled || checks.some(isFailing) ? 1 : 0;
 }

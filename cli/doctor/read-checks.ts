@@ -8,10 +8,12 @@ import {
   createWorkloadsApi,
   type FlavorStockList,
   type FlavorsApi,
+  type HostWorkloads,
   type ModelArtsClient,
   type ModelArtsNode,
   type NodesApi,
   type Pool,
+  type PoolListResult,
   type WorkloadsApi,
 } from '../../lib/modelarts';
 import { plural } from '../../lib/plural';
@@ -96,70 +98,69 @@ function stockVerdict(list: FlavorStockList, pool: Pool | undefined): Verdict {
   return { status: 'ok', reason: [listed, ...shown].join('; ') };
 }
 
+function poolListVerdict(list: PoolListResult, poolName: string): Verdict {
+  const mine = list.errors.filter((error) => error.pool === poolName);
+  if (mine.length > 0) return { status: 'failed', reason: mine.map((error) => error.message).join('; ') };
+  const others = list.errors.map((error) => error.message);
+  const count = `${plural(list.pools.length, 'pool')} parse`;
+  if (others.length > 0) return { status: 'warn', reason: `${count}; others do not: ${others.join('; ')}` };
+  if (!list.pools.some((pool) => pool.metadata.name === poolName))
+    return { status: 'warn', reason: `${count}; ${poolName} is not among them (another workspace?)` };
+  return { status: 'ok', reason: `${count}, ${poolName} among them` };
+}
+
+const poolVerdict = (pool: Pool): Verdict => ({
+  status: 'ok',
+  reason: `phase ${pool.status?.phase ?? '(none)'}; ${flavorSummary(pool)}`,
+});
+
+const nodesVerdict = (nodes: readonly ModelArtsNode[]): Verdict => {
+  const available = nodes.filter((node) => node.status.phase === 'Available').length;
+  return { status: 'ok', reason: `${plural(nodes.length, 'node')}, ${available} Available` };
+};
+
+/** The IPs the workloads read asks about: the nodes', or one no node has when there are none. */
+const askedIps = (nodes: readonly ModelArtsNode[] | undefined) => {
+  const ips = (nodes ?? []).flatMap((node) => (node.status.privateIp ? [node.status.privateIp] : []));
+  return ips.length > 0 ? ips : [NO_NODE_IP];
+};
+
+function hostsVerdict(hosts: HostWorkloads, asked: readonly string[]): Verdict {
+  if (asked[0] === NO_NODE_IP)
+    return {
+      status: 'ok',
+      reason: `hostip read for ${NO_NODE_IP} (no node IP to ask about): ${plural(hosts.workloads.length, 'job')}`,
+    };
+  const counts = `${hosts.busy.size} busy, ${hosts.idle.size} idle`;
+  return { status: 'ok', reason: `hostip read for ${plural(asked.length, 'node IP')}: ${counts}` };
+}
+
 /** Pools list and get, node list, the workloads hostip read and the flavor stock, in that order. */
 export async function readChecks(apis: DoctorApis, poolName: string): Promise<ReadFindings> {
-  const checks: CheckResult[] = [];
+  const { client } = apis;
   const list = await readApi(
     'pools list',
     'pool list',
     true,
-    () => apis.client.listPools(),
-    (value) => {
-      const mine = value.errors.filter((error) => error.pool === poolName);
-      if (mine.length > 0) return { status: 'failed', reason: mine.map((error) => error.message).join('; ') };
-      const others = value.errors.map((error) => error.message);
-      const listed = value.pools.some((pool) => pool.metadata.name === poolName);
-      const count = `${plural(value.pools.length, 'pool')} parse`;
-      if (others.length > 0)
-        return { status: 'warn', reason: `${count}; others do not: ${others.join('; ')}` };
-      if (!listed)
-        return { status: 'warn', reason: `${count}; ${poolName} is not among them (another workspace?)` };
-      return { status: 'ok', reason: `${count}, ${poolName} among them` };
-    },
+    () => client.listPools(),
+    (value) => poolListVerdict(value, poolName),
   );
-  checks.push(...list.checks);
-
-  const got = await readApi(
-    'pool get',
-    'pool',
-    true,
-    () => apis.client.getPool(poolName),
-    (pool) => ({
-      status: 'ok',
-      reason: `phase ${pool.status?.phase ?? '(none)'}; ${flavorSummary(pool)}`,
-    }),
-  );
-  checks.push(...got.checks);
-
+  const got = await readApi('pool get', 'pool', true, () => client.getPool(poolName), poolVerdict);
   const nodes = await readApi(
     'node list',
     'node list',
     true,
     () => apis.nodes.listNodes(poolName),
-    (all) => ({
-      status: 'ok',
-      reason: `${plural(all.length, 'node')}, ${all.filter((node) => node.status.phase === 'Available').length} Available`,
-    }),
+    nodesVerdict,
   );
-  checks.push(...nodes.checks);
-
-  const ips = (nodes.value ?? []).flatMap((node) => (node.status.privateIp ? [node.status.privateIp] : []));
-  const asked = ips.length > 0 ? ips : [NO_NODE_IP];
-  const workloads = await readApi(
+  const asked = askedIps(nodes.value);
+  const hosts = await readApi(
     'workloads read',
     'workloads answer',
     true,
     () => apis.workloads.listWorkloadsOnHosts(poolName, asked),
-    (hosts) => ({
-      status: 'ok',
-      reason:
-        ips.length > 0
-          ? `hostip read for ${plural(asked.length, 'node IP')}: ${hosts.busy.size} busy, ${hosts.idle.size} idle`
-          : `hostip read for ${NO_NODE_IP} (no node IP to ask about): ${plural(hosts.workloads.length, 'job')}`,
-    }),
+    (value) => hostsVerdict(value, asked),
   );
-  checks.push(...workloads.checks);
-
   // Not read by the cycle yet: the capacity issue (15) will skip sold-out AZs with it.
   const stock = await readApi(
     'flavor stock',
@@ -168,10 +169,8 @@ export async function readChecks(apis: DoctorApis, poolName: string): Promise<Re
     () => apis.flavors.listFlavorStock(),
     (value) => stockVerdict(value, got.value),
   );
-  checks.push(...stock.checks);
-
   return {
-    checks,
+    checks: [list, got, nodes, hosts, stock].flatMap((read) => read.checks),
     ...(got.value ? { pool: got.value } : {}),
     ...(nodes.value ? { nodes: nodes.value } : {}),
   };

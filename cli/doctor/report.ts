@@ -1,4 +1,6 @@
-// doctor's report: one line per check (status, area, check, reason), aligned, coloured on a terminal; or JSON.
+// doctor's report: one line per check (status, area, check, reason) as the checks finish, then a summary; or, with
+// --json, one document at the end. Columns have fixed widths, so lines printed before and after the probe's
+// confirmation line up.
 
 import type { Output } from '../output';
 import { type CheckResult, type CheckStatus, isFailing } from './checks';
@@ -12,33 +14,31 @@ const STYLE: Record<CheckStatus, Parameters<Output['paint']>[0]> = {
   skipped: 'dim',
 };
 
-export function reportChecks(
-  checks: readonly CheckResult[],
-  output: Output,
-  options: { json: boolean; pool: string; connection: string },
-): void {
-  const failing = checks.filter(isFailing);
-  if (options.json) {
-    output.out(
-      JSON.stringify(
-        { pool: options.pool, connection: options.connection, ok: failing.length === 0, checks },
-        null,
-        2,
-      ),
-    );
-    return;
-  }
-  const width = (pick: (check: CheckResult) => string) => Math.max(...checks.map((one) => pick(one).length));
-  const [status, area, name] = [width((c) => c.status), width((c) => c.area), width((c) => c.name)];
+/** The longest status, area and check name doctor prints. */
+const WIDTHS = { status: 7, area: 10, name: 16 };
+
+export function printChecks(checks: readonly CheckResult[], output: Output): void {
   for (const one of checks) {
-    const cells = `${one.status.padEnd(status)}  ${one.area.padEnd(area)}  ${one.name.padEnd(name)}  `;
-    output.out(
-      `${output.paint(STYLE[one.status], cells.slice(0, status))}${cells.slice(status)}${one.reason}`,
-    );
+    const status = output.paint(STYLE[one.status], one.status.padEnd(WIDTHS.status));
+    output.out(`${status}  ${one.area.padEnd(WIDTHS.area)}  ${one.name.padEnd(WIDTHS.name)}  ${one.reason}`);
   }
+}
+
+export function printSummary(checks: readonly CheckResult[], output: Output, pool: string): void {
+  const failing = checks.filter(isFailing);
   output.out(
     failing.length === 0
-      ? `doctor: ${options.pool}: everything the autoscaler needs works`
-      : `doctor: ${options.pool}: ${failing.length} needed check(s) did not pass: ${failing.map((c) => c.name).join(', ')}`,
+      ? `doctor: ${pool}: everything the autoscaler needs works`
+      : `doctor: ${pool}: ${failing.length} needed check(s) did not pass: ${failing.map((c) => c.name).join(', ')}`,
   );
+}
+
+export function printJson(
+  checks: readonly CheckResult[],
+  output: Output,
+  pool: string,
+  connection: string,
+): void {
+  const ok = !checks.some(isFailing);
+  output.out(JSON.stringify({ pool, connection, ok, checks }, null, 2));
 }

@@ -44,7 +44,8 @@ async function probe(name: string, send: () => Promise<void>, missingIsFatal: bo
     const { status, reason } = classifyFailure(error);
     if (status === 'missing' && !missingIsFatal)
       return check('permission', name, 'missing', `${reason}; ${FALLBACK}`, false);
-    return check('permission', name, status, reason);
+    // A 400 for another reason (the pool not Running, ...) proves neither the API nor the permission.
+    return check('permission', name, status, status === 'failed' ? `inconclusive: ${reason}` : reason);
   }
 }
 

@@ -32,25 +32,30 @@ interface Run {
 async function doctor(
   em: Emulator,
   args: string[],
-  options: { tty?: boolean; typed?: string } = {},
+  options: { tty?: boolean; typed?: string; pool?: string } = {},
 ): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (options.tty) stdin.isTTY = true;
   stdin.end(options.typed === undefined ? '' : `${options.typed}\n`);
-  const code = await main(['doctor', '--pool', AUTO, '-c', config, '--endpoint', em.url, ...args], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin,
-    env: { NO_COLOR: '1' },
-  });
+  const code = await main(
+    ['doctor', '--pool', options.pool ?? AUTO, '-c', config, '--endpoint', em.url, ...args],
+    {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      stdin,
+      env: { NO_COLOR: '1' },
+    },
+  );
   return { code, stdout, stderr };
 }
 
 /** The report's line for a check, e.g. line(run, 'permission', 'batch-drain'). */
 function line(run: Run, area: string, name: string): string {
+  // On a terminal the typed answer ends the prompt's line; here nothing echoes it.
   const found = run.stdout
+    .replace('to go on: ', 'to go on:\n')
     .split('\n')
     .find((text) => new RegExp(`^\\S+\\s+${area}\\s+${name.replace('-', '\\-')}\\s{2}`).test(text));
   if (!found) throw new Error(`no ${area} ${name} line in:\n${run.stdout}`);
@@ -312,5 +317,14 @@ describe.concurrent('modelarts-autoscaler doctor', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('--confirm goes with --probe-scale-in');
     expect(em.requests).toHaveLength(0);
+  });
+
+  it('a pool the config does not name goes through its only connection; a drain refused for another reason is inconclusive', async () => {
+    const em = await emulator();
+    const abnormal = 'abnormal-pool-5bbcd800593830f2488dce526712da6a';
+    const run = await doctor(em, [], { pool: abnormal });
+    expect(statusOf(run, 'permission', 'pool get')).toBe('ok');
+    expect(line(run, 'permission', 'batch-drain')).toMatch(/^failed\s.*inconclusive: .*400 ModelArts\.2887/);
+    expect(run.code).toBe(1);
   });
 });
