@@ -49,6 +49,8 @@ function probeConsent(values: OptionValues, io: CliIo, pool: string): 'given' | 
       throw new UsageError(`--confirm must repeat the pool name "${pool}" (nothing was changed)`);
     return 'given';
   }
+  if (values.json === true)
+    throw new UsageError('--probe-scale-in with --json needs --confirm <pool name> (nothing was changed)');
   if (io.stdin.isTTY !== true)
     throw new UsageError(
       '--probe-scale-in deletes a node: type the pool name on a terminal, or pass --confirm <pool name> (nothing was changed)',

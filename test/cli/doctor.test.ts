@@ -200,6 +200,14 @@ describe.concurrent('modelarts-autoscaler doctor', () => {
     expect(em.requests).toHaveLength(0);
   });
 
+  it('--probe-scale-in with --json and no --confirm is refused, even on a terminal, before sending anything', async () => {
+    const em = await emulator();
+    const run = await doctor(em, ['--probe-scale-in', '--json'], { tty: true, typed: AUTO });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--probe-scale-in with --json needs --confirm <pool name>');
+    expect(em.requests).toHaveLength(0);
+  });
+
   it('--confirm naming another pool is refused before sending anything', async () => {
     const em = await emulator();
     const run = await doctor(em, ['--probe-scale-in', '--confirm', 'some-other-pool']);
