@@ -4,6 +4,7 @@
 // after a delete could make ModelArts delete a second node it picks itself. No idle node: nothing is changed.
 
 import {
+  BILLING_ANNOTATION,
   type ModelArtsNode,
   NodeApiMissingError,
   type NodeFacts,
@@ -13,8 +14,6 @@ import {
 import { plural } from '../../lib/plural';
 import { type CheckResult, check, classifyFailure } from './checks';
 import type { DoctorApis } from './read-checks';
-
-const BILLING_ANNOTATION = 'os.modelarts/billing.mode';
 
 const probeCheck = (name: string, status: CheckResult['status'], reason: string, needed = true) =>
   check('probe', name, status, reason, needed);
