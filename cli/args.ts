@@ -4,7 +4,17 @@
 import { parseArgs } from 'node:util';
 import { CliError } from './errors';
 
-export const COMMANDS = ['plan', 'apply', 'run', 'emulator', 'config', 'demo', 'simulate', 'state'] as const;
+export const COMMANDS = [
+  'plan',
+  'apply',
+  'run',
+  'emulator',
+  'config',
+  'demo',
+  'simulate',
+  'state',
+  'doctor',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type OptionSpec = {
@@ -18,11 +28,14 @@ export type OptionSpec = {
 const CYCLE: readonly Command[] = ['plan', 'apply', 'run'];
 
 export const OPTIONS = {
-  config: { type: 'string', short: 'c', commands: [...CYCLE, 'config', 'simulate', 'state'] },
-  endpoint: { type: 'string', commands: CYCLE },
+  config: { type: 'string', short: 'c', commands: [...CYCLE, 'config', 'simulate', 'state', 'doctor'] },
+  endpoint: { type: 'string', commands: [...CYCLE, 'doctor'] },
   state: { type: 'string', commands: [...CYCLE, 'state'] },
-  pool: { type: 'string', multiple: true, commands: [...CYCLE, 'simulate', 'state'] },
-  json: { type: 'boolean', commands: [...CYCLE, 'simulate'] },
+  pool: { type: 'string', multiple: true, commands: [...CYCLE, 'simulate', 'state', 'doctor'] },
+  json: { type: 'boolean', commands: [...CYCLE, 'simulate', 'doctor'] },
+  connection: { type: 'string', commands: ['doctor'] },
+  'probe-scale-in': { type: 'boolean', commands: ['doctor'] },
+  confirm: { type: 'string', commands: ['doctor'] },
   yes: { type: 'boolean', short: 'y', commands: ['apply'] },
   interval: { type: 'string', commands: ['run', 'simulate'] },
   'max-cycles': { type: 'string', commands: ['run'] },

@@ -29,6 +29,7 @@ Commands:
   demo                  the guided tour on the embedded emulator (npm start)
   simulate              replay a job trace or scenario through the planner; --compare with baselines
   state reset --pool K  clear a pool's stored history (one the autoscaler reports it cannot read)
+  doctor --pool NAME    check permissions, answers and clock for one pool; run before idle-node scale-in
 
 Run "modelarts-autoscaler <command> --help" for a command's options.`,
   plan: `Usage: modelarts-autoscaler plan [options]
@@ -81,6 +82,24 @@ time: a dry run, a queue growing and draining, and pools the autoscaler must lea
   --cycles N            stop after N scaling cycles (default 20)
   --fast                no pause between cycles`,
   simulate: SIMULATE_USAGE,
+  doctor: `Usage: modelarts-autoscaler doctor --pool NAME [options]
+
+Reads everything the autoscaler reads for one pool and reports one line per check (ok, warn, refused,
+missing, failed, skipped) with the reason: permission for the pools list and get, the node list, the
+workloads hostip read, batch-drain, batch-delete and the flavor stock; whether each answer parses; the
+clock skew against the gateway's Date header. Drain and delete are probed by naming a node that does not
+exist: nothing is changed. Exit code: 0 when everything the autoscaler needs works, else 1.
+  --pool NAME           the pool (its metadata.name)
+  --connection NAME     the config's connection to use (default: the one of the pool's config entry, or the
+                        only connection)
+  --probe-scale-in      on a pool you can spare: drain and delete ONE idle node, then read the pool back and
+                        say whether its count dropped by itself (never PATCHes); asks you to type the pool
+                        name on a terminal
+  --confirm NAME        the pool name, instead of typing it (required when stdin is not a terminal)
+  -c, --config FILE     config file (as for plan)
+  --endpoint URL        send the requests here (e.g. the emulator); overrides the config
+  --json                the checks as JSON
+Credentials come from the environment, as for plan.`,
   state: `Usage: modelarts-autoscaler state reset --pool <project>/<pool> [--pool ...]
 
 Removes the pools' history items from the config's state store (--state memory|file overrides it). For an

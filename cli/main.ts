@@ -6,6 +6,7 @@ import { type Command, type OptionValues, parseCommandLine, UsageError } from '.
 import { applyCommand } from './commands/apply';
 import { configCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
+import { doctorCommand } from './commands/doctor';
 import { emulatorCommand } from './commands/emulator';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
@@ -40,6 +41,8 @@ function dispatch(command: Command, operands: string[], values: OptionValues, io
       return simulateCommand(values, io, output);
     case 'state':
       return stateCommand(operands, values, io, output);
+    case 'doctor':
+      return doctorCommand(values, io, output);
   }
 }
 

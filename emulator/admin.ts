@@ -22,6 +22,7 @@ export interface AdminControl {
   setFaults(rules: FaultRules): void;
   failNext(route: RouteName, count: number, fault: FailNextFault): void;
   revokeTokens(): void;
+  setDateOffset(ms: number): void;
   reset(): void;
 }
 
@@ -30,6 +31,8 @@ const PoolChangeSchema = z.strictObject({
   phase: z.string().min(1).optional(),
 });
 export type PoolChange = z.infer<typeof PoolChangeSchema>;
+
+const ClockSchema = z.strictObject({ dateOffsetMs: z.number().int() });
 
 const FailNextSchema = z.strictObject({
   route: z.enum(ROUTE_NAMES),
@@ -73,6 +76,11 @@ export function handleAdmin(
       const { route, count, fault } = validated(FailNextSchema, body);
       control.failNext(route, count, fault);
       return ok();
+    }
+    case 'POST /__admin/clock': {
+      const { dateOffsetMs } = validated(ClockSchema, body);
+      control.setDateOffset(dateOffsetMs);
+      return ok({ dateOffsetMs });
     }
     case 'POST /__admin/revoke-tokens':
       control.revokeTokens();

@@ -16,6 +16,7 @@ export const ROUTE_NAMES = [
   'drainNodes',
   'undrainNodes',
   'deleteNodes',
+  'listFlavors',
 ] as const satisfies readonly RouteName[];
 
 const rate = z.number().min(0).max(1);

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCodes } from '../lib/modelarts/error-codes';
 import type { UpdateRefusal } from '../lib/modelarts/update-rules';
 import type { AuthOptions } from './auth-options';
+import type { FlavorStockStore } from './flavor-stock';
 import type { PoolStore } from './pool-store';
 import type { TokenStore } from './tokens';
 
@@ -18,12 +19,15 @@ export type RouteName =
   | 'getNode'
   | 'drainNodes'
   | 'undrainNodes'
-  | 'deleteNodes';
+  | 'deleteNodes'
+  | 'listFlavors';
 
 /** What a route handler can reach: the emulator's state, never the raw socket. */
 export interface EmulatorState {
   projectId: string;
   pools: PoolStore;
+  /** Per-AZ stock of the flavors GET /v1/{project_id}/resourceflavors lists. */
+  flavorStock: FlavorStockStore;
   tokens: TokenStore;
   auth: AuthOptions;
   now(): number;

@@ -10,6 +10,7 @@ import { handleAdmin } from './admin';
 import { authenticate } from './auth';
 import type { AuthOptions } from './auth-options';
 import { type FailNextFault, FaultInjector, type FaultOutcome, type FaultRules } from './faults';
+import { type FlavorStockChange, FlavorStockStore } from './flavor-stock';
 import { flatHeaders, newRequestId, readBody, sendJson } from './http';
 import type { NodeApiRules } from './node-rules';
 import { PoolStore } from './pool-store';
@@ -27,6 +28,7 @@ import { TokenStore } from './tokens';
 
 export type { AuthOptions, IamUser } from './auth-options';
 export type { FailNextFault, FaultRule, FaultRules } from './faults';
+export type { FlavorStockChange } from './flavor-stock';
 export type { NodeApiRules } from './node-rules';
 export type { RecordedRequest } from './request-log';
 export type { RouteName } from './route';
@@ -49,6 +51,13 @@ export interface EmulatorOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** How the node APIs answer where the docs leave it open (see node-rules.ts); reset restores these. */
   nodeRules?: Partial<NodeApiRules>;
+  /** Per-AZ stock GET /v1/{project_id}/resourceflavors shows (`normal` where not set); reset restores it. */
+  flavorStock?: FlavorStockChange;
+  /**
+   * How far the gateway's clock is ahead of `now` (negative: behind), in ms: every answer's `Date` header and
+   * the signature-expiry check read `now() + dateOffsetMs`, so that clock skew can be tested. Default 0.
+   */
+  dateOffsetMs?: number;
 }
 
 export interface Emulator {
@@ -75,6 +84,10 @@ export interface Emulator {
   setJobStatus(pool: string, uid: string, status: WorkloadStatus): Workload;
   nodeRules(): NodeApiRules;
   setNodeRules(rules: Partial<NodeApiRules>): NodeApiRules;
+  /** Merges per-AZ stock into what GET /v1/{project_id}/resourceflavors shows. */
+  setFlavorStock(stock: FlavorStockChange): FlavorStockChange;
+  /** Sets how far the gateway's clock (Date header, signature expiry) is ahead of `now`. */
+  setDateOffset(ms: number): void;
 }
 
 export const DEFAULT_PROJECT_ID = 'emulator-project';
@@ -103,10 +116,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       workloads: seedWorkloads(),
       ...(opts.nodeRules ? { rules: opts.nodeRules } : {}),
     }),
+    flavorStock: new FlavorStockStore(opts.flavorStock ?? {}),
     tokens: new TokenStore(),
     auth: opts.auth ?? { mode: 'open' },
     now,
   };
+  const startingOffset = opts.dateOffsetMs ?? 0;
+  let dateOffsetMs = startingOffset;
+  const gatewayNow = () => now() + dateOffsetMs;
   const faults = new FaultInjector(opts.faults ?? {}, opts.seed ?? 0x5eed);
   const requests: RecordedRequest[] = [];
   const match = routeMatcher(routes);
@@ -143,6 +160,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setJobStatus: (pool, uid, status) => setPoolWorkloadStatus(state, pool, uid, { status }),
     nodeRules: () => state.pools.rules,
     setNodeRules: (rules) => state.pools.setRules(rules),
+    setFlavorStock: (stock) => state.flavorStock.set(stock),
+    setDateOffset: (ms) => {
+      if (!Number.isFinite(ms)) throw new Error(`the date offset must be a number of ms, got ${ms}`);
+      dateOffsetMs = ms;
+    },
   };
   const admin = {
     ...emulator,
@@ -157,12 +179,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       for (const extension of adminExtensions) extension.reset?.(state);
       state.tokens.revokeAll();
       faults.reset();
+      dateOffsetMs = startingOffset;
       requests.length = 0;
     },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Request-Id', newRequestId());
+    // The gateway's clock, which a client can compare with its own (doctor's clock-skew check).
+    res.setHeader('Date', new Date(gatewayNow()).toUTCString());
     const at = now();
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
@@ -240,7 +265,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           },
           state.auth,
           state.tokens,
-          now(),
+          gatewayNow(),
         );
         if (denied) throw denied;
         const claimed = [params.project_id, req.headers['x-project-id']].filter((id) => id !== undefined);

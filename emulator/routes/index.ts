@@ -1,5 +1,6 @@
 import type { AdminExtension, Route } from '../route';
 import { createPool } from './create-pool';
+import { handleFlavorsAdmin, listFlavors } from './flavors';
 import { getPool } from './get-pool';
 import { iamToken } from './iam';
 import { listPools } from './list-pools';
@@ -16,6 +17,7 @@ export const routes: readonly Route[] = [
   iamToken,
   ...workloadRoutes,
   ...nodeRoutes,
+  listFlavors,
 ];
 
 /** Admin routes added by route files, tried before the emulator's own /__admin/ routes. */
@@ -23,4 +25,5 @@ export const adminExtensions: readonly AdminExtension[] = [
   { handle: handleWorkloadsAdmin, reset: (state) => workloadsOf(state).reset() },
   // Node state and rules are the pool store's, which the emulator resets itself.
   { handle: handleNodesAdmin },
+  { handle: handleFlavorsAdmin, reset: (state) => state.flavorStock.reset() },
 ];

@@ -32,6 +32,8 @@ export interface ModelArtsRequestEvent {
   attempt: number;
   durationMs: number;
   requestId?: string;
+  /** The response's `Date` header: the gateway's clock, which signatures are checked against (`doctor` reads it). */
+  date?: string;
 }
 
 export interface ModelArtsClientOptions {

@@ -6,7 +6,7 @@
 import type { Config, ConnectionConfig } from '../config/types';
 import type { BacklogSourceDeps } from '../metrics/registry';
 import { createModelArtsClient, type ModelArtsClient } from './client';
-import type { ModelArtsAuth } from './client-options';
+import type { ModelArtsAuth, ModelArtsClientOptions } from './client-options';
 import { akSkCredentials } from './credentials';
 import { ModelArtsError } from './errors';
 import { createIamTokenProvider, iamEndpointForRegion } from './iam-token';
@@ -29,6 +29,8 @@ export interface ClientFactoryOptions {
   now?: () => number;
   /** The wait between retries (tests pass one that does not wait). */
   sleep?: (ms: number) => Promise<void>;
+  /** Sees every HTTP exchange (`doctor` reads the gateway's Date header from it). */
+  onRequest?: ModelArtsClientOptions['onRequest'];
 }
 
 export class ConnectionSetupError extends ModelArtsError {
@@ -85,6 +87,7 @@ export function connectionClient(
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
 }
 

@@ -18,6 +18,7 @@ export {
 export * from './credentials';
 export { poolPath, poolsPath, queryString, regionEndpoint, resolveEndpoint } from './endpoint';
 export * from './errors';
+export * from './flavors';
 export * from './iam-token';
 export * from './node-errors';
 export * from './node-facts';

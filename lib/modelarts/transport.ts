@@ -174,7 +174,15 @@ export function createModelArtsTransport(
       // The body read counts against the same total timeout; reading through the ResponsePromise is safe.
       const text = await pending.text();
       const requestId = response.headers.get('x-request-id') ?? undefined;
-      emit({ ...base, status: response.status, outcome: 'response', durationMs: now() - started, requestId });
+      const date = response.headers.get('date') ?? undefined;
+      emit({
+        ...base,
+        status: response.status,
+        outcome: 'response',
+        durationMs: now() - started,
+        requestId,
+        ...(date === undefined ? {} : { date }),
+      });
       if (response.ok) return text;
       throw apiErrorFromResponse(
         state,

@@ -1,6 +1,7 @@
 // The emulator's workload APIs over real HTTP, and its per-pool job queue.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FlavorStockStore } from '../../emulator/flavor-stock';
 import { PoolStore } from '../../emulator/pool-store';
 import type { EmulatorState } from '../../emulator/route';
 import {
@@ -123,6 +124,7 @@ describe('emulator workload queue (admin)', () => {
   const stateOf = async (): Promise<EmulatorState> => ({
     projectId: 'emulator-project',
     pools: new PoolStore((await loadSeedPools()).map(parsePool), now, 30_000),
+    flavorStock: new FlavorStockStore(),
     tokens: new TokenStore(),
     auth: { mode: 'open' },
     now,
