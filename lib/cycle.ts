@@ -30,6 +30,20 @@ export type {
   Push,
 } from './cycle/types';
 
+/**
+ * History saves of unchanged pools in flight at once. DynamoDB, not the ModelArts gateway, answers them; on
+ * demand, a table takes thousands of writes per second, and the SDK keeps up to 50 sockets per client.
+ */
+export const STATE_WRITE_CONCURRENCY = 32;
+
+/** Indexes of the plans that may PATCH (a ModelArts GET first), and of those that only save their history. */
+function byRequests(plans: readonly PoolPlan[]): { mayChange: number[]; keepOnly: number[] } {
+  const mayChange: number[] = [];
+  const keepOnly: number[] = [];
+  for (const [index, poolPlan] of plans.entries()) (poolPlan.patch ? mayChange : keepOnly).push(index);
+  return { mayChange, keepOnly };
+}
+
 export async function runCycle(
   config: Config,
   deps: CycleDeps,
@@ -46,13 +60,17 @@ export async function runCycle(
 
   const settled: Settled[] = new Array(prepared.length);
   const ctx = { deps, dryRun, killSwitch };
-  await forEachBounded(
-    prepared.map((_, index) => index),
-    config.concurrency,
-    async (index) => {
-      settled[index] = await settle(ctx, prepared[index] as Prepared, planned.pools[index] as PoolPlan);
-    },
-  );
+  const settleAt = async (index: number) => {
+    settled[index] = await settle(ctx, prepared[index] as Prepared, planned.pools[index] as PoolPlan);
+  };
+  // Pools the snapshot plan leaves alone cost no ModelArts request, only their history save: they run at the
+  // state store's concurrency, beside (not behind) the pools that may change, which keep config.concurrency,
+  // the bound on requests in flight to the ModelArts gateway.
+  const { mayChange, keepOnly } = byRequests(planned.pools);
+  await Promise.all([
+    forEachBounded(mayChange, config.concurrency, settleAt),
+    forEachBounded(keepOnly, STATE_WRITE_CONCURRENCY, settleAt),
+  ]);
 
   const unread = [...read.failures, ...failures];
   for (const { outcome, plan: poolPlan } of settled) report(deps, at, dryRun, poolPlan, outcome);
