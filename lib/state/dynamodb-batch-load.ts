@@ -13,7 +13,7 @@ import type { StoredHistory } from './store';
 /** DynamoDB's limit of keys per BatchGetItem. */
 export const BATCH_GET_KEYS = 100;
 /** BatchGetItems in flight at once for one loadMany. */
-export const BATCH_GETS_AT_ONCE = 4;
+export const BATCH_GETS_AT_ONCE = 8;
 /**
  * Requests for one batch, the first included, while DynamoDB leaves keys unprocessed (throttling). Each is an
  * AWS call of up to AWS_CALL_ATTEMPTS attempts itself; the worker's timeout has room for 3.

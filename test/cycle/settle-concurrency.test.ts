@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { benchPools } from '../../bench/cycle-cost';
 import { type Emulator, startEmulator } from '../../emulator/server';
 import { parseConfig } from '../../lib/config';
-import { runCycle, STATE_WRITE_CONCURRENCY } from '../../lib/cycle';
+import { type DecisionRecord, runCycle, STATE_WRITE_CONCURRENCY } from '../../lib/cycle';
 import type { CycleDeps } from '../../lib/cycle/types';
 import { createModelArtsClient, type ModelArtsClient } from '../../lib/modelarts';
 import { createMemoryStateStore } from '../../lib/state/memory';
@@ -82,13 +82,25 @@ pools:
       endpoint: emulator.url,
       auth: { type: 'none' },
     });
+    const records: DecisionRecord[] = [];
+    /** How many decisions were reported when each PATCH was sent. */
+    const reportedAtPatch: number[] = [];
     const clients = (): ModelArtsClient => ({
       ...client,
       getPool: counted('modelarts', client.getPool),
-      patchPool: counted('modelarts', client.patchPool),
+      patchPool: counted('modelarts', (...args: Parameters<ModelArtsClient['patchPool']>) => {
+        reportedAtPatch.push(records.length);
+        return client.patchPool(...args);
+      }),
     });
-    const deps: CycleDeps = { clients, store: watchedStore, now: Date.now, owner: 'test' };
-    return { deps, calls, most: counting.most };
+    const deps: CycleDeps = {
+      clients,
+      store: watchedStore,
+      now: Date.now,
+      owner: 'test',
+      log: (record) => records.push(record),
+    };
+    return { deps, calls, most: counting.most, records, reportedAtPatch };
   }
 
   it('reads every history with one loadMany, and one pool alone only under its lease', async () => {
@@ -111,5 +123,16 @@ pools:
     // 54 unchanged pools' saves: far more than 2 at once, up to the state concurrency.
     expect(most.save).toBeGreaterThan(CONCURRENCY + 2);
     expect(most.save).toBeLessThanOrEqual(STATE_WRITE_CONCURRENCY + CONCURRENCY);
+  });
+
+  it('reports the decisions in the order the pools were read, while the last PATCHes are still to come', async () => {
+    const { deps, records, reportedAtPatch } = watched();
+    const result = await runCycle(config(), deps);
+
+    const read = result.plan.pools.map((p) => p.pool);
+    expect(records.map((r) => r.pool)).toEqual(read);
+    expect(records.filter((r) => r.outcome === 'patched')).toHaveLength(POOLS / CHANGE_EVERY);
+    // The last PATCH goes out after most pools were reported (each pool once it and those before it settled).
+    expect(reportedAtPatch.at(-1)).toBeGreaterThan(POOLS / 2);
   });
 });
