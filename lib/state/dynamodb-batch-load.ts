@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { forEachBounded } from '../bounded';
 import { StateStoreError } from './errors';
-import { asStateStoreError, type LoadedHistories } from './load-many';
-import type { StoredHistory } from './store';
+import { asStateStoreError } from './load-many';
+import type { LoadedHistories, StoredHistory } from './store';
 
 /** DynamoDB's limit of keys per BatchGetItem. */
 export const BATCH_GET_KEYS = 100;

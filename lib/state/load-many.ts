@@ -1,9 +1,7 @@
 // loadMany's contract for every store: each key's history, or the error that kept that key from being read.
 
 import { StateStoreError } from './errors';
-import type { StoredHistory } from './store';
-
-export type LoadedHistories = Map<string, StoredHistory | StateStoreError>;
+import type { LoadedHistories, StoredHistory } from './store';
 
 /** `error` as the StateStoreError loadMany reports for `poolKey`. */
 export const asStateStoreError = (poolKey: string, error: unknown): StateStoreError =>

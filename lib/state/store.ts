@@ -1,6 +1,6 @@
 // The StateStore port: what the scaler remembers between cycles. Times are epoch milliseconds.
 
-import type { LoadedHistories } from './load-many';
+import type { StateStoreError } from './errors';
 
 export interface Recommendation {
   at: number;
@@ -64,6 +64,9 @@ export function mergeHistory(stored: PoolHistory | undefined, next: PoolHistory)
   const { lastPatchAt: _ignored, ...rest } = next;
   return Number.isFinite(lastPatchAt) ? { ...rest, lastPatchAt } : rest;
 }
+
+/** What loadMany returns: each key's history, or the error that kept it from being read. */
+export type LoadedHistories = Map<string, StoredHistory | StateStoreError>;
 
 export interface StateStore {
   /**
