@@ -1,6 +1,6 @@
 // The cost of one scaling tick over a fleet of pools in the emulator, with 50 ms added to every ModelArts
-// request and the state in DynamoDB (dynalite, in this process): the requests it sends, by kind, and its wall
-// time, on both paths the stack runs:
+// request and the state in DynamoDB (dynalite, in a child process, with 5 ms added to every DynamoDB request):
+// the requests it sends, by kind, and its wall time, on both paths the stack runs:
 //   single   the scheduled function running the cycle itself: one invocation, one list, then the pools at
 //            the config's default concurrency;
 //   fan-out  the scheduled function listing the pools and sending one message per pool to the queue (an
@@ -10,13 +10,19 @@
 // emulator and table, so every run does the same work; one warm-up run of each path first (mostly the JIT
 // compiling the client, schemas and planner), then the median of several runs per path.
 //
-//   npx tsx bench/cycle-cost.ts [--pools 1000] [--latency 50] [--runs 3] [--memory-state]
+//   npx tsx bench/cycle-cost.ts [--pools 1000] [--latency 50] [--dynamodb-latency 5] [--runs 3]
+//                               [--path single|fan-out] [--memory-state | --dynalite-in-process]
 //
-// (--memory-state keeps the state in memory instead, only to tell dynalite's share of the time apart.)
+// DynamoDB answers in-region requests in single-digit milliseconds; dynalite on this machine answers a single-
+// item request in about 1 ms, so 5 ms is added to each request (a BatchGetItem of 100 keys included, which
+// dynalite also takes its own time over). dynalite runs in a process of its own, as DynamoDB's work is not the
+// function's CPU; --dynalite-in-process runs it in this one (as before 13-cost), and --memory-state keeps the
+// state in memory, modelling DynamoDB as a fixed latency per request without dynalite's bound on throughput
+// (bench/modelled-state.ts; --dynamodb-latency 0 to leave the state out altogether).
 //
 // Target, on each path: one list, plus one GET (under the lease) and one PATCH per changed pool, in under
-// 2 s. Everything runs in this one process: the emulator, dynalite, the functions and every worker share
-// its CPU (where in AWS each worker has its own), so each run also reports the CPU time it used.
+// 2 s. The emulator, the functions and every worker share this process's CPU (where in AWS each worker has
+// its own), so each run also reports the CPU time this process used.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -32,12 +38,12 @@ import { type Config, parseConfig } from '../lib/config';
 import { builtInGlobalDefaults } from '../lib/config/defaults';
 import { connectionSourceDeps, modelArtsClients } from '../lib/modelarts/clients';
 import type { Pool } from '../lib/modelarts/schemas';
-import { createMemoryStateStore } from '../lib/state/memory';
 import type { StateStore } from '../lib/state/store';
 import { captureOutput } from './captured-output';
 import { type DynaliteState, startDynaliteState } from './dynalite-state';
 import { isMain, numberFlag } from './flags';
 import { InProcessFifoQueue, QUEUE_URL } from './in-process-queue';
+import { modelledDynamoDbState } from './modelled-state';
 import { type WorkerSettings, workerSettings } from './serverless-settings';
 
 export const CYCLE_WALL_TARGET_MS = 2000;
@@ -86,6 +92,8 @@ export interface CycleCostRun {
 export interface CycleCostFigures {
   pools: number;
   state: BenchState;
+  /** Added to every DynamoDB request (dynalite state only). */
+  dynamoDbLatencyMs: number;
   kinds: Record<PoolKind, number>;
   latencyMs: number;
   targetMs: number;
@@ -102,11 +110,19 @@ export interface CycleCostOptions {
   changeEvery?: number;
   runs?: number;
   paths?: CyclePath[];
-  /** Where the state is kept: dynalite (the default, as in AWS), or memory to tell its cost apart. */
+  /**
+   * Where the state is kept: dynalite in a child process (the default), dynalite in this process (sharing the
+   * functions' CPU), or memory modelling DynamoDB (bench/modelled-state.ts: latency, no throughput bound).
+   */
   state?: BenchState;
+  /** Added to every DynamoDB request. Default 5. */
+  dynamoDbLatencyMs?: number;
 }
 
-export type BenchState = 'dynalite' | 'memory';
+export type BenchState = 'dynalite' | 'dynalite-in-process' | 'memory';
+
+/** What a DynamoDB request costs on top of dynalite's own time, by default (see the top of this file). */
+export const DYNAMODB_LATENCY_MS = 5;
 
 const FLAVOR = 'modelarts.vm.cpu.8u';
 const LABEL = 'bench';
@@ -336,7 +352,14 @@ export async function benchCycleCost(options: CycleCostOptions = {}): Promise<Cy
     await readFile(join(import.meta.dirname, '..', 'events', 'scheduled.json'), 'utf8'),
   ) as ScheduledEvent;
   const stateKind = options.state ?? 'dynalite';
-  const state = stateKind === 'dynalite' ? await startDynaliteState() : memoryState();
+  const dynamoDbLatencyMs = options.dynamoDbLatencyMs ?? DYNAMODB_LATENCY_MS;
+  const state =
+    stateKind === 'memory'
+      ? modelledDynamoDbState(dynamoDbLatencyMs)
+      : await startDynaliteState({
+          where: stateKind === 'dynalite' ? 'child' : 'in-process',
+          latencyMs: dynamoDbLatencyMs,
+        });
   const setup: Setup = {
     pools,
     latencyMs,
@@ -367,6 +390,7 @@ export async function benchCycleCost(options: CycleCostOptions = {}): Promise<Cy
     return {
       pools: poolCount,
       state: stateKind,
+      dynamoDbLatencyMs,
       kinds,
       latencyMs,
       targetMs: CYCLE_WALL_TARGET_MS,
@@ -389,7 +413,7 @@ const listed = (counts: Record<string, number>) =>
 export function formatCycleCost(figures: CycleCostFigures): string {
   const lines = [
     `cycle cost: ${figures.pools} pools (${listed(figures.kinds)}; scale-in: not implemented yet) in the ` +
-      `emulator, ${figures.latencyMs} ms added per ModelArts request, state in ${figures.state}; config concurrency ` +
+      `emulator, ${figures.latencyMs} ms added per ModelArts request, state in ${stateText(figures)}; config concurrency ` +
       `${figures.concurrency}, workers ${figures.worker.concurrency} at a time, ${figures.worker.batchSize} ` +
       `message(s) each (serverless.yml). Target: ModelArts ${listed(figures.expected)}, < ${figures.targetMs} ms`,
   ];
@@ -409,13 +433,14 @@ export function formatCycleCost(figures: CycleCostFigures): string {
   return lines.join('\n');
 }
 
-/** For comparison only: the memory store, which costs no request. */
-function memoryState(): DynaliteState {
-  return {
-    freshStore: async () => ({ store: createMemoryStateStore(), requests: () => ({}) }),
-    close: async () => undefined,
-  };
-}
+const STATE_TEXT: Record<BenchState, string> = {
+  dynalite: 'dynalite (own process)',
+  'dynalite-in-process': 'dynalite (this process)',
+  memory: 'memory modelling DynamoDB',
+};
+
+const stateText = (figures: CycleCostFigures) =>
+  `${STATE_TEXT[figures.state]}, ${figures.dynamoDbLatencyMs} ms added per DynamoDB request`;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -430,6 +455,15 @@ if (isMain(import.meta.url)) {
   if (pools !== undefined) options.pools = pools;
   if (latencyMs !== undefined) options.latencyMs = latencyMs;
   if (runs !== undefined) options.runs = runs;
+  const dynamoDbLatencyMs = numberFlag('dynamodb-latency');
+  if (dynamoDbLatencyMs !== undefined) options.dynamoDbLatencyMs = dynamoDbLatencyMs;
+  const path = process.argv[process.argv.indexOf('--path') + 1];
+  if (process.argv.includes('--path')) {
+    if (path !== 'single' && path !== 'fan-out')
+      throw new Error(`--path takes single or fan-out, got "${path}"`);
+    options.paths = [path];
+  }
   if (process.argv.includes('--memory-state')) options.state = 'memory';
+  if (process.argv.includes('--dynalite-in-process')) options.state = 'dynalite-in-process';
   console.log(formatCycleCost(await benchCycleCost(options)));
 }

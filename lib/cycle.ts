@@ -30,6 +30,22 @@ export type {
   Push,
 } from './cycle/types';
 
+/**
+ * History saves of unchanged pools in flight at once. DynamoDB, not the ModelArts gateway, answers them: at
+ * about 5 ms each, 16 at once save 900 pools in about 0.3 s, well within the time the pools that change take.
+ * More would only queue the changing pools' own state requests behind them where the state store, or the
+ * function's CPU, is the bound (dynalite in the bench; a 512 MB Lambda has about a third of a vCPU).
+ */
+export const STATE_WRITE_CONCURRENCY = 16;
+
+/** Indexes of the plans that may PATCH (a ModelArts GET first), and of those that only save their history. */
+function byRequests(plans: readonly PoolPlan[]): { mayChange: number[]; keepOnly: number[] } {
+  const mayChange: number[] = [];
+  const keepOnly: number[] = [];
+  for (const [index, poolPlan] of plans.entries()) (poolPlan.patch ? mayChange : keepOnly).push(index);
+  return { mayChange, keepOnly };
+}
+
 export async function runCycle(
   config: Config,
   deps: CycleDeps,
@@ -46,16 +62,27 @@ export async function runCycle(
 
   const settled: Settled[] = new Array(prepared.length);
   const ctx = { deps, dryRun, killSwitch };
-  await forEachBounded(
-    prepared.map((_, index) => index),
-    config.concurrency,
-    async (index) => {
-      settled[index] = await settle(ctx, prepared[index] as Prepared, planned.pools[index] as PoolPlan);
-    },
-  );
+  // Decisions are reported in the order the pools were read, each once it and every pool before it are
+  // settled: a thousand records are written while the last PATCHes are in flight, not after them.
+  let reported = 0;
+  const reportSettled = () => {
+    for (let next = settled[reported]; next; next = settled[++reported])
+      report(deps, at, dryRun, next.plan, next.outcome);
+  };
+  const settleAt = async (index: number) => {
+    settled[index] = await settle(ctx, prepared[index] as Prepared, planned.pools[index] as PoolPlan);
+    reportSettled();
+  };
+  // Pools the snapshot plan leaves alone cost no ModelArts request, only their history save: they run at the
+  // state store's concurrency, beside (not behind) the pools that may change, which keep config.concurrency,
+  // the bound on requests in flight to the ModelArts gateway.
+  const { mayChange, keepOnly } = byRequests(planned.pools);
+  await Promise.all([
+    forEachBounded(mayChange, config.concurrency, settleAt),
+    forEachBounded(keepOnly, STATE_WRITE_CONCURRENCY, settleAt),
+  ]);
 
   const unread = [...read.failures, ...failures];
-  for (const { outcome, plan: poolPlan } of settled) report(deps, at, dryRun, poolPlan, outcome);
   for (const outcome of unread) reportFailure(deps, at, dryRun, outcome);
   return {
     at,

@@ -5,9 +5,10 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchHistoryLoader } from './dynamodb-batch-load';
 import { HistoryConflictError, StateStoreError } from './errors';
 import { checkFormat, checkLeaseRequest, readHistoryItem } from './lease';
-import { emptyHistory, HISTORY_FORMAT, type LeaseToken, type StateStore } from './store';
+import { emptyHistory, HISTORY_FORMAT, type LeaseToken, type StateStore, type StoredHistory } from './store';
 
 // One table, partition key `pk`. Per pool there is a history item (`history#<pool>`) and a lease item
 // (`lease#<pool>`). Leases are taken with a conditional put, so DynamoDB itself arbitrates races between
@@ -50,6 +51,20 @@ export const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 
+type Item = Record<string, unknown>;
+
+function storedHistory(poolKey: string, item: Item | undefined): StoredHistory {
+  if (!item) return { history: emptyHistory(), revision: 0 };
+  // The format is checked by readHistoryItem, whatever its type.
+  const history = readHistoryItem(poolKey, {
+    format: item.format as number | undefined,
+    history: item.history,
+  });
+  // lastPatchAt lives beside the history so that a save can move it forward only (see save).
+  const lastPatchAt = typeof item.lastPatchAt === 'number' ? { lastPatchAt: item.lastPatchAt } : {};
+  return { history: { ...history, ...lastPatchAt }, revision: Number(item.revision ?? 0) };
+}
+
 export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): StateStore {
   const {
     tableName,
@@ -87,26 +102,32 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     return `${at} AND ${format}`;
   };
 
+  // TTL deletion lags by up to two days; an expired item is as good as gone.
+  const live = (item: Item | undefined) =>
+    !item || (typeof item.ttl === 'number' && item.ttl * 1000 < now()) ? undefined : item;
+
   async function loadItem(poolKey: string) {
     const { Item } = await call('load', poolKey, () =>
       documents.send(
         new GetCommand({ TableName: tableName, Key: { pk: historyKey(poolKey) }, ConsistentRead: true }),
       ),
     );
-    // TTL deletion lags by up to two days; an expired item is as good as gone.
-    if (!Item || (typeof Item.ttl === 'number' && Item.ttl * 1000 < now())) return undefined;
-    return Item;
+    return live(Item);
   }
+
+  const batchLoader = batchHistoryLoader({
+    tableName,
+    documents,
+    historyKey,
+    toStored: (poolKey, item) => storedHistory(poolKey, live(item)),
+  });
 
   return {
     async load(poolKey) {
-      const item = await loadItem(poolKey);
-      if (!item) return { history: emptyHistory(), revision: 0 };
-      const history = readHistoryItem(poolKey, { format: item.format, history: item.history });
-      // lastPatchAt lives beside the history so that a save can move it forward only (see save).
-      const lastPatchAt = typeof item.lastPatchAt === 'number' ? { lastPatchAt: item.lastPatchAt } : {};
-      return { history: { ...history, ...lastPatchAt }, revision: Number(item.revision ?? 0) };
+      return storedHistory(poolKey, await loadItem(poolKey));
     },
+
+    loadMany: batchLoader,
 
     async save(poolKey, history, revision) {
       const at = now();

@@ -14,7 +14,8 @@ import {
   stillHeld,
   takeLease,
 } from './lease';
-import { emptyHistory, HISTORY_FORMAT, mergeHistory, type StateStore } from './store';
+import { asStateStoreError, loadEach } from './load-many';
+import { emptyHistory, HISTORY_FORMAT, mergeHistory, type StateStore, type StoredHistory } from './store';
 
 // The local default: one JSON file holding every pool's history and lease. Writers replace the file by
 // rename, so a reader never sees half a file. Read-modify-write runs under a lock file, so several processes
@@ -147,15 +148,27 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
     entry?.history === undefined
       ? undefined
       : { format: entry.format, revision: entry.revision, history: entry.history };
+  const storedHistory = (state: StateFile, poolKey: string): StoredHistory => {
+    const item = historyItem(state.pools[poolKey]);
+    if (!item) return { history: emptyHistory(), revision: 0 };
+    return { history: readHistoryItem(poolKey, item), revision: item.revision ?? 0 };
+  };
   const leaseOf = (entry: StateFile['pools'][string] | undefined) =>
     entry?.lease ? { version: 0, ...entry.lease } : undefined;
 
   return {
     async load(poolKey) {
-      const state = await readStateFile(path);
-      const item = historyItem(state.pools[poolKey]);
-      if (!item) return { history: emptyHistory(), revision: 0 };
-      return { history: readHistoryItem(poolKey, item), revision: item.revision ?? 0 };
+      return storedHistory(await readStateFile(path), poolKey);
+    },
+    // One read of the file for all of them; a file that cannot be read fails every key with its error.
+    async loadMany(poolKeys) {
+      let state: StateFile;
+      try {
+        state = await readStateFile(path);
+      } catch (error) {
+        return new Map(poolKeys.map((key) => [key, asStateStoreError(key, error)]));
+      }
+      return loadEach(poolKeys, (key) => storedHistory(state, key));
     },
     async save(poolKey, history, revision) {
       return update((state) => {

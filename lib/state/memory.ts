@@ -7,19 +7,33 @@ import {
   stillHeld,
   takeLease,
 } from './lease';
-import { emptyHistory, HISTORY_FORMAT, type LeaseToken, mergeHistory, type StateStore } from './store';
+import { loadEach } from './load-many';
+import {
+  emptyHistory,
+  HISTORY_FORMAT,
+  type LeaseToken,
+  mergeHistory,
+  type StateStore,
+  type StoredHistory,
+} from './store';
 
 /** State kept in this process only (tests, one-off dry runs). Copies in and out, so callers cannot alias it. */
 export function createMemoryStateStore(): StateStore & { items: Map<string, HistoryItem> } {
   const items = new Map<string, HistoryItem>();
   const leases = new Map<string, LeaseToken>();
+  const loadOne = (poolKey: string): StoredHistory => {
+    const item = items.get(poolKey);
+    if (!item) return { history: emptyHistory(), revision: 0 };
+    return { history: structuredClone(readHistoryItem(poolKey, item)), revision: item.revision ?? 0 };
+  };
   return {
     /** The raw items, for tests that plant a foreign or newer one. */
     items,
     async load(poolKey) {
-      const item = items.get(poolKey);
-      if (!item) return { history: emptyHistory(), revision: 0 };
-      return { history: structuredClone(readHistoryItem(poolKey, item)), revision: item.revision ?? 0 };
+      return loadOne(poolKey);
+    },
+    async loadMany(poolKeys) {
+      return loadEach(poolKeys, loadOne);
     },
     // The check and the set run without an await between them, so racing savers cannot both win.
     async save(poolKey, history, revision) {

@@ -1,5 +1,7 @@
 // The StateStore port: what the scaler remembers between cycles. Times are epoch milliseconds.
 
+import type { StateStoreError } from './errors';
+
 export interface Recommendation {
   at: number;
   count: number;
@@ -63,12 +65,22 @@ export function mergeHistory(stored: PoolHistory | undefined, next: PoolHistory)
   return Number.isFinite(lastPatchAt) ? { ...rest, lastPatchAt } : rest;
 }
 
+/** What loadMany returns: each key's history, or the error that kept it from being read. */
+export type LoadedHistories = Map<string, StoredHistory | StateStoreError>;
+
 export interface StateStore {
   /**
    * The pool's history and its revision; an empty history at revision 0 when none is stored. Throws a
    * HistoryItemError (naming the item) for an item it cannot read: a foreign shape or a newer format.
    */
   load(poolKey: string): Promise<StoredHistory>;
+  /**
+   * Several pools' histories at once, as `load` would return each (the DynamoDB store reads up to 100 per
+   * request). Never rejects for a backend failure: each key maps to its history or to the error that kept it
+   * from being read (a HistoryItemError for an unreadable item, a StateStoreError when the read failed), so
+   * that one bad item or one failed request fails only the pools it concerns.
+   */
+  loadMany(poolKeys: readonly string[]): Promise<LoadedHistories>;
   /**
    * Store the history if the item is still at `revision` (0: no item yet), and return the new revision;
    * throws HistoryConflictError when another writer saved in between, HistoryItemError when the item has a

@@ -27,7 +27,9 @@ describe('plan', () => {
       'GET listPools',
       'GET getPool',
     ]);
-    expect(await deps.cycle.store.load(`emulator-project/${SAMPLE_POOL}`)).toEqual({
+    // Read back as plan reads (its role has no GetItem): through loadMany.
+    const key = `emulator-project/${SAMPLE_POOL}`;
+    expect((await deps.cycle.store.loadMany([key])).get(key)).toEqual({
       history: { flavors: {} },
       revision: 0,
     });

@@ -48,17 +48,17 @@ const deps = (config: Config, owner: string, store: StateStore = shared): CycleD
   owner,
 });
 
-/** The shared store, running `hook` once, the first time the cycle loads a history (after its LIST). */
+/** The shared store, running `hook` once, the first time the cycle loads histories (all at once, after its LIST). */
 function afterList(hook: () => Promise<void> | void): StateStore {
   let pending = true;
   return {
     ...shared,
-    load: async (key) => {
+    loadMany: async (keys) => {
       if (pending) {
         pending = false;
         await hook();
       }
-      return shared.load(key);
+      return shared.loadMany(keys);
     },
   };
 }

@@ -95,9 +95,10 @@ describe('every write is planned on a GET under the lease, and fenced', () => {
         };
         const watched: StateStore = {
           ...store,
-          load: async (k) => {
-            if (!leased) await strike('after-list');
-            return store.load(k);
+          // The cycle's first history read, right after its LIST: every history at once.
+          loadMany: async (keys) => {
+            await strike('after-list');
+            return store.loadMany(keys);
           },
           acquireLease: async (...args) => {
             const lease = await store.acquireLease(...args);

@@ -86,6 +86,21 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         expect((await harness().open().load(freshPool())).history).toEqual(emptyHistory());
       });
 
+      it('loads several histories at once as load reads each, empty for a pool never saved', async () => {
+        const [saved, patched, never] = [freshPool(), freshPool(), freshPool()];
+        const { open } = harness();
+        await open().save(saved, { flavors: sampleHistory().flavors });
+        await open().save(patched, sampleHistory());
+        await open().save(patched, sampleHistory(), 1);
+
+        const loaded = await open().loadMany([saved, patched, never, saved]);
+        expect([...loaded.keys()].sort()).toEqual([never, patched, saved].sort());
+        for (const pool of [saved, patched, never]) expect(loaded.get(pool)).toEqual(await open().load(pool));
+        expect(loaded.get(patched)).toEqual({ history: sampleHistory(), revision: 2 });
+        expect(loaded.get(never)).toEqual({ history: emptyHistory(), revision: 0 });
+        expect((await open().loadMany([])).size).toBe(0);
+      });
+
       it('returns what was saved, through another handle too', async () => {
         const pool = freshPool();
         const { open } = harness();

@@ -49,6 +49,28 @@ describe('file state store', () => {
     await expect(createFileStateStore({ path }).load('pool-a')).rejects.toThrow(/not valid JSON/);
   });
 
+  it('fails each key of a loadMany with the error of a file it cannot read, and a bad item alone', async () => {
+    const path = freshPath();
+    await createFileStateStore({ path }).save('pool-a', history);
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        pools: { 'pool-a': { history }, 'pool-b': { history: { flavors: 3 } } },
+      }),
+    );
+    const loaded = await createFileStateStore({ path }).loadMany(['pool-a', 'pool-b']);
+    expect(loaded.get('pool-a')).toEqual({ history, revision: 0 });
+    expect((loaded.get('pool-b') as Error).message).toMatch(/pool pool-b has an unexpected shape/);
+
+    await writeFile(path, '{not json');
+    const unreadable = await createFileStateStore({ path }).loadMany(['pool-a', 'pool-b']);
+    for (const key of ['pool-a', 'pool-b']) {
+      expect(unreadable.get(key)).toBeInstanceOf(StateStoreError);
+      expect((unreadable.get(key) as Error).message).toMatch(/not valid JSON/);
+    }
+  });
+
   it('takes over a lock file left behind by a crashed process', async () => {
     const path = freshPath();
     const store = createFileStateStore({ path, staleLockMs: 1_000 });

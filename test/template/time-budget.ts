@@ -16,6 +16,8 @@
 //     throttling, its largest base; @smithy/core retry). A server's retry-after hint, which can add up to
 //     5 s, is not counted: neither DynamoDB nor SSM sends one.
 //   Backlog read: cut off at DEFAULT_READ_TIMEOUT_MS, `concurrency` at a time.
+//   Histories: one loadMany, BatchGetItems of BATCH_GET_KEYS keys, BATCH_GETS_AT_ONCE at a time, each batch
+//     up to BATCH_GET_ATTEMPTS AWS calls (keys left unprocessed) with the pauses between them.
 //
 // The cycle the scheduled function runs itself (up to fanOutAbovePools pools) is sized for one connection
 // and workspace and one flavor per pool; the fan-out for FAN_OUT_FLEET_POOLS pools.
@@ -29,6 +31,12 @@ import { builtInGlobalDefaults } from '../../lib/config/defaults';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../../lib/cycle/lease-timing';
 import { DEFAULT_READ_TIMEOUT_MS } from '../../lib/metrics/read';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_RETRY_POLICY } from '../../lib/modelarts';
+import {
+  BATCH_GET_ATTEMPTS,
+  BATCH_GET_KEYS,
+  BATCH_GETS_AT_ONCE,
+  batchGetPauseBoundMs,
+} from '../../lib/state/dynamodb-batch-load';
 
 /** The fleet the fan-out is sized for (the cycle-cost bench's). */
 export const FAN_OUT_FLEET_POOLS = 1000;
@@ -58,6 +66,8 @@ export interface WorstCases {
   awsCallMs: number;
   /** One backlog read. */
   backlogReadMs: number;
+  /** Loading `pools` histories (one loadMany). */
+  loadManyMs: (pools: number) => number;
   /** Settling one pool that may change: its lease section, then the history save and the release. */
   settleMs: number;
   /** One worker message: kill switch, the pool's GET (no usable snapshot), backlogs, history, settle. */
@@ -83,18 +93,25 @@ export function worstCases(): WorstCases {
   const saveMs = 3 * awsCallMs;
   const settleMs = leaseWindowMs + straddleMs + saveMs + awsCallMs;
   const backlogReadMs = DEFAULT_READ_TIMEOUT_MS;
-  const loadMs = awsCallMs;
-  const workerMessageMs = killSwitchMs + modelArtsCallMs + backlogReadMs + loadMs + settleMs;
   const rounds = (items: number, concurrency: number) => Math.ceil(items / concurrency);
+  let batchGetMs = BATCH_GET_ATTEMPTS * awsCallMs;
+  for (let attempt = 2; attempt <= BATCH_GET_ATTEMPTS; attempt++) batchGetMs += batchGetPauseBoundMs(attempt);
+  const loadManyMs = (pools: number) =>
+    rounds(rounds(pools, BATCH_GET_KEYS), BATCH_GETS_AT_ONCE) * batchGetMs;
+  const workerMessageMs = killSwitchMs + modelArtsCallMs + backlogReadMs + loadManyMs(1) + settleMs;
   return {
     modelArtsCallMs,
     awsCallMs,
     backlogReadMs,
+    loadManyMs,
     settleMs,
     workerMessageMs,
-    // Counting the pools lists once, the cycle again; then backlogs, histories and settling, in rounds.
+    // Counting the pools lists once, the cycle again; the histories; then backlogs and settling, in rounds.
     scheduledCycleMs: (pools, concurrency) =>
-      killSwitchMs + 2 * modelArtsCallMs + rounds(pools, concurrency) * (backlogReadMs + loadMs + settleMs),
+      killSwitchMs +
+      2 * modelArtsCallMs +
+      loadManyMs(pools) +
+      rounds(pools, concurrency) * (backlogReadMs + settleMs),
     scheduledFanOutMs: (pools, concurrency) =>
       modelArtsCallMs + rounds(rounds(pools, SQS_BATCH_ENTRIES), concurrency) * awsCallMs,
   };
