@@ -77,7 +77,7 @@ async function startRun(args: string[], env: Record<string, string>): Promise<Se
 
 async function get(port: number, path: string) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
@@ -145,7 +145,7 @@ describe('the container entry point running `run`', () => {
     em.setFaults({ '*': { errorRate: 1 } });
     const failing = await until(
       () => get(port, '/readyz'),
-      (answer) => answer.status === 503 && /failed/.test(answer.body.reason),
+      (answer) => answer.status === 503 && /failed/.test(String(answer.body.reason)),
       20_000,
     );
     expect(failing.status).toBe(503);
