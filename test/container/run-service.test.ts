@@ -49,6 +49,14 @@ function imageEnv(stateDir: string, port: number, extra: Record<string, string> 
   };
 }
 
+/** The bundled entry point, to the end. */
+const runBundled = (args: string[], env: Record<string, string>) =>
+  runCli(args, { command: [process.execPath, entry], env });
+
+/** One cycle of the bundled `run` with a config against an emulator. */
+const runOnce = (configPath: string, em: Emulator, env: Record<string, string>) =>
+  runBundled(['run', '-c', configPath, '--endpoint', em.url, '--max-cycles', '1'], env);
+
 interface Service {
   child: ChildProcess;
   output: { stdout: string; stderr: string };
@@ -166,10 +174,10 @@ describe('the container entry point running `run`', () => {
       ['-c', config('none', true), '--endpoint', em.url, '--interval', '5'],
       imageEnv(stateDir, 0),
     );
-    const second = await runCli(['run', '-c', config('none', true), '--endpoint', em.url], {
-      command: [process.execPath, entry],
-      env: imageEnv(stateDir, 0),
-    });
+    const second = await runBundled(
+      ['run', '-c', config('none', true), '--endpoint', em.url],
+      imageEnv(stateDir, 0),
+    );
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
       new RegExp(`another run holds this state: pid ${first.child.pid} on host \\S+, heartbeat \\d+ s ago`),
@@ -192,10 +200,7 @@ describe('the container entry point running `run`', () => {
       heartbeatAt: Date.now() - 120_000,
     };
     writeFileSync(join(stateDir, 'state.json.holder'), JSON.stringify(stale));
-    const run = await runCli(['run', '-c', config('none', true), '--endpoint', em.url, '--max-cycles', '1'], {
-      command: [process.execPath, entry],
-      env: imageEnv(stateDir, 0),
-    });
+    const run = await runOnce(config('none', true), em, imageEnv(stateDir, 0));
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('took over the state from a stale run (pid 4242 on host a-dead-container)');
   });
@@ -204,10 +209,7 @@ describe('the container entry point running `run`', () => {
     const em = await emulator();
     const stateDir = scratchDir();
     writeFileSync(join(stateDir, 'kill-switch'), '');
-    const paused = await runCli(['run', '-c', config(), '--endpoint', em.url, '--max-cycles', '1'], {
-      command: [process.execPath, entry],
-      env: imageEnv(stateDir, 0),
-    });
+    const paused = await runOnce(config(), em, imageEnv(stateDir, 0));
     expect(paused.code).toBe(0);
     expect(patches(em)).toHaveLength(0);
     const [record] = paused.stdout
@@ -221,24 +223,22 @@ describe('the container entry point running `run`', () => {
     });
 
     writeFileSync(join(stateDir, 'kill-switch'), 'off\n');
-    const resumed = await runCli(['run', '-c', config(), '--endpoint', em.url, '--max-cycles', '1'], {
-      command: [process.execPath, entry],
-      env: imageEnv(stateDir, 0),
-    });
+    const resumed = await runOnce(config(), em, imageEnv(stateDir, 0));
     expect(resumed.code).toBe(0);
     expect(patches(em)).toHaveLength(1);
   });
 
   it('signs with temporary credentials: the security token is sent and signed, and never printed', async () => {
     const em = await emulator({ auth: { mode: 'verify', credentials: { [AK]: SK } } });
-    const run = await runCli(['run', '-c', config('aksk', true), '--endpoint', em.url, '--max-cycles', '1'], {
-      command: [process.execPath, entry],
-      env: imageEnv(scratchDir(), 0, {
+    const run = await runOnce(
+      config('aksk', true),
+      em,
+      imageEnv(scratchDir(), 0, {
         HUAWEICLOUD_SDK_AK: AK,
         HUAWEICLOUD_SDK_SK: SK,
         HUAWEICLOUD_SDK_SECURITY_TOKEN: TOKEN,
       }),
-    });
+    );
     expect(run.code).toBe(0);
     expect(em.requests.length).toBeGreaterThan(0);
     for (const request of em.requests) {
@@ -252,10 +252,7 @@ describe('the container entry point running `run`', () => {
   it('reads the state file the image names (AUTOSCALER_STATE_FILE)', async () => {
     const em = await emulator();
     const stateDir = scratchDir();
-    const run = await runCli(['run', '-c', config(), '--endpoint', em.url, '--max-cycles', '1'], {
-      command: [process.execPath, entry],
-      env: imageEnv(stateDir, 0),
-    });
+    const run = await runOnce(config(), em, imageEnv(stateDir, 0));
     expect(run.code).toBe(0);
     const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8'));
     expect(Object.keys(state.pools)).toEqual([`emulator-project/${AUTO}`]);
