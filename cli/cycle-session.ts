@@ -3,6 +3,7 @@
 
 import type { Config, Environment } from '../lib/config';
 import { type CycleDeps, type CycleResult, runCycle } from '../lib/cycle';
+import type { KillSwitch } from '../lib/kill-switch';
 import type { OptionValues } from './args';
 import { cycleProblems, type FailureContext } from './failures';
 import type { Output } from './output';
@@ -14,6 +15,8 @@ export interface CycleSession {
   cli: CliCycleDeps;
   /** --pool names, if any. */
   pools?: string[];
+  /** Read at the start of each cycle and again before every write (the config's killSwitch.enabled too). */
+  killSwitch?: KillSwitch;
 }
 
 export interface CycleRun {
@@ -25,7 +28,7 @@ export async function openCycleSession(
   values: OptionValues,
   env: Environment,
   output: Output,
-  options: { now?: () => number; log?: CycleDeps['log'] } = {},
+  options: { now?: () => number; log?: CycleDeps['log']; killSwitch?: KillSwitch } = {},
 ): Promise<CycleSession> {
   const location = locateConfig(values.config, env, process.cwd());
   if (location.note) output.note(location.note);
@@ -37,8 +40,18 @@ export async function openCycleSession(
     },
     env,
   );
-  const cli = buildCycleDeps(config, env, options);
-  return { config, configPath: location.path, cli, ...(values.pool?.length ? { pools: values.pool } : {}) };
+  const { killSwitch, ...depsOptions } = options;
+  const cli = buildCycleDeps(config, env, {
+    ...depsOptions,
+    ...(killSwitch ? { killSwitch: async () => (await killSwitch.read()).engaged } : {}),
+  });
+  return {
+    config,
+    configPath: location.path,
+    cli,
+    ...(values.pool?.length ? { pools: values.pool } : {}),
+    ...(killSwitch ? { killSwitch } : {}),
+  };
 }
 
 export function failureContext(session: CycleSession): FailureContext {
@@ -51,9 +64,11 @@ export function failureContext(session: CycleSession): FailureContext {
 
 export async function runSessionCycle(session: CycleSession, dryRun: boolean): Promise<CycleRun> {
   session.cli.errors.clear();
+  const killSwitch = session.killSwitch ? (await session.killSwitch.read()).engaged : false;
   const result = await runCycle(session.config, session.cli.deps, {
     dryRun,
     ...(session.pools ? { pools: session.pools } : {}),
+    ...(killSwitch ? { killSwitch } : {}),
   });
   return { result, problems: cycleProblems(result, failureContext(session), session.pools) };
 }

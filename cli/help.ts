@@ -52,9 +52,17 @@ ${COMMON}`,
   run: `Usage: modelarts-autoscaler run [options]
 
 A cycle every N seconds until SIGINT/SIGTERM, a line per decision; when it stops, a summary on stderr.
+A failed cycle is reported and the next one runs. With a file state, one run at a time: a second one on the
+same file is refused while the first one's heartbeat (STATE.holder) is fresh.
   --interval SECONDS    time between cycles (default: the config's intervalSeconds)
   --max-cycles N        stop after N cycles
   --dry-run             plan only, patch nothing
+  --health-port N       serve /healthz and /readyz on this port (AUTOSCALER_HEALTH_PORT; default none, 0: none)
+  --health-host HOST    the address to serve them on (AUTOSCALER_HEALTH_HOST; default 127.0.0.1)
+  --ready-intervals N   /readyz is 200 while a cycle succeeded within N intervals (default 3), else 503
+  --kill-switch-file F  no PATCH, drain or delete while F exists (empty, or "on"); read before every write
+                        (AUTOSCALER_KILL_SWITCH_FILE)
+AUTOSCALER_JSON_LINES=true does what --json does: one decision record per line on stdout.
 
 ${CONNECTION}
 

@@ -100,7 +100,7 @@ export interface CliCycleDeps {
 export function buildCycleDeps(
   config: Config,
   env: Environment,
-  options: { now?: () => number; log?: CycleDeps['log'] } = {},
+  options: { now?: () => number; log?: CycleDeps['log']; killSwitch?: CycleDeps['killSwitch'] } = {},
 ): CliCycleDeps {
   const now = options.now ?? Date.now;
   const base = modelArtsClients(config, { secrets: environmentSecrets(config, env), now });
@@ -123,6 +123,7 @@ export function buildCycleDeps(
       now,
       owner: `cli-${randomUUID()}`,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.killSwitch ? { killSwitch: options.killSwitch } : {}),
     },
     errors,
     client,

@@ -14,4 +14,9 @@ export const environmentOverrides = [
     name: 'AUTOSCALER_STATE_TABLE',
     description: 'Keeps state in this DynamoDB table (state.type dynamodb; region and endpoint kept if set).',
   },
+  {
+    name: 'AUTOSCALER_STATE_FILE',
+    description:
+      'Keeps state in this JSON file (state.type file); the container image sets it to its volume.',
+  },
 ] as const;

@@ -12,6 +12,7 @@ export interface EnvironmentSettings {
   killSwitch?: boolean;
   endpoint?: string;
   stateTable?: string;
+  stateFile?: string;
 }
 
 const truthy = new Set(['true', '1', 'yes', 'on']);
@@ -47,12 +48,18 @@ export function readEnvironment(env: Environment): { settings: EnvironmentSettin
     killSwitch: readBoolean(env, 'AUTOSCALER_KILL_SWITCH', issues),
     endpoint: readUrl(env, 'AUTOSCALER_ENDPOINT', issues),
     stateTable: present(env, 'AUTOSCALER_STATE_TABLE'),
+    stateFile: present(env, 'AUTOSCALER_STATE_FILE'),
   };
+  if (settings.stateTable && settings.stateFile)
+    issues.push({
+      path: 'AUTOSCALER_STATE_FILE',
+      message: 'cannot be set with AUTOSCALER_STATE_TABLE: pick one',
+    });
   return { settings, issues };
 }
 
 export function applyEnvironment(config: Config, settings: EnvironmentSettings): Config {
-  const { dryRun, killSwitch, endpoint, stateTable } = settings;
+  const { dryRun, killSwitch, endpoint, stateTable, stateFile } = settings;
   return {
     ...config,
     dryRun: dryRun ?? config.dryRun,
@@ -69,6 +76,8 @@ export function applyEnvironment(config: Config, settings: EnvironmentSettings):
       : config.connections,
     state: stateTable
       ? { ...(config.state.type === 'dynamodb' ? config.state : {}), type: 'dynamodb', tableName: stateTable }
-      : config.state,
+      : stateFile
+        ? { type: 'file', path: stateFile }
+        : config.state,
   };
 }

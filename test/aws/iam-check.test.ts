@@ -172,6 +172,25 @@ describe('the template resolved in the test account', () => {
     });
   });
 
+  it('keeps what a condition allows, and drops what resolves to AWS::NoValue', () => {
+    const conditional = {
+      ...template,
+      Conditions: {
+        InVpc: { 'Fn::Not': [{ 'Fn::Equals': ['subnet-1', ''] }] },
+        NoTopic: { 'Fn::Equals': ['', ''] },
+        Both: { 'Fn::And': [{ Condition: 'InVpc' }, { 'Fn::Not': [{ Condition: 'NoTopic' }] }] },
+      },
+    };
+    const when = (name: string) => ({ 'Fn::If': [name, 'kept', { Ref: 'AWS::NoValue' }] });
+    expect(
+      resolveIntrinsics(
+        { list: [when('InVpc'), when('Both'), 'always'], field: when('Both'), other: when('NoTopic') },
+        { template: conditional, account: TEST_ACCOUNT },
+      ),
+    ).toEqual({ list: ['kept', 'always'], other: 'kept' });
+    expect(() => resolve(when('Nowhere'))).toThrow(/no condition Nowhere/);
+  });
+
   it('refuses what it does not know, naming it', () => {
     expect(() => resolve({ 'Fn::ImportValue': 'x' })).toThrow(/Fn::ImportValue/);
     expect(() => resolve({ Ref: 'Nothing' })).toThrow(/no resource Nothing/);

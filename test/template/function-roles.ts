@@ -1,6 +1,7 @@
 // A function of the generated template as IAM sees it: its role's inline policies and its environment, with
 // the intrinsic functions resolved in the test account, and the requests the Lambda service itself makes
-// with the role (writing the function's logs, polling its SQS event sources).
+// with the role (writing the function's logs, polling its SQS event sources, managing its network interfaces
+// in a VPC).
 
 import type { AwsAccount } from '../aws/account';
 import type { PolicyDocument, Role } from '../aws/iam-check';
@@ -35,14 +36,15 @@ export function functionRole(stack: Stack, name: string): Role {
   const properties = propertiesOf(stack, roleId);
   if (properties.ManagedPolicyArns || properties.PermissionsBoundary)
     throw new IntrinsicError(`${roleId} has managed policies or a boundary, which are not modelled`);
-  const policies = (properties.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[];
+  // Resolved as a whole: a policy may be there only under a condition (Fn::If ... AWS::NoValue).
+  const policies = resolveIntrinsics(properties.Policies ?? [], stack) as {
+    PolicyName: string;
+    PolicyDocument: PolicyDocument;
+  }[];
   return {
     name: roleId,
     account: stack.account,
-    policies: policies.map((policy) => ({
-      name: policy.PolicyName,
-      document: resolveIntrinsics(policy.PolicyDocument, stack) as PolicyDocument,
-    })),
+    policies: policies.map((policy) => ({ name: policy.PolicyName, document: policy.PolicyDocument })),
   };
 }
 
@@ -54,7 +56,7 @@ export function functionEnvironment(stack: Stack, name: string): Record<string, 
 }
 
 /** Settings with which Lambda would make other calls with the role; none is used, none is modelled. */
-const UNMODELLED = ['VpcConfig', 'TracingConfig', 'DeadLetterConfig', 'KmsKeyArn', 'FileSystemConfigs'];
+const UNMODELLED = ['TracingConfig', 'DeadLetterConfig', 'KmsKeyArn', 'FileSystemConfigs'];
 
 const lambdaRequest = (action: string, resource: string, origin: string): IamRequest => ({
   action,
@@ -93,10 +95,48 @@ function pollingRequests(stack: Stack, name: string, functionId: string): IamReq
   });
 }
 
-/** The Lambda service's requests with the function's role: its logs, and polling its SQS event sources. */
+/**
+ * In a VPC, Lambda creates, describes and deletes the network interfaces that attach the function to its
+ * subnets, with the function's role (AWSLambdaVPCAccessExecutionRole's actions). No code of ours makes these
+ * calls, so no test records them: they are the Lambda service's, like the log writes, and they are what uses
+ * the role's network-interface grants in the "every granted action is used" check.
+ */
+function networkInterfaceRequests(stack: Stack, name: string, functionId: string): IamRequest[] {
+  const vpc = resolveIntrinsics(propertiesOf(stack, functionId).VpcConfig, stack) as
+    | { SubnetIds?: string[]; SecurityGroupIds?: string[] }
+    | undefined;
+  if (!vpc) return [];
+  const { partition, region, accountId } = stack.account;
+  const ec2 = (resource: string) => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
+  const eni = ec2('network-interface/eni-0123456789abcdef0');
+  const origin = `the Lambda service attaching ${name} to its VPC`;
+  const created = [
+    eni,
+    ...(vpc.SubnetIds ?? []).map((id) => ec2(`subnet/${id}`)),
+    ...(vpc.SecurityGroupIds ?? []).map((id) => ec2(`security-group/${id}`)),
+  ];
+  return [
+    ...created.map((resource) => lambdaRequest('ec2:CreateNetworkInterface', resource, origin)),
+    ...['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'].map((action) =>
+      lambdaRequest(action, '*', origin),
+    ),
+    ...['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'].map(
+      (action) => lambdaRequest(action, eni, origin),
+    ),
+  ];
+}
+
+/**
+ * The Lambda service's requests with the function's role: its logs, polling its SQS event sources, and in a
+ * VPC its network interfaces.
+ */
 export function lambdaServiceRequests(stack: Stack, name: string): IamRequest[] {
   const functionId = functionLogicalId(stack, name);
   const unmodelled = UNMODELLED.filter((setting) => setting in propertiesOf(stack, functionId));
   if (unmodelled.length > 0) throw new IntrinsicError(`${functionId} sets ${unmodelled.join(', ')}`);
-  return [...logRequests(stack, name, functionId), ...pollingRequests(stack, name, functionId)];
+  return [
+    ...logRequests(stack, name, functionId),
+    ...pollingRequests(stack, name, functionId),
+    ...networkInterfaceRequests(stack, name, functionId),
+  ];
 }

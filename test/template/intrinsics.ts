@@ -1,6 +1,8 @@
 // Resolves the CloudFormation intrinsic functions of the generated template the way a deployment into the test
 // account would, so that its policies can be evaluated against concrete ARNs: Ref, Fn::GetAtt (the
-// attributes the template uses), Fn::Sub, Fn::Split, Fn::Join and Fn::Select. Anything else throws, naming it.
+// attributes the template uses), Fn::Sub, Fn::Split, Fn::Join, Fn::Select, and Fn::If on the template's
+// Conditions (Fn::Not, Fn::Equals, Fn::And, Fn::Or, Condition), AWS::NoValue removing what it stands in.
+// Anything else throws, naming it.
 
 import type { AwsAccount } from '../aws/account';
 import type { Template, TemplateResource } from './packaged';
@@ -52,7 +54,41 @@ function pseudoParameter({ account }: Stack, name: string): string | undefined {
   return values[name];
 }
 
-function ref(stack: Stack, name: string): string {
+/** What `Ref: AWS::NoValue` resolves to: removed from the list or object that holds it. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
+function condition(stack: Stack, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null)
+    throw new IntrinsicError(`condition ${JSON.stringify(value)}`);
+  const [[name, argument] = []] = Object.entries(value);
+  const items = () => (Array.isArray(argument) ? argument : [argument]);
+  switch (name) {
+    case 'Condition':
+      return condition(
+        stack,
+        stack.template.Conditions?.[String(argument)] ?? missing(`condition ${argument}`),
+      );
+    case 'Fn::Not':
+      return !condition(stack, items()[0]);
+    case 'Fn::And':
+      return items().every((item) => condition(stack, item));
+    case 'Fn::Or':
+      return items().some((item) => condition(stack, item));
+    case 'Fn::Equals': {
+      const [a, b] = items().map((item) => JSON.stringify(resolveIntrinsics(item, stack)));
+      return a === b;
+    }
+    default:
+      throw new IntrinsicError(`condition function ${name}`);
+  }
+}
+
+const missing = (what: string): never => {
+  throw new IntrinsicError(`no ${what}`);
+};
+
+function ref(stack: Stack, name: string): string | typeof NO_VALUE {
+  if (name === 'AWS::NoValue') return NO_VALUE;
   const pseudo = pseudoParameter(stack, name);
   if (pseudo !== undefined) return pseudo;
   const { region, accountId } = stack.account;
@@ -88,7 +124,7 @@ function sub(stack: Stack, argument: unknown): string {
     const variable = (variables as Record<string, unknown>)[name];
     if (variable !== undefined) return String(resolveIntrinsics(variable, stack));
     const [logicalId = '', attribute] = name.split('.');
-    return attribute ? getAtt(stack, logicalId, attribute) : ref(stack, logicalId);
+    return attribute ? getAtt(stack, logicalId, attribute) : String(ref(stack, logicalId));
   });
 }
 
@@ -124,6 +160,11 @@ function intrinsic(stack: Stack, name: string, argument: unknown): unknown {
       const [index, values] = args();
       return strings(values, 'Fn::Select')[Number(index)];
     }
+    case 'Fn::If': {
+      const [name, whenTrue, whenFalse] = Array.isArray(argument) ? argument : [];
+      const holds = condition(stack, { Condition: name });
+      return resolveIntrinsics(holds ? whenTrue : whenFalse, stack);
+    }
     default:
       throw new IntrinsicError(name);
   }
@@ -131,11 +172,16 @@ function intrinsic(stack: Stack, name: string, argument: unknown): unknown {
 
 /** `value` with every intrinsic function replaced by its value in the test account. */
 export function resolveIntrinsics(value: unknown, stack: Stack): unknown {
-  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, stack));
+  if (Array.isArray(value))
+    return value.map((item) => resolveIntrinsics(item, stack)).filter((item) => item !== NO_VALUE);
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);
   const [only] = entries;
   if (entries.length === 1 && only && (only[0] === 'Ref' || only[0].startsWith('Fn::')))
     return intrinsic(stack, only[0], only[1]);
-  return Object.fromEntries(entries.map(([key, item]) => [key, resolveIntrinsics(item, stack)]));
+  return Object.fromEntries(
+    entries
+      .map(([key, item]) => [key, resolveIntrinsics(item, stack)] as const)
+      .filter(([, item]) => item !== NO_VALUE),
+  );
 }

@@ -1,6 +1,7 @@
 // `osls package --stage citest` (offline), once per test run for every test file that reads the generated
 // CloudFormation template or the bundles. Test files run in separate workers: the first to ask packages into
-// the run's folder (test/global-setup.ts) under a lock folder, the others wait for its marker file.
+// the run's folder (test/global-setup.ts) under a lock folder, the others wait for its marker file. The
+// network variant packages again with the VPC params (serverless.yml "Network"), for the files that ask.
 
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -15,6 +16,23 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 
 export const STAGE = 'citest';
+
+/** The VPC the `vpc` network variant is packaged with. */
+export const TEST_VPC = {
+  subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+  securityGroupIds: ['sg-0123456789abcdef0'],
+} as const;
+
+/** `none`: the default stack; `vpc`: every function in TEST_VPC. */
+export type Network = 'none' | 'vpc';
+
+const networkParams = (network: Network): string[] =>
+  network === 'none'
+    ? []
+    : [
+        ...['--param', `subnetIds=${TEST_VPC.subnetIds.join(',')}`],
+        ...['--param', `securityGroupIds=${TEST_VPC.securityGroupIds.join(',')}`],
+      ];
 /** How long packaging may take, waiting included (the test hooks that wait need at least this). */
 export const PACKAGE_TIMEOUT_MS = 240_000;
 
@@ -24,6 +42,7 @@ export interface TemplateResource {
 }
 
 export interface Template {
+  Conditions?: Record<string, unknown>;
   Resources: Record<string, TemplateResource>;
 }
 
@@ -40,10 +59,15 @@ const exists = (path: string) =>
   );
 
 // A deployed stage must name its own config, without the emulator's loopback endpoint.
-async function packageInto(dir: string, runDir: string): Promise<void> {
+async function packageInto(dir: string, runDir: string, network: Network): Promise<void> {
   const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
-  const configPath = await writeDeployableSampleConfig(runDir);
-  const args = ['package', '--stage', STAGE, '--param', `configPath=${configPath}`, '--package', dir];
+  const configPath = await writeDeployableSampleConfig(
+    join(runDir, ...(network === 'none' ? [] : [network])),
+  );
+  const args = [
+    ...['package', '--stage', STAGE, '--param', `configPath=${configPath}`, '--package', dir],
+    ...networkParams(network),
+  ];
   await run(process.execPath, [osls, ...args], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
@@ -52,17 +76,19 @@ async function packageInto(dir: string, runDir: string): Promise<void> {
   });
 }
 
-async function packageOnce(runDir: string): Promise<string> {
-  const dir = join(runDir, 'package');
-  const done = join(runDir, 'package.done');
-  const failed = join(runDir, 'package.failed');
-  const won = await mkdir(join(runDir, 'package.lock')).then(
+async function packageOnce(runDir: string, network: Network): Promise<string> {
+  const name = network === 'none' ? 'package' : `package-${network}`;
+  const dir = join(runDir, name);
+  const done = join(runDir, `${name}.done`);
+  const failed = join(runDir, `${name}.failed`);
+  if (network !== 'none') await mkdir(join(runDir, network), { recursive: true });
+  const won = await mkdir(join(runDir, `${name}.lock`)).then(
     () => true,
     () => false,
   );
   if (won) {
     try {
-      await packageInto(dir, runDir);
+      await packageInto(dir, runDir, network);
       await writeFile(done, '');
     } catch (error) {
       await writeFile(failed, (error as Error).message);
@@ -77,16 +103,20 @@ async function packageOnce(runDir: string): Promise<string> {
   throw new Error(`waited ${PACKAGE_TIMEOUT_MS / 1000} s for another test file to package the service`);
 }
 
-let packaged: Promise<PackagedService> | undefined;
+const packaged = new Map<Network, Promise<PackagedService>>();
 
-/** The packaged service of this test run. */
-export function packagedService(): Promise<PackagedService> {
-  packaged ??= (async () => {
-    const dir = await packageOnce(inject('runDir'));
-    const template = JSON.parse(
-      await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as Template;
-    return { dir, template };
-  })();
-  return packaged;
+/** The packaged service of this test run (with `vpc`: packaged with TEST_VPC). */
+export function packagedService(network: Network = 'none'): Promise<PackagedService> {
+  let service = packaged.get(network);
+  if (!service) {
+    service = (async () => {
+      const dir = await packageOnce(inject('runDir'), network);
+      const template = JSON.parse(
+        await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+      ) as Template;
+      return { dir, template };
+    })();
+    packaged.set(network, service);
+  }
+  return service;
 }
