@@ -6,10 +6,12 @@ import {
   resolvePoolPolicy,
 } from '../config';
 import type { Pool } from '../modelarts/schemas';
+import type { ScaleInSettings } from '../scale-in/types';
 import { SimulatorError } from './errors';
 import type { BacklogUnit } from './observe';
 import type { SimulationSetup } from './simulate';
 import type { SimJob } from './trace';
+import type { PlatformModel } from './world';
 
 // From a config (or the built-in defaults), a trace and the simulation settings to a SimulationSetup: the one
 // pool to simulate, holding every flavor the trace uses, with the policy the config gives it.
@@ -34,6 +36,10 @@ export interface SetupOptions {
   durationSeconds?: number;
   /** Epoch ms of time 0. */
   startAt?: number;
+  /** How the platform carries out a lower count; default graceful. */
+  platform?: PlatformModel;
+  /** How the planner's scale-downs are carried out; see DEFAULT_SCALE_DOWN (drainSeconds: one cycle). */
+  scaleDown?: Partial<ScaleInSettings>;
 }
 
 export class SimulationSetupError extends SimulatorError {
@@ -46,6 +52,9 @@ export const DEFAULT_START_AT = Date.UTC(2026, 0, 1);
 const SIMULATED_POOL = 'simulated-pool-00000000000000000000000000000000';
 const WORKSPACE_LABEL = 'os.modelarts/workspace.id';
 const DRAIN_SECONDS = 3600;
+
+/** The simulator's scale-down settings where the options give none (drainSeconds: one cycle interval). */
+export const DEFAULT_SCALE_DOWN: Omit<ScaleInSettings, 'drainSeconds'> = { method: 'count', idleSeconds: 0 };
 
 /**
  * The built-in policy the simulator uses without a config: the built-in flavor defaults, min 1, and a backlog
@@ -87,11 +96,18 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const connection = config.connections.find((c) => c.name === entry.connection);
   const intervalSeconds = options.intervalSeconds ?? config.intervalSeconds;
   const durationSeconds = options.durationSeconds ?? defaultDuration(options.jobs);
+  const scaleDown: ScaleInSettings = {
+    ...DEFAULT_SCALE_DOWN,
+    drainSeconds: intervalSeconds,
+    ...options.scaleDown,
+  };
   checkSettings({
     provisioningDelaySeconds: options.provisioningDelaySeconds,
     deletionDelaySeconds: options.deletionDelaySeconds,
     intervalSeconds,
     durationSeconds,
+    idleSeconds: scaleDown.idleSeconds,
+    drainSeconds: scaleDown.drainSeconds,
   });
   const late = options.jobs.filter((job) => job.arrival >= durationSeconds).length;
   if (late > 0)
@@ -109,6 +125,8 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
         provisioningSeconds: options.provisioningDelaySeconds,
         deletionSeconds: options.deletionDelaySeconds,
       },
+      platform: options.platform ?? 'graceful',
+      scaleDown,
       intervalSeconds,
       durationSeconds,
       startAt: options.startAt ?? DEFAULT_START_AT,
@@ -117,12 +135,7 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   };
 }
 
-function checkSettings(settings: {
-  provisioningDelaySeconds: number;
-  deletionDelaySeconds: number;
-  intervalSeconds: number;
-  durationSeconds: number;
-}): void {
+function checkSettings(settings: Record<string, number>): void {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(settings)) {
     const positive = name === 'intervalSeconds' || name === 'durationSeconds';

@@ -38,7 +38,7 @@ describe('modelarts-autoscaler simulate', () => {
     const { code, stdout } = await run({ scenario: 'spike', compare: true, chart });
     expect(code).toBe(0);
     const header = stdout.split('\n').find((line) => line.includes('static at max'));
-    expect(header).toMatch(/policy\s+static at max\s+static at mean\s+KEDA-equivalent/);
+    expect(header).toMatch(/policy, count\s+static at max\s+static at mean\s+KEDA-equivalent/);
     for (const row of ['node-hours', 'busy node-hours', 'node-hours per busy node-hour', 'job wait p95 (s)'])
       expect(stdout).toContain(row);
     expect(stdout).toContain('jobs never started');

@@ -89,7 +89,7 @@ describe('renderChart', () => {
     for (const label of ['backlog', 'target (requested nodes)', 'available nodes', 'busy nodes'])
       expect(svg).toContain(`>${label}</text>`);
     for (const label of [
-      'policy:',
+      'policy, count:',
       'static at max:',
       'static at mean:',
       'KEDA-equivalent:',
