@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { ScaleInChoice, ScaleInInput } from '../../lib/scale-in/types';
+import { parseTrace, type ScaleInChooser, simulate, simulationSetup } from '../../lib/simulate';
+
+// The idle-nodes method's plumbing in the simulator: what the planner-driven controller hands the scale-in
+// choice each cycle, and how the simulated pool carries out what it names. The choice here is a stand-in that
+// records its inputs and deletes the idle Available nodes it is asked to remove, so that these tests pin the
+// wiring alone (the real choice is lib/scale-in/choose.ts).
+
+// A: 1 node for 600 s from 0; B: 2 nodes for 300 s from 30; C: 1 node for 200 s from 100 (arithmetic.test.ts).
+const TRACE = `arrival,flavor,nodes,runTime
+0,gpu,1,600
+30,gpu,2,300
+100,gpu,1,200
+`;
+
+function setup(platform: 'graceful' | 'platform-picks' = 'platform-picks') {
+  return simulationSetup({
+    name: 'hand-checked',
+    jobs: parseTrace(TRACE),
+    max: 4,
+    provisioningDelaySeconds: 120,
+    deletionDelaySeconds: 60,
+    intervalSeconds: 60,
+    durationSeconds: 1200,
+    platform,
+    scaleDown: { method: 'idle-nodes', idleSeconds: 0 },
+  }).setup;
+}
+
+/** Deletes the idle Available nodes wanted gone, newest first; remembers how many cycles it was called. */
+function deletingIdle(calls: ScaleInInput[]): ScaleInChooser {
+  return (input): ScaleInChoice => {
+    calls.push(input);
+    const chosen = input.flavors.flatMap((flavor) =>
+      input.nodes
+        .filter(
+          (node) =>
+            node.flavor === flavor.flavor &&
+            node.phase === 'Available' &&
+            !input.busyIps.has(node.privateIp ?? ''),
+        )
+        .reverse()
+        .slice(0, Math.max(0, flavor.current - flavor.target)),
+    );
+    const memory = { nodes: { ...input.memory.nodes, [`cycle-${calls.length}`]: { flavor: 'none' } } };
+    return {
+      drain: [],
+      undrain: [],
+      delete: chosen.map((node) => ({ name: node.name, flavor: node.flavor, az: node.az })),
+      kept: [],
+      reasons: [],
+      memory,
+    };
+  };
+}
+
+describe('the idle-nodes method in the simulator', () => {
+  it("never sends the planner's scale-down as a lower count: the choice gets the flavor, with target below current", () => {
+    const calls: ScaleInInput[] = [];
+    const result = simulate(setup(), 'policy', { choose: deletingIdle(calls) });
+    expect(result.method).toBe('idle-nodes');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) {
+      expect(call.flavors.map((flavor) => flavor.flavor)).toEqual(['gpu']);
+      expect(call.flavors[0]?.target).toBeLessThan(call.flavors[0]?.current ?? 0);
+      expect(call.settings).toEqual({ method: 'idle-nodes', idleSeconds: 0, drainSeconds: 60 });
+    }
+    // The planner went 4 -> 1 at 540 s (arithmetic.test.ts); here the three idle nodes go by name instead.
+    expect(calls[0]?.now).toBe(setup().startAt + 540_000);
+    expect(result.figures).toMatchObject({ jobsKilled: 0, scaleUps: 2, scaleDowns: 1 });
+    expect(result.series.find((sample) => sample.t === 540)?.target).toBe(1);
+  });
+
+  it('hands the choice every node with its IP, the busy IPs of running jobs, and the memory it returned last', () => {
+    const calls: ScaleInInput[] = [];
+    // Keep nothing: every cycle after 540 s the planner still wants the flavor lower.
+    const keepAll: ScaleInChooser = (input) => ({ ...deletingIdle(calls)(input), delete: [] });
+    simulate(setup(), 'policy', { choose: keepAll });
+    const [first, second] = calls;
+    expect(first?.nodes.map((node) => [node.name, node.phase, node.billing])).toEqual([
+      ['sim-node-0', 'Available', 'pay-per-use'],
+      ['sim-node-1', 'Available', 'pay-per-use'],
+      ['sim-node-2', 'Available', 'pay-per-use'],
+      ['sim-node-3', 'Available', 'pay-per-use'],
+    ]);
+    // At 540 s only A runs, on the starting node.
+    expect([...(first?.busyIps ?? [])]).toEqual([first?.nodes[0]?.privateIp]);
+    expect(Object.keys(second?.memory.nodes ?? {})).toEqual(['cycle-1']);
+  });
+
+  it('under platform-picks, a lower count kills the job on the newest node; a delete by name takes the idle one', () => {
+    // A: 1 node, 0..200 on the starting node. B: 1 node from 30, started at 180 on the node ordered at 60, for
+    // 900 s. Once A ends the planner wants 2 -> 1: the count method's platform deletes the newest node, B's.
+    const twoJobs = (method: 'count' | 'idle-nodes') =>
+      simulationSetup({
+        name: 'newest node busy',
+        jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,200\n30,gpu,1,900\n'),
+        max: 4,
+        provisioningDelaySeconds: 120,
+        deletionDelaySeconds: 60,
+        intervalSeconds: 60,
+        durationSeconds: 1800,
+        platform: 'platform-picks',
+        scaleDown: { method, idleSeconds: 0 },
+      }).setup;
+    const count = simulate(twoJobs('count')).figures;
+    expect(count.jobsKilled).toBe(1);
+    expect(count.lostNodeHours).toBeGreaterThan(0);
+    const idle = simulate(twoJobs('idle-nodes'), 'policy', { choose: deletingIdle([]) }).figures;
+    expect(idle).toMatchObject({ jobsKilled: 0, lostNodeHours: 0, finished: 2 });
+    expect(idle.waitSeconds.max).toBe(150);
+  });
+});
