@@ -47,6 +47,32 @@ describe('modelarts-autoscaler simulate', () => {
     expect(readFileSync(chart, 'utf8')).toContain('KEDA-equivalent:');
   });
 
+  it('--platform platform-picks prints the jobs killed and the node-hours lost, per column', async () => {
+    const { code, stdout } = await run({
+      scenario: 'spike',
+      'scale-down': 'count',
+      platform: 'platform-picks',
+      json: true,
+      chart: join(dir, 'picks.svg'),
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.setup).toMatchObject({ platform: 'platform-picks', scaleDown: { method: 'count' } });
+    expect(report.results[0]).toMatchObject({ method: 'count', platform: 'platform-picks' });
+    expect(report.results[0].figures.jobsKilled).toBeGreaterThan(0);
+    expect(report.results[0].figures.lostNodeHours).toBeGreaterThan(0);
+
+    const table = await run({
+      scenario: 'spike',
+      'scale-down': 'count',
+      platform: 'platform-picks',
+      chart: join(dir, 'picks.svg'),
+    });
+    expect(table.stdout).toMatch(/jobs killed\s+[1-9]\d*/);
+    expect(table.stdout).toMatch(/node-hours lost to killed work\s+\d+\.\d\d/);
+    expect(table.stdout).toContain('whatever runs on them (platform-picks)');
+  });
+
   it('simulates a trace file and prints the figures as JSON', async () => {
     const { code, stdout } = await run({
       trace: scratch('jobs.csv', TRACE),
@@ -110,5 +136,12 @@ pools:
       `cannot read the trace ${join(dir, 'missing.csv')}: not found`,
     );
     await expect(run({ scenario: 'steady', interval: '0' })).rejects.toThrow('--interval must be');
+    await expect(run({ scenario: 'steady', platform: 'kind' })).rejects.toThrow(
+      '--platform must be graceful or platform-picks, got "kind"',
+    );
+    await expect(run({ scenario: 'steady', 'scale-down': 'nodes' })).rejects.toThrow(
+      '--scale-down must be count or idle-nodes',
+    );
+    await expect(run({ scenario: 'steady', 'idle-seconds': '-1' })).rejects.toThrow('--idle-seconds must be');
   });
 });
