@@ -9,6 +9,7 @@ import {
   simulate,
   simulationSetup,
 } from '../../lib/simulate';
+import { HAND_CHECKED_TRACE, handChecked } from './hand-checked';
 
 // A three-job trace worked out by hand for every policy. The built-in policy: min 1, max 4, backlog counted in
 // nodes at 1 per node, the built-in scale rules (no tolerance band for a backlog in nodes, scale-up 32 nodes or
@@ -20,25 +21,9 @@ import {
 //   C: arrives 100, 1 node,  runs 200 s
 //
 // Busy node-seconds are the same whenever every job runs to its end: A 600 + B 2 x 300 + C 200 = 1400.
-const TRACE = `arrival,flavor,nodes,runTime
-0,gpu,1,600
-30,gpu,2,300
-100,gpu,1,200
-`;
+const TRACE = HAND_CHECKED_TRACE;
 
 const HOUR = 3600;
-
-function handChecked() {
-  return simulationSetup({
-    name: 'hand-checked',
-    jobs: parseTrace(TRACE),
-    max: 4,
-    provisioningDelaySeconds: 120,
-    deletionDelaySeconds: 60,
-    intervalSeconds: 60,
-    durationSeconds: 1200,
-  }).setup;
-}
 
 const byPolicy = (results: SimulationResult[], policy: string): SimulationFigures => {
   const found = results.find((result) => result.policy === policy);

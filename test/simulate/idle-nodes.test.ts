@@ -1,32 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ScaleInChoice, ScaleInInput } from '../../lib/scale-in/types';
 import { parseTrace, type ScaleInChooser, simulate, simulationSetup } from '../../lib/simulate';
+import { handChecked } from './hand-checked';
 
 // The idle-nodes method's plumbing in the simulator: what the planner-driven controller hands the scale-in
 // choice each cycle, and how the simulated pool carries out what it names. The choice here is a stand-in that
 // records its inputs and deletes the idle Available nodes it is asked to remove, so that these tests pin the
 // wiring alone (the real choice is lib/scale-in/choose.ts).
 
-// A: 1 node for 600 s from 0; B: 2 nodes for 300 s from 30; C: 1 node for 200 s from 100 (arithmetic.test.ts).
-const TRACE = `arrival,flavor,nodes,runTime
-0,gpu,1,600
-30,gpu,2,300
-100,gpu,1,200
-`;
-
-function setup(platform: 'graceful' | 'platform-picks' = 'platform-picks') {
-  return simulationSetup({
-    name: 'hand-checked',
-    jobs: parseTrace(TRACE),
-    max: 4,
-    provisioningDelaySeconds: 120,
-    deletionDelaySeconds: 60,
-    intervalSeconds: 60,
-    durationSeconds: 1200,
-    platform,
-    scaleDown: { method: 'idle-nodes', idleSeconds: 0 },
-  }).setup;
-}
+// The hand-checked trace of arithmetic.test.ts, scaled down by idle-nodes under platform-picks.
+const setup = () =>
+  handChecked({ platform: 'platform-picks', scaleDown: { method: 'idle-nodes', idleSeconds: 0 } });
 
 /** Deletes the idle Available nodes wanted gone, newest first; remembers how many cycles it was called. */
 function deletingIdle(calls: ScaleInInput[]): ScaleInChooser {

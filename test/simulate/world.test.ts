@@ -53,6 +53,28 @@ function world(
 
 const NO_ACTIONS = { scaleActions: 0, scaleUps: 0, scaleDowns: 0 };
 
+/** Up to 8 jobs of 1 to 3 nodes arriving in the first 10 minutes, in arrival order. */
+const randomJobs = fc
+  .array(
+    fc.record({
+      arrival: fc.integer({ min: 0, max: 600 }),
+      nodes: fc.integer({ min: 1, max: 3 }),
+      runTime: fc.integer({ min: 1, max: 400 }),
+    }),
+    { minLength: 1, maxLength: 8 },
+  )
+  .map((raw) =>
+    raw
+      .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
+      .sort((a, b) => a.arrival - b.arrival),
+  );
+
+/** Up to 25 steps of at most 90 s, each followed by a resize to 1 to 6 nodes. */
+const resizes = fc.array(
+  fc.record({ dt: fc.integer({ min: 0, max: 90 }), count: fc.integer({ min: 1, max: 6 }) }),
+  { minLength: 1, maxLength: 25 },
+);
+
 describe('the simulated pool', () => {
   it('never deletes a busy node: it drains it, then deletes it once its job ends', () => {
     const job: SimJob = { id: 'j', arrival: 0, flavor: FLAVOR, nodes: 2, runTime: 500 };
@@ -150,22 +172,13 @@ describe('the simulated pool', () => {
   });
 
   it('keeps every running job on its own nodes until it ends, whatever the updates (property)', () => {
-    const jobArb = fc.record({
-      arrival: fc.integer({ min: 0, max: 600 }),
-      nodes: fc.integer({ min: 1, max: 3 }),
-      runTime: fc.integer({ min: 1, max: 400 }),
-    });
-    const action = fc.record({ dt: fc.integer({ min: 0, max: 90 }), count: fc.integer({ min: 1, max: 6 }) });
     fc.assert(
       fc.property(
-        fc.array(jobArb, { minLength: 1, maxLength: 8 }),
-        fc.array(action, { minLength: 1, maxLength: 25 }),
+        randomJobs,
+        resizes,
         fc.integer({ min: 0, max: 120 }),
         fc.integer({ min: 0, max: 60 }),
-        (rawJobs, actions, provisioningSeconds, deletionSeconds) => {
-          const jobs = rawJobs
-            .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
-            .sort((a, b) => a.arrival - b.arrival);
+        (jobs, actions, provisioningSeconds, deletionSeconds) => {
           let state = createWorld({
             jobs,
             pool: pool(2),
@@ -248,45 +261,31 @@ describe('the platform-picks model of a lower count', () => {
   });
 
   it('keeps every running job on its own nodes, and accounts each kill as lost work (property)', () => {
-    const jobArb = fc.record({
-      arrival: fc.integer({ min: 0, max: 600 }),
-      nodes: fc.integer({ min: 1, max: 3 }),
-      runTime: fc.integer({ min: 1, max: 400 }),
-    });
-    const action = fc.record({ dt: fc.integer({ min: 0, max: 90 }), count: fc.integer({ min: 1, max: 6 }) });
     fc.assert(
-      fc.property(
-        fc.array(jobArb, { minLength: 1, maxLength: 8 }),
-        fc.array(action, { minLength: 1, maxLength: 25 }),
-        (rawJobs, actions) => {
-          const jobs = rawJobs
-            .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
-            .sort((a, b) => a.arrival - b.arrival);
-          let state = createWorld({
-            jobs,
-            pool: pool(2),
-            capacity: { [FLAVOR]: 6 },
-            delays: { provisioningSeconds: 50, deletionSeconds: 20 },
-            platform: 'platform-picks',
-          });
-          let lost = 0;
-          for (const { dt, count } of actions) {
-            const stepped = step(state, dt);
-            const after = resize(stepped, count);
-            // A killed job may start again at once: a run is its job and its end.
-            const runKey = (run: { job: number; endsAt: number }) => `${run.job}@${run.endsAt}`;
-            const survivors = new Set(after.running.map(runKey));
-            for (const run of stepped.running)
-              if (!survivors.has(runKey(run)))
-                lost += (jobs[run.job]?.nodes ?? 0) * (stepped.now - (stepped.startedAt[run.job] ?? 0));
-            for (const run of after.running)
-              for (const id of run.nodes)
-                expect(after.nodes.find((node) => node.id === id)?.job).toBe(run.job);
-            expect(after.lostSeconds).toBe(lost);
-            state = after;
-          }
-        },
-      ),
+      fc.property(randomJobs, resizes, (jobs, actions) => {
+        let state = createWorld({
+          jobs,
+          pool: pool(2),
+          capacity: { [FLAVOR]: 6 },
+          delays: { provisioningSeconds: 50, deletionSeconds: 20 },
+          platform: 'platform-picks',
+        });
+        let lost = 0;
+        for (const { dt, count } of actions) {
+          const stepped = step(state, dt);
+          const after = resize(stepped, count);
+          // A killed job may start again at once: a run is its job and its end.
+          const runKey = (run: { job: number; endsAt: number }) => `${run.job}@${run.endsAt}`;
+          const survivors = new Set(after.running.map(runKey));
+          for (const run of stepped.running)
+            if (!survivors.has(runKey(run)))
+              lost += (jobs[run.job]?.nodes ?? 0) * (stepped.now - (stepped.startedAt[run.job] ?? 0));
+          for (const run of after.running)
+            for (const id of run.nodes) expect(after.nodes.find((node) => node.id === id)?.job).toBe(run.job);
+          expect(after.lostSeconds).toBe(lost);
+          state = after;
+        }
+      }),
       { numRuns: 200 },
     );
   });
