@@ -81,6 +81,8 @@ export interface KeptNode {
 
 export interface ScaleInChoice {
   drain: NodeChoice[];
+  /** Without batch-drain: nodes picked idle this cycle, deleted on a second idle read drainSeconds later. */
+  pick: NodeChoice[];
   delete: NodeChoice[];
   undrain: NodeChoice[];
   kept: KeptNode[];
