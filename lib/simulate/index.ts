@@ -45,7 +45,6 @@ export {
   compare,
   meanDemand,
   type Sample,
-  ScaleInUnavailableError,
   type SimulateOptions,
   type SimulationResult,
   type SimulationSetup,

@@ -1,5 +1,6 @@
 import type { BacklogValue } from '../metrics/backlog';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import { chooseScaleIn } from '../scale-in/choose';
 import type { ScaleDownMethod, ScaleInSettings } from '../scale-in/types';
 import type { PatchBody } from '../scaling/patch';
 import type { PoolPolicy } from '../scaling/policy';
@@ -17,7 +18,6 @@ import {
   type ScaleInWiring,
   staticController,
 } from './controllers';
-import { SimulatorError } from './errors';
 import { figuresOf, type ScaleActions, type SimulationFigures } from './figures';
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
@@ -55,7 +55,7 @@ export interface SimulationSetup {
 export interface SimulateOptions {
   /** Overrides setup.scaleDown.method (for the planner-driven policies only). */
   method?: ScaleDownMethod;
-  /** The scale-in choice the idle-nodes method runs. */
+  /** The scale-in choice the idle-nodes method runs; default the product's, lib/scale-in chooseScaleIn. */
   choose?: ScaleInChooser;
 }
 
@@ -81,10 +81,6 @@ export interface SimulationResult {
   figures: SimulationFigures;
   /** One sample per cycle. */
   series: Sample[];
-}
-
-export class ScaleInUnavailableError extends SimulatorError {
-  override readonly name = 'ScaleInUnavailableError';
 }
 
 export function simulate(
@@ -164,9 +160,8 @@ export function compare(
   setup: SimulationSetup,
   options: Pick<SimulateOptions, 'choose'> = {},
 ): SimulationResult[] {
-  const both: ScaleDownMethod[] =
+  const methods: ScaleDownMethod[] =
     setup.scaleDown.method === 'count' ? ['count', 'idle-nodes'] : ['idle-nodes', 'count'];
-  const methods = both.filter((method) => method === 'count' || options.choose !== undefined);
   return [
     ...methods.map((method) => simulate(setup, 'policy', { ...options, method })),
     ...POLICY_NAMES.filter((name) => name !== 'policy').map((name) => simulate(setup, name, options)),
@@ -179,11 +174,9 @@ const labelOf = (name: PolicyName, method: ScaleDownMethod | undefined): string 
 function scaleInWiring(
   setup: SimulationSetup,
   method: ScaleDownMethod | undefined,
-  choose: ScaleInChooser | undefined,
+  choose: ScaleInChooser = chooseScaleIn,
 ): ScaleInWiring | undefined {
   if (method !== 'idle-nodes') return undefined;
-  if (choose === undefined)
-    throw new ScaleInUnavailableError('the idle-nodes scale-down method needs the scale-in choice (choose)');
   return { settings: { ...setup.scaleDown, method }, choose };
 }
 

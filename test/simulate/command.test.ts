@@ -33,12 +33,15 @@ async function run(values: SimulateValues) {
 const TRACE = 'arrival,flavor,nodes,runTime\n0,gpu,1,600\n30,gpu,2,300\n100,gpu,1,200\n';
 
 describe('modelarts-autoscaler simulate', () => {
-  it('--compare prints the policy and every baseline side by side, and writes the chart', async () => {
+  it('--compare prints the policy with each scale-down method and every baseline side by side, and writes the chart', async () => {
     const chart = join(dir, 'spike.svg');
     const { code, stdout } = await run({ scenario: 'spike', compare: true, chart });
     expect(code).toBe(0);
     const header = stdout.split('\n').find((line) => line.includes('static at max'));
-    expect(header).toMatch(/policy, count\s+static at max\s+static at mean\s+KEDA-equivalent/);
+    expect(header).toMatch(
+      /policy, count\s+policy, idle-nodes\s+static at max\s+static at mean\s+KEDA-equivalent/,
+    );
+    expect(stdout).toMatch(/jobs killed\s+0\s+0\s+0\s+0\s+0\s+0/); // graceful: nothing kills a job
     for (const row of ['node-hours', 'busy node-hours', 'node-hours per busy node-hour', 'job wait p95 (s)'])
       expect(stdout).toContain(row);
     expect(stdout).toContain('jobs never started');

@@ -30,6 +30,7 @@ function deletingIdle(calls: ScaleInInput[]): ScaleInChooser {
     const memory = { nodes: { ...input.memory.nodes, [`cycle-${calls.length}`]: { flavor: 'none' } } };
     return {
       drain: [],
+      pick: [],
       undrain: [],
       delete: chosen.map((node) => ({ name: node.name, flavor: node.flavor, az: node.az })),
       kept: [],
@@ -94,5 +95,20 @@ describe('the idle-nodes method in the simulator', () => {
     const idle = simulate(twoJobs('idle-nodes'), 'policy', { choose: deletingIdle([]) }).figures;
     expect(idle).toMatchObject({ jobsKilled: 0, lostNodeHours: 0, finished: 2 });
     expect(idle.waitSeconds.max).toBe(150);
+  });
+
+  it("with the product's choice: drains the idle nodes when the planner first wants fewer, deletes them by name a drain later", () => {
+    // The planner wants 4 -> 1 from 540 s (arithmetic.test.ts). idleSeconds 0: the three idle nodes are drained
+    // at 540, deleted at 600 (one 60 s drain later), billed until 660; the count drops by itself.
+    // Node-seconds: 1200 + 2 x (660 - 60) + (660 - 120) = 2940, against 2760 for the count method.
+    const now = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0 } }));
+    expect(now.figures.nodeHours).toBeCloseTo(2940 / 3600, 9);
+    expect(now.figures).toMatchObject({ jobsKilled: 0, scaleActions: 3, scaleUps: 2, scaleDowns: 1 });
+    const target = (t: number) => now.series.find((sample) => sample.t === t)?.target;
+    expect([target(540), target(600)]).toEqual([4, 1]);
+    // idleSeconds 120: the node timers start at 540, so the drain is at 660 and the delete at 720.
+    // Node-seconds: 1200 + 2 x (780 - 60) + (780 - 120) = 3300.
+    const later = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 120 } }));
+    expect(later.figures.nodeHours).toBeCloseTo(3300 / 3600, 9);
   });
 });
