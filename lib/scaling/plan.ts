@@ -182,7 +182,8 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     if (policy.scaleDown.idleSeconds !== undefined) entry.idleSeconds = policy.scaleDown.idleSeconds;
     if (policy.scaleDown.drainSeconds !== undefined) entry.drainSeconds = policy.scaleDown.drainSeconds;
     if (down) addReason(draft, scaleInReason(resource.count - draft.target));
-    (found ??= []).push(entry);
+    found ??= [];
+    found.push(entry);
   }
   return found;
 }
