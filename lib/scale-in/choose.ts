@@ -66,7 +66,11 @@ function chooseFlavor(
   memory: Map<string, NodeMemory>,
   choice: ScaleInChoice,
 ): void {
-  const { now, settings } = input;
+  const { now } = input;
+  const settings = {
+    idleSeconds: flavor.idleSeconds ?? input.settings.idleSeconds,
+    drainSeconds: flavor.drainSeconds ?? input.settings.drainSeconds,
+  };
   const weighed = nodes.map((node): Weighed => {
     const mem = memory.get(node.name);
     const keep = staticKeep(node, mem) ?? busyKeep(node, input.busyIps);

@@ -49,6 +49,9 @@ export interface FlavorScaleIn {
   azsBefore?: PatchAz[];
   /** The planner's split of `target` (used by weighted and backlog as per-AZ quotas). */
   azsAfter?: PatchAz[];
+  /** The flavor's own settings, when they differ from the input's (the planner sets them per flavor). */
+  idleSeconds?: number;
+  drainSeconds?: number;
 }
 
 export type KeptWhy =
