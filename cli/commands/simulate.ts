@@ -3,7 +3,6 @@ import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { type Config, loadConfig } from '../../lib/config';
 import {
   compare,
-  DEFAULT_SCALE_DOWN,
   describeSetup,
   formatResults,
   PLATFORM_MODELS,
@@ -77,9 +76,10 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
                             job first; default) or platform-picks (nodes go newest first, whatever runs on
                             them: the job is killed and starts again from scratch)
   --scale-down METHOD       count (lower the count: the platform picks the nodes) or idle-nodes (drain idle
-                            nodes, then delete them by name) (default ${DEFAULT_SCALE_DOWN.method})
-  --idle-seconds S          idle-nodes: how long a node must be idle before it goes (default ${DEFAULT_SCALE_DOWN.idleSeconds})
-  --drain-seconds S         idle-nodes: how long a drain stands before the delete (default one cycle)
+                            nodes, then delete them by name); default the config's scaleDown.method
+  --idle-seconds S          idle-nodes: how long a node must be idle before it goes (default the config's)
+  --drain-seconds S         idle-nodes: how long a drain stands before the delete (default the config's,
+                            one cycle)
   --out FILE                where to write the SVG chart (default ${DEFAULT_CHART}, git-ignored);
                             --chart FILE is the same
   --json                    the figures as JSON

@@ -1,9 +1,9 @@
 import type { Backlog } from '../metrics/backlog';
 import type { NodeFacts } from '../modelarts/node-facts';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
-import type { ScaleInChoice, ScaleInInput, ScaleInMemory, ScaleInSettings } from '../scale-in/types';
+import type { ScaleInChoice, ScaleInInput, ScaleInSettings } from '../scale-in/types';
 import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scaling/patch';
-import { type FlavorDecision, plan } from '../scaling/plan';
+import { plan } from '../scaling/plan';
 import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy';
 import { checkBacklog, computeTarget } from '../scaling/target';
 import { backlogNeed, splitAzs } from '../scaling/zones';
@@ -16,7 +16,7 @@ import type { NamedOperations } from './named-nodes';
 //   policy       lib/scaling plan(), its history kept from cycle to cycle as the state store would keep it.
 //                With scale-down method idle-nodes, the planner's scale-downs are not sent as a lower count:
 //                the scale-in choice (lib/scale-in) drains idle nodes and deletes them by name in a later
-//                cycle, its per-node memory kept from cycle to cycle as the history is.
+//                cycle, its per-node memory kept in the history.
 //   static-max   every managed flavor at its max, never changed
 //   static-mean  every managed flavor at the mean node demand of the trace (node-seconds of work / duration,
 //                rounded up, within min and max), never changed
@@ -65,61 +65,38 @@ export interface ScaleInWiring {
 
 const patches = (body: PatchBody | undefined): Decision => ({ patches: body === undefined ? [] : [body] });
 
-export function plannerController(key: string, policy: PoolPolicy, scaleIn?: ScaleInWiring): Controller {
+/**
+ * lib/scaling plan() as a cycle runs it. A flavor on idle-nodes keeps its count in the PATCH; the plan lists
+ * it under `scaleIn`, and, when there is no PATCH this cycle (as the cycle does), the scale-in choice names the
+ * nodes to drain, delete or put back, its memory kept in the history.
+ */
+export function plannerController(key: string, policy: PoolPolicy, scaleIn: ScaleInWiring): Controller {
   let history: PoolHistory = emptyHistory();
-  let memory: ScaleInMemory = { nodes: {} };
   return {
     decide(view, now) {
       const { pool, backlogs } = view;
       const [result] = plan({ now, pools: [{ key, pool, policy, backlogs, history }] }).pools;
       if (result === undefined) return { patches: [] };
       history = result.history;
-      if (scaleIn === undefined || scaleIn.settings.method === 'count') return patches(result.patch);
-      // Only growth goes as a count; every flavor the planner wants lower, or with drained nodes to reuse,
-      // goes to the scale-in choice.
-      const ups = new Map<string, FlavorChange>();
-      for (const flavor of result.flavors)
-        if (flavor.target > flavor.current)
-          ups.set(flavor.flavor, { count: flavor.target, azs: flavor.azsAfter });
-      const growth = patchBody(pool.spec.resources, ups);
-      const drained = new Set(
-        Object.values(memory.nodes).flatMap((node) => (node.drainedAt === undefined ? [] : [node.flavor])),
-      );
-      const flavors = result.flavors.filter(
-        (flavor) => flavor.managed && (flavor.target < flavor.current || drained.has(flavor.flavor)),
-      );
-      if (flavors.length === 0) return patches(growth);
+      if (result.patch !== undefined || result.scaleIn === undefined) return patches(result.patch);
       const { nodes, busyIps } = view.readNodes();
       const choice = scaleIn.choose({
         now,
         settings: scaleIn.settings,
-        flavors: flavors.map((flavor) => flavorScaleIn(flavor, policy)),
+        flavors: result.scaleIn,
         nodes,
         busyIps,
-        memory,
+        memory: history.scaleIn ?? { nodes: {} },
         drainAvailable: true,
         undrainAvailable: true,
       });
-      memory = choice.memory;
+      history = { ...history, scaleIn: choice.memory };
       const names = (list: readonly { name: string }[]) => list.map((node) => node.name);
       return {
-        ...patches(growth),
+        patches: [],
         named: { drain: names(choice.drain), undrain: names(choice.undrain), delete: names(choice.delete) },
       };
     },
-  };
-}
-
-function flavorScaleIn(decision: FlavorDecision, policy: PoolPolicy): ScaleInInput['flavors'][number] {
-  const { flavor, current, target, azsBefore, azsAfter } = decision;
-  const azStrategy = policy.flavors[flavor]?.azStrategy.type ?? 'balanced';
-  return {
-    flavor,
-    current,
-    target,
-    azStrategy,
-    ...(azsBefore === undefined ? {} : { azsBefore }),
-    ...(azsAfter === undefined ? {} : { azsAfter }),
   };
 }
 
@@ -132,7 +109,10 @@ const BARE: DirectionRules = {
   cooldownSeconds: 0,
 };
 
-/** The flavor's policy with everything but min, max, targetPerNode, activation and fallback switched off. */
+/**
+ * The flavor's policy with everything but min, max, targetPerNode, activation and fallback switched off; its
+ * nodes leave by a lower count, as KEDA's would.
+ */
 export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
   return {
     ...policy,
@@ -143,7 +123,7 @@ export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
 }
 
 /** The bare rule under the product's guards: the real planner with every flavor on kedaPolicy. */
-export function guardedKedaController(key: string, policy: PoolPolicy, scaleIn?: ScaleInWiring): Controller {
+export function guardedKedaController(key: string, policy: PoolPolicy, scaleIn: ScaleInWiring): Controller {
   const flavors: Record<string, FlavorPolicy> = {};
   for (const [flavor, flavorPolicy] of Object.entries(policy.flavors))
     flavors[flavor] = kedaPolicy(flavorPolicy);

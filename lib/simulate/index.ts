@@ -25,6 +25,7 @@ export {
 } from './named-nodes';
 export { type BacklogUnit, backlogByAz, backlogOf, poolView } from './observe';
 export { describeSetup, formatResults } from './report';
+export { scaleDownOf, withScaleDown } from './scale-down';
 export {
   isScenarioName,
   SCENARIO_NAMES,
@@ -34,7 +35,6 @@ export {
 } from './scenarios';
 export {
   DEFAULT_MAX,
-  DEFAULT_SCALE_DOWN,
   DEFAULT_START_AT,
   defaultSimulationConfig,
   type SetupOptions,

@@ -9,6 +9,7 @@ import type { Pool } from '../modelarts/schemas';
 import type { ScaleInSettings } from '../scale-in/types';
 import { SimulatorError } from './errors';
 import type { BacklogUnit } from './observe';
+import { scaleDownOf, withScaleDown } from './scale-down';
 import type { SimulationSetup } from './simulate';
 import type { SimJob } from './trace';
 import type { PlatformModel } from './world';
@@ -38,7 +39,7 @@ export interface SetupOptions {
   startAt?: number;
   /** How the platform carries out a lower count; default graceful. */
   platform?: PlatformModel;
-  /** How the planner's scale-downs are carried out; see DEFAULT_SCALE_DOWN (drainSeconds: one cycle). */
+  /** Set on every flavor of the policy, over the config's scaleDown method, idleSeconds and drainSeconds. */
   scaleDown?: Partial<ScaleInSettings>;
 }
 
@@ -52,9 +53,6 @@ export const DEFAULT_START_AT = Date.UTC(2026, 0, 1);
 const SIMULATED_POOL = 'simulated-pool-00000000000000000000000000000000';
 const WORKSPACE_LABEL = 'os.modelarts/workspace.id';
 const DRAIN_SECONDS = 3600;
-
-/** The simulator's scale-down settings where the options give none (drainSeconds: one cycle interval). */
-export const DEFAULT_SCALE_DOWN: Omit<ScaleInSettings, 'drainSeconds'> = { method: 'count', idleSeconds: 0 };
 
 /**
  * The built-in policy the simulator uses without a config: the built-in flavor defaults, min 1, and a backlog
@@ -80,7 +78,7 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const notes: string[] = [];
   const entry = pickEntry(config, options.pool);
   const pool = simulatedPool(entry, options.jobs, options.azs);
-  const policy = resolvePoolPolicy(config, entry, pool);
+  const policy = withScaleDown(resolvePoolPolicy(config, entry, pool), options.scaleDown);
   const settings = resolveBacklogSettings(config, entry, pool);
   const units: Record<string, BacklogUnit> = {};
   for (const [flavor, backlog] of Object.entries(settings)) units[flavor] = backlog.unit;
@@ -96,11 +94,7 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const connection = config.connections.find((c) => c.name === entry.connection);
   const intervalSeconds = options.intervalSeconds ?? config.intervalSeconds;
   const durationSeconds = options.durationSeconds ?? defaultDuration(options.jobs);
-  const scaleDown: ScaleInSettings = {
-    ...DEFAULT_SCALE_DOWN,
-    drainSeconds: intervalSeconds,
-    ...options.scaleDown,
-  };
+  const scaleDown = scaleDownOf(policy, intervalSeconds);
   checkSettings({
     provisioningDelaySeconds: options.provisioningDelaySeconds,
     deletionDelaySeconds: options.deletionDelaySeconds,

@@ -21,6 +21,7 @@ import {
 import { figuresOf, type ScaleActions, type SimulationFigures } from './figures';
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
+import { scaleDownOf, withScaleDown } from './scale-down';
 import type { SimJob } from './trace';
 import { createWorld, type Delays, type PlatformModel, step, type WorldState } from './world';
 
@@ -44,7 +45,7 @@ export interface SimulationSetup {
   delays: Delays;
   /** How the platform carries out a lower count. */
   platform: PlatformModel;
-  /** How the planner's scale-downs are carried out (method, idle and drain times). */
+  /** How the policy's first flavor leaves (method, idle and drain times), for reports; the policy has each flavor's. */
   scaleDown: ScaleInSettings;
   intervalSeconds: number;
   durationSeconds: number;
@@ -53,7 +54,7 @@ export interface SimulationSetup {
 }
 
 export interface SimulateOptions {
-  /** Overrides setup.scaleDown.method (for the planner-driven policies only). */
+  /** Overrides the scale-down method of every flavor (for the policy only: the baselines lower the count). */
   method?: ScaleDownMethod;
   /** The scale-in choice the idle-nodes method runs; default the product's, lib/scale-in chooseScaleIn. */
   choose?: ScaleInChooser;
@@ -102,9 +103,16 @@ export function simulate(
     delays: setup.delays,
     platform: setup.platform,
   });
-  const planned = policyName === 'policy' || policyName === 'keda-guarded';
-  const method = planned ? (options.method ?? setup.scaleDown.method) : undefined;
-  const controller = controllerFor(setup, policyName, scaleInWiring(setup, method, options.choose));
+  const policy = withScaleDown(
+    setup.policy,
+    options.method === undefined ? undefined : { method: options.method },
+  );
+  const settings = scaleDownOf(policy, setup.intervalSeconds);
+  const method = policyName === 'policy' ? settings.method : undefined;
+  const controller = controllerFor({ ...setup, policy }, policyName, {
+    settings,
+    choose: options.choose ?? chooseScaleIn,
+  });
   // The per-AZ split goes with every backlog of a flavor with AZs: only the 'backlog' AZ strategy reads it.
   const zoned = new Set(
     setup.pool.spec.resources.filter((r) => (r.azs?.length ?? 0) > 0).map((r) => r.flavor),
@@ -152,10 +160,7 @@ export function simulate(
   };
 }
 
-/**
- * The policy with each scale-down method (setup's first), then every baseline, on the same setup. KEDA-eq. +
- * guard runs with the setup's method, so that beside the policy it still prices the policy's windows and steps.
- */
+/** The policy with each scale-down method (the setup's first), then every baseline, on the same setup. */
 export function compare(
   setup: SimulationSetup,
   options: Pick<SimulateOptions, 'choose'> = {},
@@ -171,20 +176,7 @@ export function compare(
 const labelOf = (name: PolicyName, method: ScaleDownMethod | undefined): string =>
   name === 'policy' && method !== undefined ? `${POLICY_LABELS[name]}, ${method}` : POLICY_LABELS[name];
 
-function scaleInWiring(
-  setup: SimulationSetup,
-  method: ScaleDownMethod | undefined,
-  choose: ScaleInChooser = chooseScaleIn,
-): ScaleInWiring | undefined {
-  if (method !== 'idle-nodes') return undefined;
-  return { settings: { ...setup.scaleDown, method }, choose };
-}
-
-function controllerFor(
-  setup: SimulationSetup,
-  name: PolicyName,
-  scaleIn: ScaleInWiring | undefined,
-): Controller {
+function controllerFor(setup: SimulationSetup, name: PolicyName, scaleIn: ScaleInWiring): Controller {
   if (name === 'policy') return plannerController(setup.key, setup.policy, scaleIn);
   if (name === 'keda') return kedaController(setup.policy);
   if (name === 'keda-guarded') return guardedKedaController(setup.key, setup.policy, scaleIn);

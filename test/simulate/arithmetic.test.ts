@@ -24,6 +24,8 @@ import { HAND_CHECKED_TRACE, handChecked } from './hand-checked';
 const TRACE = HAND_CHECKED_TRACE;
 
 const HOUR = 3600;
+/** These figures are worked out for a lower count (the platform's graceful model): the method is pinned. */
+const COUNT = { method: 'count' } as const;
 
 const byPolicy = (results: SimulationResult[], policy: string): SimulationFigures => {
   const found = results.find((result) => result.policy === policy);
@@ -67,6 +69,7 @@ pools:
 `,
     });
     const { setup } = simulationSetup({
+      scaleDown: COUNT,
       name: 'window of one cycle',
       jobs: parseTrace(TRACE),
       config,
@@ -131,6 +134,7 @@ pools:
   it('counts a job that never starts, with its wait running to the end', () => {
     // With max 4, a 5-node job can never run: it is refused on arrival and never starts.
     const { setup } = simulationSetup({
+      scaleDown: COUNT,
       name: 'too big',
       jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n100,gpu,5,60\n'),
       max: 4,
@@ -156,6 +160,7 @@ describe('the in-flight guard on a hand-checked trace', () => {
   // node, but B needs two: it waits. At 120 s the backlog is B's 2 nodes while 3 are requested, 2 of them still
   // being created. Busy node-seconds: A 90 + B 2 x 300 = 690.
   const { setup } = simulationSetup({
+    scaleDown: COUNT,
     name: 'a job ends while nodes are being created',
     jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,90\n30,gpu,2,300\n'),
     max: 4,
@@ -192,6 +197,7 @@ describe('the in-flight guard on a hand-checked trace', () => {
 
   it('KEDA-eq. + guard is KEDA-equivalent when no node is ever in flight', () => {
     const { setup: instant } = simulationSetup({
+      scaleDown: COUNT,
       name: 'instant nodes',
       jobs: parseTrace(TRACE),
       max: 4,
@@ -212,6 +218,7 @@ describe('jobs tied to an AZ', () => {
   const trace = 'arrival,flavor,nodes,runTime,az\n0,gpu,2,300,a\n';
   const withStrategy = (azStrategy: string) =>
     simulationSetup({
+      scaleDown: COUNT,
       name: `pinned, ${azStrategy}`,
       jobs: parseTrace(trace),
       config: parseConfig({
@@ -253,6 +260,7 @@ describe('simulationSetup', () => {
   it('names every bad setting', () => {
     expect(() =>
       simulationSetup({
+        scaleDown: COUNT,
         name: 'bad',
         jobs: parseTrace(TRACE),
         provisioningDelaySeconds: -1,
@@ -267,6 +275,7 @@ describe('simulationSetup', () => {
 
   it('notes jobs arriving after the end', () => {
     const { notes } = simulationSetup({
+      scaleDown: COUNT,
       name: 'short',
       jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n900,gpu,1,60\n'),
       config: defaultSimulationConfig(4),
@@ -287,6 +296,7 @@ pools:
 `,
     });
     const { setup, notes } = simulationSetup({
+      scaleDown: COUNT,
       name: 'mixed',
       jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n0,cpu,2,60\n'),
       config,

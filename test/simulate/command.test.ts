@@ -39,7 +39,7 @@ describe('modelarts-autoscaler simulate', () => {
     expect(code).toBe(0);
     const header = stdout.split('\n').find((line) => line.includes('static at max'));
     expect(header).toMatch(
-      /policy, count\s+policy, idle-nodes\s+static at max\s+static at mean\s+KEDA-equivalent/,
+      /policy, idle-nodes\s+policy, count\s+static at max\s+static at mean\s+KEDA-equivalent/,
     );
     expect(stdout).toMatch(/jobs killed\s+0\s+0\s+0\s+0\s+0\s+0/); // graceful: nothing kills a job
     for (const row of ['node-hours', 'busy node-hours', 'node-hours per busy node-hour', 'job wait p95 (s)'])
@@ -84,6 +84,7 @@ describe('modelarts-autoscaler simulate', () => {
       'deletion-delay': '60',
       interval: '60',
       duration: '1200',
+      'scale-down': 'count',
       json: true,
       chart: join(dir, 'trace.svg'),
     });
