@@ -3,7 +3,7 @@
 // `idle-nodes`, on every built-in scenario over several seeds. Per scenario: jobs killed and node-hours lost to
 // killed work (means per seed), node-hours per busy node-hour (total over total) and the p95 wait (mean).
 //
-//   npx tsx bench/scale-in.ts [--seeds 5]
+//   npx tsx bench/scale-in.ts [--seeds 5] [--idle-seconds S]   (default: the config's scaleDown.idleSeconds)
 //
 // Checks (the section fails otherwise): `count` kills jobs on every scenario, `idle-nodes` kills none.
 
@@ -34,23 +34,30 @@ export interface ScaleInCheck {
 export interface ScaleInFigures {
   platform: 'platform-picks';
   seeds: number[];
+  /** Set on every flavor; undefined: the config's. */
+  idleSeconds?: number;
   rows: ScaleInRow[];
   checks: ScaleInCheck[];
 }
 
-export function benchScaleIn(options: { seeds?: number } = {}): ScaleInFigures {
+export function benchScaleIn(options: { seeds?: number; idleSeconds?: number } = {}): ScaleInFigures {
   const seeds = Array.from({ length: options.seeds ?? 5 }, (_, i) => i + 1);
+  const { idleSeconds } = options;
+  const scaleDown = idleSeconds === undefined ? {} : { idleSeconds };
   const rows: ScaleInRow[] = [];
   for (const name of SCENARIO_NAMES) {
     for (const method of SCALE_IN_METHODS) {
       const figures = seeds.map(
         (seed) =>
-          simulate(scenarioSetup(name, seed, { platform: 'platform-picks' }), 'policy', { method }).figures,
+          simulate(scenarioSetup(name, seed, { platform: 'platform-picks', scaleDown }), 'policy', { method })
+            .figures,
       );
       rows.push(scaleInRow(name, method, figures));
     }
   }
-  return { platform: 'platform-picks', seeds, rows, checks: scaleInChecks(rows) };
+  const figures: ScaleInFigures = { platform: 'platform-picks', seeds, rows, checks: scaleInChecks(rows) };
+  if (idleSeconds !== undefined) figures.idleSeconds = idleSeconds;
+  return figures;
 }
 
 function scaleInRow(
@@ -90,7 +97,8 @@ export const failedScaleInChecks = (figures: ScaleInFigures): string[] =>
 export function formatScaleIn(figures: ScaleInFigures): string {
   const lines = [
     `scale-in under platform-picks (a lower count deletes nodes newest first, whatever runs on them; a killed ` +
-      `job starts again): the default policy, means over seeds ${figures.seeds.join(', ')}`,
+      `job starts again): the default policy${figures.idleSeconds === undefined ? '' : ` with idleSeconds ${figures.idleSeconds}`}, ` +
+      `means over seeds ${figures.seeds.join(', ')}`,
     `  ${'scenario'.padEnd(9)} ${'method'.padEnd(10)} ${'killed'.padStart(7)} ${'lost node-h'.padStart(11)} ` +
       `${'node-h'.padStart(7)} ${'per busy'.padStart(8)} ${'p95 s'.padStart(6)}`,
   ];
@@ -107,7 +115,11 @@ export function formatScaleIn(figures: ScaleInFigures): string {
 
 if (isMain(import.meta.url)) {
   const seeds = numberFlag('seeds');
-  const figures = benchScaleIn(seeds === undefined ? {} : { seeds });
+  const idleSeconds = numberFlag('idle-seconds');
+  const figures = benchScaleIn({
+    ...(seeds === undefined ? {} : { seeds }),
+    ...(idleSeconds === undefined ? {} : { idleSeconds }),
+  });
   console.log(formatScaleIn(figures));
   if (failedScaleInChecks(figures).length > 0) process.exitCode = 1;
 }
