@@ -1,6 +1,6 @@
 import type { BacklogValue } from '../metrics/backlog';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
-import { chooseScaleIn } from '../scale-in/choose';
+import { chooseScaleIn } from '../scale-in';
 import type { ScaleDownMethod, ScaleInSettings } from '../scale-in/types';
 import type { PatchBody } from '../scaling/patch';
 import type { PoolPolicy } from '../scaling/policy';
