@@ -23,7 +23,9 @@ import {
   type PolicyName,
   SCENARIO_NAMES,
   type ScenarioName,
+  type SetupOptions,
   type SimulationFigures,
+  type SimulationSetup,
   scenario,
   simulate,
   simulationSetup,
@@ -34,6 +36,8 @@ export const PROVISIONING_DELAY_SECONDS = 300;
 export const DELETION_DELAY_SECONDS = 60;
 export const INTERVAL_SECONDS = 60;
 export const RATIO_TARGET = 1.25;
+/** The default policy's p95 wait target: the provisioning delay plus two cycles. */
+export const P95_LIMIT_SECONDS = PROVISIONING_DELAY_SECONDS + 2 * INTERVAL_SECONDS;
 /** Configs run beside the defaults, each as a row of its own. */
 export const ALTERNATIVES = [
   { name: 'hold-360', label: '360 s hold', file: join(import.meta.dirname, 'hold-alternative.yaml') },
@@ -92,7 +96,7 @@ export async function benchQuality(options: { seeds?: number } = {}): Promise<Qu
   for (const { name, file } of ALTERNATIVES) {
     alternatives.set(name, parseConfig({ text: await readFile(file, 'utf8'), env: {}, source: file }));
   }
-  const p95Limit = PROVISIONING_DELAY_SECONDS + 2 * INTERVAL_SECONDS;
+  const p95Limit = P95_LIMIT_SECONDS;
   const scenarios = SCENARIO_NAMES.map((name) => scenarioQuality(name, seeds, alternatives, p95Limit));
   return {
     provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
@@ -113,17 +117,7 @@ function scenarioQuality(
   const runs = [...POLICY_NAMES, ...alternatives.keys()].map((policy) => {
     const config = alternatives.get(policy as AlternativeName);
     const figures = seeds.map((seed) => {
-      const built = scenario(name, seed);
-      const { setup } = simulationSetup({
-        name,
-        jobs: built.jobs,
-        ...(config !== undefined ? { config } : { max: built.max }),
-        azs: built.azs,
-        provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
-        deletionDelaySeconds: DELETION_DELAY_SECONDS,
-        intervalSeconds: INTERVAL_SECONDS,
-        durationSeconds: built.durationSeconds,
-      });
+      const setup = scenarioSetup(name, seed, config === undefined ? {} : { config });
       return simulate(setup, config !== undefined ? 'policy' : (policy as PolicyName)).figures;
     });
     return row(policy, figures);
@@ -163,6 +157,26 @@ function scenarioQuality(
       policyRules: policy.nodeHours - guarded.nodeHours,
     },
   };
+}
+
+/** A built-in scenario as every quality figure runs it: the bench's delays and cycle, the scenario's max. */
+export function scenarioSetup(
+  name: ScenarioName,
+  seed: number,
+  options: Partial<Pick<SetupOptions, 'config' | 'platform' | 'scaleDown'>> = {},
+): SimulationSetup {
+  const built = scenario(name, seed);
+  return simulationSetup({
+    name,
+    jobs: built.jobs,
+    ...(options.config === undefined ? { max: built.max } : {}),
+    ...options,
+    azs: built.azs,
+    provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
+    deletionDelaySeconds: DELETION_DELAY_SECONDS,
+    intervalSeconds: INTERVAL_SECONDS,
+    durationSeconds: built.durationSeconds,
+  }).setup;
 }
 
 function row(policy: QualityRow['policy'], figures: SimulationFigures[]): QualityRow {

@@ -2,22 +2,28 @@
 // bench/results/latest.json (bench/results is git-ignored). A section that fails is reported as failed and the
 // others still run; the function bundles are measured only where bench/bundles.ts provides measureBundles.
 //
-//   npm run bench [-- --only planner,cycle,quality,bundles]
+// A section whose own checks fail (scale-in: `count` must kill jobs on every scenario, `idle-nodes` none) prints
+// its figures, then FAILED with the checks missed, and the run exits non-zero.
+//
+//   npm run bench [-- --only planner,cycle,quality,scale-in,idle-seconds,bundles]
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchCycleCost, formatCycleCost } from './cycle-cost';
+import { benchIdleSeconds, formatIdleSeconds } from './idle-seconds';
 import { benchPlanner, type PlannerFigures } from './planner';
 import { benchQuality, formatQuality } from './quality';
+import { benchScaleIn, failedScaleInChecks, formatScaleIn } from './scale-in';
 
 const RESULTS = join(import.meta.dirname, 'results', 'latest.json');
 
-type Section = 'planner' | 'cycle' | 'quality' | 'bundles';
-const SECTIONS: Section[] = ['planner', 'cycle', 'quality', 'bundles'];
+type Section = 'planner' | 'cycle' | 'quality' | 'scale-in' | 'idle-seconds' | 'bundles';
+const SECTIONS: Section[] = ['planner', 'cycle', 'quality', 'scale-in', 'idle-seconds', 'bundles'];
 
 type Outcome =
   | { status: 'ok'; seconds: number; figures: unknown }
+  | { status: 'checks failed'; seconds: number; figures: unknown; failed: string[] }
   | { status: 'failed' | 'not available'; reason: string };
 
 function formatPlanner(figures: PlannerFigures): string {
@@ -52,12 +58,9 @@ async function bundles(): Promise<{ figures: unknown; text: string } | undefined
 
 async function runSection(section: Section): Promise<{ outcome: Outcome; text: string }> {
   const started = performance.now();
-  const done = (figures: unknown, text: string) => ({
-    outcome: {
-      status: 'ok' as const,
-      seconds: Math.round((performance.now() - started) / 100) / 10,
-      figures,
-    },
+  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+  const done = (figures: unknown, text: string): { outcome: Outcome; text: string } => ({
+    outcome: { status: 'ok', seconds: seconds(), figures },
     text,
   });
   switch (section) {
@@ -72,6 +75,19 @@ async function runSection(section: Section): Promise<{ outcome: Outcome; text: s
     case 'quality': {
       const figures = await benchQuality();
       return done(figures, formatQuality(figures));
+    }
+    case 'scale-in': {
+      const figures = benchScaleIn();
+      const failed = failedScaleInChecks(figures);
+      if (failed.length === 0) return done(figures, formatScaleIn(figures));
+      return {
+        outcome: { status: 'checks failed', seconds: seconds(), figures, failed },
+        text: `${formatScaleIn(figures)}\nscale-in: FAILED: ${failed.join('; ')}`,
+      };
+    }
+    case 'idle-seconds': {
+      const figures = benchIdleSeconds();
+      return done(figures, formatIdleSeconds(figures));
     }
     case 'bundles': {
       const measured = await bundles();
@@ -103,6 +119,7 @@ for (const section of selectedSections()) {
     const { outcome, text } = await runSection(section);
     results[section] = outcome;
     console.log(`${text}\n`);
+    if (outcome.status === 'checks failed') process.exitCode = 1;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     results[section] = { status: 'failed', reason };

@@ -5,6 +5,7 @@ import {
   compare,
   describeSetup,
   formatResults,
+  PLATFORM_MODELS,
   parseTrace,
   renderChart,
   SCENARIO_NAMES,
@@ -33,11 +34,16 @@ export interface SimulateValues {
   max?: string;
   seed?: string;
   compare?: boolean;
+  platform?: string;
+  'scale-down'?: string;
+  'idle-seconds'?: string;
+  'drain-seconds'?: string;
   out?: string;
   chart?: string;
   json?: boolean;
 }
 
+const SCALE_DOWN_METHODS = ['count', 'idle-nodes'] as const;
 export const DEFAULT_PROVISIONING_DELAY_SECONDS = 300;
 export const DEFAULT_DELETION_DELAY_SECONDS = 60;
 /** Under .autoscaler/, which .gitignore lists (the CLI's state file lives there too): not a stray file in the tree. */
@@ -62,13 +68,22 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --duration S              simulated seconds (default the scenario's, or 1 h after the trace's last job
                             would end)
   --seed N                  the scenario's random seed (default 1)
-  --compare                 also run the baselines on the same jobs: static at max, static at the mean
-                            demand, KEDA-equivalent (ceil(backlog / targetPerNode), nothing else), and
-                            KEDA-eq. + guard (the same rule, but no scale-down while nodes are in flight)
+  --compare                 also run the policy with the other scale-down method, and the baselines on the
+                            same jobs: static at max, static at the mean demand, KEDA-equivalent
+                            (ceil(backlog / targetPerNode), nothing else), and KEDA-eq. + guard (the same
+                            rule, but no scale-down while nodes are in flight)
+  --platform MODEL          how the platform carries out a lower count: graceful (busy nodes finish their
+                            job first; default) or platform-picks (nodes go newest first, whatever runs on
+                            them: the job is killed and starts again from scratch)
+  --scale-down METHOD       count (lower the count: the platform picks the nodes) or idle-nodes (drain idle
+                            nodes, then delete them by name); default the config's scaleDown.method
+  --idle-seconds S          idle-nodes: how long a node must be idle before it goes (default the config's)
+  --drain-seconds S         idle-nodes: how long a drain stands before the delete (default the config's,
+                            one cycle)
   --out FILE                where to write the SVG chart (default ${DEFAULT_CHART}, git-ignored);
                             --chart FILE is the same
   --json                    the figures as JSON
-Scale-down in the simulation removes idle nodes only: a busy node is deleted once its job ends.`;
+Jobs killed and the node-hours lost to killed work are counted: only platform-picks kills jobs.`;
 
 interface Workload {
   name: string;
@@ -97,6 +112,8 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   if (max !== undefined) options.max = max;
   if (workload.azs !== undefined) options.azs = workload.azs;
   if (values.interval !== undefined) options.intervalSeconds = positiveSeconds('interval', values.interval);
+  if (values.platform !== undefined) options.platform = oneOf('platform', values.platform, PLATFORM_MODELS);
+  options.scaleDown = scaleDownOptions(values);
   const duration =
     values.duration === undefined ? workload.durationSeconds : positiveSeconds('duration', values.duration);
   if (duration !== undefined) options.durationSeconds = duration;
@@ -124,6 +141,17 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   output.out(formatResults(results));
   output.out(`chart: ${shownPath(chart)}`);
   return 0;
+}
+
+function scaleDownOptions(values: SimulateValues): NonNullable<SetupOptions['scaleDown']> {
+  const scaleDown: NonNullable<SetupOptions['scaleDown']> = {};
+  if (values['scale-down'] !== undefined)
+    scaleDown.method = oneOf('scale-down', values['scale-down'], SCALE_DOWN_METHODS);
+  if (values['idle-seconds'] !== undefined)
+    scaleDown.idleSeconds = wholeNumber('idle-seconds', values['idle-seconds'], 0);
+  if (values['drain-seconds'] !== undefined)
+    scaleDown.drainSeconds = wholeNumber('drain-seconds', values['drain-seconds'], 0);
+  return scaleDown;
 }
 
 function chartPath(values: SimulateValues): string {
@@ -194,6 +222,8 @@ function setupSummary(setup: ReturnType<typeof simulationSetup>['setup'], config
     })),
     provisioningDelaySeconds: setup.delays.provisioningSeconds,
     deletionDelaySeconds: setup.delays.deletionSeconds,
+    platform: setup.platform,
+    scaleDown: setup.scaleDown,
     intervalSeconds: setup.intervalSeconds,
     durationSeconds: setup.durationSeconds,
   };

@@ -33,7 +33,7 @@ export interface FlavorDefaults {
   fallback: Fallback;
   backlog: BacklogDefaults;
   scaleUp: DirectionRules;
-  scaleDown: DirectionRules & { enabled: boolean };
+  scaleDown: DirectionRules & { enabled: boolean; method: 'idle-nodes' | 'count'; idleSeconds: number };
 }
 
 export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
@@ -58,6 +58,9 @@ export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
   },
   scaleDown: {
     enabled: true,
+    method: 'idle-nodes',
+    // Provisional: the simulator picks the value with the fewest node-hours that meets every p95 target.
+    idleSeconds: 600,
     stabilizationWindowSeconds: 120,
     policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
     selectPolicy: 'Max',

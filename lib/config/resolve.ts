@@ -358,7 +358,15 @@ export function resolveConfig(document: unknown): ResolveResult {
       fanOutAbovePools: head.fanOutAbovePools,
       state: head.state,
       connections: connections as ConnectionConfig[],
-      pools: pools as PoolConfig[],
+      pools: withDrainSeconds(pools as PoolConfig[], head.intervalSeconds),
     },
   };
+}
+
+/** A drain stands one cycle unless the file says otherwise: the default is the interval, known only here. */
+function withDrainSeconds(pools: PoolConfig[], intervalSeconds: number): PoolConfig[] {
+  for (const pool of pools) {
+    for (const { policy } of pool.flavors) policy.scaleDown.drainSeconds ??= intervalSeconds;
+  }
+  return pools;
 }

@@ -90,6 +90,32 @@ export const ScaleDownSchema = z
       .boolean()
       .optional()
       .describe(`false: never remove nodes of this flavor. Default ${flavorDefaults.scaleDown.enabled}.`),
+    method: z
+      .enum(['idle-nodes', 'count'])
+      .optional()
+      .describe(
+        "'idle-nodes': drain chosen idle pay-per-use nodes, then delete them by name, so no running job is " +
+          "killed. 'count': lower spec.resources[].count and let ModelArts pick the nodes (it may pick busy " +
+          `ones). Default '${flavorDefaults.scaleDown.method}'.`,
+      ),
+    idleSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'idle-nodes: a node is removed only once it has been idle this long by its own timer, which starts ' +
+          `when the flavor is first wanted lower. Default ${flavorDefaults.scaleDown.idleSeconds} s.`,
+      ),
+    drainSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'idle-nodes: a drained node is deleted (if still idle) once the drain has stood this long; without ' +
+          'batch-drain, the gap between the two idle reads. Default: intervalSeconds (one cycle).',
+      ),
     ...directionRulesShape('down', flavorDefaults.scaleDown),
   })
   .describe(

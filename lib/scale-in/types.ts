@@ -49,6 +49,9 @@ export interface FlavorScaleIn {
   azsBefore?: PatchAz[];
   /** The planner's split of `target` (used by weighted and backlog as per-AZ quotas). */
   azsAfter?: PatchAz[];
+  /** The flavor's own settings, when they differ from the input's (the planner sets them per flavor). */
+  idleSeconds?: number;
+  drainSeconds?: number;
 }
 
 export type KeptWhy =
@@ -81,6 +84,8 @@ export interface KeptNode {
 
 export interface ScaleInChoice {
   drain: NodeChoice[];
+  /** Without batch-drain: nodes picked idle this cycle, deleted on a second idle read drainSeconds later. */
+  pick: NodeChoice[];
   delete: NodeChoice[];
   undrain: NodeChoice[];
   kept: KeptNode[];

@@ -4,6 +4,7 @@ import {
   SPEC_UPDATE_BLOCKING_BITS,
 } from '../modelarts/control-mode';
 import type { Pool } from '../modelarts/schemas';
+import type { ScaleInMemory } from '../scale-in/types';
 import type { DirectionRules, FlavorPolicy, Paused, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
 
@@ -236,4 +237,17 @@ function rulesProblem(direction: string, rules: DirectionRules): string | undefi
       return msg`${direction} ${step.type} policy value must be > 0`;
   }
   return undefined;
+}
+
+/**
+ * A delete that did not lower the count stopped scale-in for the pool: no count may go lower after it either
+ * (a lower-count PATCH would let ModelArts delete a second, unchosen node). Cleared by `state reset --pool`.
+ */
+export function stoppedScaleInGuard(memory: ScaleInMemory | undefined): Reason | undefined {
+  const stopped = memory?.stopped;
+  if (stopped === undefined) return undefined;
+  return reason(
+    'count-not-lowered',
+    msg`deleting ${stopped.nodes.join(', ')} left ${stopped.flavor} at ${stopped.countAfter} (was ${stopped.countBefore}): no scale-down until \`state reset --pool\``,
+  );
 }

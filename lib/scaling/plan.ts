@@ -1,5 +1,6 @@
 import type { Backlog } from '../metrics/backlog';
 import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
+import type { FlavorScaleIn } from '../scale-in/types';
 import type { FlavorHistory, PoolHistory } from '../state/store';
 import {
   inFlightGuard,
@@ -8,6 +9,7 @@ import {
   policyGuard,
   poolGuards,
   prepaidScaleInGuard,
+  stoppedScaleInGuard,
   unknownFlavorGuards,
 } from './guards';
 import { type HistoryHorizon, historyHorizon, nextFlavorHistory, pruneFlavorHistory } from './history';
@@ -63,7 +65,8 @@ export interface FlavorDecision {
   reasons: Reason[];
 }
 
-export type PoolAction = 'patch' | 'hold' | 'skip';
+/** `scale-in`: no PATCH; named idle nodes are drained, deleted or put back (see `scaleIn`). */
+export type PoolAction = 'patch' | 'scale-in' | 'hold' | 'skip';
 
 export interface PoolPlan {
   key: string;
@@ -73,6 +76,11 @@ export interface PoolPlan {
   reasons: Reason[];
   flavors: FlavorDecision[];
   patch?: PatchBody;
+  /**
+   * The idle-nodes flavors going down (their count stays in any PATCH body: they leave by name), and those with
+   * nodes the scaler drained while demand returned. The cycle runs these only when there is no PATCH.
+   */
+  scaleIn?: FlavorScaleIn[];
   /** The history to save if this plan is applied. */
   history: PoolHistory;
 }
@@ -133,22 +141,68 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
   const zero = holdZeroCounts(drafts);
   if (zero !== undefined) reasons.push(zero);
 
+  const scaleIn = scaleInFlavors(input, drafts);
   let body: PatchBody | undefined;
   if (drafts.some((draft) => draft.target !== draft.resource.count)) {
     const changes = new Map<string, FlavorChange>();
-    for (const draft of drafts)
-      changes.set(draft.resource.flavor, { count: draft.target, azs: draft.azsAfter });
+    for (const draft of drafts) {
+      // An idle-nodes flavor keeps its count: a lower count would let ModelArts pick which nodes go.
+      const byName = draft.action === 'scale-down' && methodOf(draft.policy) === 'idle-nodes';
+      changes.set(
+        draft.resource.flavor,
+        byName
+          ? { count: draft.resource.count, azs: draft.azsBefore }
+          : { count: draft.target, azs: draft.azsAfter },
+      );
+    }
     body = patchBody(resources, changes);
   }
-  return poolPlan(
-    input,
-    body === undefined ? 'hold' : 'patch',
-    reasons,
-    drafts,
-    body,
-    nextHistory(input, drafts, now),
-  );
+  const action = body !== undefined ? 'patch' : scaleIn !== undefined ? 'scale-in' : 'hold';
+  return poolPlan(input, action, reasons, drafts, body, nextHistory(input, drafts, now), scaleIn);
 }
+
+const methodOf = (policy: FlavorPolicy | undefined) => policy?.scaleDown.method ?? 'count';
+
+/** The idle-nodes flavors going down, and those holding with nodes the scaler drained (to be reused first). */
+function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScaleIn[] | undefined {
+  let found: FlavorScaleIn[] | undefined;
+  for (const draft of drafts) {
+    const { policy, resource } = draft;
+    if (policy === undefined || methodOf(policy) !== 'idle-nodes') continue;
+    const down = draft.action === 'scale-down';
+    if (!down && !(draft.action === 'hold' && hasDrained(input.history, resource.flavor))) continue;
+    const entry: FlavorScaleIn = {
+      flavor: resource.flavor,
+      current: resource.count,
+      target: down ? draft.target : resource.count,
+      azStrategy: policy.azStrategy.type,
+    };
+    if (draft.azsBefore !== undefined) entry.azsBefore = draft.azsBefore;
+    if (down && draft.azsAfter !== undefined) entry.azsAfter = draft.azsAfter;
+    if (policy.scaleDown.idleSeconds !== undefined) entry.idleSeconds = policy.scaleDown.idleSeconds;
+    if (policy.scaleDown.drainSeconds !== undefined) entry.drainSeconds = policy.scaleDown.drainSeconds;
+    if (down) addReason(draft, scaleInReason(resource.count - draft.target));
+    found ??= [];
+    found.push(entry);
+  }
+  return found;
+}
+
+function hasDrained(history: PoolHistory, flavor: string): boolean {
+  const nodes = history.scaleIn?.nodes;
+  if (nodes === undefined) return false;
+  for (const name in nodes) {
+    const node = nodes[name];
+    if (node?.flavor === flavor && (node.drainedAt !== undefined || node.pickedAt !== undefined)) return true;
+  }
+  return false;
+}
+
+const scaleInReason = (count: number): Reason =>
+  reason(
+    'idle-nodes',
+    msg`${count} node(s) to remove by name: idle nodes are drained, then deleted; the count is not lowered`,
+  );
 
 function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   const { pool, policy: poolPolicy } = input;
@@ -166,10 +220,14 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   }
 
   const blockUp = present(pausedScaleOutGuard(poolPolicy.paused));
+  // Deleting named idle Available nodes cancels nothing, so nodes in flight block only a count-down.
   const blockDown = present(
     pausedScaleInGuard(poolPolicy.paused),
     prepaidScaleInGuard(pool),
-    inFlightGuard(draft.creating, draft.deleting),
+    methodOf(policy) === 'count'
+      ? inFlightGuard(draft.creating, draft.deleting)
+      : stoppedScaleInGuard(input.history.scaleIn),
+    methodOf(policy) === 'count' ? stoppedScaleInGuard(input.history.scaleIn) : undefined,
   );
   // The backlog enters the scaling core here, and is checked once.
   const backlog = checkBacklog(draft.backlog, policy.flavor);
@@ -358,7 +416,11 @@ function rulesOf(policy: PoolPolicy): ReadonlyMap<string, FlavorRules> {
 
 /** The pool-level part of the history (when the scaler last PATCHed) is the cycle's to set; it is kept as is. */
 function withLastPatch(previous: PoolHistory, flavors: Record<string, FlavorHistory>): PoolHistory {
-  return previous.lastPatchAt === undefined ? { flavors } : { flavors, lastPatchAt: previous.lastPatchAt };
+  const next: PoolHistory =
+    previous.lastPatchAt === undefined ? { flavors } : { flavors, lastPatchAt: previous.lastPatchAt };
+  // The scale-in memory is the cycle's to change (under the lease, after its reads): carried as it is.
+  if (previous.scaleIn !== undefined) next.scaleIn = previous.scaleIn;
+  return next;
 }
 
 function poolPlan(
@@ -368,11 +430,17 @@ function poolPlan(
   drafts: readonly Draft[],
   body: PatchBody | undefined,
   history: PoolHistory,
+  scaleIn?: FlavorScaleIn[],
 ): PoolPlan {
   const key = input.key;
   const name = input.pool.metadata.name;
   const flavors = drafts.map(decision);
-  // Spelled out twice so that the key order is the same with and without a body.
+  // Spelled out so that the key order is the same with and without a body.
+  if (scaleIn !== undefined) {
+    return body === undefined
+      ? { key, pool: name, action, reasons, flavors, scaleIn, history }
+      : { key, pool: name, action, reasons, flavors, patch: body, scaleIn, history };
+  }
   return body === undefined
     ? { key, pool: name, action, reasons, flavors, history }
     : { key, pool: name, action, reasons, flavors, patch: body, history };
@@ -462,12 +530,13 @@ const EMPTY: readonly Reason[] = [];
 const NO_REASONS: Reason[] = [];
 
 /** The guards that hold, as a list; the usual "none" allocates nothing. */
-function present(a: Reason | undefined, b?: Reason, c?: Reason): readonly Reason[] {
-  if (a === undefined && b === undefined && c === undefined) return EMPTY;
+function present(a: Reason | undefined, b?: Reason, c?: Reason, d?: Reason): readonly Reason[] {
+  if (a === undefined && b === undefined && c === undefined && d === undefined) return EMPTY;
   const found: Reason[] = [];
   if (a !== undefined) found.push(a);
   if (b !== undefined) found.push(b);
   if (c !== undefined) found.push(c);
+  if (d !== undefined) found.push(d);
   return found;
 }
 

@@ -40,8 +40,21 @@ export interface FlavorPolicy {
   tolerance: number;
   azStrategy: AzStrategy;
   scaleUp: DirectionRules;
-  scaleDown: DirectionRules & { enabled: boolean };
+  scaleDown: DirectionRules & { enabled: boolean } & ScaleDownNodes;
   fallback: Fallback;
+}
+
+/**
+ * How nodes leave (issue #14). The config always sets all three (method `idle-nodes` by default); a policy built
+ * without it (older tools and tests) keeps `count`, the platform-picks behaviour it was written for.
+ */
+export interface ScaleDownNodes {
+  /** `idle-nodes`: drain and delete chosen idle nodes by name; `count`: lower the count, the platform picks. */
+  method?: 'idle-nodes' | 'count';
+  /** A node is removed only once idle this long by its own timer. */
+  idleSeconds?: number;
+  /** A drain stands this long before the drained node is deleted. */
+  drainSeconds?: number;
 }
 
 export type Paused = false | 'all' | 'scale-in' | 'scale-out';

@@ -42,6 +42,13 @@ export const REASON_CODES = {
     "an AZ has fewer nodes than its own backlog asks for: the count grows by at least the shortfall ('backlog' AZ strategy)",
   'mixed-direction-deferred':
     'a change cannot grow one flavor and shrink another: the scale-down waits a cycle',
+  // Idle-node scale-in (scaleDown.method idle-nodes).
+  'idle-nodes': 'the flavor goes down by draining and deleting named idle nodes; its count is not lowered',
+  'count-not-lowered':
+    'a delete by name did not lower the count: scale-in and count-downs stop until `state reset --pool`',
+  'idle-nodes-short': 'fewer removable idle nodes than the planner asked for: those are removed',
+  'drain-unavailable': 'batch-drain is missing: nodes go only when idle on two reads drainSeconds apart',
+  'node-api-unavailable': 'the node or workload API was refused: no scale-in for the pool',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

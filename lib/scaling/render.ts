@@ -27,6 +27,7 @@ const ACTION_COLOR: Record<FlavorAction | PoolAction, string> = {
   hold: ANSI.dim,
   skip: ANSI.red,
   patch: ANSI.green,
+  'scale-in': ANSI.yellow,
 };
 
 const HEADERS = ['FLAVOR', 'COUNT', 'ACTION', 'AZS', 'BACKLOG', 'DESIRED', 'REASONS'] as const;

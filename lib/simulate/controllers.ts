@@ -1,16 +1,22 @@
 import type { Backlog } from '../metrics/backlog';
+import type { NodeFacts } from '../modelarts/node-facts';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import type { ScaleInChoice, ScaleInInput, ScaleInSettings } from '../scale-in/types';
 import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scaling/patch';
 import { plan } from '../scaling/plan';
 import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy';
 import { checkBacklog, computeTarget } from '../scaling/target';
 import { backlogNeed, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
+import type { NamedOperations } from './named-nodes';
 
 // What decides the pool's counts each cycle: the product's real planner with the config's policy, or a
 // baseline to compare it with. Each returns the PATCH bodies to send this cycle, in order.
 //
-//   policy       lib/scaling plan(), its history kept from cycle to cycle as the state store would keep it
+//   policy       lib/scaling plan(), its history kept from cycle to cycle as the state store would keep it.
+//                With scale-down method idle-nodes, the planner's scale-downs are not sent as a lower count:
+//                the scale-in choice (lib/scale-in) drains idle nodes and deletes them by name in a later
+//                cycle, its per-node memory kept in the history.
 //   static-max   every managed flavor at its max, never changed
 //   static-mean  every managed flavor at the mean node demand of the trace (node-seconds of work / duration,
 //                rounded up, within min and max), never changed
@@ -32,23 +38,69 @@ export const POLICY_LABELS: Record<PolicyName, string> = {
   'keda-guarded': 'KEDA-eq. + guard',
 };
 
-export interface Controller {
-  decide(pool: Pool, backlogs: Record<string, Backlog>, now: number): PatchBody[];
+/** What a cycle reads: the pool and the backlogs always; the nodes only when a scale-in asks for them. */
+export interface ControllerView {
+  pool: Pool;
+  backlogs: Record<string, Backlog>;
+  readNodes(): { nodes: NodeFacts[]; busyIps: ReadonlySet<string> };
 }
 
-export function plannerController(key: string, policy: PoolPolicy): Controller {
+/** What a cycle sends: PATCH bodies in order, then the by-name node operations. */
+export interface Decision {
+  patches: PatchBody[];
+  named?: NamedOperations;
+}
+
+export interface Controller {
+  decide(view: ControllerView, now: number): Decision;
+}
+
+export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
+
+/** How the planner's scale-downs are carried out; without it, as a lower count. */
+export interface ScaleInWiring {
+  settings: ScaleInSettings;
+  choose: ScaleInChooser;
+}
+
+const patches = (body: PatchBody | undefined): Decision => ({ patches: body === undefined ? [] : [body] });
+
+/**
+ * lib/scaling plan() as a cycle runs it. A flavor on idle-nodes keeps its count in the PATCH; the plan lists
+ * it under `scaleIn`, and, when there is no PATCH this cycle (as the cycle does), the scale-in choice names the
+ * nodes to drain, delete or put back, its memory kept in the history.
+ */
+export function plannerController(key: string, policy: PoolPolicy, scaleIn: ScaleInWiring): Controller {
   let history: PoolHistory = emptyHistory();
   return {
-    decide(pool, backlogs, now) {
+    decide(view, now) {
+      const { pool, backlogs } = view;
       const [result] = plan({ now, pools: [{ key, pool, policy, backlogs, history }] }).pools;
-      if (result === undefined) return [];
+      if (result === undefined) return { patches: [] };
       history = result.history;
-      return result.patch === undefined ? [] : [result.patch];
+      if (result.patch !== undefined || result.scaleIn === undefined) return patches(result.patch);
+      const { nodes, busyIps } = view.readNodes();
+      const choice = scaleIn.choose({
+        now,
+        settings: scaleIn.settings,
+        flavors: result.scaleIn,
+        nodes,
+        busyIps,
+        memory: history.scaleIn ?? { nodes: {} },
+        drainAvailable: true,
+        undrainAvailable: true,
+      });
+      history = { ...history, scaleIn: choice.memory };
+      const names = (list: readonly { name: string }[]) => list.map((node) => node.name);
+      return {
+        patches: [],
+        named: { drain: names(choice.drain), undrain: names(choice.undrain), delete: names(choice.delete) },
+      };
     },
   };
 }
 
-export const staticController = (): Controller => ({ decide: () => [] });
+export const staticController = (): Controller => ({ decide: () => ({ patches: [] }) });
 
 const BARE: DirectionRules = {
   stabilizationWindowSeconds: 0,
@@ -57,7 +109,10 @@ const BARE: DirectionRules = {
   cooldownSeconds: 0,
 };
 
-/** The flavor's policy with everything but min, max, targetPerNode, activation and fallback switched off. */
+/**
+ * The flavor's policy with everything but min, max, targetPerNode, activation and fallback switched off; its
+ * nodes leave by a lower count, as KEDA's would.
+ */
 export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
   return {
     ...policy,
@@ -68,17 +123,17 @@ export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
 }
 
 /** The bare rule under the product's guards: the real planner with every flavor on kedaPolicy. */
-export function guardedKedaController(key: string, policy: PoolPolicy): Controller {
+export function guardedKedaController(key: string, policy: PoolPolicy, scaleIn: ScaleInWiring): Controller {
   const flavors: Record<string, FlavorPolicy> = {};
   for (const [flavor, flavorPolicy] of Object.entries(policy.flavors))
     flavors[flavor] = kedaPolicy(flavorPolicy);
-  return plannerController(key, { ...policy, flavors });
+  return plannerController(key, { ...policy, flavors }, scaleIn);
 }
 
 export function kedaController(policy: PoolPolicy): Controller {
   const policies = new Map(Object.values(policy.flavors).map((p) => [p.flavor, kedaPolicy(p)]));
   return {
-    decide(pool, backlogs, now) {
+    decide({ pool, backlogs }, now) {
       const ups = new Map<string, FlavorChange>();
       const downs = new Map<string, FlavorChange>();
       for (const resource of pool.spec.resources) {
@@ -103,7 +158,7 @@ export function kedaController(policy: PoolPolicy): Controller {
         bodies.push(body);
         resources = body.spec.resources.map((resource) => ({ ...resource }));
       }
-      return bodies;
+      return { patches: bodies };
     },
   };
 }

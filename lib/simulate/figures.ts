@@ -1,8 +1,9 @@
 import type { WorldState } from './world';
 
 // The figures of a finished simulation. Node-hours count every node from its request until its deletion
-// completes (or the end); busy node-hours count the nodes running jobs. A job never started waits until the
-// end of the simulation, so its wait is a lower bound; waits are percentiles by nearest rank.
+// completes (or the end); busy node-hours count the nodes running jobs, in runs that were not killed. A job
+// never started waits until the end of the simulation, so its wait is a lower bound; a killed job's wait runs
+// to its last start. Waits are percentiles by nearest rank.
 
 export interface WaitFigures {
   p50: number;
@@ -24,7 +25,11 @@ export interface SimulationFigures {
   /** nodeHours / busyNodeHours; null when no node was ever busy. */
   nodeHoursPerBusyNodeHour: number | null;
   waitSeconds: WaitFigures;
-  /** Updates sent (PATCH requests). */
+  /** Runs killed by the platform deleting one of their nodes (a job killed twice counts twice). */
+  jobsKilled: number;
+  /** Node-hours of work done by runs that were then killed: lost, since the job starts again. */
+  lostNodeHours: number;
+  /** Updates sent (PATCH requests) and deletes by name. */
   scaleActions: number;
   /** Flavor count changes up and down across those updates. */
   scaleUps: number;
@@ -75,6 +80,8 @@ export function figuresOf(state: WorldState, end: number, actions: ScaleActions)
     busyNodeHours,
     nodeHoursPerBusyNodeHour: busySeconds > 0 ? nodeSeconds / busySeconds : null,
     waitSeconds: { p50: percentile(waits, 50), p95: percentile(waits, 95), max: percentile(waits, 100) },
+    jobsKilled: state.kills,
+    lostNodeHours: state.lostSeconds / HOUR,
     ...actions,
   };
 }

@@ -2,6 +2,8 @@ export { applyPatch, SimulationError } from './apply';
 export { renderChart } from './chart';
 export {
   type Controller,
+  type ControllerView,
+  type Decision,
   guardedKedaController,
   kedaController,
   kedaPolicy,
@@ -9,11 +11,21 @@ export {
   POLICY_NAMES,
   type PolicyName,
   plannerController,
+  type ScaleInChooser,
   staticController,
 } from './controllers';
-export { percentile, type SimulationFigures, type WaitFigures } from './figures';
+export { figuresOf, percentile, type SimulationFigures, type WaitFigures } from './figures';
+export {
+  applyNamed,
+  busyIpsOf,
+  type NamedOperations,
+  nodeFactsOf,
+  simNodeIp,
+  simNodeName,
+} from './named-nodes';
 export { type BacklogUnit, backlogByAz, backlogOf, poolView } from './observe';
 export { describeSetup, formatResults } from './report';
+export { scaleDownOf, withScaleDown } from './scale-down';
 export {
   isScenarioName,
   SCENARIO_NAMES,
@@ -33,6 +45,7 @@ export {
   compare,
   meanDemand,
   type Sample,
+  type SimulateOptions,
   type SimulationResult,
   type SimulationSetup,
   simulate,
@@ -46,4 +59,11 @@ export {
   type TraceFormat,
   type TraceIssue,
 } from './trace';
-export { createWorld, type Delays, step, type WorldState } from './world';
+export {
+  createWorld,
+  type Delays,
+  PLATFORM_MODELS,
+  type PlatformModel,
+  step,
+  type WorldState,
+} from './world';

@@ -1,5 +1,6 @@
 import type { SimulationFigures } from './figures';
 import type { SimulationResult, SimulationSetup } from './simulate';
+import type { PlatformModel } from './world';
 
 // The figures as a table, one column per policy, for people; the JSON output carries them unrounded.
 
@@ -18,6 +19,8 @@ const ROWS: { label: string; value: (f: SimulationFigures) => string }[] = [
     label: 'jobs never started',
     value: (f) => (f.refused > 0 ? `${f.neverStarted} (${f.refused} too big)` : String(f.neverStarted)),
   },
+  { label: 'jobs killed', value: (f) => String(f.jobsKilled) },
+  { label: 'node-hours lost to killed work', value: (f) => f.lostNodeHours.toFixed(2) },
   { label: 'scale actions (updates)', value: (f) => String(f.scaleActions) },
   { label: 'flavor scale-ups / downs', value: (f) => `${f.scaleUps} / ${f.scaleDowns}` },
 ];
@@ -37,6 +40,7 @@ export function describeSetup(setup: SimulationSetup): string {
   return [
     `${setup.name}: ${setup.jobs.length} jobs over ${hours(setup.durationSeconds)}, a cycle every ${setup.intervalSeconds} s, ` +
       `nodes ready ${setup.delays.provisioningSeconds} s after the request and gone ${setup.delays.deletionSeconds} s after deletion`,
+    `  scale-down: ${scaleDownOf(setup)}; a lower count: ${PLATFORM_TEXT[setup.platform]}`,
     ...flavors.map((line) => `  ${line}`),
   ].join('\n');
 }
@@ -57,9 +61,34 @@ export function formatResults(results: readonly SimulationResult[]): string {
   );
   lines.push(
     'Node-hours bill every node from its request until its deletion completes; a job never started waits until the end.',
-    'Scale-down removes idle nodes only: a busy node is deleted once its job ends.',
+    ...platformNotes(results),
   );
   return lines.join('\n');
+}
+
+const PLATFORM_TEXT: Record<PlatformModel, string> = {
+  graceful: 'graceful (busy nodes finish their job first)',
+  'platform-picks': 'platform-picks (nodes go newest first, whatever runs on them)',
+};
+
+function scaleDownOf(setup: SimulationSetup): string {
+  const { method, idleSeconds, drainSeconds } = setup.scaleDown;
+  return method === 'count'
+    ? 'count (the platform picks the nodes)'
+    : `idle-nodes (idle ${idleSeconds} s, drained ${drainSeconds} s, then deleted by name)`;
+}
+
+function platformNotes(results: readonly SimulationResult[]): string[] {
+  const platforms = new Set(results.map((result) => result.platform));
+  const notes: string[] = [];
+  if (platforms.has('graceful'))
+    notes.push('A lower count removes idle nodes only (graceful): a busy node is deleted once its job ends.');
+  if (platforms.has('platform-picks'))
+    notes.push(
+      'A lower count removes nodes newest first, whatever runs on them (platform-picks): a killed job starts again from scratch.',
+    );
+  notes.push('idle-nodes drains idle nodes and deletes them by name: no lower count is sent.');
+  return notes;
 }
 
 const hours = (seconds: number): string => `${Number((seconds / 3600).toFixed(2))} h`;

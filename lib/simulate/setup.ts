@@ -6,10 +6,13 @@ import {
   resolvePoolPolicy,
 } from '../config';
 import type { Pool } from '../modelarts/schemas';
+import type { ScaleInSettings } from '../scale-in/types';
 import { SimulatorError } from './errors';
 import type { BacklogUnit } from './observe';
+import { scaleDownOf, withScaleDown } from './scale-down';
 import type { SimulationSetup } from './simulate';
 import type { SimJob } from './trace';
+import type { PlatformModel } from './world';
 
 // From a config (or the built-in defaults), a trace and the simulation settings to a SimulationSetup: the one
 // pool to simulate, holding every flavor the trace uses, with the policy the config gives it.
@@ -34,6 +37,10 @@ export interface SetupOptions {
   durationSeconds?: number;
   /** Epoch ms of time 0. */
   startAt?: number;
+  /** How the platform carries out a lower count; default graceful. */
+  platform?: PlatformModel;
+  /** Set on every flavor of the policy, over the config's scaleDown method, idleSeconds and drainSeconds. */
+  scaleDown?: Partial<ScaleInSettings>;
 }
 
 export class SimulationSetupError extends SimulatorError {
@@ -71,7 +78,7 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const notes: string[] = [];
   const entry = pickEntry(config, options.pool);
   const pool = simulatedPool(entry, options.jobs, options.azs);
-  const policy = resolvePoolPolicy(config, entry, pool);
+  const policy = withScaleDown(resolvePoolPolicy(config, entry, pool), options.scaleDown);
   const settings = resolveBacklogSettings(config, entry, pool);
   const units: Record<string, BacklogUnit> = {};
   for (const [flavor, backlog] of Object.entries(settings)) units[flavor] = backlog.unit;
@@ -87,11 +94,14 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const connection = config.connections.find((c) => c.name === entry.connection);
   const intervalSeconds = options.intervalSeconds ?? config.intervalSeconds;
   const durationSeconds = options.durationSeconds ?? defaultDuration(options.jobs);
+  const scaleDown = scaleDownOf(policy, intervalSeconds);
   checkSettings({
     provisioningDelaySeconds: options.provisioningDelaySeconds,
     deletionDelaySeconds: options.deletionDelaySeconds,
     intervalSeconds,
     durationSeconds,
+    idleSeconds: scaleDown.idleSeconds,
+    drainSeconds: scaleDown.drainSeconds,
   });
   const late = options.jobs.filter((job) => job.arrival >= durationSeconds).length;
   if (late > 0)
@@ -109,6 +119,8 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
         provisioningSeconds: options.provisioningDelaySeconds,
         deletionSeconds: options.deletionDelaySeconds,
       },
+      platform: options.platform ?? 'graceful',
+      scaleDown,
       intervalSeconds,
       durationSeconds,
       startAt: options.startAt ?? DEFAULT_START_AT,
@@ -117,12 +129,7 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   };
 }
 
-function checkSettings(settings: {
-  provisioningDelaySeconds: number;
-  deletionDelaySeconds: number;
-  intervalSeconds: number;
-  durationSeconds: number;
-}): void {
+function checkSettings(settings: Record<string, number>): void {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(settings)) {
     const positive = name === 'intervalSeconds' || name === 'durationSeconds';

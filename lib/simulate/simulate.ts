@@ -1,5 +1,7 @@
 import type { BacklogValue } from '../metrics/backlog';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import { chooseScaleIn } from '../scale-in';
+import type { ScaleDownMethod, ScaleInSettings } from '../scale-in/types';
 import type { PatchBody } from '../scaling/patch';
 import type { PoolPolicy } from '../scaling/policy';
 import { splitAzs } from '../scaling/zones';
@@ -12,12 +14,16 @@ import {
   POLICY_NAMES,
   type PolicyName,
   plannerController,
+  type ScaleInChooser,
+  type ScaleInWiring,
   staticController,
 } from './controllers';
 import { figuresOf, type ScaleActions, type SimulationFigures } from './figures';
+import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
+import { scaleDownOf, withScaleDown } from './scale-down';
 import type { SimJob } from './trace';
-import { createWorld, type Delays, step, type WorldState } from './world';
+import { createWorld, type Delays, type PlatformModel, step, type WorldState } from './world';
 
 // One simulation: the world moves between cycles, and every `intervalSeconds` the controller reads the pool and
 // the backlogs, as a cycle would, and its updates are applied. Everything is a function of the setup: the same
@@ -37,10 +43,21 @@ export interface SimulationSetup {
   /** The count an unmanaged flavor is held at. */
   heldCount: number;
   delays: Delays;
+  /** How the platform carries out a lower count. */
+  platform: PlatformModel;
+  /** How the policy's first flavor leaves (method, idle and drain times), for reports; the policy has each flavor's. */
+  scaleDown: ScaleInSettings;
   intervalSeconds: number;
   durationSeconds: number;
   /** Epoch ms of time 0, the planner's clock. */
   startAt: number;
+}
+
+export interface SimulateOptions {
+  /** Overrides the scale-down method of every flavor (for the policy only: the baselines lower the count). */
+  method?: ScaleDownMethod;
+  /** The scale-in choice the idle-nodes method runs; default the product's, lib/scale-in chooseScaleIn. */
+  choose?: ScaleInChooser;
 }
 
 export interface Sample {
@@ -56,6 +73,9 @@ export interface Sample {
 
 export interface SimulationResult {
   policy: PolicyName;
+  /** How the planner's scale-downs went; undefined for the baselines that do not run the planner. */
+  method?: ScaleDownMethod;
+  platform: PlatformModel;
   label: string;
   /** The starting (and, for static policies, only) count per flavor. */
   initialCounts: Record<string, number>;
@@ -64,7 +84,11 @@ export interface SimulationResult {
   series: Sample[];
 }
 
-export function simulate(setup: SimulationSetup, policyName: PolicyName = 'policy'): SimulationResult {
+export function simulate(
+  setup: SimulationSetup,
+  policyName: PolicyName = 'policy',
+  options: SimulateOptions = {},
+): SimulationResult {
   const initialCounts = startingCounts(setup, policyName);
   const managed = (flavor: string) => Object.hasOwn(setup.policy.flavors, flavor);
   const capacity: Record<string, number> = {};
@@ -77,8 +101,18 @@ export function simulate(setup: SimulationSetup, policyName: PolicyName = 'polic
     pool: withCounts(setup.pool, initialCounts),
     capacity,
     delays: setup.delays,
+    platform: setup.platform,
   });
-  const controller = controllerFor(setup, policyName);
+  const policy = withScaleDown(
+    setup.policy,
+    options.method === undefined ? undefined : { method: options.method },
+  );
+  const settings = scaleDownOf(policy, setup.intervalSeconds);
+  const method = policyName === 'policy' ? settings.method : undefined;
+  const controller = controllerFor({ ...setup, policy }, policyName, {
+    settings,
+    choose: options.choose ?? chooseScaleIn,
+  });
   // The per-AZ split goes with every backlog of a flavor with AZs: only the 'backlog' AZ strategy reads it.
   const zoned = new Set(
     setup.pool.spec.resources.filter((r) => (r.azs?.length ?? 0) > 0).map((r) => r.flavor),
@@ -97,30 +131,55 @@ export function simulate(setup: SimulationSetup, policyName: PolicyName = 'polic
       backlogs[flavor] = { ok: true, value, observedAt: now, source: 'simulated' };
       if (zoned.has(flavor)) backlogs[flavor].perAz = backlogByAz(state, flavor, unit);
     }
-    for (const body of controller.decide(poolView(state), backlogs, now)) {
+    const seen = state;
+    const view = {
+      pool: poolView(seen),
+      backlogs,
+      readNodes: () => ({ nodes: nodeFactsOf(seen, setup.startAt), busyIps: busyIpsOf(seen) }),
+    };
+    const decision = controller.decide(view, now);
+    for (const body of decision.patches) {
       count(actions, state.pool.spec.resources, body);
       state = applyPatch(state, body);
+    }
+    if (decision.named !== undefined) {
+      countNamed(actions, state, decision.named);
+      state = applyNamed(state, decision.named);
     }
     series.push(sample(state, backlogTotal));
   }
   state = step(state, durationSeconds - state.now);
   return {
     policy: policyName,
-    label: POLICY_LABELS[policyName],
+    ...(method === undefined ? {} : { method }),
+    platform: setup.platform,
+    label: labelOf(policyName, method),
     initialCounts,
     figures: figuresOf(state, durationSeconds, actions),
     series,
   };
 }
 
-/** The policy and every baseline, on the same setup. */
-export const compare = (setup: SimulationSetup): SimulationResult[] =>
-  POLICY_NAMES.map((name) => simulate(setup, name));
+/** The policy with each scale-down method (the setup's first), then every baseline, on the same setup. */
+export function compare(
+  setup: SimulationSetup,
+  options: Pick<SimulateOptions, 'choose'> = {},
+): SimulationResult[] {
+  const methods: ScaleDownMethod[] =
+    setup.scaleDown.method === 'count' ? ['count', 'idle-nodes'] : ['idle-nodes', 'count'];
+  return [
+    ...methods.map((method) => simulate(setup, 'policy', { ...options, method })),
+    ...POLICY_NAMES.filter((name) => name !== 'policy').map((name) => simulate(setup, name, options)),
+  ];
+}
 
-function controllerFor(setup: SimulationSetup, name: PolicyName): Controller {
-  if (name === 'policy') return plannerController(setup.key, setup.policy);
+const labelOf = (name: PolicyName, method: ScaleDownMethod | undefined): string =>
+  name === 'policy' && method !== undefined ? `${POLICY_LABELS[name]}, ${method}` : POLICY_LABELS[name];
+
+function controllerFor(setup: SimulationSetup, name: PolicyName, scaleIn: ScaleInWiring): Controller {
+  if (name === 'policy') return plannerController(setup.key, setup.policy, scaleIn);
   if (name === 'keda') return kedaController(setup.policy);
-  if (name === 'keda-guarded') return guardedKedaController(setup.key, setup.policy);
+  if (name === 'keda-guarded') return guardedKedaController(setup.key, setup.policy, scaleIn);
   return staticController();
 }
 
@@ -166,6 +225,17 @@ function count(actions: ScaleActions, before: readonly PoolFlavorResource[], bod
     if (after > from) actions.scaleUps++;
     if (after < from) actions.scaleDowns++;
   }
+}
+
+/** A delete by name is one request, lowering each flavor it touches; drains change no count. */
+function countNamed(actions: ScaleActions, state: WorldState, named: NamedOperations): void {
+  if (named.delete.length === 0) return;
+  actions.scaleActions++;
+  const names = new Set(named.delete);
+  const flavors = new Set(
+    nodeFactsOf(state, 0).flatMap((node) => (names.has(node.name) ? [node.flavor] : [])),
+  );
+  actions.scaleDowns += flavors.size;
 }
 
 function sample(state: WorldState, backlog: number): Sample {

@@ -7,9 +7,16 @@ import type { SimJob } from './trace';
 // Nodes: a node is billed from the moment it is requested until its deletion completes (a node still being
 // created is billed; one whose creation is cancelled is billed until then). It is `creating` for the
 // provisioning delay, then `ready` (idle, or busy running a job), and `deleting` for the deletion delay.
-// Scale-down never kills a running job: it cancels nodes still being created first, then deletes idle
-// nodes, and marks busy nodes `draining` (they take no new job and start deleting when their job ends). A
-// scale-up before that reclaims draining nodes first, since they never stopped.
+//
+// A lower count is carried out by one of two platform models, since ModelArts documents no order:
+//   graceful        never kills a running job: it cancels nodes still being created first, then deletes idle
+//                   nodes, and marks busy nodes `draining` (they take no new job and start deleting when their
+//                   job ends). A scale-up before that reclaims draining nodes first, since they never stopped.
+//   platform-picks  as the emulator's lib/nodes/lifecycle.ts: it cancels nodes still being created first, then
+//                   deletes ready nodes newest first, whatever runs on them. A killed job restarts from scratch:
+//                   back to the head of its queue, its work so far lost (counted in lostSeconds).
+// The scaler's own scale-in (idle-nodes) drains nodes (`drained`: they take no new job, but still count in the
+// spec) and deletes nodes by name (lib/simulate/named-nodes.ts), which lowers the count by itself.
 //
 // Jobs: one FIFO queue per flavor. The job at the head starts as soon as `nodes` idle nodes of its flavor (of
 // its AZ, when it names one) are ready; the jobs behind it wait, even those that would fit (no backfill).
@@ -17,6 +24,10 @@ import type { SimJob } from './trace';
 // counted among the jobs never started.
 
 export type NodePhase = 'creating' | 'ready' | 'draining' | 'deleting';
+
+export const PLATFORM_MODELS = ['graceful', 'platform-picks'] as const;
+/** How the platform carries out a lower count (see the top of this file). */
+export type PlatformModel = (typeof PLATFORM_MODELS)[number];
 
 export interface SimNode {
   id: number;
@@ -29,6 +40,8 @@ export interface SimNode {
   until: number;
   /** The job running on it (busy or draining). */
   job?: number;
+  /** Drained by the scaler: it takes no new job, and still counts in the spec. */
+  drained?: boolean;
 }
 
 export interface RunningJob {
@@ -64,6 +77,11 @@ export interface WorldState {
   /** Node-seconds of nodes already gone. */
   billedSeconds: number;
   delays: Delays;
+  platform: PlatformModel;
+  /** Runs killed by the deletion of one of their nodes (a job killed twice counts twice). */
+  kills: number;
+  /** Node-seconds of work done by runs that were killed: lost, since a killed job starts again. */
+  lostSeconds: number;
 }
 
 export const NO_AZ = '';
@@ -74,6 +92,8 @@ export interface WorldInput {
   pool: Pool;
   capacity: Record<string, number>;
   delays: Delays;
+  /** Default graceful. */
+  platform?: PlatformModel;
 }
 
 export function createWorld(input: WorldInput): WorldState {
@@ -108,6 +128,9 @@ export function createWorld(input: WorldInput): WorldState {
     nextNodeId: nodes.length,
     billedSeconds: 0,
     delays: { ...input.delays },
+    platform: input.platform ?? 'graceful',
+    kills: 0,
+    lostSeconds: 0,
   };
 }
 
@@ -204,6 +227,7 @@ export function startJobs(state: WorldState): void {
           node.flavor === job.flavor &&
           node.phase === 'ready' &&
           node.job === undefined &&
+          node.drained !== true &&
           (job.az === undefined || node.az === job.az),
       );
       if (idle.length < job.nodes) break;
@@ -239,7 +263,7 @@ export function reconcile(state: WorldState): void {
     for (const az of new Set([...planned.keys(), ...targets.keys()])) {
       const diff = (targets.get(az) ?? 0) - (planned.get(az) ?? 0);
       if (diff > 0) grow(state, resource.flavor, az, diff, now);
-      if (diff < 0) shrink(state, resource.flavor, az, -diff, now);
+      if (diff < 0) shrink(state, resource.flavor, az, -diff);
     }
   }
 }
@@ -261,7 +285,12 @@ function grow(state: WorldState, flavor: string, az: string, count: number, now:
   }
 }
 
-function shrink(state: WorldState, flavor: string, az: string, count: number, now: number): void {
+function shrink(state: WorldState, flavor: string, az: string, count: number): void {
+  if (state.platform === 'platform-picks') platformShrink(state, flavor, az, count);
+  else gracefulShrink(state, flavor, az, count);
+}
+
+function gracefulShrink(state: WorldState, flavor: string, az: string, count: number): void {
   const mine = (phase: NodePhase, busy: boolean) =>
     state.nodes.filter(
       (node) =>
@@ -277,17 +306,65 @@ function shrink(state: WorldState, flavor: string, az: string, count: number, no
       (a, b) => (endsAt.get(a.job as number) ?? 0) - (endsAt.get(b.job as number) ?? 0) || b.id - a.id,
     ),
   ].slice(0, count);
-  const cancelled = new Set<number>();
+  const leaving: SimNode[] = [];
   for (const node of order) {
+    if (node.job === undefined) leaving.push(node);
+    else node.phase = 'draining';
+  }
+  removeNodes(state, leaving);
+}
+
+/** What the emulator does: creating nodes go first, then ready ones newest first, whatever runs on them. */
+function platformShrink(state: WorldState, flavor: string, az: string, count: number): void {
+  const mine = (phase: NodePhase) =>
+    state.nodes
+      .filter((node) => node.flavor === flavor && node.az === az && node.phase === phase)
+      .sort((a, b) => b.id - a.id);
+  removeNodes(state, [...mine('creating'), ...mine('ready')].slice(0, count));
+}
+
+/**
+ * Removes `nodes` now, whatever they run: a creating node is cancelled (billed until now), any other starts
+ * its deletion, and the jobs on them are killed. Mutates `state`.
+ */
+export function removeNodes(state: WorldState, nodes: readonly SimNode[]): void {
+  const now = state.now;
+  const cancelled = new Set<number>();
+  for (const node of nodes) {
+    if (node.job !== undefined) killJob(state, node.job);
     if (node.phase === 'creating') {
       state.billedSeconds += now - node.requestedAt;
       cancelled.add(node.id);
-    } else if (node.job === undefined) {
+    } else {
       node.phase = 'deleting';
       node.until = now + state.delays.deletionSeconds;
-    } else {
-      node.phase = 'draining';
+      delete node.drained;
     }
   }
   if (cancelled.size > 0) state.nodes = state.nodes.filter((node) => !cancelled.has(node.id));
+}
+
+/**
+ * A job whose node goes: its run ends now, its work so far is lost, its other nodes are free, and it waits
+ * again at the head of its flavor's queue, to start from scratch. Mutates `state`.
+ */
+function killJob(state: WorldState, job: number): void {
+  const run = state.running.find((candidate) => candidate.job === job);
+  if (run === undefined) return;
+  const { nodes, flavor } = state.jobs[job] as SimJob;
+  state.running = state.running.filter((candidate) => candidate !== run);
+  state.kills++;
+  state.lostSeconds += nodes * (state.now - (state.startedAt[job] ?? state.now));
+  state.startedAt[job] = Number.NaN;
+  const freed = new Set(run.nodes);
+  for (const node of state.nodes) {
+    if (!freed.has(node.id)) continue;
+    delete node.job;
+    // A graceful drain waited for this job only.
+    if (node.phase === 'draining') {
+      node.phase = 'deleting';
+      node.until = state.now + state.delays.deletionSeconds;
+    }
+  }
+  state.queues[flavor]?.unshift(job);
 }

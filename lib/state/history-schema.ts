@@ -16,4 +16,27 @@ export const PoolHistorySchema = z.object({
     }),
   ),
   lastPatchAt: epochMs.optional(),
+  scaleIn: z
+    .object({
+      nodes: z.record(
+        z.string(),
+        z.object({
+          flavor: z.string(),
+          idleSince: epochMs.optional(),
+          drainedAt: epochMs.optional(),
+          pickedAt: epochMs.optional(),
+        }),
+      ),
+      stopped: z
+        .object({
+          at: epochMs,
+          flavor: z.string(),
+          nodes: z.array(z.string()),
+          countBefore: count,
+          countAfter: count,
+        })
+        .optional(),
+      drainUnavailableSince: epochMs.optional(),
+    })
+    .optional(),
 }) satisfies z.ZodType<PoolHistory>;

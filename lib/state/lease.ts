@@ -3,7 +3,7 @@
 
 import { HistoryConflictError, HistoryItemError } from './errors';
 import { PoolHistorySchema } from './history-schema';
-import { HISTORY_FORMAT, type LeaseToken, type PoolHistory } from './store';
+import { HISTORY_FORMAT, type LeaseToken, type PoolHistory, READABLE_HISTORY_FORMATS } from './store';
 
 /** Free, expired, or already held by `owner` (re-entrant). A lease is held up to and including expiresAt. */
 export const canTakeLease = (lease: LeaseToken | undefined, owner: string, now: number): boolean =>
@@ -51,7 +51,8 @@ export function readHistoryItem(poolKey: string, item: HistoryItem): PoolHistory
 }
 
 export function checkFormat(poolKey: string, format: unknown): void {
-  if (format === undefined || format === HISTORY_FORMAT) return;
+  if (format === undefined || (typeof format === 'number' && READABLE_HISTORY_FORMATS.includes(format)))
+    return;
   const problem =
     typeof format === 'number' && format > HISTORY_FORMAT
       ? `was written by a newer version (format ${format}; this version reads format ${HISTORY_FORMAT}); left untouched`

@@ -1,5 +1,6 @@
 // The StateStore port: what the scaler remembers between cycles. Times are epoch milliseconds.
 
+import type { ScaleInMemory } from '../scale-in/types';
 import type { StateStoreError } from './errors';
 
 export interface Recommendation {
@@ -25,6 +26,8 @@ export interface PoolHistory {
   flavors: Record<string, FlavorHistory>;
   /** When the scaler last PATCHed the pool (or tried to: a PATCH that timed out may have been applied). */
   lastPatchAt?: number;
+  /** Idle-node scale-in: per-node idle timers and drains, and the pool-wide stops (format 2). */
+  scaleIn?: ScaleInMemory;
 }
 
 /**
@@ -42,7 +45,10 @@ export interface StoredHistory {
  * running side by side during a deploy) is neither read nor overwritten: that pool fails alone until the
  * deploy completes.
  */
-export const HISTORY_FORMAT = 1;
+export const HISTORY_FORMAT = 2;
+
+/** The formats this version reads: 1 is 2 without scale-in memory. */
+export const READABLE_HISTORY_FORMATS: readonly number[] = [1, 2];
 
 /** A lease as its holder knows it. `version` grows each time the lease is taken, so a holder whose lease
  * expired and was taken by another can tell, even if it was the same owner id. */

@@ -79,7 +79,7 @@ describe('loadConfig', () => {
       tolerance: 0.1,
       azStrategy: { type: 'balanced' },
       scaleUp: builtInFlavorDefaults.scaleUp,
-      scaleDown: builtInFlavorDefaults.scaleDown,
+      scaleDown: { ...builtInFlavorDefaults.scaleDown, drainSeconds: 60 },
       fallback: { type: 'hold' },
     });
     expect(config.pools[0]?.flavors[0]?.backlog).toEqual({
@@ -101,10 +101,31 @@ describe('loadConfig', () => {
     });
     expect(builtInFlavorDefaults.scaleDown).toEqual({
       enabled: true,
+      method: 'idle-nodes',
+      idleSeconds: 600,
       stabilizationWindowSeconds: 120,
       policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
       selectPolicy: 'Max',
       cooldownSeconds: 0,
+    });
+  });
+
+  it('scales down by idle nodes by default, draining for one cycle unless drainSeconds says otherwise', () => {
+    const document = minimalConfig();
+    const config = parseConfig({ text: toYaml({ ...document, intervalSeconds: 120 }), env: {} });
+    expect(config.pools[0]?.flavors[0]?.policy.scaleDown).toMatchObject({
+      method: 'idle-nodes',
+      idleSeconds: 600,
+      drainSeconds: 120,
+    });
+    const flavors = document.pools[0]?.flavors as Record<string, unknown>[];
+    flavors[0] = { ...flavors[0], scaleDown: { method: 'count', drainSeconds: 30, idleSeconds: 0 } };
+    expect(
+      parseConfig({ text: toYaml(document), env: {} }).pools[0]?.flavors[0]?.policy.scaleDown,
+    ).toMatchObject({
+      method: 'count',
+      idleSeconds: 0,
+      drainSeconds: 30,
     });
   });
 

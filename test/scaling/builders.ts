@@ -1,7 +1,13 @@
 import type { Backlog } from '../../lib/metrics/backlog';
 import type { AzCount, FlavorCount, Pool } from '../../lib/modelarts/schemas';
 import type { PoolInput } from '../../lib/scaling/plan';
-import type { DirectionRules, FlavorPolicy, PoolPolicy, StepPolicy } from '../../lib/scaling/policy';
+import type {
+  DirectionRules,
+  FlavorPolicy,
+  PoolPolicy,
+  ScaleDownNodes,
+  StepPolicy,
+} from '../../lib/scaling/policy';
 import type { FlavorHistory, PoolHistory, ScaleEvent } from '../../lib/state/store';
 
 // Example builders for the scaling tests. Defaults are neutral (no windows, no step policies, no cooldown, no
@@ -34,7 +40,7 @@ export const percent = (value: number, periodSeconds: number): StepPolicy => ({
 
 export interface FlavorPolicyOverrides extends Partial<Omit<FlavorPolicy, 'scaleUp' | 'scaleDown'>> {
   scaleUp?: Partial<DirectionRules>;
-  scaleDown?: Partial<DirectionRules & { enabled: boolean }>;
+  scaleDown?: Partial<DirectionRules & { enabled: boolean } & ScaleDownNodes>;
 }
 
 export function flavorPolicy(flavor: string, overrides: FlavorPolicyOverrides = {}): FlavorPolicy {

@@ -9,6 +9,7 @@ import {
   simulate,
   simulationSetup,
 } from '../../lib/simulate';
+import { HAND_CHECKED_TRACE, handChecked } from './hand-checked';
 
 // A three-job trace worked out by hand for every policy. The built-in policy: min 1, max 4, backlog counted in
 // nodes at 1 per node, the built-in scale rules (no tolerance band for a backlog in nodes, scale-up 32 nodes or
@@ -20,25 +21,11 @@ import {
 //   C: arrives 100, 1 node,  runs 200 s
 //
 // Busy node-seconds are the same whenever every job runs to its end: A 600 + B 2 x 300 + C 200 = 1400.
-const TRACE = `arrival,flavor,nodes,runTime
-0,gpu,1,600
-30,gpu,2,300
-100,gpu,1,200
-`;
+const TRACE = HAND_CHECKED_TRACE;
 
 const HOUR = 3600;
-
-function handChecked() {
-  return simulationSetup({
-    name: 'hand-checked',
-    jobs: parseTrace(TRACE),
-    max: 4,
-    provisioningDelaySeconds: 120,
-    deletionDelaySeconds: 60,
-    intervalSeconds: 60,
-    durationSeconds: 1200,
-  }).setup;
-}
+/** These figures are worked out for a lower count (the platform's graceful model): the method is pinned. */
+const COUNT = { method: 'count' } as const;
 
 const byPolicy = (results: SimulationResult[], policy: string): SimulationFigures => {
   const found = results.find((result) => result.policy === policy);
@@ -82,6 +69,7 @@ pools:
 `,
     });
     const { setup } = simulationSetup({
+      scaleDown: COUNT,
       name: 'window of one cycle',
       jobs: parseTrace(TRACE),
       config,
@@ -146,6 +134,7 @@ pools:
   it('counts a job that never starts, with its wait running to the end', () => {
     // With max 4, a 5-node job can never run: it is refused on arrival and never starts.
     const { setup } = simulationSetup({
+      scaleDown: COUNT,
       name: 'too big',
       jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n100,gpu,5,60\n'),
       max: 4,
@@ -171,6 +160,7 @@ describe('the in-flight guard on a hand-checked trace', () => {
   // node, but B needs two: it waits. At 120 s the backlog is B's 2 nodes while 3 are requested, 2 of them still
   // being created. Busy node-seconds: A 90 + B 2 x 300 = 690.
   const { setup } = simulationSetup({
+    scaleDown: COUNT,
     name: 'a job ends while nodes are being created',
     jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,90\n30,gpu,2,300\n'),
     max: 4,
@@ -207,6 +197,7 @@ describe('the in-flight guard on a hand-checked trace', () => {
 
   it('KEDA-eq. + guard is KEDA-equivalent when no node is ever in flight', () => {
     const { setup: instant } = simulationSetup({
+      scaleDown: COUNT,
       name: 'instant nodes',
       jobs: parseTrace(TRACE),
       max: 4,
@@ -227,6 +218,7 @@ describe('jobs tied to an AZ', () => {
   const trace = 'arrival,flavor,nodes,runTime,az\n0,gpu,2,300,a\n';
   const withStrategy = (azStrategy: string) =>
     simulationSetup({
+      scaleDown: COUNT,
       name: `pinned, ${azStrategy}`,
       jobs: parseTrace(trace),
       config: parseConfig({
@@ -268,6 +260,7 @@ describe('simulationSetup', () => {
   it('names every bad setting', () => {
     expect(() =>
       simulationSetup({
+        scaleDown: COUNT,
         name: 'bad',
         jobs: parseTrace(TRACE),
         provisioningDelaySeconds: -1,
@@ -282,6 +275,7 @@ describe('simulationSetup', () => {
 
   it('notes jobs arriving after the end', () => {
     const { notes } = simulationSetup({
+      scaleDown: COUNT,
       name: 'short',
       jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n900,gpu,1,60\n'),
       config: defaultSimulationConfig(4),
@@ -302,6 +296,7 @@ pools:
 `,
     });
     const { setup, notes } = simulationSetup({
+      scaleDown: COUNT,
       name: 'mixed',
       jobs: parseTrace('arrival,flavor,nodes,runTime\n0,gpu,1,60\n0,cpu,2,60\n'),
       config,

@@ -33,18 +33,47 @@ async function run(values: SimulateValues) {
 const TRACE = 'arrival,flavor,nodes,runTime\n0,gpu,1,600\n30,gpu,2,300\n100,gpu,1,200\n';
 
 describe('modelarts-autoscaler simulate', () => {
-  it('--compare prints the policy and every baseline side by side, and writes the chart', async () => {
+  it('--compare prints the policy with each scale-down method and every baseline side by side, and writes the chart', async () => {
     const chart = join(dir, 'spike.svg');
     const { code, stdout } = await run({ scenario: 'spike', compare: true, chart });
     expect(code).toBe(0);
     const header = stdout.split('\n').find((line) => line.includes('static at max'));
-    expect(header).toMatch(/policy\s+static at max\s+static at mean\s+KEDA-equivalent/);
+    expect(header).toMatch(
+      /policy, idle-nodes\s+policy, count\s+static at max\s+static at mean\s+KEDA-equivalent/,
+    );
+    expect(stdout).toMatch(/jobs killed\s+0\s+0\s+0\s+0\s+0\s+0/); // graceful: nothing kills a job
     for (const row of ['node-hours', 'busy node-hours', 'node-hours per busy node-hour', 'job wait p95 (s)'])
       expect(stdout).toContain(row);
     expect(stdout).toContain('jobs never started');
     expect(stdout).toContain('scale actions (updates)');
     expect(stdout).toContain(`chart: ${chart}`);
     expect(readFileSync(chart, 'utf8')).toContain('KEDA-equivalent:');
+  });
+
+  it('--platform platform-picks prints the jobs killed and the node-hours lost, per column', async () => {
+    const { code, stdout } = await run({
+      scenario: 'spike',
+      'scale-down': 'count',
+      platform: 'platform-picks',
+      json: true,
+      chart: join(dir, 'picks.svg'),
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.setup).toMatchObject({ platform: 'platform-picks', scaleDown: { method: 'count' } });
+    expect(report.results[0]).toMatchObject({ method: 'count', platform: 'platform-picks' });
+    expect(report.results[0].figures.jobsKilled).toBeGreaterThan(0);
+    expect(report.results[0].figures.lostNodeHours).toBeGreaterThan(0);
+
+    const table = await run({
+      scenario: 'spike',
+      'scale-down': 'count',
+      platform: 'platform-picks',
+      chart: join(dir, 'picks.svg'),
+    });
+    expect(table.stdout).toMatch(/jobs killed\s+[1-9]\d*/);
+    expect(table.stdout).toMatch(/node-hours lost to killed work\s+\d+\.\d\d/);
+    expect(table.stdout).toContain('whatever runs on them (platform-picks)');
   });
 
   it('simulates a trace file and prints the figures as JSON', async () => {
@@ -55,6 +84,7 @@ describe('modelarts-autoscaler simulate', () => {
       'deletion-delay': '60',
       interval: '60',
       duration: '1200',
+      'scale-down': 'count',
       json: true,
       chart: join(dir, 'trace.svg'),
     });
@@ -110,5 +140,12 @@ pools:
       `cannot read the trace ${join(dir, 'missing.csv')}: not found`,
     );
     await expect(run({ scenario: 'steady', interval: '0' })).rejects.toThrow('--interval must be');
+    await expect(run({ scenario: 'steady', platform: 'kind' })).rejects.toThrow(
+      '--platform must be graceful or platform-picks, got "kind"',
+    );
+    await expect(run({ scenario: 'steady', 'scale-down': 'nodes' })).rejects.toThrow(
+      '--scale-down must be count or idle-nodes',
+    );
+    await expect(run({ scenario: 'steady', 'idle-seconds': '-1' })).rejects.toThrow('--idle-seconds must be');
   });
 });

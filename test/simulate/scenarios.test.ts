@@ -29,23 +29,35 @@ function scenarioSetup(name: ScenarioName, seed: number) {
 }
 
 describe('built-in scenarios', () => {
-  it.each(SCENARIO_NAMES)('%s runs the policy and every baseline to consistent figures', (name) => {
-    const setup = scenarioSetup(name, 1);
-    const results = compare(setup);
-    expect(results.map((result) => result.policy)).toEqual([...POLICY_NAMES]);
-    for (const { figures, series } of results) {
-      expect(figures.jobs).toBe(setup.jobs.length);
-      expect(figures.started + figures.neverStarted).toBe(figures.jobs);
-      expect(figures.busyNodeHours).toBeGreaterThan(0);
-      expect(figures.nodeHours).toBeGreaterThanOrEqual(figures.busyNodeHours);
-      expect(series.length).toBe(Math.ceil(setup.durationSeconds / setup.intervalSeconds));
-    }
-    // Static at max never waits on a node (every job fits in max), and the scaling policies scale.
-    const [policy, staticMax, , keda] = results;
-    expect(staticMax?.figures.waitSeconds.max).toBe(0);
-    expect(policy?.figures.scaleUps).toBeGreaterThan(0);
-    expect(keda?.figures.scaleDowns).toBeGreaterThan(0);
-  });
+  it.each(SCENARIO_NAMES)(
+    '%s runs the policy with each method and every baseline to consistent figures',
+    (name) => {
+      const setup = scenarioSetup(name, 1);
+      const results = compare(setup);
+      // The config's method first: idle-nodes by default.
+      expect(results.map((result) => result.label)).toEqual([
+        'policy, idle-nodes',
+        'policy, count',
+        'static at max',
+        'static at mean',
+        'KEDA-equivalent',
+        'KEDA-eq. + guard',
+      ]);
+      for (const { figures, series } of results) {
+        expect(figures.jobs).toBe(setup.jobs.length);
+        expect(figures.started + figures.neverStarted).toBe(figures.jobs);
+        expect(figures.busyNodeHours).toBeGreaterThan(0);
+        expect(figures.nodeHours).toBeGreaterThanOrEqual(figures.busyNodeHours);
+        expect(series.length).toBe(Math.ceil(setup.durationSeconds / setup.intervalSeconds));
+      }
+      // Static at max never waits on a node (every job fits in max), and the scaling policies scale.
+      const [idleNodes, policy, staticMax, , keda] = results;
+      expect(idleNodes?.figures.scaleDowns).toBeGreaterThan(0);
+      expect(staticMax?.figures.waitSeconds.max).toBe(0);
+      expect(policy?.figures.scaleUps).toBeGreaterThan(0);
+      expect(keda?.figures.scaleDowns).toBeGreaterThan(0);
+    },
+  );
 
   it('spreads the nodes over the scenario AZs', () => {
     const setup = scenarioSetup('steady', 1);
@@ -84,12 +96,13 @@ describe('renderChart', () => {
     const svg = renderChart(compare(setup), 'spike <&> "test"', setup.durationSeconds);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<polyline /g)?.length).toBe(4 * POLICY_NAMES.length);
+    expect(svg.match(/<polyline /g)?.length).toBe(4 * (POLICY_NAMES.length + 1));
     expect(svg).toContain('spike &lt;&amp;&gt; &quot;test&quot;');
     for (const label of ['backlog', 'target (requested nodes)', 'available nodes', 'busy nodes'])
       expect(svg).toContain(`>${label}</text>`);
     for (const label of [
-      'policy:',
+      'policy, count:',
+      'policy, idle-nodes:',
       'static at max:',
       'static at mean:',
       'KEDA-equivalent:',
@@ -106,6 +119,8 @@ describe('the AZ-tied example (bench/az-tied)', () => {
     simulate(
       simulationSetup({
         name: 'az-tied',
+        // The figures lib/scaling's README quotes, from before idle-nodes.
+        scaleDown: { method: 'count' },
         jobs,
         ...(config === undefined ? { max: 64 } : { config }),
         provisioningDelaySeconds: 300,

@@ -2,14 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Pool } from '../../lib/modelarts/schemas';
 import {
+  applyNamed,
   applyPatch,
   backlogByAz,
   backlogOf,
   compare,
   createWorld,
+  figuresOf,
+  type PlatformModel,
   poolView,
   type SimJob,
   SimulationError,
+  simNodeName,
   simulationSetup,
   step,
   type WorldState,
@@ -38,9 +42,38 @@ const resize = (state: WorldState, count: number, azs?: Record<string, number>) 
     },
   });
 
-function world(jobs: SimJob[], count: number, delays = { provisioningSeconds: 100, deletionSeconds: 30 }) {
-  return createWorld({ jobs, pool: pool(count), capacity: { [FLAVOR]: 10 }, delays });
+function world(
+  jobs: SimJob[],
+  count: number,
+  delays = { provisioningSeconds: 100, deletionSeconds: 30 },
+  platform: PlatformModel = 'graceful',
+) {
+  return createWorld({ jobs, pool: pool(count), capacity: { [FLAVOR]: 10 }, delays, platform });
 }
+
+const NO_ACTIONS = { scaleActions: 0, scaleUps: 0, scaleDowns: 0 };
+
+/** Up to 8 jobs of 1 to 3 nodes arriving in the first 10 minutes, in arrival order. */
+const randomJobs = fc
+  .array(
+    fc.record({
+      arrival: fc.integer({ min: 0, max: 600 }),
+      nodes: fc.integer({ min: 1, max: 3 }),
+      runTime: fc.integer({ min: 1, max: 400 }),
+    }),
+    { minLength: 1, maxLength: 8 },
+  )
+  .map((raw) =>
+    raw
+      .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
+      .sort((a, b) => a.arrival - b.arrival),
+  );
+
+/** Up to 25 steps of at most 90 s, each followed by a resize to 1 to 6 nodes. */
+const resizes = fc.array(
+  fc.record({ dt: fc.integer({ min: 0, max: 90 }), count: fc.integer({ min: 1, max: 6 }) }),
+  { minLength: 1, maxLength: 25 },
+);
 
 describe('the simulated pool', () => {
   it('never deletes a busy node: it drains it, then deletes it once its job ends', () => {
@@ -139,22 +172,13 @@ describe('the simulated pool', () => {
   });
 
   it('keeps every running job on its own nodes until it ends, whatever the updates (property)', () => {
-    const jobArb = fc.record({
-      arrival: fc.integer({ min: 0, max: 600 }),
-      nodes: fc.integer({ min: 1, max: 3 }),
-      runTime: fc.integer({ min: 1, max: 400 }),
-    });
-    const action = fc.record({ dt: fc.integer({ min: 0, max: 90 }), count: fc.integer({ min: 1, max: 6 }) });
     fc.assert(
       fc.property(
-        fc.array(jobArb, { minLength: 1, maxLength: 8 }),
-        fc.array(action, { minLength: 1, maxLength: 25 }),
+        randomJobs,
+        resizes,
         fc.integer({ min: 0, max: 120 }),
         fc.integer({ min: 0, max: 60 }),
-        (rawJobs, actions, provisioningSeconds, deletionSeconds) => {
-          const jobs = rawJobs
-            .map((job, i): SimJob => ({ id: `j${i}`, flavor: FLAVOR, ...job }))
-            .sort((a, b) => a.arrival - b.arrival);
+        (jobs, actions, provisioningSeconds, deletionSeconds) => {
           let state = createWorld({
             jobs,
             pool: pool(2),
@@ -166,10 +190,146 @@ describe('the simulated pool', () => {
             state = resize(step(state, dt), count);
             checkInvariants(before, state);
           }
+          expect(state.kills).toBe(0);
+          expect(state.lostSeconds).toBe(0);
         },
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the platform-picks model of a lower count', () => {
+  const delays = { provisioningSeconds: 100, deletionSeconds: 30 };
+
+  it('deletes the newest ready node though it is busy: its job starts again from scratch, first in its queue', () => {
+    const jobs: SimJob[] = [
+      { id: 'old', arrival: 0, flavor: FLAVOR, nodes: 1, runTime: 1000 },
+      { id: 'new', arrival: 0, flavor: FLAVOR, nodes: 1, runTime: 1000 },
+      { id: 'later', arrival: 50, flavor: FLAVOR, nodes: 1, runTime: 100 },
+    ];
+    let state = step(world(jobs, 2, delays, 'platform-picks'), 200);
+    expect(state.nodes.map((node) => node.job)).toEqual([0, 1]);
+
+    state = resize(state, 1); // 200: node 1 (the newest) goes, with 'new' on it
+    expect(state.kills).toBe(1);
+    expect(state.lostSeconds).toBe(200);
+    expect(state.running.map((run) => run.job)).toEqual([0]);
+    expect(state.queues[FLAVOR]).toEqual([1, 2]); // 'new' before 'later', which arrived after it was started
+    expect(state.nodes.map((node) => node.phase)).toEqual(['ready', 'deleting']);
+
+    state = resize(state, 2); // a new node, ready at 300: 'new' starts again there, from scratch
+    state = step(state, 100);
+    expect(state.startedAt[1]).toBe(300);
+    expect(state.running.find((run) => run.job === 1)?.endsAt).toBe(1300);
+  });
+
+  it('cancels nodes still being created before it deletes a ready one', () => {
+    const job: SimJob = { id: 'j', arrival: 0, flavor: FLAVOR, nodes: 1, runTime: 1000 };
+    let state = resize(step(world([job], 1, delays, 'platform-picks'), 10), 2);
+    state = resize(step(state, 10), 1);
+    expect(state.kills).toBe(0);
+    expect(state.nodes.map((node) => node.phase)).toEqual(['ready']);
+    expect(state.billedSeconds).toBe(10);
+  });
+
+  it('frees the other nodes of a killed job at once, and the graceful model kills nothing on the same steps', () => {
+    const jobs: SimJob[] = [{ id: 'wide', arrival: 0, flavor: FLAVOR, nodes: 3, runTime: 1000 }];
+    const picks = resize(step(world(jobs, 3, delays, 'platform-picks'), 100), 2);
+    expect(picks.kills).toBe(1);
+    expect(picks.lostSeconds).toBe(300);
+    expect(picks.nodes.filter((node) => node.phase === 'ready').map((node) => node.job)).toEqual([
+      undefined,
+      undefined,
+    ]);
+    const graceful = resize(step(world(jobs, 3, delays, 'graceful'), 100), 2);
+    expect(graceful.kills).toBe(0);
+    expect(graceful.running).toHaveLength(1);
+  });
+
+  it('reports killed runs and their lost node-hours in the figures, and counts only unkilled runs as busy', () => {
+    const jobs: SimJob[] = [{ id: 'j', arrival: 0, flavor: FLAVOR, nodes: 2, runTime: 600 }];
+    let state = resize(step(world(jobs, 2, delays, 'platform-picks'), 360), 1); // killed at 360: 720 lost
+    state = resize(state, 2); // ready at 460, the job runs again 460..1060
+    state = step(state, 3600 - 360);
+    const figures = figuresOf(state, 3600, NO_ACTIONS);
+    expect(figures.jobsKilled).toBe(1);
+    expect(figures.lostNodeHours).toBeCloseTo(720 / 3600, 9);
+    expect(figures.busyNodeHours).toBeCloseTo(1200 / 3600, 9);
+    expect(figures.waitSeconds.max).toBe(460);
+    expect(figures.finished).toBe(1);
+  });
+
+  it('keeps every running job on its own nodes, and accounts each kill as lost work (property)', () => {
+    fc.assert(
+      fc.property(randomJobs, resizes, (jobs, actions) => {
+        let state = createWorld({
+          jobs,
+          pool: pool(2),
+          capacity: { [FLAVOR]: 6 },
+          delays: { provisioningSeconds: 50, deletionSeconds: 20 },
+          platform: 'platform-picks',
+        });
+        let lost = 0;
+        for (const { dt, count } of actions) {
+          const stepped = step(state, dt);
+          const after = resize(stepped, count);
+          // A killed job may start again at once: a run is its job and its end.
+          const runKey = (run: { job: number; endsAt: number }) => `${run.job}@${run.endsAt}`;
+          const survivors = new Set(after.running.map(runKey));
+          for (const run of stepped.running)
+            if (!survivors.has(runKey(run)))
+              lost += (jobs[run.job]?.nodes ?? 0) * (stepped.now - (stepped.startedAt[run.job] ?? 0));
+          for (const run of after.running)
+            for (const id of run.nodes) expect(after.nodes.find((node) => node.id === id)?.job).toBe(run.job);
+          expect(after.lostSeconds).toBe(lost);
+          state = after;
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("the scaler's by-name node operations", () => {
+  const delays = { provisioningSeconds: 100, deletionSeconds: 30 };
+  const none = { drain: [], undrain: [], delete: [] };
+
+  it('a drained node takes no new job; undrained, it takes the next one', () => {
+    const jobs: SimJob[] = [{ id: 'j', arrival: 10, flavor: FLAVOR, nodes: 1, runTime: 100 }];
+    let state = applyNamed(world(jobs, 1, delays), { ...none, drain: [simNodeName(0)] });
+    state = step(state, 20);
+    expect(state.running).toHaveLength(0);
+    expect(poolView(state).status?.resources).toEqual({ available: [{ flavor: FLAVOR, count: 1 }] });
+    state = applyNamed(state, { ...none, undrain: [simNodeName(0)] });
+    expect(state.startedAt).toEqual([20]);
+  });
+
+  it('a delete by name removes exactly the named nodes and lowers the count by itself', () => {
+    const azs = [
+      { az: 'a', count: 2 },
+      { az: 'b', count: 1 },
+    ];
+    const start = createWorld({ jobs: [], pool: pool(3, azs), capacity: { [FLAVOR]: 4 }, delays });
+    let state = applyNamed(step(start, 10), { ...none, delete: [simNodeName(1), 'sim-node-99'] });
+    expect(state.nodes.map((node) => [node.id, node.phase])).toEqual([
+      [0, 'ready'],
+      [1, 'deleting'],
+      [2, 'ready'],
+    ]);
+    expect(state.pool.spec.resources).toEqual([
+      {
+        flavor: FLAVOR,
+        count: 2,
+        azs: [
+          { az: 'a', count: 1 },
+          { az: 'b', count: 1 },
+        ],
+      },
+    ]);
+    state = step(state, 30);
+    expect(state.nodes.map((node) => node.id)).toEqual([0, 2]);
+    expect(state.billedSeconds).toBe(40);
   });
 });
 

@@ -144,6 +144,33 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         expect((await store.load(pool)).history).toEqual(sampleHistory());
       });
 
+      it("round-trips the scale-in memory, and a save keeps the saver's node memory", async () => {
+        const pool = freshPool();
+        const { open } = harness();
+        const withMemory: PoolHistory = {
+          ...sampleHistory(),
+          scaleIn: {
+            nodes: {
+              'node-a': { flavor: 'modelarts.vm.cpu.8u', idleSince: T0, drainedAt: T0 + 60_000 },
+              'node-b': { flavor: 'modelarts.vm.cpu.8u', idleSince: T0, pickedAt: T0 + 1 },
+            },
+            stopped: {
+              at: T0,
+              flavor: 'modelarts.vm.cpu.8u',
+              nodes: ['node-c'],
+              countBefore: 3,
+              countAfter: 3,
+            },
+            drainUnavailableSince: T0,
+          },
+        };
+        await open().save(pool, withMemory);
+        expect((await open().load(pool)).history).toEqual(withMemory);
+        const saver = { ...withMemory, scaleIn: { nodes: { 'node-b': { flavor: 'modelarts.vm.cpu.8u' } } } };
+        await open().save(pool, saver);
+        expect((await open().load(pool)).history.scaleIn).toEqual(saver.scaleIn);
+      });
+
       it('round-trips any history', async () => {
         const { open, runs } = harness();
         const store = open();

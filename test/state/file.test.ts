@@ -34,7 +34,7 @@ describe('file state store', () => {
     expect(written).toEqual({
       version: 1,
       pools: {
-        'pool-a': { history, format: 1, revision: 1, lease: { owner: 'me', version: 1, expiresAt: 1_005 } },
+        'pool-a': { history, format: 2, revision: 1, lease: { owner: 'me', version: 1, expiresAt: 1_005 } },
       },
     });
     expect(await readdir(join(path, '..'))).toEqual(['state.json']);

@@ -1,0 +1,3 @@
+export * from './choose';
+export * from './eligibility';
+export * from './types';
