@@ -369,14 +369,16 @@ function hold(draft: Draft): void {
 
 function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
-  for (const { resource, policy, rules, history, desired, target } of drafts) {
+  for (const { resource, policy, rules, history, desired, target, action } of drafts) {
     if (policy === undefined || rules === undefined) continue;
     if (desired === undefined) {
       // An unusable policy cannot say what to prune: keep what was there.
       if (history !== undefined) flavors[resource.flavor] = history;
       continue;
     }
-    const cycle = { now, current: resource.count, desired, target };
+    // An idle-nodes scale-down changes no count this cycle: no scale event, so no cooldown starts from it.
+    const byName = action === 'scale-down' && methodOf(policy) === 'idle-nodes';
+    const cycle = { now, current: resource.count, desired, target: byName ? resource.count : target };
     flavors[resource.flavor] = nextFlavorHistory(history, policy, cycle, rules.horizon);
   }
   return withLastPatch(input.history, flavors);

@@ -32,7 +32,10 @@ async function seed(count: number): Promise<unknown[]> {
   ];
 }
 
-function configText(emulator: Emulator, scaleDown = '{ idleSeconds: 60, drainSeconds: 60, stabilizationWindowSeconds: 0 }') {
+function configText(
+  emulator: Emulator,
+  scaleDown = '{ idleSeconds: 60, drainSeconds: 60, stabilizationWindowSeconds: 0 }',
+) {
   return `
 connections:
   - name: emu
@@ -183,7 +186,9 @@ describe('idle-node scale-in through the cycle', () => {
 
     for (const method of ['idle-nodes', 'count']) {
       clock += MINUTE;
-      const next = await cycle(`{ method: ${method}, idleSeconds: 60, drainSeconds: 60, stabilizationWindowSeconds: 0 }`);
+      const next = await cycle(
+        `{ method: ${method}, idleSeconds: 60, drainSeconds: 60, stabilizationWindowSeconds: 0 }`,
+      );
       expect(next?.status).toBe('unchanged');
       expect(routes()).not.toContain('patchPool');
       expect(routes()).not.toContain('deleteNodes');

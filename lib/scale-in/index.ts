@@ -1,3 +1,0 @@
-export * from './choose';
-export * from './eligibility';
-export * from './types';
