@@ -36,8 +36,14 @@ export interface Controller {
   decide(pool: Pool, backlogs: Record<string, Backlog>, now: number): PatchBody[];
 }
 
-export function plannerController(key: string, policy: PoolPolicy): Controller {
+export function plannerController(key: string, configured: PoolPolicy): Controller {
   let history: PoolHistory = emptyHistory();
+  // Bridge until the simulator models nodes (issue #14): an idle-nodes flavor is simulated as a count-down.
+  const flavors: Record<string, FlavorPolicy> = {};
+  for (const [name, flavor] of Object.entries(configured.flavors)) {
+    flavors[name] = { ...flavor, scaleDown: { ...flavor.scaleDown, method: 'count' } };
+  }
+  const policy: PoolPolicy = { ...configured, flavors };
   return {
     decide(pool, backlogs, now) {
       const [result] = plan({ now, pools: [{ key, pool, policy, backlogs, history }] }).pools;
