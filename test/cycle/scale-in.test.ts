@@ -49,7 +49,7 @@ pools:
       - flavor: ${FLAVOR}
         min: 1
         max: 6
-        backlog: { source: { type: static, value: 0 }, unit: jobs, targetPerNode: 1 }
+        backlog: { source: { type: static, value: ${backlog} }, unit: jobs, targetPerNode: 1 }
         scaleDown: ${scaleDown}
 `;
 }
@@ -245,6 +245,15 @@ describe('idle-node scale-in through the cycle', () => {
     expect(dry?.scaleIn?.drained).toHaveLength(1);
     expect(routes()).toEqual(['listPools', 'getPool', 'listNodes', 'listWorkloads']);
     expect(emulator.nodes(POOL).nodes.some((node) => node.drained)).toBe(false);
+  });
+
+  it('a pool the planner keeps where it is reads no nodes', async () => {
+    await start(2);
+    emulator.clearRequests();
+    const config = parseConfig({ text: configText(emulator, undefined, 2), env: {} });
+    const result = await runCycle(config, deps());
+    expect(result.outcomes[0]?.status).toBe('unchanged');
+    expect(routes()).toEqual(['listPools']);
   });
 
   it('the count method still patches the count (opt-in)', async () => {
