@@ -35,6 +35,7 @@ async function seed(count: number): Promise<unknown[]> {
 function configText(
   emulator: Emulator,
   scaleDown = '{ idleSeconds: 60, drainSeconds: 60, stabilizationWindowSeconds: 0 }',
+  backlog = 0,
 ) {
   return `
 connections:
