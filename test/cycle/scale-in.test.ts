@@ -87,10 +87,10 @@ describe('idle-node scale-in through the cycle', () => {
       .nodes(POOL)
       .nodes.map((node) => node.name)
       .sort();
-  const cycle = async (scaleDown?: string, dryRun = false) => {
+  const cycle = async (scaleDown?: string, dryRun = false, backlog = 0) => {
     emulator.clearRequests();
     records = [];
-    const config = parseConfig({ text: configText(emulator, scaleDown), env: {} });
+    const config = parseConfig({ text: configText(emulator, scaleDown, backlog), env: {} });
     const result = await runCycle(config, deps(), { dryRun });
     return result.outcomes[0];
   };
@@ -246,6 +246,33 @@ describe('idle-node scale-in through the cycle', () => {
     expect(dry?.scaleIn?.drained).toHaveLength(1);
     expect(routes()).toEqual(['listPools', 'getPool', 'listNodes', 'listWorkloads']);
     expect(emulator.nodes(POOL).nodes.some((node) => node.drained)).toBe(false);
+  });
+
+  it('when demand returns, puts drained nodes back where the platform can undrain, else deletes them once idle', async () => {
+    for (const undrain of [true, false]) {
+      clock = T0;
+      store = createMemoryStateStore();
+      await emulator?.close();
+      await start(2, { undrain });
+      await cycle();
+      clock += MINUTE;
+      expect((await cycle())?.status).toBe('drained');
+      clock += MINUTE;
+      const back = await cycle(undefined, false, 2);
+      if (undrain) {
+        expect(back?.status).toBe('undrained');
+        expect(emulator.nodes(POOL).nodes.some((node) => node.drained)).toBe(false);
+      } else {
+        // No undrain API (the documented case): the first try says so, the node stays drained...
+        expect(back?.status).toBe('unchanged');
+        expect(routes()).toContain('undrainNodes');
+        clock += MINUTE;
+        // ...and from then on a drained idle node is deleted; growth replaces it.
+        const gone = await cycle(undefined, false, 2);
+        expect(gone?.status).toBe('deleted');
+        expect(routes()).not.toContain('undrainNodes');
+      }
+    }
   });
 
   it('a pool the planner keeps where it is reads no nodes', async () => {
