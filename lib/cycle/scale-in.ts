@@ -221,6 +221,26 @@ async function applyChoice(
     }
   }
 
+  // Drains may have gone out: whatever fails now, the memory of what was sent is saved with the history.
+  try {
+    return result(await deleteStep(step, choice, facts, reasons, sent, gate));
+  } catch (error) {
+    return { ...result(statusOf(sent)), error };
+  }
+}
+
+/** Deletes the chosen nodes still idle, and reads the pool back; the status to report. */
+async function deleteStep(
+  step: ScaleInStep,
+  choice: ScaleInChoice,
+  facts: readonly NodeFacts[],
+  reasons: Reason[],
+  sent: ScaleInReport,
+  gate: () => Promise<PoolStatus | undefined>,
+): Promise<PoolStatus> {
+  const poolName = step.pool.metadata.name;
+  const options = step.deadline === undefined ? {} : { deadline: step.deadline };
+  const memory = choice.memory;
   let going = choice.delete;
   // Without a drain, a picked node could have taken a job since the read: read again just before the delete.
   const undrained = going.filter((node) => memory.nodes[node.name]?.drainedAt === undefined);
@@ -245,9 +265,9 @@ async function applyChoice(
   }
   if (going.length > 0) {
     const stop = await gate();
-    if (stop !== undefined) return result(stop);
+    if (stop !== undefined) return stop;
     await deleteAll(
-      nodesApi,
+      createNodesApi(step.client),
       poolName,
       going.map((node) => node.name),
       options,
@@ -262,10 +282,10 @@ async function applyChoice(
           msg`deleting ${stopped.nodes.join(', ')} left ${stopped.flavor} at ${stopped.countAfter} (was ${stopped.countBefore}): scale-in stopped until \`state reset --pool\``,
         ),
       );
-      return result('count-not-lowered');
+      return 'count-not-lowered';
     }
   }
-  return result(statusOf(sent));
+  return statusOf(sent);
 }
 
 function statusOf(sent: ScaleInReport): PoolStatus {

@@ -17,23 +17,13 @@ import { busyIps } from '../../lib/nodes';
 import { chooseScaleIn } from '../../lib/scale-in/choose';
 import { staticKeep } from '../../lib/scale-in/eligibility';
 import type { ScaleInMemory } from '../../lib/scale-in/types';
+import { type Arrival, gap } from '../emulator/arrivals';
 
 const POOL = 'choice-pool-5d41402abc4b2a76b9719d911017c592';
 const FLAVOR = 'modelarts.vm.cpu.4ud';
 const TRANSITION = 60_000;
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
-type Arrival = { start: true; pick: number; width: 1 | 2 } | { start: false; pick: number };
-const arrival: fc.Arbitrary<Arrival> = fc.oneof(
-  fc.record({
-    start: fc.constant(true as const),
-    pick: fc.nat(50),
-    width: fc.constantFrom(1 as const, 2 as const),
-  }),
-  fc.record({ start: fc.constant(false as const), pick: fc.nat(50) }),
-);
-/** At least one arrival between every two steps: list, check, drain, re-check, delete. */
-const gap = fc.array(arrival, { minLength: 1, maxLength: 3 });
 const scenario = fc.record({
   azs: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 5 })),
   marks: fc.record({
