@@ -3,6 +3,7 @@
 // could not be read have no decision: they are reported as problems (cli/failures.ts).
 
 import type { CycleResult, PoolOutcome, PoolStatus } from '../lib/cycle';
+import { scaleInFields } from '../lib/cycle/report';
 import type { AzCount } from '../lib/modelarts/schemas';
 import type { FlavorDecision, PoolPlan } from '../lib/scaling/plan';
 import type { Reason } from '../lib/scaling/reasons';
@@ -69,6 +70,26 @@ const flavorUnchanged = (flavor: FlavorDecision) =>
 const flavorStatus = (status: PoolStatus, flavor: FlavorDecision): PoolStatus =>
   (status === 'patched' || status === 'dry-run') && flavorUnchanged(flavor) ? 'unchanged' : status;
 
+/** The nodes an idle-node scale-in named for the flavor: drained, deleted, put back, and why others stay. */
+function nodesCell(outcome: PoolOutcome | undefined, flavor: string): string {
+  const fields = scaleInFields(outcome?.scaleIn, flavor);
+  const verb = outcome?.status === 'dry-run' ? 'would ' : '';
+  const parts: string[] = [];
+  if (fields.drained) parts.push(`${verb}drain ${fields.drained.join(', ')}`);
+  if (fields.deleted) parts.push(`${verb}delete ${fields.deleted.join(', ')}`);
+  if (fields.undrained) parts.push(`${verb}undrain ${fields.undrained.join(', ')}`);
+  if (fields.kept) {
+    const byWhy = new Map<string, string[]>();
+    for (const { name, why } of fields.kept) byWhy.set(why, [...(byWhy.get(why) ?? []), name]);
+    // Nodes simply not needed are counted; the others are named, with why they stay.
+    const kept = [...byWhy].map(([why, names]) =>
+      why === 'not-needed' ? `${names.length} not needed` : `${why}: ${names.join(', ')}`,
+    );
+    parts.push(`kept ${kept.join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
 function poolRows(pool: PoolPlan, outcome: PoolOutcome | undefined, options: DecisionLineOptions): Row[] {
   const name = options.poolName?.(pool.pool) ?? pool.pool;
   const status = outcome?.status ?? 'unchanged';
@@ -87,7 +108,9 @@ function poolRows(pool: PoolPlan, outcome: PoolOutcome | undefined, options: Dec
       flavor.action,
       azCell(flavor.azsBefore, flavor.azsAfter),
       ...(options.outcome ? [flavorStatus(status, flavor)] : []),
-      [describe([...pool.reasons, ...flavor.reasons]), ...tail].filter(Boolean).join('; '),
+      [nodesCell(outcome, flavor.flavor), describe([...pool.reasons, ...flavor.reasons]), ...tail]
+        .filter(Boolean)
+        .join('; '),
     ],
   }));
 }

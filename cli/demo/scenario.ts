@@ -29,7 +29,8 @@ const UNTOUCHED = [
 ];
 /** Jobs in the scaled pool's queue, cycle by cycle, while it grows; then it drains. */
 const GROWING_QUEUE = [6, 9, 12, 12];
-const DRAINING_QUEUE = [2, 0];
+/** One job keeps running to the end: its node is never drained or deleted. */
+const DRAINING_QUEUE = [2, 1];
 
 export interface DemoOptions {
   /** Most scaling cycles to run (the dry run is not one). */
@@ -163,7 +164,9 @@ async function growScene(demo: Demo) {
 }
 
 async function drainScene(demo: Demo) {
-  demo.header('3. The queue drains: scale-down only after the stabilization window (5 min)');
+  demo.header(
+    '3. The queue drains: after the stabilization window (5 min), idle nodes are drained, then deleted by name; the busy one stays',
+  );
   for (let step = 0; demo.cyclesLeft > 0 && !demo.scaledSettled(); step++) {
     if (step < DRAINING_QUEUE.length) await demo.setQueue(DRAINING_QUEUE[step] as number);
     demo.print(await demo.cycle(false), scaledFlavor);

@@ -76,6 +76,15 @@ export function decisionLog({ logger, metrics }: Observability): (record: Decisi
       record.action === 'skip' && record.outcome !== 'failed' ? 1 : 0,
     );
     metrics.addMetric('Errors', MetricUnit.Count, record.outcome === 'failed' ? 1 : 0);
+    // Idle-node scale-in: nodes drained and deleted by name, and its two alarms.
+    if (record.drained !== undefined)
+      metrics.addMetric('NodesDrained', MetricUnit.Count, record.drained.length);
+    if (record.deleted !== undefined)
+      metrics.addMetric('NodesDeleted', MetricUnit.Count, record.deleted.length);
+    if (record.reasons.includes('count-not-lowered'))
+      metrics.addMetric('CountNotLowered', MetricUnit.Count, 1);
+    if (record.reasons.includes('node-api-unavailable'))
+      metrics.addMetric('NodeApiUnavailable', MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   };
 }

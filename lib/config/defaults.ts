@@ -59,8 +59,10 @@ export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
   scaleDown: {
     enabled: true,
     method: 'idle-nodes',
-    // Provisional: the simulator picks the value with the fewest node-hours that meets every p95 target.
-    idleSeconds: 600,
+    // Chosen on the simulator (bench/idle-seconds.ts): the fewest node-hours that meets every scenario's p95 target.
+    // The timer starts only once the flavor is wanted lower (after its scale-down window), and the drain stands
+    // drainSeconds more before the delete, so 0 still holds a node for some minutes.
+    idleSeconds: 0,
     stabilizationWindowSeconds: 120,
     policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
     selectPolicy: 'Max',

@@ -11,6 +11,7 @@ import type { PoolHistory } from '../state/store';
 import { CLOCK_SKEW_ALLOWANCE_MS, INVOCATION_SAVE_MARGIN_MS, LEASE_TTL_MS } from './lease-timing';
 import { failure } from './outcomes';
 import { saveHistory } from './save-history';
+import { runScaleIn, type ScaleInResult, type WriteGate } from './scale-in';
 import type { CycleDeps, PoolOutcome, Prepared, Settled } from './types';
 
 export { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS };
@@ -85,6 +86,17 @@ async function preview(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPla
   try {
     const fresh = await ctx.deps.clients(base.connection).getPool(base.pool);
     const current = replan(ctx, prepared, fresh, prepared.input.history, ctx.killSwitch);
+    if (!current.patch && current.scaleIn !== undefined) {
+      const client = ctx.deps.clients(base.connection);
+      const result = await runScaleIn({
+        client,
+        pool: fresh,
+        plan: current,
+        memory: prepared.input.history.scaleIn,
+        now: ctx.deps.now,
+      });
+      return scaleInSettled(base, current, result);
+    }
     const outcome: PoolOutcome = current.patch
       ? { ...base, status: 'dry-run', patch: current.patch }
       : { ...base, status: quietStatus(current) };
@@ -111,6 +123,25 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
     current = replan(ctx, prepared, fresh, stored.history, ctx.killSwitch);
     if (current.patch && (await killSwitchNow(ctx)))
       current = replan(ctx, prepared, fresh, stored.history, true);
+    if (!current.patch && current.scaleIn !== undefined) {
+      const mayWrite = async (): Promise<WriteGate> => {
+        if (await killSwitchNow(ctx)) return 'kill-switch';
+        const fenced = await deps.store.fenceLease(base.key, lease, LEASE_TTL_MS, deps.now());
+        return fenced ? 'go' : 'lease-lost';
+      };
+      const result = await runScaleIn({
+        client,
+        pool: fresh,
+        plan: current,
+        memory: stored.history.scaleIn,
+        deadline,
+        now: deps.now,
+        mayWrite,
+      });
+      const history = { ...current.history, scaleIn: result.memory };
+      await saveHistory(deps.store, base.key, history, stored.revision);
+      return scaleInSettled(base, { ...current, history }, result);
+    }
     if (!current.patch) {
       await saveHistory(deps.store, base.key, current.history, stored.revision);
       return { outcome: { ...base, status: quietStatus(current) }, plan: current };
@@ -135,7 +166,19 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
   }
 }
 
+/** The outcome of a scale-in: the nodes named, and its reasons added to the pool's plan. */
+function scaleInSettled(
+  base: ReturnType<typeof outcomeBase>,
+  current: PoolPlan,
+  result: ScaleInResult,
+): Settled {
+  const plan =
+    result.reasons.length === 0 ? current : { ...current, reasons: [...current.reasons, ...result.reasons] };
+  const status = result.error === undefined ? { status: result.status } : failure(result.error);
+  return { outcome: { ...base, ...status, scaleIn: result.report }, plan };
+}
+
 export async function settle(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan): Promise<Settled> {
-  if (!poolPlan.patch) return keep(ctx, prepared, poolPlan);
+  if (!poolPlan.patch && poolPlan.scaleIn === undefined) return keep(ctx, prepared, poolPlan);
   return ctx.dryRun ? preview(ctx, prepared, poolPlan) : applyUnderLease(ctx, prepared, poolPlan);
 }

@@ -1,7 +1,7 @@
 // Step 6: one decision record per pool and flavor, and one per pool that could not be read.
 
 import type { PoolPlan } from '../scaling/plan';
-import type { CycleDeps, PoolOutcome } from './types';
+import type { CycleDeps, DecisionRecord, PoolOutcome, ScaleInReport } from './types';
 
 export function report(
   deps: CycleDeps,
@@ -28,8 +28,29 @@ export function report(
       action: flavor.action,
       reasons: [...poolReasons, ...flavor.reasons.map((r) => r.code)],
       ...error,
+      ...scaleInFields(outcome.scaleIn, flavor.flavor),
     });
   }
+}
+
+/** The nodes a scale-in named for `flavor`, as record fields (none when it named none). */
+export function scaleInFields(
+  report: ScaleInReport | undefined,
+  flavor: string,
+): Pick<DecisionRecord, 'drained' | 'deleted' | 'undrained' | 'kept'> {
+  if (report === undefined) return {};
+  const names = (nodes: readonly { name: string; flavor: string }[]) =>
+    nodes.filter((node) => node.flavor === flavor).map((node) => node.name);
+  const fields: Pick<DecisionRecord, 'drained' | 'deleted' | 'undrained' | 'kept'> = {};
+  const drained = names([...report.drained, ...report.picked]);
+  const deleted = names(report.deleted);
+  const undrained = names(report.undrained);
+  const kept = report.kept.filter((node) => node.flavor === flavor).map(({ name, why }) => ({ name, why }));
+  if (drained.length > 0) fields.drained = drained;
+  if (deleted.length > 0) fields.deleted = deleted;
+  if (undrained.length > 0) fields.undrained = undrained;
+  if (kept.length > 0) fields.kept = kept;
+  return fields;
 }
 
 export function reportFailure(deps: CycleDeps, at: number, dryRun: boolean, outcome: PoolOutcome) {

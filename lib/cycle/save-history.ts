@@ -22,7 +22,7 @@ function union<T extends { at: number }>(a: readonly T[], b: readonly T[]): T[] 
   return [...seen.values()].sort(byTime);
 }
 
-/** Both histories' recommendations and events; the later lastPatchAt. */
+/** Both histories' recommendations and events; the later lastPatchAt; the saver's scale-in memory. */
 export function mergeConcurrentHistories(stored: PoolHistory, mine: PoolHistory): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
   for (const flavor of new Set([...Object.keys(stored.flavors), ...Object.keys(mine.flavors)])) {
@@ -34,7 +34,11 @@ export function mergeConcurrentHistories(stored: PoolHistory, mine: PoolHistory)
     };
   }
   const lastPatchAt = Math.max(stored.lastPatchAt ?? -Infinity, mine.lastPatchAt ?? -Infinity);
-  return Number.isFinite(lastPatchAt) ? { flavors, lastPatchAt } : { flavors };
+  const merged: PoolHistory = Number.isFinite(lastPatchAt) ? { flavors, lastPatchAt } : { flavors };
+  // Node memory is written under the lease, after the saver's own node reads: the saver's is the newer.
+  const scaleIn = mine.scaleIn ?? stored.scaleIn;
+  if (scaleIn !== undefined) merged.scaleIn = scaleIn;
+  return merged;
 }
 
 export async function saveHistory(

@@ -6,6 +6,7 @@ import type { PushedBacklog } from '../metrics/pushed';
 import type { BacklogSourceDeps } from '../metrics/registry';
 import type { ModelArtsClient } from '../modelarts/client';
 import type { Pool } from '../modelarts/schemas';
+import type { KeptNode, NodeChoice } from '../scale-in/types';
 import type { Plan, PoolInput, PoolPlan } from '../scaling/plan';
 import type { StateStore } from '../state/store';
 
@@ -24,6 +25,11 @@ export interface DecisionRecord {
   outcome: PoolOutcome['status'];
   dryRun: boolean;
   error?: string;
+  /** Idle-node scale-in of this flavor: the nodes drained, deleted, put back, and why the others stay. */
+  drained?: string[];
+  deleted?: string[];
+  undrained?: string[];
+  kept?: { name: string; why: string }[];
 }
 
 export interface CycleDeps {
@@ -93,6 +99,12 @@ export interface CycleOptions {
 
 export type PoolStatus =
   | 'patched'
+  /** Idle-node scale-in: nodes drained (and maybe others deleted or put back) this cycle. */
+  | 'drained'
+  | 'deleted'
+  | 'undrained'
+  /** A delete by name did not lower the count: scale-in stopped for the pool (an alarm). */
+  | 'count-not-lowered'
   | 'dry-run'
   | 'unchanged'
   | 'skipped'
@@ -110,6 +122,17 @@ export interface PoolOutcome {
   httpStatus?: number;
   errorCode?: string;
   patch?: PoolPlan['patch'];
+  /** Idle-node scale-in: the nodes named this cycle (sent, or for a dry run, to be sent). */
+  scaleIn?: ScaleInReport;
+}
+
+export interface ScaleInReport {
+  drained: NodeChoice[];
+  deleted: NodeChoice[];
+  undrained: NodeChoice[];
+  /** Without batch-drain: picked idle, deleted on a second idle read. */
+  picked: NodeChoice[];
+  kept: KeptNode[];
 }
 
 /** Something worth a warning that fails nothing: a selector that matches no pool, say. */

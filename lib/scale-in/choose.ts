@@ -93,7 +93,10 @@ function chooseFlavor(
     since !== undefined && since + settings.drainSeconds * 1000 <= now;
 
   // Drained by us: the first capacity reused when demand returns, else deleted once idle and the drain stood.
-  const ours = reuseOrder(weighed.filter((w) => w.memory?.drainedAt !== undefined));
+  // A node already being deleted has left the count: it is neither reused nor counted as going.
+  const ours = reuseOrder(
+    weighed.filter((w) => w.memory?.drainedAt !== undefined && w.node.phase !== 'Deleting'),
+  );
   const reused = input.undrainAvailable ? Math.max(ours.length - want, 0) : 0;
   let removing = 0;
   for (const [i, w] of ours.entries()) {

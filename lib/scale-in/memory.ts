@@ -38,5 +38,8 @@ export function storedMemory(memory: ScaleInMemory, nodes: ReadonlyMap<string, N
   const stored: ScaleInMemory = { nodes: sorted };
   if (memory.stopped !== undefined) stored.stopped = memory.stopped;
   if (memory.drainUnavailableSince !== undefined) stored.drainUnavailableSince = memory.drainUnavailableSince;
+  if (memory.undrainUnavailableSince !== undefined) {
+    stored.undrainUnavailableSince = memory.undrainUnavailableSince;
+  }
   return stored;
 }

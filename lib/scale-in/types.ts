@@ -36,6 +36,8 @@ export interface ScaleInMemory {
   stopped?: { at: number; flavor: string; nodes: string[]; countBefore: number; countAfter: number };
   /** When batch-drain was found missing (reported once, then the two-read rule applies). */
   drainUnavailableSince?: number;
+  /** When undrain was found missing: drained nodes are then deleted once idle, and growth replaces them. */
+  undrainUnavailableSince?: number;
 }
 
 /** One flavor the planner wants lower (or that has drained nodes to reuse). */

@@ -143,14 +143,13 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
 
   const scaleIn = scaleInFlavors(input, drafts);
   let body: PatchBody | undefined;
-  if (drafts.some((draft) => draft.target !== draft.resource.count)) {
+  if (drafts.some((draft) => draft.target !== draft.resource.count && !byName(draft))) {
     const changes = new Map<string, FlavorChange>();
     for (const draft of drafts) {
       // An idle-nodes flavor keeps its count: a lower count would let ModelArts pick which nodes go.
-      const byName = draft.action === 'scale-down' && methodOf(draft.policy) === 'idle-nodes';
       changes.set(
         draft.resource.flavor,
-        byName
+        byName(draft)
           ? { count: draft.resource.count, azs: draft.azsBefore }
           : { count: draft.target, azs: draft.azsAfter },
       );
@@ -160,6 +159,10 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
   const action = body !== undefined ? 'patch' : scaleIn !== undefined ? 'scale-in' : 'hold';
   return poolPlan(input, action, reasons, drafts, body, nextHistory(input, drafts, now), scaleIn);
 }
+
+/** A flavor going down by named idle nodes rather than by a lower count. */
+const byName = (draft: Draft): boolean =>
+  draft.action === 'scale-down' && methodOf(draft.policy) === 'idle-nodes';
 
 const methodOf = (policy: FlavorPolicy | undefined) => policy?.scaleDown.method ?? 'count';
 
@@ -181,7 +184,7 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     if (down && draft.azsAfter !== undefined) entry.azsAfter = draft.azsAfter;
     if (policy.scaleDown.idleSeconds !== undefined) entry.idleSeconds = policy.scaleDown.idleSeconds;
     if (policy.scaleDown.drainSeconds !== undefined) entry.drainSeconds = policy.scaleDown.drainSeconds;
-    if (down) addReason(draft, scaleInReason(resource.count - draft.target));
+    if (down) addReason(draft, BY_NAME);
     found ??= [];
     found.push(entry);
   }
@@ -198,11 +201,11 @@ function hasDrained(history: PoolHistory, flavor: string): boolean {
   return false;
 }
 
-const scaleInReason = (count: number): Reason =>
-  reason(
-    'idle-nodes',
-    msg`${count} node(s) to remove by name: idle nodes are drained, then deleted; the count is not lowered`,
-  );
+/** One shared reason: plans are read-only data, and a scale-down by name is common at 10,000 pools. */
+const BY_NAME: Reason = reason(
+  'idle-nodes',
+  'nodes leave by name: idle nodes are drained, then deleted; the count is not lowered',
+);
 
 function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   const { pool, policy: poolPolicy } = input;
@@ -369,14 +372,16 @@ function hold(draft: Draft): void {
 
 function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
-  for (const { resource, policy, rules, history, desired, target } of drafts) {
+  for (const { resource, policy, rules, history, desired, target, action } of drafts) {
     if (policy === undefined || rules === undefined) continue;
     if (desired === undefined) {
       // An unusable policy cannot say what to prune: keep what was there.
       if (history !== undefined) flavors[resource.flavor] = history;
       continue;
     }
-    const cycle = { now, current: resource.count, desired, target };
+    // An idle-nodes scale-down changes no count this cycle: no scale event, so no cooldown starts from it.
+    const named = action === 'scale-down' && methodOf(policy) === 'idle-nodes';
+    const cycle = { now, current: resource.count, desired, target: named ? resource.count : target };
     flavors[resource.flavor] = nextFlavorHistory(history, policy, cycle, rules.horizon);
   }
   return withLastPatch(input.history, flavors);

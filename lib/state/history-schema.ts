@@ -37,6 +37,7 @@ export const PoolHistorySchema = z.object({
         })
         .optional(),
       drainUnavailableSince: epochMs.optional(),
+      undrainUnavailableSince: epochMs.optional(),
     })
     .optional(),
 }) satisfies z.ZodType<PoolHistory>;

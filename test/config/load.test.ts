@@ -102,7 +102,7 @@ describe('loadConfig', () => {
     expect(builtInFlavorDefaults.scaleDown).toEqual({
       enabled: true,
       method: 'idle-nodes',
-      idleSeconds: 600,
+      idleSeconds: 0,
       stabilizationWindowSeconds: 120,
       policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
       selectPolicy: 'Max',
@@ -115,16 +115,16 @@ describe('loadConfig', () => {
     const config = parseConfig({ text: toYaml({ ...document, intervalSeconds: 120 }), env: {} });
     expect(config.pools[0]?.flavors[0]?.policy.scaleDown).toMatchObject({
       method: 'idle-nodes',
-      idleSeconds: 600,
+      idleSeconds: 0,
       drainSeconds: 120,
     });
     const flavors = document.pools[0]?.flavors as Record<string, unknown>[];
-    flavors[0] = { ...flavors[0], scaleDown: { method: 'count', drainSeconds: 30, idleSeconds: 0 } };
+    flavors[0] = { ...flavors[0], scaleDown: { method: 'count', drainSeconds: 30, idleSeconds: 300 } };
     expect(
       parseConfig({ text: toYaml(document), env: {} }).pools[0]?.flavors[0]?.policy.scaleDown,
     ).toMatchObject({
       method: 'count',
-      idleSeconds: 0,
+      idleSeconds: 300,
       drainSeconds: 30,
     });
   });

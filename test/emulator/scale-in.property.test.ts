@@ -28,6 +28,7 @@ import {
   settleNodes,
   updateNode,
 } from '../../lib/nodes';
+import { type Arrival, gap } from './arrivals';
 import { testClock } from './harness';
 
 const FLAVOR = 'modelarts.vm.cpu.4ud';
@@ -35,19 +36,6 @@ const OTHER = 'modelarts.vm.cpu.8u';
 const TRANSITION = 60_000;
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
-/** What happens on the platform between two steps of a scale-in. */
-type Arrival = { start: true; pick: number; width: 1 | 2 } | { start: false; pick: number };
-
-const arrival: fc.Arbitrary<Arrival> = fc.oneof(
-  fc.record({
-    start: fc.constant(true as const),
-    pick: fc.nat(50),
-    width: fc.constantFrom(1 as const, 2 as const),
-  }),
-  fc.record({ start: fc.constant(false as const), pick: fc.nat(50) }),
-);
-/** At least one arrival between every pair of steps: four gaps per round. */
-const gap = fc.array(arrival, { minLength: 1, maxLength: 3 });
 const round = fc.record({ remove: fc.integer({ min: 1, max: 3 }), gaps: fc.tuple(gap, gap, gap, gap) });
 
 interface Scenario {

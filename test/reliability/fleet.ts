@@ -103,7 +103,10 @@ export interface FleetConfigOptions {
   env?: Environment;
 }
 
-/** Scale up or down in one step, no stabilization, no cooldown: every backlog change is a PATCH. */
+/**
+ * Scale up or down in one step, no stabilization, no cooldown: every backlog change is a PATCH. Scale-down by
+ * `count` on purpose: these tests are about the PATCH path (idle-node scale-in has its own, test/cycle).
+ */
 export const FAST_RULES = `
 defaults:
   min: 1
@@ -112,7 +115,7 @@ defaults:
   azStrategy: balanced
   backlog: { source: { type: static, value: 0 }, unit: jobs, targetPerNode: 2, activationThreshold: 0 }
   scaleUp: { stabilizationWindowSeconds: 0, cooldownSeconds: 0, selectPolicy: Max, policies: [{ type: Nodes, value: 100, periodSeconds: 15 }] }
-  scaleDown: { enabled: true, stabilizationWindowSeconds: 0, cooldownSeconds: 0, selectPolicy: Max, policies: [{ type: Percent, value: 100, periodSeconds: 15 }] }
+  scaleDown: { enabled: true, method: count, stabilizationWindowSeconds: 0, cooldownSeconds: 0, selectPolicy: Max, policies: [{ type: Percent, value: 100, periodSeconds: 15 }] }
 `;
 
 /** FAST_RULES that never scale down: any PATCH is a raise. */

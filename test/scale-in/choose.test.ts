@@ -111,49 +111,18 @@ describe('chooseScaleIn', () => {
 
   it('without batch-drain picks, then deletes only on a second idle read drainSeconds later', () => {
     const nodes = [node('n1'), node('n2')];
-    const first = chooseScaleIn(
-      input({
-        flavors: [flavor(2, 1)],
-        nodes,
-        memory: idleSince(['n1', 'n2'], T0 - 900_000),
-        drainAvailable: false,
-      }),
-    );
+    const read = (now: number, memory: ScaleInMemory, busyIps = new Set<string>()) =>
+      chooseScaleIn(input({ now, flavors: [flavor(2, 1)], nodes, memory, busyIps, drainAvailable: false }));
+    const first = read(T0, idleSince(['n1', 'n2'], T0 - 900_000));
     expect(first.pick.map((n) => n.name)).toEqual(['n1']);
     expect(first.delete).toEqual([]);
     expect(first.reasons.map((r) => r.code)).toEqual(['drain-unavailable']);
     expect(first.memory.drainUnavailableSince).toBe(T0);
-    const early = chooseScaleIn(
-      input({
-        now: T0 + 30_000,
-        flavors: [flavor(2, 1)],
-        nodes,
-        memory: first.memory,
-        drainAvailable: false,
-      }),
-    );
+    const early = read(T0 + 30_000, first.memory);
     expect(early.delete).toEqual([]);
     expect(early.reasons).toEqual([]);
-    const second = chooseScaleIn(
-      input({
-        now: T0 + 60_000,
-        flavors: [flavor(2, 1)],
-        nodes,
-        memory: first.memory,
-        drainAvailable: false,
-      }),
-    );
-    expect(second.delete.map((n) => n.name)).toEqual(['n1']);
-    const busy = chooseScaleIn(
-      input({
-        now: T0 + 60_000,
-        flavors: [flavor(2, 1)],
-        nodes,
-        memory: first.memory,
-        drainAvailable: false,
-        busyIps: new Set(['10.0.0.1']),
-      }),
-    );
+    expect(read(T0 + 60_000, first.memory).delete.map((n) => n.name)).toEqual(['n1']);
+    const busy = read(T0 + 60_000, first.memory, new Set(['10.0.0.1']));
     expect(busy.delete).toEqual([]);
     expect(busy.memory.nodes.n1).toBeUndefined();
   });
