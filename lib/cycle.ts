@@ -6,7 +6,7 @@
 // (config inlined at build time) do not need.
 import { forEachBounded } from './bounded';
 import type { Config } from './config/types';
-import { settle } from './cycle/apply-pool';
+import { mayChange, settle } from './cycle/apply-pool';
 import { prepare } from './cycle/prepare';
 import { readAllBacklogs } from './cycle/read-backlogs';
 import { readPools } from './cycle/read-pools';
@@ -38,12 +38,15 @@ export type {
  */
 export const STATE_WRITE_CONCURRENCY = 16;
 
-/** Indexes of the plans that may PATCH (a ModelArts GET first), and of those that only save their history. */
-function byRequests(plans: readonly PoolPlan[]): { mayChange: number[]; keepOnly: number[] } {
-  const mayChange: number[] = [];
+/**
+ * Indexes of the plans that send ModelArts requests (a PATCH or a scale-in, a GET first), and of those that
+ * only save their history.
+ */
+function byRequests(plans: readonly PoolPlan[]): { changing: number[]; keepOnly: number[] } {
+  const changing: number[] = [];
   const keepOnly: number[] = [];
-  for (const [index, poolPlan] of plans.entries()) (poolPlan.patch ? mayChange : keepOnly).push(index);
-  return { mayChange, keepOnly };
+  for (const [index, poolPlan] of plans.entries()) (mayChange(poolPlan) ? changing : keepOnly).push(index);
+  return { changing, keepOnly };
 }
 
 export async function runCycle(
@@ -76,9 +79,9 @@ export async function runCycle(
   // Pools the snapshot plan leaves alone cost no ModelArts request, only their history save: they run at the
   // state store's concurrency, beside (not behind) the pools that may change, which keep config.concurrency,
   // the bound on requests in flight to the ModelArts gateway.
-  const { mayChange, keepOnly } = byRequests(planned.pools);
+  const { changing, keepOnly } = byRequests(planned.pools);
   await Promise.all([
-    forEachBounded(mayChange, config.concurrency, settleAt),
+    forEachBounded(changing, config.concurrency, settleAt),
     forEachBounded(keepOnly, STATE_WRITE_CONCURRENCY, settleAt),
   ]);
 

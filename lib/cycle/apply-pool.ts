@@ -178,7 +178,11 @@ function scaleInSettled(
   return { outcome: { ...base, ...status, scaleIn: result.report }, plan };
 }
 
+/** Whether settling the plan sends ModelArts requests (a PATCH, or node reads and writes for a scale-in). */
+export const mayChange = (poolPlan: PoolPlan): boolean =>
+  poolPlan.patch !== undefined || poolPlan.scaleIn !== undefined;
+
 export async function settle(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan): Promise<Settled> {
-  if (!poolPlan.patch && poolPlan.scaleIn === undefined) return keep(ctx, prepared, poolPlan);
+  if (!mayChange(poolPlan)) return keep(ctx, prepared, poolPlan);
   return ctx.dryRun ? preview(ctx, prepared, poolPlan) : applyUnderLease(ctx, prepared, poolPlan);
 }
