@@ -47,7 +47,7 @@ describe('a cycle over many pools', () => {
   });
   afterEach(() => emulator.close());
 
-  const config = () =>
+  const config = (backlog = 4) =>
     parseConfig({
       env: {},
       text: `
@@ -57,7 +57,11 @@ connections:
 pools:
   - selector: { labels: { bench: cycle-cost } }
     flavors:
-      - { flavor: "*", min: 1, max: 8, backlog: { source: { type: static, value: 4 }, unit: nodes, targetPerNode: 1 } }
+      - flavor: "*"
+        min: 1
+        max: 8
+        backlog: { source: { type: static, value: ${backlog} }, unit: nodes, targetPerNode: 1 }
+        scaleDown: { method: idle-nodes, idleSeconds: 0, stabilizationWindowSeconds: 0 }
 `,
     });
 
@@ -88,6 +92,8 @@ pools:
     const clients = (): ModelArtsClient => ({
       ...client,
       getPool: counted('modelarts', client.getPool),
+      // The node and workload reads and writes of a scale-in go through the client's transport.
+      request: counted('modelarts', client.request),
       patchPool: counted('modelarts', (...args: Parameters<ModelArtsClient['patchPool']>) => {
         reportedAtPatch.push(records.length);
         return client.patchPool(...args);
@@ -134,5 +140,16 @@ pools:
     expect(records.filter((r) => r.outcome === 'patched')).toHaveLength(POOLS / CHANGE_EVERY);
     // The last PATCH goes out after most pools were reported (each pool once it and those before it settled).
     expect(reportedAtPatch.at(-1)).toBeGreaterThan(POOLS / 2);
+  });
+
+  it('keeps a scale-in, which reads and drains nodes, to config.concurrency as well', async () => {
+    const { deps, most, calls } = watched();
+    // A backlog of 2: the pools at 4 nodes want 2 fewer, by name (the 6 at 2 nodes stay).
+    const result = await runCycle(config(2), deps);
+
+    const drained = result.plan.pools.filter((p) => p.scaleIn !== undefined);
+    expect(drained.length).toBe(POOLS - POOLS / CHANGE_EVERY);
+    expect(calls.modelarts).toBeGreaterThan(drained.length * 3);
+    expect(most.modelarts).toBeLessThanOrEqual(CONCURRENCY);
   });
 });
