@@ -6,6 +6,7 @@
 
 import { builtInFlavorDefaults } from '../config/defaults';
 import type { ModelArtsClient } from '../modelarts/client';
+import { ErrorCodes } from '../modelarts/error-codes';
 import { ModelArtsApiError } from '../modelarts/errors';
 import { NodeApiMissingError, NodeDrainIncompleteError } from '../modelarts/node-errors';
 import { type NodeFacts, nodeFacts } from '../modelarts/node-facts';
@@ -76,6 +77,15 @@ export async function runScaleIn(step: ScaleInStep): Promise<ScaleInResult> {
     memory,
   });
   if (memory.stopped !== undefined || flavors.length === 0) return quiet();
+  const waiting = memory.conflict;
+  if (waiting !== undefined && waiting.until > step.now()) {
+    return quiet([
+      reason(
+        'scale-in-backoff',
+        msg`ModelArts answered a node operation with a conflict ${waiting.failures} time(s) in a row: scale-in waits until ${new Date(waiting.until).toISOString()}`,
+      ),
+    ]);
+  }
 
   let facts: NodeFacts[];
   try {
@@ -123,7 +133,41 @@ export async function runScaleIn(step: ScaleInStep): Promise<ScaleInResult> {
     const acts = choice.drain.length + choice.delete.length + choice.undrain.length > 0;
     return { status: acts ? 'dry-run' : 'unchanged', reasons, report, memory };
   }
-  return applyChoice(step, choice, facts, reasons, report);
+  try {
+    const result = await applyChoice(step, choice, facts, reasons, report);
+    if (isConflict(result.error)) return backOff(result, memory.conflict, step.now());
+    if (result.error === undefined && result.status !== 'skipped' && result.status !== 'lease-lost')
+      delete result.memory.conflict;
+    return result;
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+    // The first write was refused, so nothing of this choice went out: the memory stays as it was loaded.
+    return backOff(
+      { status: 'failed', reasons, report: emptyReport(), memory, error },
+      memory.conflict,
+      step.now(),
+    );
+  }
+}
+
+/** First wait after a conflict; it doubles with each conflict in a row, up to CONFLICT_BACKOFF_MAX_MS. */
+export const CONFLICT_BACKOFF_MS = 60_000;
+export const CONFLICT_BACKOFF_MAX_MS = 15 * 60_000;
+
+/** ModelArts' answer when another operation on the pool is still running (409, ModelArts.5044). */
+const isConflict = (error: unknown): boolean =>
+  error instanceof ModelArtsApiError &&
+  (error.status === 409 || error.errorCode === ErrorCodes.operationsConflict);
+
+function backOff(result: ScaleInResult, previous: ScaleInMemory['conflict'], now: number): ScaleInResult {
+  const failures = (previous?.failures ?? 0) + 1;
+  const wait = Math.min(CONFLICT_BACKOFF_MS * 2 ** (failures - 1), CONFLICT_BACKOFF_MAX_MS);
+  const conflict = { failures, until: now + wait };
+  const waits = reason(
+    'scale-in-backoff',
+    msg`ModelArts answered a node operation with a conflict (${failures} in a row): scale-in is tried again after ${wait / 1000} s`,
+  );
+  return { ...result, reasons: [...result.reasons, waits], memory: { ...result.memory, conflict } };
 }
 
 /** The writes, in order: put back, drain, delete. A refused gate stops the rest and forgets what was not sent. */

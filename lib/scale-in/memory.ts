@@ -37,6 +37,7 @@ export function storedMemory(memory: ScaleInMemory, nodes: ReadonlyMap<string, N
   for (const name of [...nodes.keys()].sort()) sorted[name] = nodes.get(name) as NodeMemory;
   const stored: ScaleInMemory = { nodes: sorted };
   if (memory.stopped !== undefined) stored.stopped = memory.stopped;
+  if (memory.conflict !== undefined) stored.conflict = memory.conflict;
   if (memory.drainUnavailableSince !== undefined) stored.drainUnavailableSince = memory.drainUnavailableSince;
   if (memory.undrainUnavailableSince !== undefined) {
     stored.undrainUnavailableSince = memory.undrainUnavailableSince;

@@ -34,6 +34,11 @@ export interface ScaleInMemory {
   nodes: Record<string, NodeMemory>;
   /** A delete that did not lower the count stops scale-in for the pool until an operator resets it. */
   stopped?: { at: number; flavor: string; nodes: string[]; countBefore: number; countAfter: number };
+  /**
+   * ModelArts answered a drain, undrain or delete with a conflict (another operation on the pool): scale-in
+   * waits until `until`, the wait doubling with each conflict in a row; a write that goes through clears it.
+   */
+  conflict?: { failures: number; until: number };
   /** When batch-drain was found missing (reported once, then the two-read rule applies). */
   drainUnavailableSince?: number;
   /** When undrain was found missing: drained nodes are then deleted once idle, and growth replaces them. */

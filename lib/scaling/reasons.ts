@@ -49,6 +49,8 @@ export const REASON_CODES = {
   'idle-nodes-short': 'fewer removable idle nodes than the planner asked for: those are removed',
   'drain-unavailable': 'batch-drain is missing: nodes go only when idle on two reads drainSeconds apart',
   'node-api-unavailable': 'the node or workload API was refused: no scale-in for the pool',
+  'scale-in-backoff':
+    'ModelArts answered a node operation with a conflict: scale-in waits, longer after each conflict in a row',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

@@ -36,6 +36,7 @@ export const PoolHistorySchema = z.object({
           countAfter: count,
         })
         .optional(),
+      conflict: z.object({ failures: count, until: epochMs }).optional(),
       drainUnavailableSince: epochMs.optional(),
       undrainUnavailableSince: epochMs.optional(),
     })

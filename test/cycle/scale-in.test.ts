@@ -102,6 +102,36 @@ describe('idle-node scale-in through the cycle', () => {
   });
   afterEach(() => emulator?.close());
 
+  it('backs off after a conflict answer, longer after a second one, and clears the wait once a write goes through', async () => {
+    await start(3);
+    await cycle();
+    clock += MINUTE;
+    // A conflict is not retried within the cycle (not a 429 or 5xx): one answer refuses the drain.
+    emulator.failNext('drainNodes', 1, { status: 409, errorCode: 'ModelArts.5044' });
+    const refused = await cycle();
+    expect(refused?.status).toBe('failed');
+    expect(refused?.httpStatus).toBe(409);
+    expect(emulator.nodes(POOL).nodes.some((node) => node.drained)).toBe(false);
+    const stored = async () => (await store.load(`${emulator.projectId}/${POOL}`)).history.scaleIn;
+    expect((await stored())?.conflict).toEqual({ failures: 1, until: clock + MINUTE });
+
+    clock += MINUTE / 2;
+    const waiting = await cycle();
+    expect(waiting?.status).toBe('unchanged');
+    expect(routes()).not.toContain('listNodes');
+    expect(records.flatMap((r) => r.reasons)).toContain('scale-in-backoff');
+
+    clock += MINUTE / 2;
+    emulator.failNext('drainNodes', 1, { status: 409, errorCode: 'ModelArts.5044' });
+    await cycle();
+    expect((await stored())?.conflict).toEqual({ failures: 2, until: clock + 2 * MINUTE });
+
+    clock += 2 * MINUTE;
+    const through = await cycle();
+    expect(through?.status).toBe('drained');
+    expect((await stored())?.conflict).toBeUndefined();
+  });
+
   it('drains idle nodes, deletes them by name a cycle later, keeps the busy one, and never lowers the count by PATCH', async () => {
     await start(4);
     const [busy] = names();
