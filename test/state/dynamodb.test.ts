@@ -4,6 +4,7 @@ import { createDynamoDbStateStore, stateTableDefinition } from '../../lib/state/
 import { BATCH_GET_ATTEMPTS } from '../../lib/state/dynamodb-batch-load';
 import { HistoryItemError, StateStoreError } from '../../lib/state/errors';
 import { createStateStore } from '../../lib/state/factory';
+import { HISTORY_FORMAT } from '../../lib/state/store';
 import { describeStateStoreContract } from './contract';
 import { type DynaliteTable, startDynaliteTable } from './dynalite-table';
 
@@ -250,7 +251,10 @@ describe('DynamoDB state store, histories read at once', () => {
   it('fails a newer-format or foreign item alone, naming it', async () => {
     const [good] = await saved('bad-items', 1);
     for (const [pool, item] of [
-      ['bad-items/newer', { format: { N: '2' }, history: { M: { flavors: { M: {} } } } }],
+      [
+        'bad-items/newer',
+        { format: { N: String(HISTORY_FORMAT + 1) }, history: { M: { flavors: { M: {} } } } },
+      ],
       ['bad-items/foreign', { history: { S: 'not a history' } }],
     ] as const)
       await client.send(
