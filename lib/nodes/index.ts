@@ -1,5 +1,10 @@
 // One model of a pool's individual nodes and the jobs on them, shared by the emulator and the simulator.
 
+export {
+  type CountDownNode,
+  type CountDownStanding,
+  countDownOrder,
+} from './count-down';
 export { busyIps, failJobsOn, type JobPlacement, jobsOn, placeJob, setJobStatus, setJobs } from './jobs';
 export {
   DEFAULT_AZ,

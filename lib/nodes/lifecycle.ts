@@ -1,8 +1,10 @@
 // How a pool's nodes move. A resize (the pool's `spec.resources`) orders new nodes, which turn Available after the
-// transition, or removes nodes in an order that ignores the jobs on them, failing those jobs: that is what
-// lowering a count lets the platform do. Everything is computed from timestamps when read: no timer runs.
+// transition, or removes nodes in an order that ignores the jobs on them (countDownOrder, shared with the
+// simulator), failing those jobs: that is what lowering a count lets the platform do. Everything is computed from
+// timestamps when read: no timer runs.
 
 import type { FlavorCount, PoolFlavorResource, PoolStatusResources } from '../modelarts/schemas';
+import { type CountDownNode, type CountDownStanding, countDownOrder } from './count-down';
 import { failJobsOn } from './jobs';
 import { nodeIp, nodeName, usedIps } from './naming';
 import { type AzTally, azTallyOf, type FlavorTally, spread, tallyNodes } from './tally';
@@ -75,9 +77,9 @@ export interface ResizeResult {
 }
 
 /**
- * Moves the nodes towards `resources` as a count change does: growth orders nodes; shrinkage first cancels nodes
- * still being created, then deletes abnormal nodes, then available ones, newest first, whatever runs on them,
- * and fails the jobs there. Flavors missing from `resources` go to 0. A flavor with `azs` is matched AZ by AZ;
+ * Moves the nodes towards `resources` as a count change does: growth orders nodes; shrinkage takes nodes in
+ * countDownOrder (nodes still being created, then abnormal ones, then available ones, newest first, whatever runs
+ * on them) and fails the jobs there. Flavors missing from `resources` go to 0. A flavor with `azs` is matched AZ by AZ;
  * one without keeps its current spread, growing the emptiest AZ and shrinking the fullest.
  */
 export function resizeNodes(
@@ -91,6 +93,7 @@ export function resizeNodes(
   const defaultAz = firstAz(planned) ?? DEFAULT_AZ;
   const grow: NewNode[] = [];
   const leaving = new Set<string>();
+  const countDown = countDownView(pool.nodes);
   for (const flavor of new Set([...Object.keys(planned), ...wanted.keys()])) {
     const current = planned[flavor] ?? {};
     const resource = wanted.get(flavor);
@@ -109,8 +112,7 @@ export function resizeNodes(
           phaseEndsAt: clock.now + clock.transitionMs,
         });
       }
-      for (const node of shrinkOrder(pool.nodes, flavor, az).slice(0, Math.max(0, -diff)))
-        leaving.add(node.name);
+      for (const { node } of countDownOrder(countDown, flavor, az, -diff)) leaving.add(node.name);
     }
   }
   const removed = pool.nodes.filter((node) => leaving.has(node.name));
@@ -123,13 +125,24 @@ export function resizeNodes(
   return { pool: orderNodes(failed.pool, grow), killed: failed.killed, removed };
 }
 
-/** The nodes a count-down takes in one flavor and AZ, first to last: it never looks at jobs. */
-function shrinkOrder(nodes: readonly PoolNode[], flavor: string, az: string): PoolNode[] {
-  const newestFirst = nodes.filter((node) => node.flavor === flavor && node.az === az).reverse();
-  const rank = (node: PoolNode) =>
-    node.phase === 'Creating' ? 0 : node.phase === 'Abnormal' || node.phase === 'Checking' ? 1 : 2;
-  return newestFirst.filter((node) => node.phase !== 'Deleting').sort((a, b) => rank(a) - rank(b));
-}
+/** Where each phase stands in a count-down. A Checking node is not usable yet: abnormal. */
+const STANDING_OF: Record<NodePhase, CountDownStanding> = {
+  Creating: 'creating',
+  Available: 'available',
+  Abnormal: 'abnormal',
+  Checking: 'abnormal',
+  Deleting: 'leaving',
+};
+
+/** The nodes as a count-down sees them; the list is oldest first, so its index is the creation order. */
+const countDownView = (nodes: readonly PoolNode[]): (CountDownNode & { node: PoolNode })[] =>
+  nodes.map((node, created) => ({
+    flavor: node.flavor,
+    az: node.az,
+    standing: STANDING_OF[node.phase],
+    created,
+    node,
+  }));
 
 /** Which `status.resources` entry a node counts in. A Checking node is not usable yet: abnormal. */
 const STATUS_OF: Record<NodePhase, NodeState> = {

@@ -1,4 +1,5 @@
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import { type CountDownNode, type CountDownStanding, countDownOrder } from '../nodes/count-down';
 import type { SimJob } from './trace';
 
 // The simulated pool and its job queue, as plain data, moved forward by the pure step(). Times are seconds
@@ -9,12 +10,14 @@ import type { SimJob } from './trace';
 // provisioning delay, then `ready` (idle, or busy running a job), and `deleting` for the deletion delay.
 //
 // A lower count is carried out by one of two platform models, since ModelArts documents no order:
-//   graceful        never kills a running job: it cancels nodes still being created first, then deletes idle
+//   graceful        never kills a running job: it cancels nodes still being created first (newest first, as
+//                   platform-picks does), then deletes idle
 //                   nodes, and marks busy nodes `draining` (they take no new job and start deleting when their
 //                   job ends). A scale-up before that reclaims draining nodes first, since they never stopped.
-//   platform-picks  as the emulator's lib/nodes/lifecycle.ts: it cancels nodes still being created first, then
-//                   deletes ready nodes newest first, whatever runs on them. A killed job restarts from scratch:
-//                   back to the head of its queue, its work so far lost (counted in lostSeconds).
+//   platform-picks  the emulator's rule, the same code (countDownOrder, lib/nodes/count-down.ts): it cancels
+//                   nodes still being created first, then deletes ready nodes (the simulator has no abnormal
+//                   ones), newest first, whatever runs on them. A killed job restarts from scratch: back to the
+//                   head of its queue, its work so far lost (counted in lostSeconds).
 // The scaler's own scale-in (idle-nodes) drains nodes (`drained`: they take no new job, but still count in the
 // spec) and deletes nodes by name (lib/simulate/named-nodes.ts), which lowers the count by itself.
 //
@@ -291,18 +294,21 @@ function shrink(state: WorldState, flavor: string, az: string, count: number): v
 }
 
 function gracefulShrink(state: WorldState, flavor: string, az: string, count: number): void {
-  const mine = (phase: NodePhase, busy: boolean) =>
+  const cancelled = platformOrder(state, flavor, az, count).filter((node) => node.phase === 'creating');
+  const mine = (busy: boolean) =>
     state.nodes.filter(
       (node) =>
-        node.flavor === flavor && node.az === az && node.phase === phase && (node.job !== undefined) === busy,
+        node.flavor === flavor &&
+        node.az === az &&
+        node.phase === 'ready' &&
+        (node.job !== undefined) === busy,
     );
   const endsAt = new Map(state.running.map((run) => [run.job, run.endsAt]));
   const order = [
-    // Newest first: the node furthest from being ready.
-    ...mine('creating', false).sort((a, b) => b.id - a.id),
-    ...mine('ready', false).sort((a, b) => b.id - a.id),
+    ...cancelled,
+    ...mine(false).sort((a, b) => b.id - a.id),
     // The job ending first frees its node first.
-    ...mine('ready', true).sort(
+    ...mine(true).sort(
       (a, b) => (endsAt.get(a.job as number) ?? 0) - (endsAt.get(b.job as number) ?? 0) || b.id - a.id,
     ),
   ].slice(0, count);
@@ -314,13 +320,32 @@ function gracefulShrink(state: WorldState, flavor: string, az: string, count: nu
   removeNodes(state, leaving);
 }
 
-/** What the emulator does: creating nodes go first, then ready ones newest first, whatever runs on them. */
+/** What the emulator does, by the same code: see the top of this file. */
 function platformShrink(state: WorldState, flavor: string, az: string, count: number): void {
-  const mine = (phase: NodePhase) =>
-    state.nodes
-      .filter((node) => node.flavor === flavor && node.az === az && node.phase === phase)
-      .sort((a, b) => b.id - a.id);
-  removeNodes(state, [...mine('creating'), ...mine('ready')].slice(0, count));
+  removeNodes(state, platformOrder(state, flavor, az, count));
+}
+
+/** Where a simulated node stands in a count-down. Draining nodes already count as gone (see reconcile). */
+const STANDING_OF: Record<NodePhase, CountDownStanding> = {
+  creating: 'creating',
+  ready: 'available',
+  draining: 'leaving',
+  deleting: 'leaving',
+};
+
+/** The simulated nodes as a count-down sees them: ids grow with each node requested, so they are its order. */
+export const countDownView = (nodes: readonly SimNode[]): (CountDownNode & { node: SimNode })[] =>
+  nodes.map((node) => ({
+    flavor: node.flavor,
+    az: node.az,
+    standing: STANDING_OF[node.phase],
+    created: node.id,
+    node,
+  }));
+
+/** The `count` nodes of one flavor and AZ a count-down takes, first to last (countDownOrder). */
+function platformOrder(state: WorldState, flavor: string, az: string, count: number): SimNode[] {
+  return countDownOrder(countDownView(state.nodes), flavor, az, count).map(({ node }) => node);
 }
 
 /**
