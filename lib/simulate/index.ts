@@ -64,6 +64,7 @@ export {
   type Delays,
   PLATFORM_MODELS,
   type PlatformModel,
+  type SimNode,
   step,
   type WorldState,
 } from './world';

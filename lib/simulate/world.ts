@@ -334,7 +334,7 @@ const STANDING_OF: Record<NodePhase, CountDownStanding> = {
 };
 
 /** The simulated nodes as a count-down sees them: ids grow with each node requested, so they are its order. */
-export const countDownView = (nodes: readonly SimNode[]): (CountDownNode & { node: SimNode })[] =>
+const countDownView = (nodes: readonly SimNode[]): (CountDownNode & { node: SimNode })[] =>
   nodes.map((node) => ({
     flavor: node.flavor,
     az: node.az,
