@@ -5,7 +5,16 @@ export {
   type CountDownStanding,
   countDownOrder,
 } from './count-down';
-export { busyIps, failJobsOn, type JobPlacement, jobsOn, placeJob, setJobStatus, setJobs } from './jobs';
+export {
+  busyHostIps,
+  busyIps,
+  failJobsOn,
+  type JobPlacement,
+  jobsOn,
+  placeJob,
+  setJobStatus,
+  setJobs,
+} from './jobs';
 export {
   DEFAULT_AZ,
   emptyNodePool,

@@ -4,12 +4,18 @@ import { holdsNodes } from '../modelarts/node-holding';
 import { type NodeChange, refuse } from './refusals';
 import type { NodeJob, NodePool, PoolNode } from './types';
 
-/** The IPs on which some job holds a node. */
-export function busyIps(pool: NodePool): Set<string> {
+/**
+ * The IPs on which some job holds a node: the one rule for a busy node, which the emulator's pools and the
+ * simulator's running jobs both go through.
+ */
+export function busyHostIps(jobs: readonly Pick<NodeJob, 'status' | 'hostIps'>[]): Set<string> {
   const busy = new Set<string>();
-  for (const job of pool.jobs) if (holdsNodes(job.status)) for (const ip of job.hostIps) busy.add(ip);
+  for (const job of jobs) if (holdsNodes(job.status)) for (const ip of job.hostIps) busy.add(ip);
   return busy;
 }
+
+/** The IPs on which some job of the pool holds a node. */
+export const busyIps = (pool: NodePool): Set<string> => busyHostIps(pool.jobs);
 
 /** The jobs that hold `node`. */
 export function jobsOn(pool: NodePool, node: PoolNode): NodeJob[] {

@@ -1,5 +1,6 @@
 import type { NodeFacts } from '../modelarts/node-facts';
 import type { Pool } from '../modelarts/schemas';
+import { busyHostIps } from '../nodes/jobs';
 import { copy, NO_AZ, removeNodes, type SimNode, startJobs, type WorldState } from './world';
 
 // The simulated nodes as the node API would list them, and the scaler's by-name operations on them: drain,
@@ -34,11 +35,9 @@ export function nodeFactsOf(state: WorldState, startAt: number): NodeFacts[] {
   }));
 }
 
-/** The IPs a running job holds, as the workloads read reports them. */
+/** The IPs a running job holds, as the workloads read reports them: by the emulator's rule (busyHostIps). */
 export function busyIpsOf(state: WorldState): Set<string> {
-  const busy = new Set<string>();
-  for (const node of state.nodes) if (node.job !== undefined) busy.add(simNodeIp(node.id));
-  return busy;
+  return busyHostIps(state.running.map((run) => ({ status: 'Running', hostIps: run.nodes.map(simNodeIp) })));
 }
 
 export interface NamedOperations {

@@ -1,11 +1,27 @@
 // The emulator's count-down (lib/nodes resizeNodes) and the simulator's platform-picks model run one rule
-// (countDownOrder): from the same nodes and jobs, a lower count removes the same nodes and kills the same jobs.
+// (countDownOrder), and one rule for a busy node (busyHostIps): from the same nodes and jobs, both see the same
+// nodes busy, and a lower count removes the same nodes and kills the same jobs.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Pool } from '../../lib/modelarts/schemas';
-import { type NodeJob, type NodePhase, type NodePool, type PoolNode, resizeNodes } from '../../lib/nodes';
-import { applyPatch, createWorld, type SimJob, type SimNode, type WorldState } from '../../lib/simulate';
+import {
+  busyIps,
+  type NodeJob,
+  type NodePhase,
+  type NodePool,
+  type PoolNode,
+  resizeNodes,
+} from '../../lib/nodes';
+import {
+  applyPatch,
+  busyIpsOf,
+  createWorld,
+  type SimJob,
+  type SimNode,
+  simNodeIp,
+  type WorldState,
+} from '../../lib/simulate';
 
 const FLAVOR = 'gpu';
 const AZS = ['az-1', 'az-2'] as const;
@@ -186,7 +202,33 @@ const cases: fc.Arbitrary<Case> = fc
   })
   .filter(({ targets }) => Object.values(targets).reduce((sum, count) => sum + count, 0) >= 1);
 
+/** The names of the nodes each side counts busy. */
+function busyNames(input: Case): { emulator: string[]; simulator: string[] } {
+  const pool = emulatorPool(input);
+  const emulatorBusy = busyIps(pool);
+  const world = simulatedWorld(input);
+  const simulatorBusy = busyIpsOf(world);
+  return {
+    emulator: pool.nodes.filter((node) => emulatorBusy.has(node.privateIp)).map((node) => node.name),
+    simulator: world.nodes
+      .filter((node) => simulatorBusy.has(simNodeIp(node.id)))
+      .map((node) => nameOf(node.id)),
+  };
+}
+
 describe('one count-down rule for the emulator and the simulator', () => {
+  it('counts the same nodes busy: those a job still holds (property)', () => {
+    fc.assert(
+      fc.property(cases, (input) => {
+        const { emulator, simulator } = busyNames(input);
+        expect(simulator).toEqual(emulator);
+        const held = input.jobs.filter((job) => job.holding).flatMap((job) => job.nodes.map(nameOf));
+        expect(emulator.sort()).toEqual(held.sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('removes the same nodes and kills the same jobs from the same pool (property)', () => {
     fc.assert(
       fc.property(cases, (input) => {
