@@ -128,6 +128,7 @@ async function stackOptions(resolveVariable) {
     service,
     perPool: config.metrics.perPool,
     period: periodFor(config),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholder, not JS.
     region: '${AWS::Region}',
     deadLetterQueue: `${service}-${stage}-pools-dlq.fifo`,
     functionPrefix: `${service}-${stage}-`,

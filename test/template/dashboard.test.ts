@@ -15,6 +15,7 @@ interface Widget {
   properties: { title: string; metrics: unknown[][] };
 }
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholder, not JS.
 const widgetsOf = (body: string): Widget[] =>
   (JSON.parse(body.replaceAll('${AWS::Region}', 'eu-west-1')) as { widgets: Widget[] }).widgets;
 
