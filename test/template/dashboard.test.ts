@@ -15,8 +15,8 @@ interface Widget {
   properties: { title: string; metrics: unknown[][] };
 }
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholder, not JS.
 const widgetsOf = (body: string): Widget[] =>
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholder, not JS.
   (JSON.parse(body.replaceAll('${AWS::Region}', 'eu-west-1')) as { widgets: Widget[] }).widgets;
 
 /** The catalogue's own searches in the widgets, as {schema, metric} (schema: the dimension set searched). */
