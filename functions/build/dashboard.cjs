@@ -5,29 +5,13 @@
 // appear without editing the dashboard. With `metrics.perPool` the decision metrics carry the pool too, and
 // the searches name that dimension set instead.
 
-const { join } = require('node:path');
-const { buildSync } = require('esbuild');
-const { readResolvedConfig } = require('./resolved-config.cjs');
-
-const ROOT = join(__dirname, '..', '..');
+const { bundledModule, readResolvedConfig } = require('./resolved-config.cjs');
 
 let catalogue;
 
 /** lib/aws/metric-catalogue.ts, loaded once per process. */
 function metricCatalogue() {
-  if (catalogue) return catalogue;
-  const { outputFiles } = buildSync({
-    entryPoints: [join(ROOT, 'lib', 'aws', 'metric-catalogue.ts')],
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node22',
-    write: false,
-    logLevel: 'silent',
-  });
-  const module = { exports: {} };
-  new Function('module', 'exports', 'require', outputFiles[0].text)(module, module.exports, require);
-  catalogue = module.exports;
+  catalogue ??= bundledModule("export * from './lib/aws/metric-catalogue';", 'metric-catalogue.ts');
   return catalogue;
 }
 
