@@ -9,7 +9,8 @@ import { onFirstInvocation } from '../lib/aws/cold-start';
 import { parsedEvent } from '../lib/aws/event-parser';
 import { invocationCycleDeps, reportCycleWarnings, summarizeCycle } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
-import { observe } from '../lib/aws/observability';
+import { METRICS } from '../lib/aws/metric-catalogue';
+import { addCatalogued, observe } from '../lib/aws/observability';
 import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
 import { runCycle } from '../lib/cycle';
 
@@ -33,7 +34,7 @@ export function makeHandler(deps: FunctionDeps) {
     });
     const summary = summarizeCycle(result);
     reportCycleWarnings(deps, result);
-    deps.metrics.addMetric('PoolsEvaluated', 'Count', summary.pools);
+    addCatalogued(deps.metrics, METRICS.poolsEvaluated, summary.pools);
     return { ...summary, plan: result.plan };
   })
     .use(observe<PlanEvent>(deps, () => undefined))

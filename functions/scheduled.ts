@@ -12,11 +12,13 @@ import {
   eventDryRun,
   invocationCycleDeps,
   killSwitchEngaged,
+  reportCycleHeartbeat,
   reportCycleWarnings,
   summarizeCycle,
 } from '../lib/aws/invocation';
 import { managedPools, poolMessages, shouldFanOut } from '../lib/aws/managed-pools';
-import { observe } from '../lib/aws/observability';
+import { METRICS } from '../lib/aws/metric-catalogue';
+import { addCatalogued, observe } from '../lib/aws/observability';
 import { buildScheduledDeps, type ScheduledDeps } from '../lib/aws/runtime';
 import { runCycle } from '../lib/cycle';
 
@@ -38,7 +40,7 @@ export function makeHandler(deps: ScheduledDeps) {
       });
       if (shouldFanOut(deps.config, pools.length)) {
         const result = await deps.queue.send(poolMessages(pools, event.time, dryRun));
-        deps.metrics.addMetric('FanOutMessages', 'Count', result.sent.length);
+        addCatalogued(deps.metrics, METRICS.fanOutMessages, result.sent.length);
         deps.logger.info('fanned out', {
           tick: event.time,
           sent: result.sent.length,
@@ -58,7 +60,8 @@ export function makeHandler(deps: ScheduledDeps) {
     const result = await runCycle(deps.config, invocationCycleDeps(deps, context), { dryRun, killSwitch });
     const summary = summarizeCycle(result);
     reportCycleWarnings(deps, result);
-    deps.metrics.addMetric('PoolsEvaluated', 'Count', summary.pools);
+    reportCycleHeartbeat(deps, result);
+    addCatalogued(deps.metrics, METRICS.poolsEvaluated, summary.pools);
     deps.logger.info('cycle done', { summary: { ...summary, outcomes: undefined } });
     return { mode: 'cycle' as const, ...summary };
   })

@@ -7,9 +7,10 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { onFirstInvocation } from '../lib/aws/cold-start';
 import { internalErrorResponse, jsonResponse, rejectionResponse } from '../lib/aws/http-response';
-import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
+import { decisionMetrics, eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
-import { decisionLog, observe } from '../lib/aws/observability';
+import { METRICS } from '../lib/aws/metric-catalogue';
+import { addCatalogued, decisionLog, observe } from '../lib/aws/observability';
 import { buildWebhookDeps, type WebhookDeps } from '../lib/aws/runtime';
 import { scaleUpOptions, unknownPoolResponse, webhookAnswer } from '../lib/aws/webhook-answer';
 import { heldDecisions, type PoolStanding, poolStanding } from '../lib/aws/webhook-pool';
@@ -70,7 +71,7 @@ export function makeHandler(deps: WebhookDeps) {
     if (!admitted.ok) return admitted.response;
     const { request, config, standing } = admitted;
     const killSwitch = await killSwitchEngaged(deps);
-    const decisions = heldDecisions(decisionLog(deps), (message, fields) =>
+    const decisions = heldDecisions(decisionLog(deps, decisionMetrics(deps.config)), (message, fields) =>
       deps.logger.warn(message, fields),
     );
     const result = await runCycle(
@@ -85,11 +86,15 @@ export function makeHandler(deps: WebhookDeps) {
   return middy(async (event: APIGatewayProxyEventV2, context: Context): Promise<Response> => {
     try {
       const response = await scale(event, context);
-      deps.metrics.addMetric(response.statusCode === 202 ? 'WebhookAccepted' : 'WebhookRefused', 'Count', 1);
+      addCatalogued(
+        deps.metrics,
+        response.statusCode === 202 ? METRICS.webhookAccepted : METRICS.webhookRefused,
+        1,
+      );
       return response;
     } catch (error) {
       deps.logger.error('webhook failed', error as Error);
-      deps.metrics.addMetric('WebhookRefused', 'Count', 1);
+      addCatalogued(deps.metrics, METRICS.webhookRefused, 1);
       return internalErrorResponse(context.awsRequestId);
     }
   }).use(observe<APIGatewayProxyEventV2>(deps, (event) => event.requestContext?.requestId));

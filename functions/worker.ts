@@ -14,7 +14,8 @@ import { AwsError } from '../lib/aws/errors';
 import { describeParseError } from '../lib/aws/event-parser';
 import { eventDryRun, invocationCycleDeps, killSwitchEngaged } from '../lib/aws/invocation';
 import { configForConnection } from '../lib/aws/managed-pools';
-import { observe } from '../lib/aws/observability';
+import { METRICS } from '../lib/aws/metric-catalogue';
+import { addCatalogued, observe } from '../lib/aws/observability';
 import { listedPool, PoolMessageSchema } from '../lib/aws/pool-message';
 import { buildFunctionDeps, type FunctionDeps } from '../lib/aws/runtime';
 import { runCycle } from '../lib/cycle';
@@ -76,7 +77,13 @@ export function makeHandler(deps: FunctionDeps) {
       // Every record failing is still a partial-batch answer: log and count each, let SQS retry them.
       throwOnFullBatchFailure: false,
     });
-    deps.metrics.addMetric('FailedMessages', 'Count', response.batchItemFailures.length);
+    addCatalogued(deps.metrics, METRICS.failedMessages, response.batchItemFailures.length);
+    // The heartbeat: each pool message whose cycle failed no pool.
+    addCatalogued(
+      deps.metrics,
+      METRICS.cyclesSucceeded,
+      event.Records.length - response.batchItemFailures.length,
+    );
     for (const error of processor.errors) deps.logger.error('pool message failed', { error: error.message });
     return response;
   }).use(observe<SQSEvent>(deps, (event) => event.Records[0]?.messageId));

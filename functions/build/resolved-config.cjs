@@ -18,11 +18,10 @@ export { isLocalStage, loopbackConnectionIssues, missingConfigError } from './li
 
 let resolver;
 
-/** lib/config's resolveConfig, ConfigError and stage checks, loaded once per process. */
-function configResolver() {
-  if (resolver) return resolver;
+/** The exports of `entry` (TypeScript importing from the repository root), bundled and evaluated. */
+function bundledModule(entry, sourcefile) {
   const { outputFiles } = buildSync({
-    stdin: { contents: RESOLVER_ENTRY, resolveDir: ROOT, loader: 'ts', sourcefile: 'config-resolver.ts' },
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile },
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -32,7 +31,12 @@ function configResolver() {
   });
   const module = { exports: {} };
   new Function('module', 'exports', 'require', outputFiles[0].text)(module, module.exports, require);
-  resolver = module.exports;
+  return module.exports;
+}
+
+/** lib/config's resolveConfig, ConfigError and stage checks, loaded once per process. */
+function configResolver() {
+  resolver ??= bundledModule(RESOLVER_ENTRY, 'config-resolver.ts');
   return resolver;
 }
 
@@ -51,4 +55,4 @@ function backlogSourceTypes(config) {
   return [...types].sort();
 }
 
-module.exports = { backlogSourceTypes, configResolver, readResolvedConfig };
+module.exports = { backlogSourceTypes, bundledModule, configResolver, readResolvedConfig };

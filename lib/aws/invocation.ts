@@ -2,8 +2,10 @@
 // (lease owner = request id, decisions to the logger and metrics) and the kill switch's current state.
 
 import type { Context } from 'aws-lambda';
+import type { Config } from '../config';
 import type { CycleDeps, CycleResult } from '../cycle';
-import { decisionLog } from './observability';
+import { METRICS } from './metric-catalogue';
+import { addCatalogued, connectionByKey, type DecisionMetricsOptions, decisionLog } from './observability';
 import type { FunctionDeps } from './runtime';
 
 export function invocationCycleDeps(
@@ -16,13 +18,28 @@ export function invocationCycleDeps(
     ...deps.cycle,
     owner: context.awsRequestId,
     ...(remaining === undefined ? {} : { invocationEndsAt: deps.cycle.now() + remaining }),
-    log: decisionLog(deps),
+    log: decisionLog(deps, decisionMetrics(deps.config)),
     // Read again before every write; the reader's cache keeps that to one SSM call per 5 s.
     ...(killSwitch ? { killSwitch: async () => (await killSwitch.read()).engaged } : {}),
   };
 }
 
 /** true when the kill switch parameter says stop (or cannot be read); logged with its reason. */
+/** The decision metrics' dimensions for this config (per connection and flavor, per pool when opted in). */
+export const decisionMetrics = (config: Pick<Config, 'metrics' | 'connections'>): DecisionMetricsOptions => ({
+  perPool: config.metrics.perPool,
+  connectionOf: connectionByKey(config.connections),
+});
+
+/**
+ * The heartbeat: a cycle (or pool message) that finished with no failed pool counts 1. Expired keys or a
+ * broken endpoint fail every pool, and the no-successful-cycle alarm fires on its absence.
+ */
+export function reportCycleHeartbeat(deps: FunctionDeps, result: CycleResult): void {
+  const failed = result.outcomes.some((outcome) => outcome.status === 'failed');
+  addCatalogued(deps.metrics, METRICS.cyclesSucceeded, failed ? 0 : 1);
+}
+
 export async function killSwitchEngaged(deps: FunctionDeps): Promise<boolean> {
   if (!deps.killSwitch) return false;
   const state = await deps.killSwitch.read();
@@ -38,7 +55,7 @@ export const eventDryRun = (value: unknown): boolean => value === true;
 export function reportCycleWarnings(deps: FunctionDeps, result: CycleResult): void {
   for (const warning of result.warnings) deps.logger.warn(warning.message, { code: warning.code });
   const idle = result.warnings.filter((warning) => warning.code === 'selector-matches-no-pool').length;
-  if (idle > 0) deps.metrics.addMetric('SelectorsMatchingNoPool', 'Count', idle);
+  if (idle > 0) addCatalogued(deps.metrics, METRICS.selectorsMatchingNoPool, idle);
 }
 
 /** A cycle's outcomes in a few fields, for responses and the invocation log line. */

@@ -1,15 +1,14 @@
 // Powertools logger and metrics for the functions: JSON logs with the Lambda context and a correlation
-// id, one decision record per pool and flavor, and CloudWatch EMF metrics per pool and flavor.
+// id, one decision record per pool and flavor, and CloudWatch EMF metrics per connection and flavor
+// (see metric-catalogue.ts).
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { DecisionRecord } from '../cycle';
-
-export const SERVICE_NAME = 'modelarts-autoscaler';
-export const METRICS_NAMESPACE = 'ModelArtsAutoscaler';
+import { METRICS, METRICS_NAMESPACE, type MetricDefinition, SERVICE_NAME } from './metric-catalogue';
 
 export interface Observability {
   logger: Logger;
@@ -53,38 +52,70 @@ export function observe<E>(
 
 const SCALING_ACTIONS = new Set(['scale-up', 'scale-down']);
 
+/** How decision metrics are dimensioned: per connection and flavor, and per pool only when asked for. */
+export interface DecisionMetricsOptions {
+  perPool: boolean;
+  /** The connection name of a pool key (`projectId/pool`). */
+  connectionOf: (key: string) => string;
+}
+
+/** The connection of each pool key, from the connections' project ids (the key's first part). */
+export function connectionByKey(connections: readonly { name: string; projectId: string }[]) {
+  const byProject = new Map<string, string>();
+  for (const connection of connections)
+    if (!byProject.has(connection.projectId)) byProject.set(connection.projectId, connection.name);
+  return (key: string): string => {
+    const projectId = key.slice(0, key.indexOf('/'));
+    return byProject.get(projectId) ?? projectId;
+  };
+}
+
+/** One catalogued metric added to the invocation's (or the record's) EMF document. */
+export function addCatalogued(metrics: Metrics, metric: MetricDefinition, value: number): void {
+  metrics.addMetric(metric.name, metric.unit, value);
+}
+
+/** A decision record's figures, by catalogue entry (undefined: not emitted for this record). */
+function decisionFigures(record: DecisionRecord): [MetricDefinition, number | undefined][] {
+  const acted = SCALING_ACTIONS.has(record.action);
+  const has = (reason: string) => (record.reasons.includes(reason) ? 1 : undefined);
+  return [
+    [METRICS.currentNodes, record.current],
+    [METRICS.availableNodes, record.available],
+    [METRICS.targetNodes, record.target],
+    [METRICS.backlog, record.backlog],
+    [METRICS.scaleActions, acted && record.outcome === 'patched' ? 1 : 0],
+    [METRICS.dryRunScaleActions, acted && record.outcome === 'dry-run' ? 1 : 0],
+    [METRICS.guardSkips, record.action === 'skip' && record.outcome !== 'failed' ? 1 : 0],
+    [METRICS.errors, record.outcome === 'failed' ? 1 : 0],
+    [METRICS.backoffs, has('scale-in-backoff')],
+    // Idle-node scale-in: nodes drained and deleted by name, and its two alarms.
+    [METRICS.nodesDrained, record.drained?.length],
+    [METRICS.nodesDeleted, record.deleted?.length],
+    [METRICS.countNotLowered, has('count-not-lowered')],
+    [METRICS.nodeApiUnavailable, has('node-api-unavailable')],
+  ];
+}
+
 /**
- * The CycleDeps.log sink: the record as one structured log line, and its figures as one EMF document
- * with the pool (and flavor) as dimensions, so a dashboard can chart each flavor on its own.
+ * The CycleDeps.log sink: the record as one structured log line, and its figures as one EMF document with
+ * the connection and flavor (and, opted in, the pool) as dimensions, so a dashboard can chart each flavor.
+ * Per-pool dimensions multiply the custom metrics billed (README "Watching it").
  */
-export function decisionLog({ logger, metrics }: Observability): (record: DecisionRecord) => void {
+export function decisionLog(
+  { logger, metrics }: Observability,
+  options: DecisionMetricsOptions,
+): (record: DecisionRecord) => void {
   return (record) => {
     if (record.outcome === 'failed') logger.warn('pool decision', { decision: record });
     else logger.info('pool decision', { decision: record });
 
-    metrics.addDimension('pool', record.pool);
-    if (record.flavor !== undefined) metrics.addDimension('flavor', record.flavor);
-    if (record.current !== undefined) metrics.addMetric('CurrentNodes', MetricUnit.Count, record.current);
-    if (record.target !== undefined) metrics.addMetric('TargetNodes', MetricUnit.Count, record.target);
-    if (record.backlog !== undefined) metrics.addMetric('Backlog', MetricUnit.Count, record.backlog);
-    const acted = SCALING_ACTIONS.has(record.action);
-    metrics.addMetric('ScaleActions', MetricUnit.Count, acted && record.outcome === 'patched' ? 1 : 0);
-    metrics.addMetric('DryRunScaleActions', MetricUnit.Count, acted && record.outcome === 'dry-run' ? 1 : 0);
-    metrics.addMetric(
-      'GuardSkips',
-      MetricUnit.Count,
-      record.action === 'skip' && record.outcome !== 'failed' ? 1 : 0,
-    );
-    metrics.addMetric('Errors', MetricUnit.Count, record.outcome === 'failed' ? 1 : 0);
-    // Idle-node scale-in: nodes drained and deleted by name, and its two alarms.
-    if (record.drained !== undefined)
-      metrics.addMetric('NodesDrained', MetricUnit.Count, record.drained.length);
-    if (record.deleted !== undefined)
-      metrics.addMetric('NodesDeleted', MetricUnit.Count, record.deleted.length);
-    if (record.reasons.includes('count-not-lowered'))
-      metrics.addMetric('CountNotLowered', MetricUnit.Count, 1);
-    if (record.reasons.includes('node-api-unavailable'))
-      metrics.addMetric('NodeApiUnavailable', MetricUnit.Count, 1);
+    metrics.addDimension('connection', options.connectionOf(record.key));
+    // A record of a pool that could not be read names no flavor; CloudWatch needs every dimension of the set.
+    metrics.addDimension('flavor', record.flavor ?? '-');
+    if (options.perPool) metrics.addDimension('pool', record.pool);
+    for (const [metric, value] of decisionFigures(record))
+      if (value !== undefined) addCatalogued(metrics, metric, value);
     metrics.publishStoredMetrics();
   };
 }

@@ -76,5 +76,6 @@ export const builtInGlobalDefaults = {
   intervalSeconds: 60,
   concurrency: 8,
   fanOutAbovePools: 50,
+  metricsPerPool: false,
   statePath: '.autoscaler/state.json',
 } as const;

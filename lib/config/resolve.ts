@@ -357,6 +357,7 @@ export function resolveConfig(document: unknown): ResolveResult {
       concurrency: head.concurrency,
       fanOutAbovePools: head.fanOutAbovePools,
       state: head.state,
+      metrics: head.metrics,
       connections: connections as ConnectionConfig[],
       pools: withDrainSeconds(pools as PoolConfig[], head.intervalSeconds),
     },

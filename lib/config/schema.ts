@@ -412,6 +412,19 @@ export const KillSwitchSchema = z
   .transform((killSwitch) => (typeof killSwitch === 'boolean' ? { enabled: killSwitch } : killSwitch))
   .describe('Stop every change at once (AUTOSCALER_KILL_SWITCH). Default false.');
 
+const MetricsSchema = z
+  .strictObject({
+    perPool: z
+      .boolean()
+      .default(globalDefaults.metricsPerPool)
+      .describe(
+        'true: the decision metrics also carry the pool as a dimension, multiplying the CloudWatch custom metrics ' +
+          'billed by the pool count (README "Watching it"). Default false: per connection and flavor.',
+      ),
+  })
+  .default({ perPool: globalDefaults.metricsPerPool })
+  .describe('The CloudWatch metrics the functions emit.');
+
 const globalShape = {
   $schema: z.string().optional().describe('The JSON Schema of this file, for editors.'),
   dryRun: z
@@ -441,6 +454,7 @@ const globalShape = {
       `Above this many pools, the scheduled run fans out to one worker message per pool. Default ${globalDefaults.fanOutAbovePools}.`,
     ),
   state: StateSchema,
+  metrics: MetricsSchema,
 };
 
 const environmentNote = `Environment overrides: ${environmentOverrides.map((override) => override.name).join(', ')}.`;
@@ -464,6 +478,7 @@ export const ConfigHeadSchema = z.strictObject({
 
 export type ConnectionConfig = z.output<typeof ConnectionSchema>;
 export type StateConfig = z.output<typeof StateSchema>;
+export type MetricsConfig = z.output<typeof MetricsSchema>;
 export type KillSwitchConfig = z.output<typeof KillSwitchSchema>;
 export type FlavorPolicyFields = z.output<typeof FlavorPolicyFieldsSchema>;
 export type FlavorEntry = z.output<typeof FlavorEntrySchema>;

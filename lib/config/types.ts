@@ -1,5 +1,5 @@
 import type { FlavorPolicy, Paused } from '../scaling/policy';
-import type { ConnectionConfig, KillSwitchConfig, PoolSelector, StateConfig } from './schema';
+import type { ConnectionConfig, KillSwitchConfig, MetricsConfig, PoolSelector, StateConfig } from './schema';
 import type { BacklogSourceConfig } from './sources';
 
 // The loaded configuration: validated, environment overrides applied, every flavor policy merged
@@ -39,8 +39,16 @@ export interface Config {
   concurrency: number;
   fanOutAbovePools: number;
   state: StateConfig;
+  metrics: MetricsConfig;
   connections: ConnectionConfig[];
   pools: PoolConfig[];
 }
 
-export type { BacklogSourceConfig, ConnectionConfig, KillSwitchConfig, PoolSelector, StateConfig };
+export type {
+  BacklogSourceConfig,
+  ConnectionConfig,
+  KillSwitchConfig,
+  MetricsConfig,
+  PoolSelector,
+  StateConfig,
+};

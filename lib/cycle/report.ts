@@ -21,6 +21,7 @@ export function report(
       ...common,
       flavor: flavor.flavor,
       current: flavor.current,
+      available: flavor.available,
       target: flavor.target,
       ...(flavor.desired === undefined ? {} : { desired: flavor.desired }),
       ...(flavor.backlog === undefined ? {} : { backlog: flavor.backlog }),

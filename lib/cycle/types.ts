@@ -16,6 +16,8 @@ export interface DecisionRecord {
   pool: string;
   flavor?: string;
   current?: number;
+  /** Nodes of the flavor the pool reports available. */
+  available?: number;
   target?: number;
   desired?: number;
   backlog?: number;

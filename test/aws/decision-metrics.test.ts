@@ -12,7 +12,7 @@ describe('decision metrics of an idle-node scale-in', () => {
 
   it('count the nodes drained and deleted, and raise count-not-lowered and node-api-unavailable', () => {
     output = captureOutput();
-    const log = decisionLog(createObservability());
+    const log = decisionLog(createObservability(), { perPool: false, connectionOf: () => 'main' });
     log({ ...base, reasons: ['idle-nodes'], outcome: 'drained', drained: ['n1', 'n2'] });
     log({ ...base, reasons: ['idle-nodes'], outcome: 'deleted', deleted: ['n1'] });
     log({ ...base, reasons: ['count-not-lowered'], outcome: 'count-not-lowered', deleted: ['n2'] });

@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     await expect(loadConfig({ path: join(dir, 'missing.yaml'), env: {} })).rejects.toThrow(/not found/);
   });
 
+  it('keeps per-pool metric dimensions off unless metrics.perPool is true, and names a bad value', () => {
+    const withMetrics = (metrics: unknown) => toYaml({ ...minimalConfig(), metrics });
+    expect(parseConfig({ text: withMetrics({}), env: {} }).metrics).toEqual({ perPool: false });
+    expect(parseConfig({ text: withMetrics({ perPool: true }), env: {} }).metrics).toEqual({ perPool: true });
+    expect(() => parseConfig({ text: withMetrics({ perPool: 'yes' }), env: {} })).toThrow(/metrics\.perPool/);
+  });
+
   it('fills the global defaults and the built-in flavor defaults', () => {
     const config = parseConfig({ text: toYaml(minimalConfig()), env: {} });
     expect(config).toMatchObject({
@@ -61,6 +68,7 @@ describe('loadConfig', () => {
       intervalSeconds: 60,
       concurrency: 8,
       fanOutAbovePools: 50,
+      metrics: { perPool: false },
       state: { type: 'file', path: '.autoscaler/state.json' },
       connections: [{ name: 'main', auth: { type: 'aksk' } }],
     });

@@ -26,6 +26,7 @@ import {
   SAMPLE_POOL,
   sampleConfig,
 } from './harness';
+import { uncataloguedMetrics } from './metric-check';
 import { describeRolePermissions } from './role-permissions';
 
 const tests = setUpFunctionTests('scheduled');
@@ -76,14 +77,58 @@ describe('scheduled', () => {
     expect(decisionLines.every((line) => line.correlation_id === event.id)).toBe(true);
     const emf = emfDocuments(lines).filter((doc) => 'TargetNodes' in doc);
     expect(emf).toHaveLength(3);
-    expect(emf.find((doc) => doc.pool === SAMPLE_POOL)).toMatchObject({
-      flavor: SAMPLE_FLAVOR,
+    // Per connection and flavor by default: no pool dimension (metrics.perPool is off).
+    expect(emf.every((doc) => !('pool' in doc))).toBe(true);
+    expect(emf.find((doc) => doc.flavor === SAMPLE_FLAVOR && doc.TargetNodes === 6)).toMatchObject({
+      connection: 'emulator',
       CurrentNodes: 3,
       TargetNodes: 6,
       Backlog: 6,
       ScaleActions: 1,
       GuardSkips: 0,
       Errors: 0,
+    });
+  });
+
+  it('adds the pool as a dimension of the decision metrics when metrics.perPool is on', async () => {
+    const config = await sampleConfig(tests.emulator.url, { metrics: { perPool: true } });
+    await makeHandler(await tests.deps(config))(event, lambdaContext());
+
+    const emf = emfDocuments(tests.output.lines()).filter((doc) => 'TargetNodes' in doc);
+    expect(emf.map((doc) => `${doc.connection}/${doc.pool}/${doc.flavor}`).sort()).toEqual([
+      `emulator/${MULTI_POOL}/modelarts.vm.gpu.t4u8`,
+      `emulator/${MULTI_POOL}/modelarts.vm.gpu.tnt004`,
+      `emulator/${SAMPLE_POOL}/${SAMPLE_FLAVOR}`,
+    ]);
+    expect(uncataloguedMetrics(tests.output.lines(), true)).toEqual([]);
+  });
+
+  it('emits only catalogued metrics, with the heartbeat of a cycle no pool failed', async () => {
+    await makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)))(event, lambdaContext());
+
+    const lines = tests.output.lines();
+    expect(uncataloguedMetrics(lines, false)).toEqual([]);
+    expect(emfDocuments(lines).find((doc) => 'CyclesSucceeded' in doc)).toMatchObject({
+      CyclesSucceeded: 1,
+      PoolsEvaluated: 2,
+    });
+  });
+
+  it('counts no successful cycle when a pool fails', async () => {
+    const config = await sampleConfig(tests.emulator.url, (document) => ({
+      ...document,
+      pools: [
+        ...document.pools,
+        {
+          name: 'no-such-pool',
+          flavors: [{ flavor: '*', max: 2, backlog: { source: { type: 'static', value: 1 } } }],
+        },
+      ],
+    }));
+    await makeHandler(await tests.deps(config))(event, lambdaContext());
+
+    expect(emfDocuments(tests.output.lines()).find((doc) => 'CyclesSucceeded' in doc)).toMatchObject({
+      CyclesSucceeded: 0,
     });
   });
 

@@ -414,7 +414,7 @@ describe('webhook pool names', () => {
       request(JSON.stringify({ pool, flavor: SAMPLE_FLAVOR, minCount: 2 })),
       lambdaContext(),
     );
-  const dimensioned = () => emfDocuments(tests.output.lines()).filter((document) => 'pool' in document);
+  const dimensioned = () => emfDocuments(tests.output.lines()).filter((document) => 'connection' in document);
 
   it('refuses a pool no config entry can manage before any cycle: no ModelArts call, no decision, no metric', async () => {
     const response = await ask(await sampleConfig(tests.emulator.url), CALLER_POOL);
@@ -439,9 +439,10 @@ describe('webhook pool names', () => {
     );
   });
 
-  it('records a pool a selector matched once ModelArts returned it, with its name as a dimension', async () => {
+  it('records a pool a selector matched once ModelArts returned it, with its name as a dimension (metrics.perPool)', async () => {
     const config = await sampleConfig(tests.emulator.url, (document) => ({
       ...document,
+      metrics: { perPool: true },
       pools: [
         {
           selector: {},

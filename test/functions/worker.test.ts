@@ -12,6 +12,7 @@ import {
 import { setUpFunctionTests } from './function-tests';
 import {
   decisions,
+  emfDocuments,
   lambdaContext,
   MULTI_POOL,
   patchedCounts,
@@ -21,6 +22,7 @@ import {
   SAMPLE_POOL,
   sampleConfig,
 } from './harness';
+import { uncataloguedMetrics } from './metric-check';
 import { describeRolePermissions } from './role-permissions';
 
 const tests = setUpFunctionTests('worker');
@@ -75,6 +77,17 @@ describe('worker', () => {
     expect(failure?.error).toMatch(
       /not a pool message \(connection: .*; pool: .*expected string, received number\)/,
     );
+  });
+
+  it('counts each pool message that scaled its pool as a successful cycle, and emits only catalogued metrics', async () => {
+    await makeHandler(await tests.deps(await sampleConfig(tests.emulator.url)))(sample, lambdaContext());
+
+    const lines = tests.output.lines();
+    expect(uncataloguedMetrics(lines, false)).toEqual([]);
+    expect(emfDocuments(lines).find((doc) => 'CyclesSucceeded' in doc)).toMatchObject({
+      CyclesSucceeded: 1,
+      FailedMessages: 1,
+    });
   });
 
   it('fails a record whose pool cannot be scaled, so it is retried and dead-lettered alone', async () => {
