@@ -12,19 +12,22 @@ import { z } from 'zod';
 import type { ListedPool } from '../cycle/types';
 import { type Pool, parsePool } from '../modelarts/schemas';
 
-const name = z.string().min(1).max(128);
-
-export const PoolMessageSchema = z.strictObject({
-  connection: name,
-  project: name,
-  pool: name,
-  /** The schedule tick (EventBridge event time) the message belongs to. */
-  tick: z.string().min(1).max(64),
-  dryRun: z.boolean().optional(),
-  /** The pool as listed; validated on its own (listedPool), so a bad one costs a GET, not the message. */
-  snapshot: z.unknown().optional(),
-  /** When the LIST answered, epoch ms. */
-  listedAt: z.number().int().nonnegative().optional(),
+// Built on first use (z.lazy): only the worker parses messages; the scheduled function, which sends them,
+// neither keeps nor builds the schema.
+export const PoolMessageSchema = z.lazy(() => {
+  const name = z.string().min(1).max(128);
+  return z.strictObject({
+    connection: name,
+    project: name,
+    pool: name,
+    /** The schedule tick (EventBridge event time) the message belongs to. */
+    tick: z.string().min(1).max(64),
+    dryRun: z.boolean().optional(),
+    /** The pool as listed; validated on its own (listedPool), so a bad one costs a GET, not the message. */
+    snapshot: z.unknown().optional(),
+    /** When the LIST answered, epoch ms. */
+    listedAt: z.number().int().nonnegative().optional(),
+  });
 });
 
 export type PoolMessage = z.output<typeof PoolMessageSchema>;

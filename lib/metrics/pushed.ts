@@ -5,17 +5,20 @@ import { z } from 'zod';
 import type { Backlog, BacklogValue } from './backlog';
 import type { BacklogTarget } from './source';
 
-const backlogCount = z.number().nonnegative().finite();
-const name = z.string().min(1);
-
-export const PushedBacklogSchema = z.strictObject({
-  pool: name,
-  flavor: name,
-  az: name.optional(),
-  value: backlogCount,
-  perAz: z.record(name, backlogCount).optional(),
-  /** Epoch ms; default the invocation's time. */
-  observedAt: z.number().int().positive().optional(),
+// Built on first use (z.lazy): the functions overlay pushed values they have already checked, so a bundle
+// that never parses one neither keeps nor builds it.
+export const PushedBacklogSchema = z.lazy(() => {
+  const backlogCount = z.number().nonnegative().finite();
+  const name = z.string().min(1);
+  return z.strictObject({
+    pool: name,
+    flavor: name,
+    az: name.optional(),
+    value: backlogCount,
+    perAz: z.record(name, backlogCount).optional(),
+    /** Epoch ms; default the invocation's time. */
+    observedAt: z.number().int().positive().optional(),
+  });
 });
 
 export type PushedBacklog = z.infer<typeof PushedBacklogSchema>;

@@ -280,11 +280,16 @@ export const PoolListSchema = z.looseObject({
   items: z.array(PoolSchema),
 });
 
-/** Error body of every ModelArts API (`X-Request-Id` comes as a response header). */
-export const ModelArtsErrorBodySchema = z.looseObject({
-  error_code: z.string(),
-  error_msg: z.string(),
-});
+/**
+ * Error body of every ModelArts API (`X-Request-Id` comes as a response header). Built on first use (z.lazy):
+ * the functions read error bodies with error-body.ts, so a bundle neither keeps nor builds this one.
+ */
+export const ModelArtsErrorBodySchema = z.lazy(() =>
+  z.looseObject({
+    error_code: z.string(),
+    error_msg: z.string(),
+  }),
+);
 
 export type AzCount = z.infer<typeof AzCountSchema>;
 export type PoolFlavorResource = z.infer<typeof PoolFlavorResourceSchema>;
@@ -353,11 +358,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const JOB_SCOPES = ['Train', 'Infer', 'Notebook'] as const;
 const UPDATE_STRATEGIES = ['force', 'idle'] as const;
-const DriverRequestSchema = z.looseObject({
-  gpuVersion: optionalText,
-  npuVersion: optionalText,
-  updateStrategy: z.enum(UPDATE_STRATEGIES).optional(),
-});
+const DriverRequestSchema = z.lazy(() =>
+  z.looseObject({
+    gpuVersion: optionalText,
+    npuVersion: optionalText,
+    updateStrategy: z.enum(UPDATE_STRATEGIES).optional(),
+  }),
+);
 
 type RefinementCtx = z.core.$RefinementCtx;
 

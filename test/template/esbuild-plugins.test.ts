@@ -99,6 +99,17 @@ describe('bundles', () => {
     expect(code).toContain('createStaticSource');
     expect(code).not.toContain('must add up to value');
   });
+  it('neither keep nor build the pool message and pushed backlog schemas where only their helpers are used', async () => {
+    // The scheduled function sends pool messages and overlays pushed values without parsing either.
+    const code = await bundle(
+      "import { messageGroupId } from './lib/aws/pool-message';\n" +
+        "import { overlayPushed } from './lib/metrics/pushed';\n" +
+        'export const used = [messageGroupId, overlayPushed];',
+    );
+    expect(code).toContain('messageGroupId');
+    expect(code).not.toContain('$ZodType');
+  });
+
   it('keep zod parsing and string bounds but leave out JSON Schema conversion', async () => {
     const code = await bundle(
       "import { z } from 'zod';\n" +

@@ -6,14 +6,16 @@ import { sumValues } from '../common';
 import { BacklogSourceError } from '../errors';
 import type { BacklogSource, BacklogTarget, SourceReading } from '../source';
 
-const backlogCount = z.number().nonnegative().finite();
-const perAzCounts = z.record(z.string().min(1), backlogCount);
+// Functions, not shared instances: a bundle reads a file only with a `file:` source, and builds none of these
+// at import (the config schema is only built by the CLI and at build time).
+const backlogCount = () => z.number().nonnegative().finite();
+const perAzCounts = () => z.record(z.string().min(1), backlogCount());
 
 export const StaticSourceConfigSchema = z
   .strictObject({
     type: z.literal('static'),
-    value: backlogCount.optional().describe('The backlog of every flavor this source serves.'),
-    perAz: perAzCounts.optional().describe('Backlog per AZ; adds up to `value` (or stands for it).'),
+    value: backlogCount().optional().describe('The backlog of every flavor this source serves.'),
+    perAz: perAzCounts().optional().describe('Backlog per AZ; adds up to `value` (or stands for it).'),
     file: z
       .string()
       .min(1)
@@ -43,7 +45,8 @@ export const StaticSourceConfigSchema = z
 
 export type StaticSourceConfig = z.infer<typeof StaticSourceConfigSchema>;
 
-const StaticFileSchema = z.record(z.string(), z.union([backlogCount, perAzCounts]));
+// Built on first use (z.lazy): only a `file:` source reads one.
+const StaticFileSchema = z.lazy(() => z.record(z.string(), z.union([backlogCount(), perAzCounts()])));
 
 export type StaticFile = z.infer<typeof StaticFileSchema>;
 
