@@ -6,7 +6,8 @@
 //   fan-out  the scheduled function listing the pools and sending one message per pool to the queue (an
 //            in-process FIFO queue that checks SQS's limits), then worker invocations taking the messages
 //            `batchSize` at a time, at most `concurrency` at once, both as serverless.yml deploys them.
-// The fleet mixes pools that stay unchanged and pools that scale up (POOL_KINDS). Each run gets a fresh
+// The fleet mixes pools that stay unchanged, pools that scale up and pools that scale in by draining idle nodes
+// (POOL_KINDS). Each run gets a fresh
 // emulator and table, so every run does the same work; one warm-up run of each path first (mostly the JIT
 // compiling the client, schemas and planner), then the median of several runs per path.
 //
@@ -49,14 +50,18 @@ import { type WorkerSettings, workerSettings } from './serverless-settings';
 export const CYCLE_WALL_TARGET_MS = 2000;
 
 /**
- * The kinds of pool the fleet mixes, and the ModelArts requests each costs beyond the one list. Scale-in
- * (draining and deleting nodes) does not exist yet: when it does, add its kind here with its requests (the
- * node list, the drain, the batch delete), and build its pools in benchPools.
+ * The kinds of pool the fleet mixes, and the ModelArts requests each costs beyond the one list. A scale-in
+ * pool's tick is the drain cycle of idle-node scale-in (the GET under the lease, the node list, one workloads
+ * read, one drain call); its delete cycle comes a tick later, which this benchmark does not run.
  */
 export const POOL_KINDS = {
   unchanged: {},
   'scale-up': { getPool: 1, patchPool: 1 },
+  'scale-in': { getPool: 1, listNodes: 1, listWorkloads: 1, drainNodes: 1 },
 } as const satisfies Record<string, Record<string, number>>;
+
+/** The decision outcome each changing kind reports. */
+const CHANGED_OUTCOME = { 'scale-up': 'patched', 'scale-in': 'drained' } as const;
 
 export type PoolKind = keyof typeof POOL_KINDS;
 export type CyclePath = 'single' | 'fan-out';
@@ -127,19 +132,23 @@ export const DYNAMODB_LATENCY_MS = 5;
 const FLAVOR = 'modelarts.vm.cpu.8u';
 const LABEL = 'bench';
 const AZS = ['cn-north-7a', 'cn-north-7b'];
-/** Every pool's backlog, in nodes: a pool at 4 nodes holds, one at 2 grows to 4. */
+/** Every pool's backlog, in nodes: a pool at 4 nodes holds, one at 2 grows to 4, one at 6 drains 2. */
 const BACKLOG = 4;
+const NODES: Record<PoolKind, number> = { unchanged: BACKLOG, 'scale-up': 2, 'scale-in': 6 };
 
 const poolName = (index: number) =>
   `bench-pool-${String(index).padStart(4, '0')}-${createHash('sha256').update(String(index)).digest('hex').slice(0, 32)}`;
 
-export const poolKind = (index: number, changeEvery: number): PoolKind =>
-  index % changeEvery === 0 ? 'scale-up' : 'unchanged';
+/** Every `changeEvery`-th pool changes, scale-ups and scale-ins taking turns. */
+export const poolKind = (index: number, changeEvery: number): PoolKind => {
+  if (index % changeEvery !== 0) return 'unchanged';
+  return (index / changeEvery) % 2 === 0 ? 'scale-up' : 'scale-in';
+};
 
-/** Running pools of one flavor over two AZs; a scale-up pool has 2 nodes where the backlog asks for 4. */
+/** Running pools of one flavor over two AZs: 2 nodes where the backlog asks for 4 (scale-up), 4, or 6. */
 export function benchPools(count: number, changeEvery: number): Pool[] {
   return Array.from({ length: count }, (_, index): Pool => {
-    const nodes = poolKind(index, changeEvery) === 'scale-up' ? 2 : BACKLOG;
+    const nodes = NODES[poolKind(index, changeEvery)];
     const azs = AZS.map((az) => ({ az, count: nodes / 2 }));
     return {
       kind: 'Pool',
@@ -172,6 +181,8 @@ pools:
         min: 1
         max: 8
         backlog: { source: { type: static, value: ${BACKLOG} }, unit: nodes, targetPerNode: 1 }
+        # Idle nodes go at once: the scale-in pools drain on the benchmark's one tick.
+        scaleDown: { method: idle-nodes, idleSeconds: 0, stabilizationWindowSeconds: 0 }
 `,
   });
 }
@@ -264,6 +275,7 @@ interface Setup {
   freshStore: DynaliteState['freshStore'];
   worker: WorkerSettings;
   event: ScheduledEvent;
+  kinds: Record<PoolKind, number>;
   expected: Record<string, number>;
 }
 
@@ -305,13 +317,19 @@ async function oneRun(path: CyclePath, setup: Setup): Promise<OneRun> {
     const modelarts: Record<string, number> = {};
     for (const request of emulator.requests) count(modelarts, request.route);
     const outcomes = outcomesOf(output.lines());
-    const changed = setup.expected.patchPool ?? 0;
     const spread = path === 'single' ? tick.config.concurrency : setup.worker.concurrency;
-    const latencyFloorMs = Math.round(setup.latencyMs * (1 + (2 * changed) / spread));
+    // Each changing pool's requests one after another, `spread` pools at a time, after the list.
+    const perPool = (kind: PoolKind) => Object.keys(POOL_KINDS[kind]).length;
+    const chained = Object.entries(setup.kinds).reduce(
+      (sum, [kind, pools]) => sum + perPool(kind as PoolKind) * (pools as number),
+      0,
+    );
+    const latencyFloorMs = Math.round(setup.latencyMs * (1 + chained / spread));
     const requestsAsExpected =
       sameCounts(modelarts, setup.expected) &&
-      outcomes.patched === changed &&
-      outcomes.unchanged === setup.pools.length - changed &&
+      outcomes[CHANGED_OUTCOME['scale-up']] === setup.kinds['scale-up'] &&
+      outcomes[CHANGED_OUTCOME['scale-in']] === setup.kinds['scale-in'] &&
+      outcomes.unchanged === setup.kinds.unchanged &&
       !outcomes.failed;
     return {
       path,
@@ -346,7 +364,7 @@ export async function benchCycleCost(options: CycleCostOptions = {}): Promise<Cy
   const changeEvery = options.changeEvery ?? 10;
   const paths = options.paths ?? ['single', 'fan-out'];
   const pools = benchPools(poolCount, changeEvery);
-  const kinds: Record<PoolKind, number> = { unchanged: 0, 'scale-up': 0 };
+  const kinds: Record<PoolKind, number> = { unchanged: 0, 'scale-up': 0, 'scale-in': 0 };
   for (const index of pools.keys()) count(kinds, poolKind(index, changeEvery));
   const event = JSON.parse(
     await readFile(join(import.meta.dirname, '..', 'events', 'scheduled.json'), 'utf8'),
@@ -366,6 +384,7 @@ export async function benchCycleCost(options: CycleCostOptions = {}): Promise<Cy
     freshStore: state.freshStore,
     worker: await workerSettings(),
     event,
+    kinds,
     expected: expectedRequests(kinds),
   };
   try {
@@ -412,7 +431,7 @@ const listed = (counts: Record<string, number>) =>
 
 export function formatCycleCost(figures: CycleCostFigures): string {
   const lines = [
-    `cycle cost: ${figures.pools} pools (${listed(figures.kinds)}; scale-in: not implemented yet) in the ` +
+    `cycle cost: ${figures.pools} pools (${listed(figures.kinds)}) in the ` +
       `emulator, ${figures.latencyMs} ms added per ModelArts request, state in ${stateText(figures)}; config concurrency ` +
       `${figures.concurrency}, workers ${figures.worker.concurrency} at a time, ${figures.worker.batchSize} ` +
       `message(s) each (serverless.yml). Target: ModelArts ${listed(figures.expected)}, < ${figures.targetMs} ms`,
