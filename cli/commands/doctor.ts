@@ -1,13 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Config, ConnectionConfig, Environment } from '../../lib/config';
+import { LEASE_TTL_MS } from '../../lib/cycle/lease-timing';
+import { poolKey } from '../../lib/cycle/outcomes';
 import { connectionClient } from '../../lib/modelarts/clients';
+import { createStateStore } from '../../lib/state/factory';
+import type { LeaseToken } from '../../lib/state/store';
 import { type OptionValues, UsageError } from '../args';
 import { environmentSecrets } from '../credentials';
 import { type CheckResult, isFailing } from '../doctor/checks';
 import { clockCheck, dateRecorder } from '../doctor/clock-skew';
 import { type DoctorApis, doctorApis, readChecks } from '../doctor/read-checks';
 import { printChecks, printJson, printSummary } from '../doctor/report';
-import { probeScaleIn } from '../doctor/scale-in-probe';
+import { type ProbeLease, probeScaleIn } from '../doctor/scale-in-probe';
 import { writeProbes } from '../doctor/write-probes';
 import type { CliIo, Output } from '../output';
 import { loadCliConfig, locateConfig } from '../setup';
@@ -84,7 +89,26 @@ async function openClient(values: OptionValues, env: Environment, output: Output
     secrets: environmentSecrets(config, env),
     onRequest: dates.onRequest,
   });
-  return { client, connection: connection.name, dates };
+  return { client, connection, dates, config };
+}
+
+/** The pool's lease in the config's state store, as the cycle takes it. */
+function probeLease(config: Config, connection: ConnectionConfig, pool: string): ProbeLease {
+  const store = createStateStore(config.state);
+  const key = poolKey(connection, pool);
+  const owner = `doctor-${randomUUID()}`;
+  let token: LeaseToken | undefined;
+  return {
+    async take() {
+      token = await store.acquireLease(key, owner, LEASE_TTL_MS, Date.now());
+      return token !== undefined;
+    },
+    async fence() {
+      token = token && (await store.fenceLease(key, token, LEASE_TTL_MS, Date.now()));
+      return token !== undefined;
+    },
+    release: () => store.releaseLease(key, owner),
+  };
 }
 
 /**
@@ -95,7 +119,7 @@ export async function doctorCommand(values: OptionValues, io: CliIo, output: Out
   const pool = onePool(values);
   const consent = probeConsent(values, io, pool);
   const json = values.json === true;
-  const { client, connection, dates } = await openClient(values, io.env, output, pool);
+  const { client, connection, dates, config } = await openClient(values, io.env, output, pool);
   const apis = doctorApis(client);
   const reads = await readChecks(apis, pool);
   const checks: CheckResult[] = [
@@ -106,12 +130,13 @@ export async function doctorCommand(values: OptionValues, io: CliIo, output: Out
   if (!json) printChecks(checks, output);
   let cancelled = false;
   if (consent !== 'none') {
-    const probe = await probeIfAgreed(apis, pool, checks, consent === 'ask' ? io : undefined);
+    const lease = probeLease(config, connection, pool);
+    const probe = await probeIfAgreed(apis, pool, lease, checks, consent === 'ask' ? io : undefined);
     if (!json) printChecks(probe.checks, output);
     checks.push(...probe.checks);
     cancelled = probe.cancelled;
   }
-  if (json) printJson(checks, output, pool, connection);
+  if (json) printJson(checks, output, pool, connection.name);
   else printSummary(checks, output, pool);
   if (cancelled) output.error('Probe cancelled: nothing was changed.');
   return cancelled || checks.some(isFailing) ? 1 : 0;
@@ -129,6 +154,7 @@ const notRun = (reason: string): CheckResult => ({
 async function probeIfAgreed(
   apis: DoctorApis,
   pool: string,
+  lease: ProbeLease,
   checks: readonly CheckResult[],
   ask: CliIo | undefined,
 ): Promise<{ checks: CheckResult[]; cancelled: boolean }> {
@@ -139,5 +165,5 @@ async function probeIfAgreed(
   }
   if (ask && !(await typedPoolName(ask, pool)))
     return { checks: [notRun('not confirmed: nothing was changed')], cancelled: true };
-  return { checks: await probeScaleIn(apis, pool), cancelled: false };
+  return { checks: await probeScaleIn(apis, pool, lease), cancelled: false };
 }

@@ -2,6 +2,8 @@
 // pick ONE idle node, drain it, check it is still idle, delete it by name, then read the pool back and say whether
 // spec.resources[].count dropped by itself (node-apis.md: [unconfirmed]). It never PATCHes: a lower count sent
 // after a delete could make ModelArts delete a second node it picks itself. No idle node: nothing is changed.
+// Like the cycle, it writes only under the pool's lease (taken from the config's state store, fenced before the
+// drain and the delete), so it cannot race an autoscaler running on the same state.
 
 import {
   BILLING_ANNOTATION,
@@ -12,6 +14,8 @@ import {
   type Pool,
 } from '../../lib/modelarts';
 import { plural } from '../../lib/plural';
+import { staticKeep } from '../../lib/scale-in/eligibility';
+import type { KeptWhy } from '../../lib/scale-in/types';
 import { type CheckResult, check, classifyFailure } from './checks';
 import type { DoctorApis } from './read-checks';
 
@@ -21,15 +25,23 @@ const probeCheck = (name: string, status: CheckResult['status'], reason: string,
 const countOf = (pool: Pool, flavor: string) =>
   pool.spec.resources.find((resource) => resource.flavor === flavor)?.count;
 
-/** Why a node may not go, from its own answer; undefined when it may (the workloads read decides the rest). */
+/** The probe's words for the scale-in choice's reasons to keep a node. */
+const KEPT_TEXT: Partial<Record<KeptWhy, string>> = {
+  'no-ip': 'no private IP to check its jobs',
+  prepaid: 'yearly/monthly',
+  'billing-unknown': 'billing unknown',
+  'drained-by-others': 'drained already (by someone else?)',
+};
+
+/**
+ * Why a node may not go, from its own answer; undefined when it may (the workloads read decides the rest). The
+ * cycle's rules (lib/scale-in/eligibility.ts), plus one of the probe's own: it never takes a flavor's last node.
+ */
 export function keptBecause(facts: NodeFacts, pool: Pool): string | undefined {
-  if (facts.phase !== 'Available') return `phase ${facts.phase}`;
-  if (facts.billing !== 'pay-per-use')
-    return facts.billing === 'unknown' ? 'billing unknown' : 'yearly/monthly';
-  if (facts.deleteLocked) return 'delete-locked';
-  if (facts.drained) return 'drained already (by someone else?)';
+  const why = staticKeep(facts, undefined);
+  if (why === 'not-available') return `phase ${facts.phase}`;
+  if (why !== undefined) return KEPT_TEXT[why] ?? why;
   if (facts.acceleratorsBusy === true) return 'accelerators in use';
-  if (facts.privateIp === undefined) return 'no private IP to check its jobs';
   // The pool keeps at least one node per flavor: a delete must leave one.
   if ((countOf(pool, facts.flavor) ?? 0) < 2) return 'last node of its flavor';
   return undefined;
@@ -81,8 +93,51 @@ const failedStep = (name: string, error: unknown, after: string) => {
   return probeCheck(name, status, `${reason}; ${after}`);
 };
 
-/** Runs the probe; the user has confirmed. Each step is a line; the first that fails ends it. */
-export async function probeScaleIn(apis: DoctorApis, poolName: string): Promise<CheckResult[]> {
+/** The pool's lease, as the probe needs it (built over the StateStore by the command). */
+export interface ProbeLease {
+  /** False when another holder (an autoscaler cycle) has the pool. */
+  take(): Promise<boolean>;
+  /** The fence right before a write: false once the lease was lost. */
+  fence(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+const leaseLost = (step: string, after: string) =>
+  probeCheck(step, 'failed', `the pool's lease was lost (an autoscaler took the pool?): ${after}`);
+
+/**
+ * Runs the probe under the pool's lease; the user has confirmed. Each step is a line; the first that fails ends
+ * it.
+ */
+export async function probeScaleIn(
+  apis: DoctorApis,
+  poolName: string,
+  lease: ProbeLease,
+): Promise<CheckResult[]> {
+  try {
+    if (!(await lease.take()))
+      return [
+        probeCheck(
+          'lease',
+          'failed',
+          'another holder (an autoscaler cycle) has the pool: pause it for this pool and try again; nothing was changed',
+        ),
+      ];
+  } catch (error) {
+    return [failedStep('lease', error, 'nothing was changed')];
+  }
+  try {
+    return await probeUnderLease(apis, poolName, lease);
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}
+
+async function probeUnderLease(
+  apis: DoctorApis,
+  poolName: string,
+  lease: ProbeLease,
+): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   let pool: Pool;
   let pick: Pick;
@@ -99,6 +154,7 @@ export async function probeScaleIn(apis: DoctorApis, poolName: string): Promise<
   const where = `${node.name} (${node.flavor}, ${node.az ?? 'no AZ'}, ${node.privateIp})`;
   out.push(probeCheck('pick', 'ok', `${where} is idle${kept}`));
 
+  if (!(await lease.fence())) return [...out, leaseLost('drain', 'nothing was changed')];
   try {
     await apis.nodes.drainNodes(poolName, [node.name]);
     out.push(probeCheck('drain', 'ok', `${node.name} drained`));
@@ -123,6 +179,7 @@ export async function probeScaleIn(apis: DoctorApis, poolName: string): Promise<
         ),
       ];
     out.push(probeCheck('re-check', 'ok', `${node.name} is still idle`));
+    if (!(await lease.fence())) return [...out, leaseLost('delete', `${node.name} may stay drained`)];
     await apis.nodes.deleteNodes(poolName, [node.name]);
     out.push(probeCheck('delete', 'ok', `${node.name} deleted by name`));
   } catch (error) {

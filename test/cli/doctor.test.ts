@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import type { Emulator } from '../../emulator/server';
+import { createFileStateStore } from '../../lib/state/file';
 import { emulatorPerTest, writeScratch } from './harness';
 
 // `doctor` in this process (so that stdin can be a terminal) against the emulator over HTTP. auto-pool has two
@@ -14,7 +18,9 @@ const emulator = emulatorPerTest({ transitionMs: 60_000 });
 
 const config = writeScratch(
   'doctor.yaml',
-  `connections:
+  // A state of its own per run: the probes of tests running side by side each take their pool's lease.
+  `state: { type: memory }
+connections:
   - { name: emu, region: cn-north-7, projectId: emulator-project, auth: { type: none } }
 pools:
   - name: ${AUTO}
@@ -32,7 +38,7 @@ interface Run {
 async function doctor(
   em: Emulator,
   args: string[],
-  options: { tty?: boolean; typed?: string; pool?: string } = {},
+  options: { tty?: boolean; typed?: string; pool?: string; config?: string } = {},
 ): Promise<Run> {
   let stdout = '';
   let stderr = '';
@@ -40,7 +46,7 @@ async function doctor(
   if (options.tty) stdin.isTTY = true;
   stdin.end(options.typed === undefined ? '' : `${options.typed}\n`);
   const code = await main(
-    ['doctor', '--pool', options.pool ?? AUTO, '-c', config, '--endpoint', em.url, ...args],
+    ['doctor', '--pool', options.pool ?? AUTO, '-c', options.config ?? config, '--endpoint', em.url, ...args],
     {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
@@ -245,6 +251,36 @@ describe.concurrent('modelarts-autoscaler doctor', () => {
     expect(namesSent(em, 'deleteNodes')).toContain(idle);
     expect(namesSent(em, 'deleteNodes')).not.toContain(busy);
     expect(routes(em, 'patchPool')).toHaveLength(0);
+  });
+
+  it("probes only under the pool's lease: not while an autoscaler holds it, and gives it back after", async () => {
+    const em = await emulator();
+    const statePath = join(dirname(config), `doctor-state-${randomUUID()}.json`);
+    const withState = writeScratch(
+      `doctor-state-${randomUUID()}.yaml`,
+      readFileSync(config, 'utf8').replace(
+        'state: { type: memory }',
+        `state: { type: file, path: "${statePath}" }`,
+      ),
+    );
+    const store = createFileStateStore({ path: statePath });
+    const key = `emulator-project/${AUTO}`;
+    expect(await store.acquireLease(key, 'a-cycle', 60_000, Date.now())).toBeDefined();
+    const before = nodeNames(em);
+
+    const held = await doctor(em, ['--probe-scale-in', '--confirm', AUTO], { config: withState });
+    expect(held.code).toBe(1);
+    expect(line(held, 'probe', 'lease')).toMatch(/^failed\s.*another holder .* nothing was changed/);
+    // Only the made-up names of the permission probes were sent: no real node was drained or deleted.
+    for (const name of [...namesSent(em, 'drainNodes'), ...namesSent(em, 'deleteNodes')])
+      expect(before).not.toContain(name);
+    expect(nodeNames(em)).toEqual(before);
+
+    await store.releaseLease(key, 'a-cycle');
+    const probed = await doctor(em, ['--probe-scale-in', '--confirm', AUTO], { config: withState });
+    expect(statusOf(probed, 'probe', 'delete')).toBe('ok');
+    // Released when done: a cycle can take the pool at once.
+    expect(await store.acquireLease(key, 'a-cycle', 60_000, Date.now())).toBeDefined();
   });
 
   it('a count that does not drop after the delete is reported count-not-lowered, exit 1, and never patched', async () => {
