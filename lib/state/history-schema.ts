@@ -6,6 +6,13 @@ import type { PoolHistory } from './store';
 
 const epochMs = z.number().finite();
 const count = z.number().int().nonnegative();
+const backoff = z.object({
+  cause: z.enum(['sold-out', 'quota', 'stuck-creating']),
+  failures: count,
+  until: epochMs,
+  lastFailureAt: epochMs,
+  code: z.string().optional(),
+});
 
 export const PoolHistorySchema = z.object({
   flavors: z.record(
@@ -39,6 +46,16 @@ export const PoolHistorySchema = z.object({
       conflict: z.object({ failures: count, until: epochMs }).optional(),
       drainUnavailableSince: epochMs.optional(),
       undrainUnavailableSince: epochMs.optional(),
+    })
+    .optional(),
+  capacity: z
+    .object({
+      azs: z.record(z.string(), z.record(z.string(), backoff)).optional(),
+      quota: z.record(z.string(), backoff).optional(),
+      order: z
+        .object({ at: epochMs, name: z.string().optional(), flavors: z.record(z.string(), count) })
+        .optional(),
+      conflict: z.object({ failures: count, until: epochMs }).optional(),
     })
     .optional(),
 }) satisfies z.ZodType<PoolHistory>;

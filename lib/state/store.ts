@@ -1,5 +1,6 @@
 // The StateStore port: what the scaler remembers between cycles. Times are epoch milliseconds.
 
+import type { CapacityMemory } from '../capacity/types';
 import type { ScaleInMemory } from '../scale-in/types';
 import type { StateStoreError } from './errors';
 
@@ -28,6 +29,8 @@ export interface PoolHistory {
   lastPatchAt?: number;
   /** Idle-node scale-in: per-node idle timers and drains, and the pool-wide stops (format 2). */
   scaleIn?: ScaleInMemory;
+  /** Capacity backoffs (sold out, quota, stuck creating) and the change in flight (format 3). */
+  capacity?: CapacityMemory;
 }
 
 /**
@@ -45,10 +48,10 @@ export interface StoredHistory {
  * running side by side during a deploy) is neither read nor overwritten: that pool fails alone until the
  * deploy completes.
  */
-export const HISTORY_FORMAT = 2;
+export const HISTORY_FORMAT = 3;
 
-/** The formats this version reads: 1 is 2 without scale-in memory. */
-export const READABLE_HISTORY_FORMATS: readonly number[] = [1, 2];
+/** The formats this version reads: 1 is 2 without scale-in memory, 2 is 3 without capacity memory. */
+export const READABLE_HISTORY_FORMATS: readonly number[] = [1, 2, 3];
 
 /** A lease as its holder knows it. `version` grows each time the lease is taken, so a holder whose lease
  * expired and was taken by another can tell, even if it was the same owner id. */

@@ -66,21 +66,23 @@ describe('DynamoDB state store', () => {
     const store = createDynamoDbStateStore({ client, tableName });
     const newer = {
       pk: { S: 'history#proj/pool-newer' },
-      format: { N: '3' },
+      format: { N: String(HISTORY_FORMAT + 1) },
       revision: { N: '5' },
       history: { M: { flavors: { M: {} }, placement: { S: 'zones' } } },
     };
     await client.send(new PutItemCommand({ TableName: tableName, Item: newer }));
 
     await expect(store.load('proj/pool-newer')).rejects.toThrow(
-      /history item for pool proj\/pool-newer was written by a newer version \(format 3/,
+      new RegExp(
+        `history item for pool proj/pool-newer was written by a newer version \\(format ${HISTORY_FORMAT + 1}`,
+      ),
     );
     await expect(store.save('proj/pool-newer', { flavors: {} }, 5)).rejects.toBeInstanceOf(HistoryItemError);
     await expect(store.save('proj/pool-newer', { flavors: {} })).rejects.toBeInstanceOf(HistoryItemError);
     expect(await rawItem('history#proj/pool-newer')).toEqual(newer);
   });
 
-  it('reads a history item of format 1 (before scale-in memory) and saves it as format 2', async () => {
+  it('reads a history item of format 1 (before scale-in memory) and saves it in the current format', async () => {
     const store = createDynamoDbStateStore({ client, tableName });
     const older = {
       pk: { S: 'history#proj/pool-older' },
@@ -91,7 +93,7 @@ describe('DynamoDB state store', () => {
     await client.send(new PutItemCommand({ TableName: tableName, Item: older }));
     expect(await store.load('proj/pool-older')).toEqual({ history: { flavors: {} }, revision: 2 });
     await store.save('proj/pool-older', { flavors: {}, scaleIn: { nodes: {} } }, 2);
-    expect((await rawItem('history#proj/pool-older'))?.format).toEqual({ N: '2' });
+    expect((await rawItem('history#proj/pool-older'))?.format).toEqual({ N: String(HISTORY_FORMAT) });
   });
 
   it('fails a foreign history item by name, and reset clears it', async () => {

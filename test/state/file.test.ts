@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateStoreError } from '../../lib/state/errors';
 import { createFileStateStore } from '../../lib/state/file';
+import { HISTORY_FORMAT } from '../../lib/state/store';
 import { describeStateStoreContract } from './contract';
 
 let dir: string;
@@ -34,7 +35,12 @@ describe('file state store', () => {
     expect(written).toEqual({
       version: 1,
       pools: {
-        'pool-a': { history, format: 2, revision: 1, lease: { owner: 'me', version: 1, expiresAt: 1_005 } },
+        'pool-a': {
+          history,
+          format: HISTORY_FORMAT,
+          revision: 1,
+          lease: { owner: 'me', version: 1, expiresAt: 1_005 },
+        },
       },
     });
     expect(await readdir(join(path, '..'))).toEqual(['state.json']);
