@@ -38,6 +38,11 @@ export interface CapacityMemory {
    * pool counts as in flight and no new change is made. `order` is the label os.modelarts/order.name of the answer.
    */
   order?: { at: number; name?: string; flavors: Record<string, number> };
+  /**
+   * flavor -> when the pool's status first showed nodes of it Creating, in the run that is still unbroken: once
+   * older than `maxNodeProvisionSeconds` the node list is read to find the stuck nodes and their AZs.
+   */
+  creatingSince?: Record<string, number>;
   /** A PATCH answered with a conflict (409, ModelArts.5044): no change until `until`, doubling in a row. */
   conflict?: { failures: number; until: number };
 }

@@ -55,6 +55,7 @@ export const PoolHistorySchema = z.object({
       order: z
         .object({ at: epochMs, name: z.string().optional(), flavors: z.record(z.string(), count) })
         .optional(),
+      creatingSince: z.record(z.string(), epochMs).optional(),
       conflict: z.object({ failures: count, until: epochMs }).optional(),
     })
     .optional(),
