@@ -1,3 +1,4 @@
+import type { FlavorStockMap } from '../capacity/types';
 import type { Backlog } from '../metrics/backlog';
 import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
 import type { FlavorScaleIn } from '../scale-in/types';
@@ -33,6 +34,8 @@ export interface PoolInput {
   history: PoolHistory;
   /** Pushed minimums per flavor (webhook): they raise targets, never lower them. */
   minCounts?: Record<string, number>;
+  /** Flavor stock per AZ from this cycle's (or a shared, under 60 s old) read; undefined when unknown. */
+  stock?: FlavorStockMap;
 }
 
 export interface PlanInput {

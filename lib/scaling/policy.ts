@@ -1,3 +1,4 @@
+import type { CapacitySettings } from '../capacity/types';
 // The resolved scaling policy the pure core works from. lib/config turns the user's file (with
 // pool-level defaults and environment overrides) into these; the core never sees raw config.
 
@@ -42,6 +43,8 @@ export interface FlavorPolicy {
   scaleUp: DirectionRules;
   scaleDown: DirectionRules & { enabled: boolean } & ScaleDownNodes;
   fallback: Fallback;
+  /** Capacity awareness (issue #15); absent in policies built by older tools and tests: DEFAULT_CAPACITY. */
+  capacity?: CapacitySettings;
 }
 
 /**
