@@ -1,6 +1,7 @@
-import type { CapacitySettings } from '../capacity/types';
 // The resolved scaling policy the pure core works from. lib/config turns the user's file (with
 // pool-level defaults and environment overrides) into these; the core never sees raw config.
+
+import type { CapacitySettings } from '../capacity/types';
 
 /** A rate limit on one direction, as a Kubernetes HPA `behavior` policy. */
 export interface StepPolicy {
