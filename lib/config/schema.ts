@@ -4,6 +4,7 @@ import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
 import { environmentOverrides } from './env-overrides';
+import { SchedulesSchema } from './schedules-schema';
 import { BacklogSourceSchema } from './sources';
 
 // The config file as users write it. Every object is strict: a typo in a key is an error, not a silently
@@ -226,6 +227,9 @@ const flavorPolicyShape = {
   scaleUp: ScaleUpSchema.optional(),
   scaleDown: ScaleDownSchema.optional(),
   fallback: FallbackSchema.optional(),
+  schedules: SchedulesSchema.optional().describe(
+    "Known busy (or quiet) hours. A flavor's own list replaces the inherited one, like every field here.",
+  ),
 };
 
 export const FlavorPolicyFieldsSchema = z

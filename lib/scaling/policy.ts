@@ -2,6 +2,7 @@
 // pool-level defaults and environment overrides) into these; the core never sees raw config.
 
 import type { CapacitySettings } from '../capacity/types';
+import type { Schedule } from '../schedules/types';
 
 /** A rate limit on one direction, as a Kubernetes HPA `behavior` policy. */
 export interface StepPolicy {
@@ -44,6 +45,8 @@ export interface FlavorPolicy {
   scaleUp: DirectionRules;
   scaleDown: DirectionRules & { enabled: boolean } & ScaleDownNodes;
   fallback: Fallback;
+  /** Known busy (or quiet) hours: their min raises the floor, their max lowers the ceiling while in force. */
+  schedules?: Schedule[];
   /** Capacity awareness (issue #15); absent in policies built by older tools and tests: DEFAULT_CAPACITY. */
   capacity?: CapacitySettings;
 }
