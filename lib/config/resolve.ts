@@ -174,6 +174,8 @@ function resolveFlavor(
     fallback,
   };
   if (schedules !== undefined) policy.schedules = toSchedules(schedules);
+  const headroom = pick('headroom');
+  if (headroom !== undefined) policy.headroom = { ...headroom };
   return {
     flavor,
     policy,

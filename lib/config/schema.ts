@@ -227,6 +227,24 @@ const flavorPolicyShape = {
   scaleUp: ScaleUpSchema.optional(),
   scaleDown: ScaleDownSchema.optional(),
   fallback: FallbackSchema.optional(),
+  headroom: z
+    .union([
+      z.strictObject({
+        nodes: z.number().int().min(1).describe('Keep this many idle nodes ready above the busy ones.'),
+      }),
+      z.strictObject({
+        percent: z
+          .number()
+          .positive()
+          .max(1000)
+          .describe('Keep this share of the busy nodes (rounded up) idle and ready above them.'),
+      }),
+    ])
+    .optional()
+    .describe(
+      'Warm headroom: idle nodes kept ready so that a new job does not wait a provisioning delay; never above ' +
+        'max, counted as need (so it is refilled as jobs take it). Default: none.',
+    ),
   schedules: SchedulesSchema.optional().describe(
     "Known busy (or quiet) hours. A flavor's own list replaces the inherited one, like every field here.",
   ),

@@ -1,6 +1,6 @@
 import { plural } from '../plural';
 import { scheduleBounds } from '../schedules/active';
-import type { FlavorPolicy } from './policy';
+import type { FlavorPolicy, Headroom } from './policy';
 import { msg, type Reason, reason } from './reasons';
 
 // The flavor's bounds this cycle: one place where everything that raises the floor (a pushed minimum count, a
@@ -11,7 +11,20 @@ import { msg, type Reason, reason } from './reasons';
 // The ceiling a schedule sets is soft: the target comes down to it only through the normal scale-down path
 // (stabilization window, step policies, guards, and never on a stale backlog). The policy's max is the hard one.
 
-export type FloorSource = 'pushed' | 'schedule';
+export type FloorSource = 'pushed' | 'schedule' | 'headroom';
+
+/** The nodes the backlog keeps busy, as the desired count reads them (whole nodes, rounding up). */
+export const busyNodes = (backlog: number, targetPerNode: number): number => {
+  const ratio = backlog / targetPerNode;
+  return Math.ceil(ratio - ratio * 1e-9);
+};
+
+/** Idle nodes kept ready on top of the busy ones: `nodes`, or `percent` of the busy ones (rounded up). */
+export function headroomNodes(headroom: Headroom, busy: number): number {
+  if ('nodes' in headroom) return headroom.nodes;
+  const share = (busy * headroom.percent) / 100;
+  return share > 0 ? Math.ceil(share - 1e-9) : 0;
+}
 
 export interface FlavorBounds {
   /** The minimum in force: the policy's, raised by the highest floor. */
@@ -24,9 +37,22 @@ export interface FlavorBounds {
 
 const NONE: readonly Reason[] = Object.freeze([]);
 
-export function flavorBounds(policy: FlavorPolicy, minCount: number | undefined, now: number): FlavorBounds {
-  // Most flavors have neither: no list built for them (the planner runs this for every flavor every cycle).
-  if (policy.schedules === undefined && (minCount === undefined || !(minCount > policy.min)))
+/**
+ * `backlog`: the usable backlog value, if any; headroom counts from it (no usable backlog, no headroom floor:
+ * the fallback decides).
+ */
+export function flavorBounds(
+  policy: FlavorPolicy,
+  minCount: number | undefined,
+  now: number,
+  backlog?: number,
+): FlavorBounds {
+  // Most flavors have none of these: no list built for them (the planner runs this for every flavor every cycle).
+  if (
+    policy.schedules === undefined &&
+    (policy.headroom === undefined || backlog === undefined) &&
+    (minCount === undefined || !(minCount > policy.min))
+  )
     return { min: policy.min, max: policy.max, reasons: NONE };
   const reasons: Reason[] = [];
   const schedules = policy.schedules === undefined ? undefined : scheduleBounds(policy.schedules, now);
@@ -59,6 +85,22 @@ export function flavorBounds(policy: FlavorPolicy, minCount: number | undefined,
       ),
     );
     min = raised;
+  }
+  if (policy.headroom !== undefined && backlog !== undefined) {
+    const busy = busyNodes(backlog, policy.targetPerNode);
+    const wanted = busy + headroomNodes(policy.headroom, busy);
+    if (wanted > min) {
+      const raised = Math.min(wanted, max);
+      reasons.push(
+        reason(
+          'headroom',
+          raised < wanted
+            ? msg`headroom: ${plural(busy, 'busy node')} and ${wanted - busy} ready would be ${wanted}, capped at max ${max}`
+            : msg`headroom: ${plural(busy, 'busy node')} and ${wanted - busy} ready, at least ${raised}`,
+        ),
+      );
+      min = raised;
+    }
   }
   if (reasons.length === 0 && schedules !== undefined && schedules.active.length > 0)
     reasons.push(

@@ -4,6 +4,9 @@
 import type { CapacitySettings } from '../capacity/types';
 import type { Schedule } from '../schedules/types';
 
+/** Warm headroom: a fixed number of ready nodes, or a share of the busy ones. */
+export type Headroom = { nodes: number } | { percent: number };
+
 /** A rate limit on one direction, as a Kubernetes HPA `behavior` policy. */
 export interface StepPolicy {
   type: 'Nodes' | 'Percent';
@@ -45,6 +48,8 @@ export interface FlavorPolicy {
   scaleUp: DirectionRules;
   scaleDown: DirectionRules & { enabled: boolean } & ScaleDownNodes;
   fallback: Fallback;
+  /** Idle nodes kept ready above the busy ones (warm headroom), counted as need so that it is refilled. */
+  headroom?: Headroom;
   /** Known busy (or quiet) hours: their min raises the floor, their max lowers the ceiling while in force. */
   schedules?: Schedule[];
   /** Capacity awareness (issue #15); absent in policies built by older tools and tests: DEFAULT_CAPACITY. */

@@ -26,6 +26,7 @@ export const REASON_CODES = {
   'min-count': 'a pushed minimum count (webhook) raises the minimum',
   'schedule-min': 'a schedule in force raises the minimum',
   'schedule-max': 'a schedule in force caps the count (it comes down through the normal scale-down path)',
+  headroom: 'warm headroom: ready nodes kept above the busy ones raise the minimum',
   'schedule-in-force': 'schedules are in force, and the count is within their bounds',
   'clamped-min': 'raised to the minimum',
   'clamped-max': 'capped at the maximum',

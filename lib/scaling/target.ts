@@ -107,7 +107,12 @@ const NO_EVENTS: readonly ScaleEvent[] = [];
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
   const reasons: Reason[] = [];
-  const bounds = flavorBounds(policy, input.minCount, now);
+  const bounds = flavorBounds(
+    policy,
+    input.minCount,
+    now,
+    input.backlog.ok ? input.backlog.value : undefined,
+  );
   const { min, max } = bounds;
   for (const moved of bounds.reasons) reasons.push(moved);
   const backlog = input.backlog;
