@@ -174,6 +174,16 @@ function resolveFlavor(
     fallback,
   };
   if (schedules !== undefined) policy.schedules = toSchedules(schedules);
+  const forecast = pick('forecast');
+  if (forecast !== undefined) {
+    const weekly = forecast.seasonality === 'weekly';
+    policy.forecast = {
+      mode: forecast.mode,
+      leadSeconds: forecast.leadSeconds,
+      periodSeconds: weekly ? 7 * 86_400 : 86_400,
+      periods: weekly ? 1 : forecast.days,
+    };
+  }
   const headroom = pick('headroom');
   if (headroom !== undefined) policy.headroom = { ...headroom };
   return {

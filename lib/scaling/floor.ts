@@ -1,6 +1,8 @@
+import { forecastBacklog } from '../forecast/seasonal';
+import type { BacklogSeries } from '../forecast/series';
 import { plural } from '../plural';
 import { scheduleBounds } from '../schedules/active';
-import type { FlavorPolicy, Headroom } from './policy';
+import type { FlavorPolicy, ForecastPolicy, Headroom } from './policy';
 import { msg, type Reason, reason } from './reasons';
 
 // The flavor's bounds this cycle: one place where everything that raises the floor (a pushed minimum count, a
@@ -11,7 +13,7 @@ import { msg, type Reason, reason } from './reasons';
 // The ceiling a schedule sets is soft: the target comes down to it only through the normal scale-down path
 // (stabilization window, step policies, guards, and never on a stale backlog). The policy's max is the hard one.
 
-export type FloorSource = 'pushed' | 'schedule' | 'headroom';
+export type FloorSource = 'pushed' | 'schedule' | 'headroom' | 'forecast';
 
 /** The nodes the backlog keeps busy, as the desired count reads them (whole nodes, rounding up). */
 export const busyNodes = (backlog: number, targetPerNode: number): number => {
@@ -41,15 +43,22 @@ const NONE: readonly Reason[] = Object.freeze([]);
  * `backlog`: the usable backlog value, if any; headroom counts from it (no usable backlog, no headroom floor:
  * the fallback decides).
  */
-export function flavorBounds(
-  policy: FlavorPolicy,
-  minCount: number | undefined,
-  now: number,
-  backlog?: number,
-): FlavorBounds {
+export interface FloorInput {
+  now: number;
+  /** A pushed minimum count (webhook). */
+  minCount?: number | undefined;
+  /** The usable backlog value, if any. */
+  backlog?: number | undefined;
+  /** The flavor's recorded backlog maxima, for the forecast. */
+  series?: BacklogSeries | undefined;
+}
+
+export function flavorBounds(policy: FlavorPolicy, input: FloorInput): FlavorBounds {
+  const { now, minCount, backlog } = input;
   // Most flavors have none of these: no list built for them (the planner runs this for every flavor every cycle).
   if (
     policy.schedules === undefined &&
+    policy.forecast === undefined &&
     (policy.headroom === undefined || backlog === undefined) &&
     (minCount === undefined || !(minCount > policy.min))
   )
@@ -102,6 +111,7 @@ export function flavorBounds(
       min = raised;
     }
   }
+  if (policy.forecast !== undefined) min = forecastFloor(policy, policy.forecast, input, min, max, reasons);
   if (reasons.length === 0 && schedules !== undefined && schedules.active.length > 0)
     reasons.push(
       reason(
@@ -111,3 +121,40 @@ export function flavorBounds(
     );
   return { min, max, reasons };
 }
+
+/**
+ * The forecast's floor: the nodes the highest backlog forecast over the lead keeps busy. It only raises the floor,
+ * so a forecast never scales down by itself; `forecastOnly` says what it would do and changes nothing.
+ */
+function forecastFloor(
+  policy: FlavorPolicy,
+  settings: ForecastPolicy,
+  input: FloorInput,
+  min: number,
+  max: number,
+  reasons: Reason[],
+): number {
+  const forecast = forecastBacklog(input.series, input.now, settings);
+  if (forecast === undefined) return min;
+  const wanted = Math.min(busyNodes(forecast.value, policy.targetPerNode), max);
+  if (!(wanted > min)) return min;
+  const when = new Date(forecast.at).toISOString().slice(11, 16);
+  if (settings.mode === 'forecastOnly') {
+    reasons.push(
+      reason(
+        'forecast-only',
+        msg`forecast only: backlog ${round(forecast.value)} by ${when} UTC would raise the minimum to ${wanted}`,
+      ),
+    );
+    return min;
+  }
+  reasons.push(
+    reason(
+      'forecast',
+      msg`forecast: backlog ${round(forecast.value)} by ${when} UTC (over ${plural(forecast.periods, 'past period')}) raises the minimum to ${wanted}`,
+    ),
+  );
+  return wanted;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;

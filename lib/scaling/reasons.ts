@@ -27,6 +27,8 @@ export const REASON_CODES = {
   'schedule-min': 'a schedule in force raises the minimum',
   'schedule-max': 'a schedule in force caps the count (it comes down through the normal scale-down path)',
   headroom: 'warm headroom: ready nodes kept above the busy ones raise the minimum',
+  forecast: 'the backlog forecast over the lead raises the minimum (never lowers a count)',
+  'forecast-only': 'forecastOnly: what the forecast would raise the minimum to; nothing changes',
   'schedule-in-force': 'schedules are in force, and the count is within their bounds',
   'clamped-min': 'raised to the minimum',
   'clamped-max': 'capped at the maximum',

@@ -107,12 +107,12 @@ const NO_EVENTS: readonly ScaleEvent[] = [];
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
   const reasons: Reason[] = [];
-  const bounds = flavorBounds(
-    policy,
-    input.minCount,
+  const bounds = flavorBounds(policy, {
     now,
-    input.backlog.ok ? input.backlog.value : undefined,
-  );
+    minCount: input.minCount,
+    backlog: input.backlog.ok ? input.backlog.value : undefined,
+    series: input.history?.backlogSeries,
+  });
   const { min, max } = bounds;
   for (const moved of bounds.reasons) reasons.push(moved);
   const backlog = input.backlog;

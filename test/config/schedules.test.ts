@@ -63,3 +63,39 @@ describe('schedules in the config', () => {
     expect(found.join('\n')).toMatch(/schedules\[1\]\.timezone: "Asia\/Atlantis" is not an IANA time zone/);
   });
 });
+
+describe('headroom and forecast in the config', () => {
+  const withFields = (fields: Record<string, unknown>) => {
+    const config = minimalConfig();
+    Object.assign(config.pools[0]?.flavors[0] as Record<string, unknown>, fields);
+    return parseConfig({ text: toYaml(config), env: {} });
+  };
+
+  it('resolve headroom and a daily or weekly forecast with its defaults', () => {
+    const daily = withFields({ headroom: { percent: 10 }, forecast: {} }).pools[0]?.flavors[0]?.policy;
+    expect(daily?.headroom).toEqual({ percent: 10 });
+    expect(daily?.forecast).toEqual({
+      mode: 'forecastAndScale',
+      leadSeconds: 600,
+      periodSeconds: 86_400,
+      periods: 7,
+    });
+    const weekly = withFields({ forecast: { mode: 'forecastOnly', seasonality: 'weekly' } }).pools[0]
+      ?.flavors[0]?.policy;
+    expect(weekly?.forecast).toEqual({
+      mode: 'forecastOnly',
+      leadSeconds: 600,
+      periodSeconds: 604_800,
+      periods: 1,
+    });
+  });
+
+  it('name the field of a bad headroom or forecast', () => {
+    expect(problems(() => withFields({ headroom: { nodes: 0 } })).join('\n')).toMatch(
+      /flavors\[0\]\.headroom/,
+    );
+    expect(problems(() => withFields({ forecast: { days: 9 } })).join('\n')).toMatch(
+      /flavors\[0\]\.forecast\.days/,
+    );
+  });
+});

@@ -65,10 +65,10 @@ describe('warm headroom', () => {
 describe('the one floor', () => {
   it('takes the highest of the policy min, a pushed minimum and the headroom floor', () => {
     const policy = flavorPolicy(FLAVOR, { min: 2, headroom: { nodes: 1 } });
-    expect(flavorBounds(policy, 3, NOW, 1).min).toBe(3);
-    expect(flavorBounds(policy, 3, NOW, 5).min).toBe(6);
-    expect(flavorBounds(policy, undefined, NOW, 0).min).toBe(2);
-    expect(flavorBounds(flavorPolicy(FLAVOR, { min: 2 }), undefined, NOW, 5)).toEqual({
+    expect(flavorBounds(policy, { now: NOW, minCount: 3, backlog: 1 }).min).toBe(3);
+    expect(flavorBounds(policy, { now: NOW, minCount: 3, backlog: 5 }).min).toBe(6);
+    expect(flavorBounds(policy, { now: NOW, backlog: 0 }).min).toBe(2);
+    expect(flavorBounds(flavorPolicy(FLAVOR, { min: 2 }), { now: NOW, backlog: 5 })).toEqual({
       min: 2,
       max: 1000,
       reasons: [],
@@ -116,7 +116,7 @@ describe('the one floor (property)', () => {
               ? {}
               : { schedules: schedules.map(([lo, hi, on]) => schedule(lo, hi, on)) }),
           });
-          const bounds = flavorBounds(policy, minCount, NOW, backlog);
+          const bounds = flavorBounds(policy, { now: NOW, minCount, backlog });
           expect(bounds.max).toBeGreaterThanOrEqual(policy.min);
           expect(bounds.max).toBeLessThanOrEqual(policy.max);
           expect(bounds.min).toBeGreaterThanOrEqual(policy.min);
