@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/config/issues';
 import { parseConfig } from '../../lib/config/load';
-import { minimalConfig, toYaml } from './fixtures';
+import { minimalConfig, problems, toYaml } from './fixtures';
 
 const withSchedules = (defaults: unknown, flavorSchedules?: unknown) => {
   const config = minimalConfig();
@@ -14,16 +13,6 @@ const withSchedules = (defaults: unknown, flavorSchedules?: unknown) => {
   });
   if (flavorSchedules !== undefined) (pool.flavors[1] as Record<string, unknown>).schedules = flavorSchedules;
   return parseConfig({ text: toYaml(config), env: {} });
-};
-
-const problems = (run: () => unknown): string[] => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
-  }
-  throw new Error('expected a ConfigError');
 };
 
 describe('schedules in the config', () => {
