@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { resolveEndpoint } from '../modelarts/endpoint';
 import type { AzStrategy, DirectionRules, Fallback, FlavorPolicy } from '../scaling/policy';
+import type { Schedule } from '../schedules/types';
 import { builtInFlavorDefaults } from './defaults';
 import { type ConfigIssue, formatPath, fromZodIssues, type PathSegment, quote } from './issues';
+import type { ScheduleConfig } from './schedules-schema';
 import {
   ConfigHeadSchema,
   type ConnectionConfig,
@@ -58,6 +60,41 @@ const toAzStrategy = (value: NonNullable<FlavorPolicyFields['azStrategy']>): AzS
 
 const toFallback = (value: NonNullable<FlavorPolicyFields['fallback']>): Fallback =>
   value === 'hold' ? { type: 'hold' } : { type: 'fixed', count: value.fixed };
+
+// Resolved once per config entry, so that every flavor the entry covers shares one list (evaluated once a cycle).
+const resolvedSchedules = new WeakMap<ScheduleConfig[], Schedule[]>();
+
+function toSchedules(schedules: ScheduleConfig[]): Schedule[] {
+  let resolved = resolvedSchedules.get(schedules);
+  if (resolved === undefined) {
+    resolved = schedules.map(({ name, ...schedule }) => ({ name: name ?? schedule.cron, ...schedule }));
+    resolvedSchedules.set(schedules, resolved);
+  }
+  return resolved;
+}
+
+function checkSchedules(
+  schedules: ScheduleConfig[],
+  min: number,
+  max: number,
+  path: PathSegment[],
+  issues: Issues,
+): void {
+  schedules.forEach((schedule, index) => {
+    if (schedule.min !== undefined && schedule.min > max)
+      issue(
+        issues,
+        [...path, 'schedules', index, 'min'],
+        `must be <= the flavor's max ${max} (got ${schedule.min})`,
+      );
+    if (schedule.max !== undefined && schedule.max < min)
+      issue(
+        issues,
+        [...path, 'schedules', index, 'max'],
+        `must be >= the flavor's min ${min} (got ${schedule.max})`,
+      );
+  });
+}
 
 const inherited = 'set it on the flavor, in the pool defaults or in the global defaults';
 
@@ -119,6 +156,8 @@ function resolveFlavor(
   );
   checkRules(scaleUp, [...path, 'scaleUp'], issues);
   checkRules(scaleDown, [...path, 'scaleDown'], issues);
+  const schedules = pick('schedules');
+  if (schedules !== undefined && max !== undefined) checkSchedules(schedules, min, max, path, issues);
 
   if (issues.length > before || max === undefined || source === undefined) return undefined;
   const azStrategy = pick('azStrategy');
@@ -134,6 +173,19 @@ function resolveFlavor(
     scaleDown,
     fallback,
   };
+  if (schedules !== undefined) policy.schedules = toSchedules(schedules);
+  const forecast = pick('forecast');
+  if (forecast !== undefined) {
+    const weekly = forecast.seasonality === 'weekly';
+    policy.forecast = {
+      mode: forecast.mode,
+      leadSeconds: forecast.leadSeconds,
+      periodSeconds: weekly ? 7 * 86_400 : 86_400,
+      periods: weekly ? 1 : forecast.days,
+    };
+  }
+  const headroom = pick('headroom');
+  if (headroom !== undefined) policy.headroom = { ...headroom };
   return {
     flavor,
     policy,

@@ -4,6 +4,7 @@ import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
 import { environmentOverrides } from './env-overrides';
+import { SchedulesSchema } from './schedules-schema';
 import { BacklogSourceSchema } from './sources';
 
 // The config file as users write it. Every object is strict: a typo in a key is an error, not a silently
@@ -226,6 +227,57 @@ const flavorPolicyShape = {
   scaleUp: ScaleUpSchema.optional(),
   scaleDown: ScaleDownSchema.optional(),
   fallback: FallbackSchema.optional(),
+  headroom: z
+    .union([
+      z.strictObject({
+        nodes: z.number().int().min(1).describe('Keep this many idle nodes ready above the busy ones.'),
+      }),
+      z.strictObject({
+        percent: z
+          .number()
+          .positive()
+          .max(1000)
+          .describe('Keep this share of the busy nodes (rounded up) idle and ready above them.'),
+      }),
+    ])
+    .optional()
+    .describe(
+      'Warm headroom: idle nodes kept ready so that a new job does not wait a provisioning delay; never above ' +
+        'max, counted as need (so it is refilled as jobs take it). Default: none.',
+    ),
+  forecast: z
+    .strictObject({
+      mode: z
+        .enum(['forecastAndScale', 'forecastOnly'])
+        .default('forecastAndScale')
+        .describe('forecastOnly records what the forecast would do and changes nothing (try it first).'),
+      leadSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7200)
+        .default(600)
+        .describe('How far ahead capacity must be ready: about one provisioning delay. Default 600.'),
+      seasonality: z
+        .enum(['daily', 'weekly'])
+        .default('daily')
+        .describe('daily: the same time on past days; weekly: the same time a week ago.'),
+      days: z
+        .number()
+        .int()
+        .min(1)
+        .max(7)
+        .default(7)
+        .describe('daily: past days to average over (the history keeps at most 7). Default 7.'),
+    })
+    .optional()
+    .describe(
+      "Scale up ahead of a daily or weekly backlog pattern, from the flavor's own 5-minute backlog maxima " +
+        '(kept in the state store); never scales down on a forecast alone. Default: off.',
+    ),
+  schedules: SchedulesSchema.optional().describe(
+    "Known busy (or quiet) hours. A flavor's own list replaces the inherited one, like every field here.",
+  ),
 };
 
 export const FlavorPolicyFieldsSchema = z

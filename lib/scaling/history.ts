@@ -1,3 +1,5 @@
+import { bucketsToKeep } from '../forecast/seasonal';
+import { recordBacklog } from '../forecast/series';
 import type { FlavorHistory, Recommendation } from '../state/store';
 import type { DirectionRules, FlavorPolicy } from './policy';
 
@@ -55,6 +57,8 @@ export interface CycleRecord {
   desired: number;
   /** The count this cycle sends; an event is recorded when it differs from `current`. */
   target: number;
+  /** The usable backlog reading of this cycle, recorded for the forecast when the policy has one. */
+  backlog?: number | undefined;
 }
 
 /** The history to save once this cycle's plan is applied: its recommendation and change added, old entries gone. */
@@ -75,15 +79,29 @@ export function nextFlavorHistory(
         })
       : [];
   const previousEvents = previous?.events ?? [];
-  if (previousEvents.length === 0 && target === current) {
-    return { recommendations, events: previous?.events ?? [] };
-  }
-  const events = since(
-    previousEvents,
-    now - eventsMs,
-    target !== current && eventsMs > 0 ? { at: now, from: current, to: target } : undefined,
-  );
-  return { recommendations, events };
+  const events =
+    previousEvents.length === 0 && target === current
+      ? previousEvents
+      : since(
+          previousEvents,
+          now - eventsMs,
+          target !== current && eventsMs > 0 ? { at: now, from: current, to: target } : undefined,
+        );
+  return withSeries({ recommendations, events }, previous, policy, now, cycle.backlog);
+}
+
+/** The backlog series carried over, with this cycle's reading added when the policy forecasts. */
+function withSeries(
+  next: FlavorHistory,
+  previous: FlavorHistory | undefined,
+  policy: FlavorPolicy,
+  now: number,
+  backlog: number | undefined,
+): FlavorHistory {
+  const series = previous?.backlogSeries;
+  if (policy.forecast === undefined) return next;
+  if (backlog === undefined) return series === undefined ? next : { ...next, backlogSeries: series };
+  return { ...next, backlogSeries: recordBacklog(series, now, backlog, bucketsToKeep(policy.forecast)) };
 }
 
 /**
@@ -145,10 +163,11 @@ export function pruneFlavorHistory(
   now: number,
   horizon: HistoryHorizon = historyHorizon(policy),
 ): FlavorHistory {
-  return {
+  const pruned: FlavorHistory = {
     recommendations: since(history.recommendations, now - horizon.recommendationsMs),
     events: since(history.events, now - horizon.eventsMs),
   };
+  return withSeries(pruned, history, policy, now, undefined);
 }
 
 /**

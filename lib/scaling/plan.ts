@@ -375,7 +375,8 @@ function hold(draft: Draft): void {
 
 function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
-  for (const { resource, policy, rules, history, desired, target, action } of drafts) {
+  for (const draft of drafts) {
+    const { resource, policy, rules, history, desired, target, action } = draft;
     if (policy === undefined || rules === undefined) continue;
     if (desired === undefined) {
       // An unusable policy cannot say what to prune: keep what was there.
@@ -384,10 +385,23 @@ function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): P
     }
     // An idle-nodes scale-down changes no count this cycle: no scale event, so no cooldown starts from it.
     const named = action === 'scale-down' && methodOf(policy) === 'idle-nodes';
-    const cycle = { now, current: resource.count, desired, target: named ? resource.count : target };
+    const cycle = {
+      now,
+      current: resource.count,
+      desired,
+      target: named ? resource.count : target,
+      backlog: policy.forecast === undefined ? undefined : usableValue(draft.backlog),
+    };
     flavors[resource.flavor] = nextFlavorHistory(history, policy, cycle, rules.horizon);
   }
   return withLastPatch(input.history, flavors);
+}
+
+/** The backlog value the forecast records: only a usable reading. */
+function usableValue(backlog: Backlog | undefined): number | undefined {
+  return backlog?.ok === true && backlog.value >= 0 && Number.isFinite(backlog.value)
+    ? backlog.value
+    : undefined;
 }
 
 /** A skipped pool adds nothing to its history; what no window, period or cooldown reads is dropped. */

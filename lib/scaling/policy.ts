@@ -2,6 +2,16 @@
 // pool-level defaults and environment overrides) into these; the core never sees raw config.
 
 import type { CapacitySettings } from '../capacity/types';
+import type { ForecastSettings } from '../forecast/seasonal';
+import type { Schedule } from '../schedules/types';
+
+/** `forecastOnly` records what the forecast would do; `forecastAndScale` raises the floor to it. */
+export interface ForecastPolicy extends ForecastSettings {
+  mode: 'forecastAndScale' | 'forecastOnly';
+}
+
+/** Warm headroom: a fixed number of ready nodes, or a share of the busy ones. */
+export type Headroom = { nodes: number } | { percent: number };
 
 /** A rate limit on one direction, as a Kubernetes HPA `behavior` policy. */
 export interface StepPolicy {
@@ -44,6 +54,12 @@ export interface FlavorPolicy {
   scaleUp: DirectionRules;
   scaleDown: DirectionRules & { enabled: boolean } & ScaleDownNodes;
   fallback: Fallback;
+  /** Idle nodes kept ready above the busy ones (warm headroom), counted as need so that it is refilled. */
+  headroom?: Headroom;
+  /** Scale up ahead of a seasonal backlog (never down on a forecast alone). */
+  forecast?: ForecastPolicy;
+  /** Known busy (or quiet) hours: their min raises the floor, their max lowers the ceiling while in force. */
+  schedules?: Schedule[];
   /** Capacity awareness (issue #15); absent in policies built by older tools and tests: DEFAULT_CAPACITY. */
   capacity?: CapacitySettings;
 }

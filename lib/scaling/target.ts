@@ -1,6 +1,7 @@
 import type { Backlog, BacklogValue } from '../metrics/backlog';
 import { plural } from '../plural';
 import type { FlavorHistory, ScaleEvent } from '../state/store';
+import { flavorBounds } from './floor';
 import { recommendationsOrSeed } from './history';
 import type { DirectionRules, FlavorPolicy, StepPolicy } from './policy';
 import { msg, type Reason, type ReasonCode, reason } from './reasons';
@@ -43,8 +44,10 @@ export interface TargetResult {
   desired: number;
   /** The count to request. */
   target: number;
-  /** The minimum in force: the policy's, raised by a pushed minimum count. */
+  /** The minimum in force: the policy's, raised by the highest floor (lib/scaling/floor.ts). */
   min: number;
+  /** The maximum in force: the policy's, lowered by a schedule's max. */
+  max: number;
   /** How the target was reached and what held it back, in pipeline order. */
   reasons: Reason[];
 }
@@ -104,7 +107,14 @@ const NO_EVENTS: readonly ScaleEvent[] = [];
 export function computeTarget(input: TargetInput): TargetResult {
   const { policy, current, now } = input;
   const reasons: Reason[] = [];
-  const min = effectiveMin(policy, input.minCount, reasons);
+  const bounds = flavorBounds(policy, {
+    now,
+    minCount: input.minCount,
+    backlog: input.backlog.ok ? input.backlog.value : undefined,
+    series: input.history?.backlogSeries,
+  });
+  const { min, max } = bounds;
+  for (const moved of bounds.reasons) reasons.push(moved);
   const backlog = input.backlog;
   const failure = backlog.ok ? undefined : backlog.failure;
 
@@ -115,12 +125,12 @@ export function computeTarget(input: TargetInput): TargetResult {
     reasons.push(backlog.failure);
     desired = fallbackDesired(policy, current, reasons);
   }
-  desired = clampDesired(desired, min, policy.max, reasons);
+  desired = clampDesired(desired, min, max, reasons);
 
   const stabilized = stabilize(policy, input.history, current, desired, now, reasons);
   // Most flavors hold: then no guard, step policy or cooldown has anything to say.
   if (stabilized === current && current >= min && current <= policy.max) {
-    return { desired, target: current, min, reasons };
+    return { desired, target: current, min, max, reasons };
   }
   const blocks = new DirectionBlocks(
     policy,
@@ -143,21 +153,7 @@ export function computeTarget(input: TargetInput): TargetResult {
     target = min;
     reasons.push(reason('out-of-range', msg`count ${current} is below min ${min}: up to ${min}`));
   }
-  return { desired, target, min, reasons };
-}
-
-function effectiveMin(policy: FlavorPolicy, minCount: number | undefined, reasons: Reason[]): number {
-  if (minCount === undefined || !(minCount > policy.min)) return policy.min;
-  const raised = Math.min(Math.ceil(minCount), policy.max);
-  reasons.push(
-    reason(
-      'min-count',
-      raised < minCount
-        ? msg`min count ${minCount} is above max ${policy.max}: minimum raised to ${raised}`
-        : msg`min count ${minCount} raises the minimum from ${policy.min} to ${raised}`,
-    ),
-  );
-  return raised;
+  return { desired, target, min, max, reasons };
 }
 
 function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[]): number {

@@ -20,6 +20,7 @@ export const PoolHistorySchema = z.object({
     z.object({
       recommendations: z.array(z.object({ at: epochMs, count })),
       events: z.array(z.object({ at: epochMs, from: count, to: count })),
+      backlogSeries: z.object({ at: epochMs, maxima: z.string() }).optional(),
     }),
   ),
   lastPatchAt: epochMs.optional(),

@@ -1,6 +1,7 @@
 // The StateStore port: what the scaler remembers between cycles. Times are epoch milliseconds.
 
 import type { CapacityMemory } from '../capacity/types';
+import type { BacklogSeries } from '../forecast/series';
 import type { ScaleInMemory } from '../scale-in/types';
 import type { StateStoreError } from './errors';
 
@@ -21,6 +22,8 @@ export interface FlavorHistory {
   recommendations: Recommendation[];
   /** Changes inside the longest step-policy period and cooldown, oldest first. */
   events: ScaleEvent[];
+  /** 5-minute backlog maxima for the forecast (only with `forecast` set). */
+  backlogSeries?: BacklogSeries;
 }
 
 export interface PoolHistory {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
+import { ConfigError } from '../../lib/config/issues';
 import { type Pool, PoolSchema } from '../../lib/modelarts/schemas';
 
 // A small valid config to vary per test: one connection, one pool, one flavor.
@@ -27,4 +29,15 @@ export const seedPoolNamed = (prefix: string): Pool => {
   const pool = seedPools.find((candidate) => candidate.metadata.name.startsWith(`${prefix}-`));
   if (!pool) throw new Error(`no seed pool ${prefix}`);
   return pool;
+};
+
+/** The problems a config error lists, as `path: message`; fails when `run` does not throw one. */
+export const problems = (run: () => unknown): string[] => {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
+  }
+  throw new Error('expected a ConfigError');
 };

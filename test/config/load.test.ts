@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInFlavorDefaults } from '../../lib/config/defaults';
-import { ConfigError } from '../../lib/config/issues';
 import { loadConfig, parseConfig } from '../../lib/config/load';
-import { minimalConfig, toYaml } from './fixtures';
+import { minimalConfig, problems, toYaml } from './fixtures';
 
 const examplePath = new URL('../../config.example.yaml', import.meta.url).pathname;
 
@@ -16,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const problems = (run: () => unknown): string[] => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).issues.map((issue) => `${issue.path}: ${issue.message}`);
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('loadConfig', () => {
   it('loads config.example.yaml without error', async () => {
