@@ -3,7 +3,8 @@
 // PATCHes refused as sold out or over quota, and from nodes stuck in Creating. The planner reads both and places
 // growth only in AZs that can take it; the cycle and the simulator write the backoffs.
 
-import type { AzStock } from '../modelarts/flavors';
+/** `normal` or `soldout` as documented, or a word the API adds later (read as "not known to be in stock"). */
+export type AzStock = 'normal' | 'soldout' | (string & {});
 
 /** flavor -> AZ -> stock, as the last stock read gave it. A flavor or AZ it does not name is not known sold out. */
 export type FlavorStockMap = Record<string, Record<string, AzStock>>;

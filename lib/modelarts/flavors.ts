@@ -5,14 +5,14 @@
 // both use it. Built on first use (z.lazy): a cold start that reads no stock does not pay.
 
 import { z } from 'zod';
+import type { AzStock } from '../capacity/types';
 import { queryString } from './endpoint';
 import { ModelArtsError } from './errors';
 import { type FieldProblem, formatProblems, toFieldProblems } from './schema-error';
 import { signerEncode } from './signer';
 import type { ModelArtsTransport, PoolCallOptions } from './transport';
 
-/** `normal` or `soldout` as documented, or a word the API adds later (read as "not known to be in stock"). */
-export type AzStock = 'normal' | 'soldout' | (string & {});
+export type { AzStock };
 
 export const ResourceFlavorSchema = z.lazy(() =>
   z.looseObject({
