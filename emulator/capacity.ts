@@ -8,7 +8,12 @@ import type { FlavorPlacement } from './placement';
 import { ApiError } from './route';
 
 /** Nodes of `flavor` over the project's pools, with `pool`'s count replaced by `after`'s. */
-function projectCount(pools: readonly Pool[], pool: string, flavor: string, after: readonly PoolFlavorResource[]) {
+function projectCount(
+  pools: readonly Pool[],
+  pool: string,
+  flavor: string,
+  after: readonly PoolFlavorResource[],
+) {
   let total = 0;
   for (const other of pools) {
     const resources = other.metadata.name === pool ? after : other.spec.resources;

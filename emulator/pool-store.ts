@@ -179,7 +179,11 @@ export class PoolStore {
    * platform's pick, and the jobs on them fail. A change of spec.resources starts an order, whose nodes start
    * `orderSeconds` later; a PATCH while one waits replaces what it will resize to.
    */
-  update(name: string, doc: Pool, placed: readonly PoolFlavorResource[] = doc.spec.resources): Pool | undefined {
+  update(
+    name: string,
+    doc: Pool,
+    placed: readonly PoolFlavorResource[] = doc.spec.resources,
+  ): Pool | undefined {
     const record = this.#settled(name);
     if (!record) return undefined;
     const resized = JSON.stringify(record.doc.spec.resources) !== JSON.stringify(doc.spec.resources);
@@ -190,7 +194,11 @@ export class PoolStore {
       return this.get(name);
     }
     const now = this.now();
-    record.order = { name: this.#orderName(now), startsAt: now + this.#capacity.orderSeconds * 1000, nodes: new Set() };
+    record.order = {
+      name: this.#orderName(now),
+      startsAt: now + this.#capacity.orderSeconds * 1000,
+      nodes: new Set(),
+    };
     record.pending = [...placed];
     this.#settled(name);
     return this.get(name);

@@ -9,8 +9,8 @@ import { describeRefusal, type NodePool, type NodeUpdate, type PoolNode } from '
 import { handleAdmin } from './admin';
 import { authenticate } from './auth';
 import type { AuthOptions } from './auth-options';
-import { type FailNextFault, FaultInjector, type FaultOutcome, type FaultRules } from './faults';
 import type { CapacityRules } from './capacity-rules';
+import { type FailNextFault, FaultInjector, type FaultOutcome, type FaultRules } from './faults';
 import { type FlavorStockChange, FlavorStockStore } from './flavor-stock';
 import { flatHeaders, newRequestId, readBody, sendJson } from './http';
 import type { NodeFault, NodeFaultInput } from './node-faults';
@@ -30,9 +30,9 @@ import { TokenStore } from './tokens';
 
 export type { AuthOptions, IamUser } from './auth-options';
 export type { CapacityRules } from './capacity-rules';
-export type { NodeFault, NodeFaultInput } from './node-faults';
 export type { FailNextFault, FaultRule, FaultRules } from './faults';
 export type { FlavorStockChange } from './flavor-stock';
+export type { NodeFault, NodeFaultInput } from './node-faults';
 export type { NodeApiRules } from './node-rules';
 export type { RecordedRequest } from './request-log';
 export type { RouteName } from './route';

@@ -1,8 +1,8 @@
+import { ErrorCodes } from '../../lib/modelarts/error-codes';
 import { mergePatch } from '../../lib/modelarts/merge-patch';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
 import { PatchPoolBodySchema, type Pool, PoolSchema } from '../../lib/modelarts/schemas';
 import { refuseResize, refuseUpdate } from '../../lib/modelarts/update-rules';
-import { ErrorCodes } from '../../lib/modelarts/error-codes';
 import { quotaRefusal, soldOutRefusal } from '../capacity';
 import { placedResources, placeResize } from '../placement';
 import { ApiError, badRequest, type EmulatorState, jsonBody, poolNotFound, type Route } from '../route';
@@ -31,7 +31,11 @@ export const patchPool: Route = {
       throw badRequest(`invalid update: ${formatProblems(toFieldProblems(parsed.error.issues))}`);
 
     if (state.pools.capacity.conflictWhileOrder && state.pools.orderRunning(name)) {
-      throw new ApiError(409, ErrorCodes.operationsConflict, `pool ${name} has an order in progress, retry later`);
+      throw new ApiError(
+        409,
+        ErrorCodes.operationsConflict,
+        `pool ${name} has an order in progress, retry later`,
+      );
     }
     const refusal = refuseUpdate(pool, parsed.data);
     if (refusal) throw ApiError.refusing(refusal);
