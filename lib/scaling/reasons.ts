@@ -57,6 +57,9 @@ export const REASON_CODES = {
   'node-api-unavailable': 'the node or workload API was refused: no scale-in for the pool',
   'scale-in-backoff':
     'ModelArts answered a node operation with a conflict: scale-in waits, longer after each conflict in a row',
+  // Capacity (issue #15).
+  'unservable-job':
+    "a queued job needs more nodes than the flavor's max, or than the AZ it is tied to can hold: it is left out of the backlog",
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;
