@@ -1,0 +1,11 @@
+export { maxWeightMatching } from './assignment';
+export {
+  type BoundInput,
+  type ClairvoyantBound,
+  chainSeconds,
+  clairvoyantBound,
+  leastCover,
+  linkWeight,
+  type Slot,
+  slotsOf,
+} from './clairvoyant';
