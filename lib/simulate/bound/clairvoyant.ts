@@ -59,6 +59,10 @@ export interface Slot {
 
 const HOUR = 3600;
 
+/** The bound of a simulation's jobs, delays and window. */
+export const setupBound = (setup: BoundInput): ClairvoyantBound =>
+  clairvoyantBound({ jobs: setup.jobs, delays: setup.delays, durationSeconds: setup.durationSeconds });
+
 export function clairvoyantBound(input: BoundInput): ClairvoyantBound {
   const slots = slotsOf(input.jobs, input.durationSeconds);
   const cover = leastCover(slots, input.delays, input.durationSeconds);

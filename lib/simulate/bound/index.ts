@@ -7,5 +7,6 @@ export {
   leastCover,
   linkWeight,
   type Slot,
+  setupBound,
   slotsOf,
 } from './clairvoyant';
