@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { benchQuality, formatQuality, scenarioSetup, VERDICT_HEADINGS } from '../../bench/quality';
 import { type SeedFigures, VERDICT_NAMES, verdictsOf } from '../../bench/verdicts';
-import { type SimulationFigures, setupBound } from '../../lib/simulate';
+import { POLICY_NAMES, type SimulationFigures, setupBound } from '../../lib/simulate';
 
-const ROWS = [
-  'policy',
-  'static-max',
-  'static-mean',
-  'hpa',
-  'cluster-autoscaler',
-  'keda-guarded',
-  'keda',
-  'hold-360',
-  'backlog-az',
-  'bound',
-];
+const ROWS = [...POLICY_NAMES, 'hold-360', 'backlog-az', 'bound'];
 
 /** The verdict lines of one scenario's block, as printed: per seed, its five cells. */
 function printedVerdicts(text: string, scenario: string): Map<number, string[]> {
@@ -60,7 +49,7 @@ describe('the scaling-quality benchmark', () => {
       const bounds = s.seeds.map((seed) => setupBound(scenarioSetup(s.scenario, seed)).nodeHours);
       expect(bound?.nodeHours).toBeCloseTo((bounds[0] ?? 0) / 2 + (bounds[1] ?? 0) / 2, 9);
       for (const row of s.rows)
-        expect(text).toMatch(new RegExp(`\\n {2}${escape(row.label)} +${row.nodeHours.toFixed(1)} `));
+        expect(text).toMatch(new RegExp(`\\n {2}${literal(row.label)} +${row.nodeHours.toFixed(1)} `));
       const printed = printedVerdicts(text, s.scenario);
       expect([...printed.keys()]).toEqual(s.seeds);
       for (const q of s.perSeed) {
@@ -106,4 +95,4 @@ describe('the scaling-quality benchmark', () => {
   });
 });
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
