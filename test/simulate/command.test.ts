@@ -106,6 +106,26 @@ describe('modelarts-autoscaler simulate', () => {
     expect(report.results[0].series).toBeUndefined();
   });
 
+  it('--compare --json carries the clairvoyant bound', async () => {
+    const { code, stdout } = await run({
+      trace: scratch('bound.csv', TRACE),
+      max: '4',
+      'provisioning-delay': '120',
+      'deletion-delay': '60',
+      interval: '60',
+      duration: '1200',
+      compare: true,
+      json: true,
+      chart: join(dir, 'bound.svg'),
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    // No slot ends before another starts, so each of the 4 node slots has a node of its own, ready on arrival:
+    // A 0..660 (nothing before 0), B twice 0..390, C 0..360 -> 1800 s.
+    expect(report.bound).toEqual({ nodeHours: 0.5, slots: 4, nodes: 4, largestGroup: 1 });
+    expect(report.results.map((result: { policy: string }) => result.policy)).toContain('cluster-autoscaler');
+  });
+
   it('uses the named pool entry of a config', async () => {
     const name = 'training-pool-0000000000000000000000000000000000';
     const config = scratch(
