@@ -13,6 +13,7 @@ import {
   type SimJob,
   type SimulationResult,
   scenario,
+  setupBound,
   simulate,
   simulationSetup,
 } from '../../lib/simulate';
@@ -69,9 +70,11 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
                             would end)
   --seed N                  the scenario's random seed (default 1)
   --compare                 also run the policy with the other scale-down method, and the baselines on the
-                            same jobs: static at max, static at the mean demand, KEDA-equivalent
-                            (ceil(backlog / targetPerNode), nothing else), and KEDA-eq. + guard (the same
-                            rule, but no scale-down while nodes are in flight)
+                            same jobs: static at max, static at the mean demand, HPA defaults, the
+                            cluster-autoscaler-equivalent, KEDA-eq. + guard (ceil(backlog / targetPerNode)
+                            under the platform's constraints: no scale-down while nodes are in flight) and,
+                            for information, KEDA-eq. with free cancellation (not achievable on ModelArts);
+                            and the clairvoyant bound (the fewest node-hours with zero wait)
   --platform MODEL          how the platform carries out a lower count: graceful (busy nodes finish their
                             job first; default) or platform-picks (nodes go newest first, whatever runs on
                             them: the job is killed and starts again from scratch)
@@ -119,6 +122,7 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   if (duration !== undefined) options.durationSeconds = duration;
   const { setup, notes } = simulationSetup(options);
   const results: SimulationResult[] = values.compare ? compare(setup) : [simulate(setup)];
+  const bound = values.compare ? setupBound(setup) : undefined;
   const chart = chartPath(values);
   await mkdir(dirname(chart), { recursive: true });
   await writeFile(
@@ -130,7 +134,12 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   if (values.json) {
     output.out(
       JSON.stringify(
-        { setup: setupSummary(setup, config), results: results.map(withoutSeries), chart },
+        {
+          setup: setupSummary(setup, config),
+          results: results.map(withoutSeries),
+          ...(bound === undefined ? {} : { bound }),
+          chart,
+        },
         null,
         2,
       ),
@@ -138,7 +147,7 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
     return 0;
   }
   output.info(describeSetup(setup));
-  output.out(formatResults(results));
+  output.out(formatResults(results, bound));
   output.out(`chart: ${shownPath(chart)}`);
   return 0;
 }

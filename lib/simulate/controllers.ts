@@ -20,23 +20,45 @@ import type { NamedOperations } from './named-nodes';
 //   static-max   every managed flavor at its max, never changed
 //   static-mean  every managed flavor at the mean node demand of the trace (node-seconds of work / duration,
 //                rounded up, within min and max), never changed
+//   hpa          the real planner with Kubernetes HPA's default values (pkg/apis/autoscaling/v2/defaults.go): 10%
+//                tolerance; scale-up window 0, 4 nodes or 100% per 15 s (Max); scale-down window 300 s, 100% per
+//                15 s. Its nodes leave by the flavor's own scale-down method (idle-nodes by default): HPA's values
+//                decide how many nodes, not which, so the row differs from `policy` in the values alone and
+//                prices them (with `count` it would also pay the in-flight guard, which keda-guarded prices).
+//   cluster-autoscaler  kubernetes/autoscaler's node-group rules over the same world (cluster-autoscaler.ts).
 //   keda         KEDA/HPA's bare rule: ceil(backlog / targetPerNode) within min and max every cycle, with no
 //                tolerance, stabilization, step limit, cooldown or in-flight guard. A cycle that grows one
 //                flavor and shrinks another sends two updates (ModelArts refuses one doing both).
 //   keda-guarded the same bare rule run through the real planner, so under every guard the product keeps:
 //                above all, no scale-down while the flavor has nodes creating or deleting. Set beside `keda`,
 //                it prices that guard; set beside `policy`, it prices the policy's windows and steps.
+//                This is the bare rule under the platform's constraints. `keda` itself is an information row
+//                only: it cancels nodes still being created for free, which no platform we can point to does
+//                (what ModelArts does when a count drops mid-resize is unconfirmed): not achievable on ModelArts.
 
-export const POLICY_NAMES = ['policy', 'static-max', 'static-mean', 'keda', 'keda-guarded'] as const;
+export const POLICY_NAMES = [
+  'policy',
+  'static-max',
+  'static-mean',
+  'hpa',
+  'cluster-autoscaler',
+  'keda-guarded',
+  'keda',
+] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export const POLICY_LABELS: Record<PolicyName, string> = {
   policy: 'policy',
   'static-max': 'static at max',
   'static-mean': 'static at mean',
-  keda: 'KEDA-equivalent',
+  hpa: 'HPA defaults',
+  'cluster-autoscaler': 'CA-equivalent',
   'keda-guarded': 'KEDA-eq. + guard',
+  keda: 'KEDA-eq., free cancel (n/a)',
 };
+
+/** The rows that are not achievable on ModelArts, for information only. */
+export const INFORMATION_ONLY: ReadonlySet<PolicyName> = new Set(['keda']);
 
 /** What a cycle reads: the pool and the backlogs always; the nodes only when a scale-in asks for them. */
 export interface ControllerView {
@@ -161,4 +183,46 @@ export function kedaController(policy: PoolPolicy): Controller {
       return { patches: bodies };
     },
   };
+}
+
+/** Kubernetes HPA's default behaviour (pkg/apis/autoscaling/v2/defaults.go) and tolerance (10%). */
+export const HPA_DEFAULTS = {
+  tolerance: 0.1,
+  scaleUp: {
+    stabilizationWindowSeconds: 0,
+    policies: [
+      { type: 'Nodes', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ],
+    selectPolicy: 'Max',
+    cooldownSeconds: 0,
+  },
+  scaleDown: {
+    stabilizationWindowSeconds: 300,
+    policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+    selectPolicy: 'Max',
+    cooldownSeconds: 0,
+  },
+} as const satisfies { tolerance: number; scaleUp: DirectionRules; scaleDown: DirectionRules };
+
+/** The flavor's policy with HPA's default values; min, max, targetPerNode and the scale-down method kept. */
+export function hpaPolicy(policy: FlavorPolicy): FlavorPolicy {
+  const rules = (direction: DirectionRules): DirectionRules => ({
+    ...direction,
+    policies: direction.policies.map((step) => ({ ...step })),
+  });
+  return {
+    ...policy,
+    tolerance: HPA_DEFAULTS.tolerance,
+    scaleUp: rules(HPA_DEFAULTS.scaleUp),
+    scaleDown: { ...policy.scaleDown, ...rules(HPA_DEFAULTS.scaleDown), enabled: true },
+  };
+}
+
+/** The real planner with every flavor on hpaPolicy. */
+export function hpaController(key: string, policy: PoolPolicy, scaleIn: ScaleInWiring): Controller {
+  const flavors: Record<string, FlavorPolicy> = {};
+  for (const [flavor, flavorPolicy] of Object.entries(policy.flavors))
+    flavors[flavor] = hpaPolicy(flavorPolicy);
+  return plannerController(key, { ...policy, flavors }, scaleIn);
 }

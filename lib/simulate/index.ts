@@ -1,10 +1,20 @@
 export { applyPatch, SimulationError } from './apply';
+export { type ClairvoyantBound, clairvoyantBound, setupBound } from './bound';
 export { renderChart } from './chart';
+export {
+  CA_DELAY_AFTER_ADD_SECONDS,
+  CA_UNNEEDED_SECONDS,
+  clusterAutoscalerController,
+} from './cluster-autoscaler';
 export {
   type Controller,
   type ControllerView,
   type Decision,
   guardedKedaController,
+  HPA_DEFAULTS,
+  hpaController,
+  hpaPolicy,
+  INFORMATION_ONLY,
   kedaController,
   kedaPolicy,
   POLICY_LABELS,

@@ -1,3 +1,5 @@
+import type { ClairvoyantBound } from './bound';
+import { INFORMATION_ONLY, POLICY_LABELS } from './controllers';
 import type { SimulationFigures } from './figures';
 import type { SimulationResult, SimulationSetup } from './simulate';
 import type { PlatformModel } from './world';
@@ -45,12 +47,18 @@ export function describeSetup(setup: SimulationSetup): string {
   ].join('\n');
 }
 
-export function formatResults(results: readonly SimulationResult[]): string {
+/** The table; with the clairvoyant bound, a row of each column's node-hours over it, and the bound itself. */
+export function formatResults(results: readonly SimulationResult[], bound?: ClairvoyantBound): string {
   const header = ['', ...results.map((result) => result.label)];
   const rows = [
     header,
     ...ROWS.map((row) => [row.label, ...results.map((result) => row.value(result.figures))]),
   ];
+  if (bound !== undefined)
+    rows.splice(2, 0, [
+      'node-hours / clairvoyant bound',
+      ...results.map((result) => (result.figures.nodeHours / bound.nodeHours).toFixed(3)),
+    ]);
   const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const lines = rows.map((row) =>
     row
@@ -62,6 +70,7 @@ export function formatResults(results: readonly SimulationResult[]): string {
   lines.push(
     'Node-hours bill every node from its request until its deletion completes; a job never started waits until the end.',
     ...platformNotes(results),
+    ...boundNotes(results, bound),
   );
   return lines.join('\n');
 }
@@ -92,3 +101,19 @@ function platformNotes(results: readonly SimulationResult[]): string[] {
 }
 
 const hours = (seconds: number): string => `${Number((seconds / 3600).toFixed(2))} h`;
+
+function boundNotes(results: readonly SimulationResult[], bound: ClairvoyantBound | undefined): string[] {
+  const notes: string[] = [];
+  for (const name of INFORMATION_ONLY)
+    if (results.some((result) => result.policy === name))
+      notes.push(
+        `${POLICY_LABELS[name]}: for information only, not achievable on ModelArts: it cancels nodes still being created, for free.`,
+      );
+  if (bound !== undefined)
+    notes.push(
+      `clairvoyant bound: ${bound.nodeHours.toFixed(2)} node-hours (${bound.nodes} nodes for ${bound.slots} node slots): ` +
+        'every job started on arrival, knowing every arrival, with the same provisioning delay and deletion billing. ' +
+        'A cap for a policy that waits, not a floor.',
+    );
+  return notes;
+}

@@ -6,9 +6,11 @@ import type { PatchBody } from '../scaling/patch';
 import type { PoolPolicy } from '../scaling/policy';
 import { splitAzs } from '../scaling/zones';
 import { applyPatch } from './apply';
+import { clusterAutoscalerController } from './cluster-autoscaler';
 import {
   type Controller,
   guardedKedaController,
+  hpaController,
   kedaController,
   POLICY_LABELS,
   POLICY_NAMES,
@@ -179,6 +181,8 @@ const labelOf = (name: PolicyName, method: ScaleDownMethod | undefined): string 
 function controllerFor(setup: SimulationSetup, name: PolicyName, scaleIn: ScaleInWiring): Controller {
   if (name === 'policy') return plannerController(setup.key, setup.policy, scaleIn);
   if (name === 'keda') return kedaController(setup.policy);
+  if (name === 'hpa') return hpaController(setup.key, setup.policy, scaleIn);
+  if (name === 'cluster-autoscaler') return clusterAutoscalerController(setup.policy);
   if (name === 'keda-guarded') return guardedKedaController(setup.key, setup.policy, scaleIn);
   return staticController();
 }

@@ -11,7 +11,7 @@ describe('modelarts-autoscaler simulate', () => {
     const run = await runCli(['simulate', '--scenario', 'bursty', '--compare', '--chart', chart], { cwd });
 
     expect(run.code).toBe(0);
-    for (const column of ['policy', 'static at max', 'static at mean', 'KEDA-equivalent'])
+    for (const column of ['policy', 'static at max', 'static at mean', 'HPA defaults', 'CA-equivalent'])
       expect(run.stdout).toContain(column);
     expect(run.stdout).toMatch(/node-hours per busy node-hour/);
     expect(existsSync(chart)).toBe(true);

@@ -39,15 +39,20 @@ describe('modelarts-autoscaler simulate', () => {
     expect(code).toBe(0);
     const header = stdout.split('\n').find((line) => line.includes('static at max'));
     expect(header).toMatch(
-      /policy, idle-nodes\s+policy, count\s+static at max\s+static at mean\s+KEDA-equivalent/,
+      /policy, idle-nodes\s+policy, count\s+static at max\s+static at mean\s+HPA defaults\s+CA-equivalent\s+KEDA-eq\. \+ guard\s+KEDA-eq\., free cancel \(n\/a\)/,
     );
-    expect(stdout).toMatch(/jobs killed\s+0\s+0\s+0\s+0\s+0\s+0/); // graceful: nothing kills a job
+    expect(stdout).toMatch(/jobs killed\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0/); // graceful: nothing kills a job
+    expect(stdout).toMatch(/node-hours \/ clairvoyant bound\s+\d+\.\d{3}/);
+    expect(stdout).toMatch(
+      /clairvoyant bound: \d+\.\d\d node-hours .*A cap for a policy that waits, not a floor\./,
+    );
+    expect(stdout).toContain('not achievable on ModelArts');
     for (const row of ['node-hours', 'busy node-hours', 'node-hours per busy node-hour', 'job wait p95 (s)'])
       expect(stdout).toContain(row);
     expect(stdout).toContain('jobs never started');
     expect(stdout).toContain('scale actions (updates)');
     expect(stdout).toContain(`chart: ${chart}`);
-    expect(readFileSync(chart, 'utf8')).toContain('KEDA-equivalent:');
+    expect(readFileSync(chart, 'utf8')).toContain('CA-equivalent:');
   });
 
   it('--platform platform-picks prints the jobs killed and the node-hours lost, per column', async () => {
@@ -99,6 +104,26 @@ describe('modelarts-autoscaler simulate', () => {
       scaleActions: 3,
     });
     expect(report.results[0].series).toBeUndefined();
+  });
+
+  it('--compare --json carries the clairvoyant bound', async () => {
+    const { code, stdout } = await run({
+      trace: scratch('bound.csv', TRACE),
+      max: '4',
+      'provisioning-delay': '120',
+      'deletion-delay': '60',
+      interval: '60',
+      duration: '1200',
+      compare: true,
+      json: true,
+      chart: join(dir, 'bound.svg'),
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    // No slot ends before another starts, so each of the 4 node slots has a node of its own, ready on arrival:
+    // A 0..660 (nothing before 0), B twice 0..390, C 0..360 -> 1800 s.
+    expect(report.bound).toEqual({ nodeHours: 0.5, slots: 4, nodes: 4, largestGroup: 1 });
+    expect(report.results.map((result: { policy: string }) => result.policy)).toContain('cluster-autoscaler');
   });
 
   it('uses the named pool entry of a config', async () => {

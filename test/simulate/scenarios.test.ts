@@ -40,8 +40,10 @@ describe('built-in scenarios', () => {
         'policy, count',
         'static at max',
         'static at mean',
-        'KEDA-equivalent',
+        'HPA defaults',
+        'CA-equivalent',
         'KEDA-eq. + guard',
+        'KEDA-eq., free cancel (n/a)',
       ]);
       for (const { figures, series } of results) {
         expect(figures.jobs).toBe(setup.jobs.length);
@@ -51,7 +53,8 @@ describe('built-in scenarios', () => {
         expect(series.length).toBe(Math.ceil(setup.durationSeconds / setup.intervalSeconds));
       }
       // Static at max never waits on a node (every job fits in max), and the scaling policies scale.
-      const [idleNodes, policy, staticMax, , keda] = results;
+      const [idleNodes, policy, staticMax] = results;
+      const keda = results.find((result) => result.policy === 'keda');
       expect(idleNodes?.figures.scaleDowns).toBeGreaterThan(0);
       expect(staticMax?.figures.waitSeconds.max).toBe(0);
       expect(policy?.figures.scaleUps).toBeGreaterThan(0);
@@ -105,8 +108,10 @@ describe('renderChart', () => {
       'policy, idle-nodes:',
       'static at max:',
       'static at mean:',
-      'KEDA-equivalent:',
+      'HPA defaults:',
+      'CA-equivalent:',
       'KEDA-eq. + guard:',
+      'KEDA-eq., free cancel (n/a):',
     ])
       expect(svg).toContain(`>${label}`);
   });
