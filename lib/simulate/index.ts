@@ -1,4 +1,5 @@
-export { applyPatch, SimulationError } from './apply';
+export { applyPatch, type PatchOutcome, patchPool, SimulationError } from './apply';
+export { awareStock, capacityOf, historyAfterRefusal, withStockAware } from './capacity';
 export { renderChart } from './chart';
 export {
   type Controller,
@@ -14,7 +15,14 @@ export {
   type ScaleInChooser,
   staticController,
 } from './controllers';
-export { figuresOf, percentile, type SimulationFigures, type WaitFigures } from './figures';
+export {
+  type CapacityFigures,
+  figuresOf,
+  type JobGroupFigures,
+  percentile,
+  type SimulationFigures,
+  type WaitFigures,
+} from './figures';
 export {
   applyNamed,
   busyIpsOf,
@@ -52,9 +60,19 @@ export {
   startingCounts,
 } from './simulate';
 export {
+  offeredAzs,
+  refuseSoldOut,
+  SOLD_OUT_CODE,
+  type SoldOutWindow,
+  soldOutAt,
+  stockAt,
+} from './sold-out';
+export {
   type ParseTraceOptions,
   parseTrace,
+  parseTraceFile,
   type SimJob,
+  type Trace,
   TraceError,
   type TraceFormat,
   type TraceIssue,

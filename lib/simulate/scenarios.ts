@@ -1,4 +1,5 @@
 import { seededRandom } from '../prng';
+import type { SoldOutWindow } from './sold-out';
 import type { SimJob } from './trace';
 
 // Built-in workloads, generated from a seed: a few simulated hours of training jobs on one GPU flavor spread
@@ -9,11 +10,14 @@ import type { SimJob } from './trace';
 //   diurnal  a sinusoidal rate over a simulated day: near zero at night, highest at midday
 //   bursty   15-minute bursts at a high rate, then 45 minutes almost idle, every hour
 //   spike    a trickle of jobs, then one burst of 16 jobs within 2 minutes, then the trickle again
+//   soldout  steady arrivals, while the flavor is sold out in one AZ for 3 hours and in stock in the other
+//            (issue #15); one job in ten must run in the AZ that sells out (its data is there), so it waits
+//            through the window unless a node there is free: the p95 target applies to the others
 //
 // Arrivals stop an hour before the end, so that every policy gets the same time to drain its queue and
 // give back its nodes.
 
-export const SCENARIO_NAMES = ['steady', 'diurnal', 'bursty', 'spike'] as const;
+export const SCENARIO_NAMES = ['steady', 'diurnal', 'bursty', 'spike', 'soldout'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Scenario {
@@ -25,6 +29,8 @@ export interface Scenario {
   max: number;
   durationSeconds: number;
   jobs: SimJob[];
+  /** When the flavor is sold out in an AZ; empty but for `soldout`. */
+  soldOut: SoldOutWindow[];
 }
 
 export const SCENARIO_FLAVOR = 'modelarts.vm.gpu.t4u8';
@@ -42,6 +48,8 @@ interface Shape {
   peak: number;
   /** Jobs arriving at once at fixed times (the spike). */
   extra?: { at: number; count: number; withinSeconds: number };
+  /** AZs sold out for a while, and the share of jobs tied to the first window's AZ. */
+  soldOut?: { windows: SoldOutWindow[]; tiedShare: number };
 }
 
 const SHAPES: Record<ScenarioName, Shape> = {
@@ -70,6 +78,18 @@ const SHAPES: Record<ScenarioName, Shape> = {
     peak: 1 / (15 * MINUTE),
     extra: { at: 90 * MINUTE, count: 16, withinSeconds: 2 * MINUTE },
   },
+  soldout: {
+    description:
+      'one job every 3 minutes for 5 hours; cn-north-7a sold out from 1:00 to 4:00, cn-north-7b in stock; ' +
+      'one job in ten tied to cn-north-7a',
+    durationSeconds: 6 * HOUR,
+    rate: () => 1 / (3 * MINUTE),
+    peak: 1 / (3 * MINUTE),
+    soldOut: {
+      windows: [{ flavor: SCENARIO_FLAVOR, az: SCENARIO_AZS[0] as string, from: HOUR, to: 4 * HOUR }],
+      tiedShare: 0.1,
+    },
+  },
 };
 
 function diurnalRate(t: number): number {
@@ -96,15 +116,19 @@ export function scenario(name: ScenarioName, seed: number): Scenario {
     for (let i = 0; i < count; i++) arrivals.push(at + random() * withinSeconds);
   }
   arrivals.sort((a, b) => a - b);
-  const jobs = arrivals.map(
-    (arrival, index): SimJob => ({
+  const jobs = arrivals.map((arrival, index): SimJob => {
+    const job: SimJob = {
       id: `${name}-${index + 1}`,
       arrival: round(arrival),
       flavor: SCENARIO_FLAVOR,
       nodes: jobSize(random),
       runTime: round(10 * MINUTE + random() * 40 * MINUTE),
-    }),
-  );
+    };
+    // Drawn only where jobs are tied, so that the other scenarios keep their jobs.
+    const tied = shape.soldOut?.windows[0];
+    if (tied !== undefined && random() < (shape.soldOut?.tiedShare ?? 0)) job.az = tied.az;
+    return job;
+  });
   return {
     name,
     description: shape.description,
@@ -113,6 +137,7 @@ export function scenario(name: ScenarioName, seed: number): Scenario {
     max: SCENARIO_MAX,
     durationSeconds: shape.durationSeconds,
     jobs,
+    soldOut: (shape.soldOut?.windows ?? []).map((window) => ({ ...window })),
   };
 }
 
