@@ -163,7 +163,7 @@ function scenarioQuality(
 export function scenarioSetup(
   name: ScenarioName,
   seed: number,
-  options: Partial<Pick<SetupOptions, 'config' | 'platform' | 'scaleDown'>> = {},
+  options: Partial<Pick<SetupOptions, 'config' | 'platform' | 'scaleDown' | 'stockAware'>> = {},
 ): SimulationSetup {
   const built = scenario(name, seed);
   return simulationSetup({
@@ -176,6 +176,7 @@ export function scenarioSetup(
     deletionDelaySeconds: DELETION_DELAY_SECONDS,
     intervalSeconds: INTERVAL_SECONDS,
     durationSeconds: built.durationSeconds,
+    soldOut: built.soldOut,
   }).setup;
 }
 
