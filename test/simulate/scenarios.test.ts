@@ -61,6 +61,28 @@ describe('built-in scenarios', () => {
     },
   );
 
+  it('soldout sells cn-north-7a out from 1:00 to 4:00, keeps cn-north-7b in stock, and ties one job in ten to cn-north-7a', () => {
+    const runs = [1, 2, 3, 4, 5].map((seed) => scenario('soldout', seed));
+    for (const built of runs) {
+      expect(built.soldOut).toEqual([{ flavor: built.flavor, az: 'cn-north-7a', from: 3600, to: 14_400 }]);
+      expect(built.description).toContain('cn-north-7a sold out from 1:00 to 4:00, cn-north-7b in stock');
+      expect(new Set(built.jobs.flatMap((job) => (job.az === undefined ? [] : [job.az])))).toEqual(
+        new Set(['cn-north-7a']),
+      );
+      expect(Math.max(...built.jobs.map((job) => job.arrival))).toBeLessThan(5 * 3600);
+    }
+    const jobs = runs.flatMap((built) => built.jobs);
+    const tied = jobs.filter((job) => job.az !== undefined).length / jobs.length;
+    expect(tied).toBeGreaterThan(0.05);
+    expect(tied).toBeLessThan(0.15);
+    // Seeded: the same seed gives the same jobs and windows; the other scenarios sell nothing out.
+    expect(scenario('soldout', 3)).toEqual(runs[2]);
+    for (const name of SCENARIO_NAMES.filter((other) => other !== 'soldout')) {
+      expect(scenario(name, 1).soldOut).toEqual([]);
+      expect(scenario(name, 1).jobs.some((job) => job.az !== undefined)).toBe(false);
+    }
+  });
+
   it('spreads the nodes over the scenario AZs', () => {
     const setup = scenarioSetup('steady', 1);
     expect(setup.pool.spec.resources[0]?.azs?.map((az) => az.az)).toEqual(['cn-north-7a', 'cn-north-7b']);
@@ -69,7 +91,7 @@ describe('built-in scenarios', () => {
 
 describe('determinism', () => {
   it('the same seed gives the same jobs, figures, series and chart, byte for byte', () => {
-    for (const name of ['steady', 'spike'] as const) {
+    for (const name of ['steady', 'spike', 'soldout'] as const) {
       const first = compare(scenarioSetup(name, 7));
       const second = compare(scenarioSetup(name, 7));
       expect(JSON.stringify(second)).toBe(JSON.stringify(first));
