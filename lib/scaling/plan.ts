@@ -395,10 +395,13 @@ function growAround(
         );
   const waitsFor = split.waitsFor ?? [];
   if (split.unplaced >= growth) {
+    const type = policy.azStrategy.type;
     const message =
-      policy.azStrategy.type === 'fixed'
+      type === 'fixed'
         ? msg`fixed AZs never move, so growing by ${growth} waits for ${why(waitsFor).join('; ')}`
-        : msg`no AZ can take the ${plural(growth, 'added node')}: ${why(candidates(policy, draft.azsBefore, isBlocked)).join('; ')}`;
+        : type === 'backlog' && waitsFor.length > 0
+          ? msg`${plural(growth, 'added node')} for work tied to ${why(waitsFor).join('; ')}: not placed in other AZs, where that work cannot run`
+          : msg`no AZ can take the ${plural(growth, 'added node')}: ${why(candidates(policy, draft.azsBefore, isBlocked)).join('; ')}`;
     addReason(draft, reason('no-capacity', message));
     return current;
   }
