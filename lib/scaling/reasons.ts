@@ -51,6 +51,17 @@ export const REASON_CODES = {
   'node-api-unavailable': 'the node or workload API was refused: no scale-in for the pool',
   'scale-in-backoff':
     'ModelArts answered a node operation with a conflict: scale-in waits, longer after each conflict in a row',
+  // Capacity (issue #15).
+  'pool-scaling-failed':
+    'the pool is in phase ScalingFailed after a refused scale-out: it is left alone until an operator recovers it',
+  'no-capacity':
+    'no AZ the flavor may grow in can take a node (sold out, in backoff, over quota): no growth this cycle',
+  'az-skipped': 'growth skipped AZs that are sold out or in backoff and went to the other AZs',
+  'change-in-flight':
+    'the last change is still being carried out: no new change (PATCH or scale-in) until the status shows it',
+  'change-conflict':
+    'ModelArts answered the last change with a conflict: no new change until its backoff ends',
+  'abnormal-nodes': 'some nodes of the flavor are Abnormal: they cannot take jobs',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;
