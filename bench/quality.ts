@@ -163,7 +163,9 @@ function scenarioQuality(
 export function scenarioSetup(
   name: ScenarioName,
   seed: number,
-  options: Partial<Pick<SetupOptions, 'config' | 'platform' | 'scaleDown' | 'stockAware'>> = {},
+  options: Partial<
+    Pick<SetupOptions, 'config' | 'platform' | 'scaleDown' | 'stockAware' | 'stockReadFails'>
+  > = {},
 ): SimulationSetup {
   const built = scenario(name, seed);
   return simulationSetup({

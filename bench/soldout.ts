@@ -1,7 +1,7 @@
 // The soldout scenario (one AZ sold out from 1:00 to 4:00, the other in stock; issue #15): the default policy
 // with stock awareness (capacity.stockAware true: growth reads the AZs' stock and backs off an AZ that refused
-// it) and without (false: today's scaler, whose update into the sold-out AZ is refused every cycle), over
-// seeds 1-5. Means per seed: the p95 wait of the jobs that can run somewhere (lib/simulate/figures.ts),
+// it), the same with every stock read failing (the backoffs alone steer growth), and without awareness (false:
+// today's scaler, whose update into the sold-out AZ is refused every cycle), over seeds 1-5. Means per seed: the p95 wait of the jobs that can run somewhere (lib/simulate/figures.ts),
 // node-hours, the updates refused and the backoffs recorded, and the p95 wait of the jobs tied to the AZ while
 // it was sold out (reported, no target: no policy can give them a node there).
 //
@@ -13,6 +13,8 @@ import { P95_LIMIT_SECONDS, scenarioSetup } from './quality';
 
 export interface SoldOutRow {
   stockAware: boolean;
+  /** The stock read failed every cycle. */
+  stockReadFails: boolean;
   /** Means per seed. */
   runnableWaitP95Seconds: number;
   nodeHours: number;
@@ -27,24 +29,35 @@ export interface SoldOutFigures {
   /** The p95 target for the jobs that can run: the provisioning delay plus two cycles. */
   p95LimitSeconds: number;
   aware: SoldOutRow;
+  /** Stock-aware, every stock read failing: what the backoffs alone do. */
+  backoffsOnly: SoldOutRow;
   unaware: SoldOutRow;
 }
 
 export function benchSoldOut(options: { seeds?: number } = {}): SoldOutFigures {
   const seeds = Array.from({ length: options.seeds ?? 5 }, (_, i) => i + 1);
-  const row = (stockAware: boolean): SoldOutRow =>
+  const row = (stockAware: boolean, stockReadFails: boolean): SoldOutRow =>
     soldOutRow(
-      stockAware,
-      seeds.map((seed) => simulate(scenarioSetup('soldout', seed, { stockAware })).figures),
+      { stockAware, stockReadFails },
+      seeds.map((seed) => simulate(scenarioSetup('soldout', seed, { stockAware, stockReadFails })).figures),
     );
-  return { seeds, p95LimitSeconds: P95_LIMIT_SECONDS, aware: row(true), unaware: row(false) };
+  return {
+    seeds,
+    p95LimitSeconds: P95_LIMIT_SECONDS,
+    aware: row(true, false),
+    backoffsOnly: row(true, true),
+    unaware: row(false, false),
+  };
 }
 
-function soldOutRow(stockAware: boolean, figures: readonly SimulationFigures[]): SoldOutRow {
+function soldOutRow(
+  setting: Pick<SoldOutRow, 'stockAware' | 'stockReadFails'>,
+  figures: readonly SimulationFigures[],
+): SoldOutRow {
   const mean = (pick: (f: SimulationFigures) => number) =>
     figures.reduce((total, f) => total + pick(f), 0) / figures.length;
   return {
-    stockAware,
+    ...setting,
     runnableWaitP95Seconds: mean((f) => f.capacity?.runnable.waitSeconds.p95 ?? Number.NaN),
     nodeHours: mean((f) => f.nodeHours),
     refusedUpdates: mean((f) => f.capacity?.refusedUpdates ?? Number.NaN),
@@ -72,22 +85,28 @@ export function soldOutVerdict(figures: SoldOutFigures): string {
   );
 }
 
+const rowLabel = (r: SoldOutRow): string => `${r.stockAware}${r.stockReadFails ? ' (stock read fails)' : ''}`;
+
 export function formatSoldOut(figures: SoldOutFigures): string {
   const lines = [
-    `soldout (cn-north-7a sold out 1:00-4:00, cn-north-7b in stock; one job in ten tied to cn-north-7a): the ` +
-      `default policy with and without stock awareness, means over seeds ${figures.seeds.join(', ')}`,
-    `  ${'capacity.stockAware'.padEnd(20)} ${'p95 s (can run)'.padStart(15)} ${'node-h'.padStart(7)} ` +
+    `soldout (cn-north-7a sold out 1:00-4:00, cn-north-7b in stock): the default policy with and without stock ` +
+      `awareness, means over seeds ${figures.seeds.join(', ')}`,
+    `  ${'capacity.stockAware'.padEnd(27)} ${'p95 s (can run)'.padStart(15)} ${'node-h'.padStart(7)} ` +
       `${'refused'.padStart(8)} ${'backoffs'.padStart(8)} ${'tied jobs'.padStart(9)} ${'tied p95 s'.padStart(10)}`,
   ];
-  for (const r of [figures.aware, figures.unaware]) {
+  for (const r of [figures.aware, figures.backoffsOnly, figures.unaware]) {
     lines.push(
-      `  ${String(r.stockAware).padEnd(20)} ${r.runnableWaitP95Seconds.toFixed(0).padStart(15)} ` +
+      `  ${rowLabel(r).padEnd(27)} ${r.runnableWaitP95Seconds.toFixed(0).padStart(15)} ` +
         `${r.nodeHours.toFixed(1).padStart(7)} ${r.refusedUpdates.toFixed(1).padStart(8)} ` +
         `${r.backoffs.toFixed(1).padStart(8)} ${r.tiedJobs.toFixed(1).padStart(9)} ` +
         `${r.tiedWaitP95Seconds.toFixed(0).padStart(10)}`,
     );
   }
-  lines.push(`  ${soldOutVerdict(figures)}`);
+  lines.push(
+    `  ${soldOutVerdict(figures)}`,
+    `  with every stock read failing, the backoffs alone: p95 ${figures.backoffsOnly.runnableWaitP95Seconds.toFixed(0)} s, ` +
+      `${figures.backoffsOnly.refusedUpdates.toFixed(1)} refused updates vs ${figures.unaware.refusedUpdates.toFixed(1)} without awareness`,
+  );
   return lines.join('\n');
 }
 

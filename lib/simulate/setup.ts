@@ -47,6 +47,8 @@ export interface SetupOptions {
   soldOut?: readonly SoldOutWindow[];
   /** Set on every flavor of the policy: whether growth reads the stock and backs off (capacity.stockAware). */
   stockAware?: boolean;
+  /** The stock read fails every cycle: growth learns of a sold-out AZ from refusals alone. */
+  stockReadFails?: boolean;
 }
 
 export class SimulationSetupError extends SimulatorError {
@@ -136,6 +138,7 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
       ...(options.soldOut === undefined || options.soldOut.length === 0
         ? {}
         : { soldOut: options.soldOut.map((window) => ({ ...window })) }),
+      ...(options.stockReadFails === true ? { stockReadFails: true } : {}),
     },
     notes,
   };

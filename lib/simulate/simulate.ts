@@ -54,6 +54,8 @@ export interface SimulationSetup {
   startAt: number;
   /** When flavors are sold out in an AZ; absent: never. */
   soldOut?: readonly SoldOutWindow[];
+  /** The stock read fails every cycle (stock unknown): growth learns of a sold-out AZ from refusals alone. */
+  stockReadFails?: boolean;
 }
 
 export interface SimulateOptions {
@@ -143,7 +145,9 @@ export function simulate(
       backlogs,
       readNodes: () => ({ nodes: nodeFactsOf(seen, setup.startAt), busyIps: busyIpsOf(seen) }),
       // Without windows the stock is `normal` everywhere: the same as unknown to the planner.
-      ...(windows.length === 0 ? {} : { stock: stockAt(seen.pool.spec.resources, windows, seen.now) }),
+      ...(windows.length === 0 || setup.stockReadFails === true
+        ? {}
+        : { stock: stockAt(seen.pool.spec.resources, windows, seen.now) }),
     };
     const decision = controller.decide(view, now);
     let refused = false;

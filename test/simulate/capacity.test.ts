@@ -61,7 +61,7 @@ const refusal = {
 describe('the planner controller and capacity', () => {
   it('is stock-aware by default (DEFAULT_CAPACITY), and --stock-aware sets every flavor', () => {
     const { policy } = policyOf();
-    expect(policy.flavors.gpu?.capacity).toBeUndefined();
+    expect(policy.flavors.gpu?.capacity?.stockAware ?? DEFAULT_CAPACITY.stockAware).toBe(true);
     expect(awareStock(policy, { gpu: { a: 'soldout' } })).toEqual({ gpu: { a: 'soldout' } });
     const off = policyOf(false).policy;
     expect(off.flavors.gpu?.capacity).toEqual({ ...DEFAULT_CAPACITY, stockAware: false });
