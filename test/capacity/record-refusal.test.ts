@@ -10,30 +10,18 @@ const soldOut = (az?: string) =>
     ? ({ kind: 'sold-out', code: 'ModelArts.6716' } as const)
     : ({ kind: 'sold-out', code: 'ModelArts.6716', az } as const);
 
+/** A flavor resource with these per-AZ counts. */
+const zoned = (flavor: string, azs: Record<string, number>) => ({
+  flavor,
+  count: Object.values(azs).reduce((a, b) => a + b, 0),
+  azs: Object.entries(azs).map(([az, count]) => ({ az, count })),
+});
+
 describe('grownAzs', () => {
   it('names the AZs whose count a body raises, and a flavor without azs as a whole', () => {
-    const before = [
-      {
-        flavor: 'gpu',
-        count: 2,
-        azs: [
-          { az: 'a', count: 1 },
-          { az: 'b', count: 1 },
-        ],
-      },
-      { flavor: 'cpu', count: 1 },
-      { flavor: 'npu', count: 3 },
-    ];
+    const before = [zoned('gpu', { a: 1, b: 1 }), { flavor: 'cpu', count: 1 }, { flavor: 'npu', count: 3 }];
     const after = [
-      {
-        flavor: 'gpu',
-        count: 4,
-        azs: [
-          { az: 'a', count: 2 },
-          { az: 'b', count: 1 },
-          { az: 'c', count: 1 },
-        ],
-      },
+      zoned('gpu', { a: 2, b: 1, c: 1 }),
       { flavor: 'cpu', count: 2 },
       { flavor: 'npu', count: 2 },
     ];

@@ -28,30 +28,14 @@ function policyOf(stockAware?: boolean) {
   }).setup;
 }
 
-const before = [
-  {
-    flavor: 'gpu',
-    count: 2,
-    azs: [
-      { az: 'a', count: 1 },
-      { az: 'b', count: 1 },
-    ],
-  },
-];
-const body = {
-  spec: {
-    resources: [
-      {
-        flavor: 'gpu',
-        count: 4,
-        azs: [
-          { az: 'a', count: 2 },
-          { az: 'b', count: 2 },
-        ],
-      },
-    ],
-  },
-};
+/** A gpu resource with these per-AZ counts. */
+const gpu = (azs: Record<string, number>) => ({
+  flavor: 'gpu',
+  count: Object.values(azs).reduce((a, b) => a + b, 0),
+  azs: Object.entries(azs).map(([az, count]) => ({ az, count })),
+});
+const before = [gpu({ a: 1, b: 1 })];
+const body = { spec: { resources: [gpu({ a: 2, b: 2 })] } };
 const refusal = {
   status: 400 as const,
   errorCode: SOLD_OUT_CODE,
