@@ -1,4 +1,4 @@
-import { type SoldOutWindow, soldOutAt } from './sold-out';
+import { type SoldOutWindow, soldOutAt } from './sold-out-window';
 import type { SimJob } from './trace';
 import type { WorldState } from './world';
 

@@ -1,5 +1,5 @@
 import { seededRandom } from '../prng';
-import type { SoldOutWindow } from './sold-out';
+import type { SoldOutWindow } from './sold-out-window';
 import type { SimJob } from './trace';
 
 // Built-in workloads, generated from a seed: a few simulated hours of training jobs on one GPU flavor spread

@@ -2,6 +2,7 @@ import { SOLD_OUT_CODES } from '../capacity/refusals';
 import type { FlavorStockMap } from '../capacity/types';
 import type { PoolFlavorResource } from '../modelarts/schemas';
 import type { UpdateRefusal } from '../modelarts/update-rules';
+import { type SoldOutWindow, soldOutAt } from './sold-out-window';
 import { azTargets, NO_AZ } from './world';
 
 // Sold-out windows: a flavor's AZ has no stock from `from` to `to` (seconds from the start). The simulated
@@ -9,27 +10,10 @@ import { azTargets, NO_AZ } from './world';
 // and quota"): the whole update is refused, nothing changes, with a sold-out code naming the AZ. A flavor without
 // AZs grows wherever the platform finds stock: it is refused only when every AZ it is offered in is sold out.
 
-/** One sold-out window; without `flavor` it holds for every flavor in the AZ. */
-export interface SoldOutWindow {
-  flavor?: string;
-  az: string;
-  /** Seconds from the start: sold out from `from` (included) to `to` (excluded). */
-  from: number;
-  to: number;
-}
+export { type SoldOutWindow, soldOutAt };
 
 /** The first sold-out code of node-apis.md: the one the simulated platform answers with. */
 export const SOLD_OUT_CODE = SOLD_OUT_CODES[0] as string;
-
-export const soldOutAt = (
-  windows: readonly SoldOutWindow[],
-  flavor: string,
-  az: string,
-  t: number,
-): boolean =>
-  windows.some(
-    (w) => w.az === az && (w.flavor === undefined || w.flavor === flavor) && w.from <= t && t < w.to,
-  );
 
 /**
  * The AZs the platform offers each flavor in: those the spec names, and those a window names for it. A flavor

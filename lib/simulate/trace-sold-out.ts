@@ -1,5 +1,5 @@
-import type { SoldOutWindow } from './sold-out';
-import type { TraceIssue } from './trace';
+import type { SoldOutWindow } from './sold-out-window';
+import type { TraceIssue } from './trace-issue';
 
 // The sold-out windows of a JSON trace: `{ "jobs": [...], "soldOut": [{ "flavor"?, "az", "from", "to" }] }`.
 // `from` and `to` are seconds from the start, or ISO-8601 times when the jobs' arrivals are (counted from the

@@ -1,5 +1,6 @@
 import { SimulatorError } from './errors';
-import type { SoldOutWindow } from './sold-out';
+import type { SoldOutWindow } from './sold-out-window';
+import type { TraceIssue } from './trace-issue';
 import { readSoldOut } from './trace-sold-out';
 
 // A job trace: when each job arrived, on which flavor, how many nodes it needs and how long it runs. Read from
@@ -21,11 +22,7 @@ export interface SimJob {
   az?: string;
 }
 
-export interface TraceIssue {
-  /** "line 4, nodes" or "jobs[3].nodes". */
-  where: string;
-  message: string;
-}
+export type { TraceIssue };
 
 export class TraceError extends SimulatorError {
   override readonly name = 'TraceError';

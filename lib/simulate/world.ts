@@ -1,6 +1,6 @@
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
 import { type CountDownNode, type CountDownStanding, countDownOrder } from '../nodes/count-down';
-import { type SoldOutWindow, soldOutAt } from './sold-out';
+import { type SoldOutWindow, soldOutAt } from './sold-out-window';
 import type { SimJob } from './trace';
 
 // The simulated pool and its job queue, as plain data, moved forward by the pure step(). Times are seconds
