@@ -174,7 +174,9 @@ function push(runs: Runs, policy: QualityRow['policy'], figures: SimulationFigur
 export function scenarioSetup(
   name: ScenarioName,
   seed: number,
-  options: Partial<Pick<SetupOptions, 'config' | 'platform' | 'scaleDown'>> = {},
+  options: Partial<
+    Pick<SetupOptions, 'config' | 'platform' | 'scaleDown' | 'stockAware' | 'stockReadFails'>
+  > = {},
 ): SimulationSetup {
   const built = scenario(name, seed);
   return simulationSetup({
@@ -187,6 +189,7 @@ export function scenarioSetup(
     deletionDelaySeconds: DELETION_DELAY_SECONDS,
     intervalSeconds: INTERVAL_SECONDS,
     durationSeconds: built.durationSeconds,
+    soldOut: built.soldOut,
   }).setup;
 }
 

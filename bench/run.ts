@@ -5,7 +5,7 @@
 // A section whose own checks fail (scale-in: `count` must kill jobs on every scenario, `idle-nodes` none) prints
 // its figures, then FAILED with the checks missed, and the run exits non-zero.
 //
-//   npm run bench [-- --only planner,cycle,quality,scale-in,idle-seconds,bundles]
+//   npm run bench [-- --only planner,cycle,quality,scale-in,soldout,idle-seconds,bundles]
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
@@ -15,11 +15,12 @@ import { benchIdleSeconds, formatIdleSeconds } from './idle-seconds';
 import { benchPlanner, type PlannerFigures } from './planner';
 import { benchQuality, formatQuality } from './quality';
 import { benchScaleIn, failedScaleInChecks, formatScaleIn } from './scale-in';
+import { benchSoldOut, formatSoldOut } from './soldout';
 
 const RESULTS = join(import.meta.dirname, 'results', 'latest.json');
 
-type Section = 'planner' | 'cycle' | 'quality' | 'scale-in' | 'idle-seconds' | 'bundles';
-const SECTIONS: Section[] = ['planner', 'cycle', 'quality', 'scale-in', 'idle-seconds', 'bundles'];
+type Section = 'planner' | 'cycle' | 'quality' | 'scale-in' | 'soldout' | 'idle-seconds' | 'bundles';
+const SECTIONS: Section[] = ['planner', 'cycle', 'quality', 'scale-in', 'soldout', 'idle-seconds', 'bundles'];
 
 type Outcome =
   | { status: 'ok'; seconds: number; figures: unknown }
@@ -84,6 +85,10 @@ async function runSection(section: Section): Promise<{ outcome: Outcome; text: s
         outcome: { status: 'checks failed', seconds: seconds(), figures, failed },
         text: `${formatScaleIn(figures)}\nscale-in: FAILED: ${failed.join('; ')}`,
       };
+    }
+    case 'soldout': {
+      const figures = benchSoldOut();
+      return done(figures, formatSoldOut(figures));
     }
     case 'idle-seconds': {
       const figures = benchIdleSeconds();

@@ -62,6 +62,7 @@ export const OPTIONS = {
   compare: { type: 'boolean', commands: ['simulate'] },
   platform: { type: 'string', commands: ['simulate'] },
   'scale-down': { type: 'string', commands: ['simulate'] },
+  'stock-aware': { type: 'string', commands: ['simulate'] },
   'idle-seconds': { type: 'string', commands: ['simulate'] },
   'drain-seconds': { type: 'string', commands: ['simulate'] },
   quiet: { type: 'boolean', short: 'q' },

@@ -6,12 +6,13 @@ import {
   describeSetup,
   formatResults,
   PLATFORM_MODELS,
-  parseTrace,
+  parseTraceFile,
   renderChart,
   SCENARIO_NAMES,
   type SetupOptions,
   type SimJob,
   type SimulationResult,
+  type SoldOutWindow,
   scenario,
   setupBound,
   simulate,
@@ -39,6 +40,7 @@ export interface SimulateValues {
   'scale-down'?: string;
   'idle-seconds'?: string;
   'drain-seconds'?: string;
+  'stock-aware'?: string;
   out?: string;
   chart?: string;
   json?: boolean;
@@ -56,8 +58,9 @@ Runs the autoscaler's real planner every cycle against a simulated pool and job 
 node-hours, busy node-hours, job waits, jobs never started and scale actions, with an SVG chart of
 backlog, target and available nodes. Deterministic: the same input gives the same figures.
   --trace FILE              jobs as CSV (header: arrival,flavor,nodes,runTime[,az][,id]) or JSON
-                            ([{arrival, flavor, nodes, runTime, az?, id?}]); arrival in seconds from the
-                            start or as ISO-8601 times, runTime in seconds
+                            ([{arrival, flavor, nodes, runTime, az?, id?}], or {jobs: [...], soldOut:
+                            [{az, from, to, flavor?}]} to sell a flavor out in an AZ for a while);
+                            arrival in seconds from the start or as ISO-8601 times, runTime in seconds
   --scenario NAME           a built-in workload: ${SCENARIO_NAMES.join(', ')}
   -c, --config FILE         the policy to simulate (default: the built-in defaults, min 1, --max, the
                             backlog counted in nodes, 1 per node); its backlog sources are not read
@@ -83,14 +86,21 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --idle-seconds S          idle-nodes: how long a node must be idle before it goes (default the config's)
   --drain-seconds S         idle-nodes: how long a drain stands before the delete (default the config's,
                             one cycle)
+  --stock-aware on|off      growth reads the AZs' stock and backs off an AZ that refused it as sold out
+                            (on, the default: the config's capacity.stockAware) or not (off: today's
+                            scaler, which sends the refused update again every cycle)
   --out FILE                where to write the SVG chart (default ${DEFAULT_CHART}, git-ignored);
                             --chart FILE is the same
   --json                    the figures as JSON
-Jobs killed and the node-hours lost to killed work are counted: only platform-picks kills jobs.`;
+Jobs killed and the node-hours lost to killed work are counted: only platform-picks kills jobs.
+With sold-out windows (the soldout scenario, a trace's soldOut), the platform refuses an update that grows a
+flavor where it is sold out (ModelArts.6716), and the waits of jobs that can run somewhere are shown apart
+from those of jobs tied to an AZ that was sold out while they waited.`;
 
 interface Workload {
   name: string;
   jobs: SimJob[];
+  soldOut: SoldOutWindow[];
   azs?: string[];
   max?: number;
   durationSeconds?: number;
@@ -117,6 +127,9 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   if (values.interval !== undefined) options.intervalSeconds = positiveSeconds('interval', values.interval);
   if (values.platform !== undefined) options.platform = oneOf('platform', values.platform, PLATFORM_MODELS);
   options.scaleDown = scaleDownOptions(values);
+  if (workload.soldOut.length > 0) options.soldOut = workload.soldOut;
+  if (values['stock-aware'] !== undefined)
+    options.stockAware = oneOf('stock-aware', values['stock-aware'], ['on', 'off'] as const) === 'on';
   const duration =
     values.duration === undefined ? workload.durationSeconds : positiveSeconds('duration', values.duration);
   if (duration !== undefined) options.durationSeconds = duration;
@@ -185,6 +198,7 @@ async function readWorkload(values: SimulateValues): Promise<Workload> {
     return {
       name: `${name} (seed ${seed})`,
       jobs: built.jobs,
+      soldOut: built.soldOut,
       azs: built.azs,
       max: built.max,
       durationSeconds: built.durationSeconds,
@@ -203,10 +217,8 @@ async function readWorkload(values: SimulateValues): Promise<Workload> {
   }
   const extension = extname(path).toLowerCase();
   const format = extension === '.csv' ? 'csv' : extension === '.json' ? 'json' : undefined;
-  return {
-    name: path,
-    jobs: parseTrace(text, format === undefined ? { source: path } : { source: path, format }),
-  };
+  const trace = parseTraceFile(text, format === undefined ? { source: path } : { source: path, format });
+  return { name: path, ...trace };
 }
 
 function seconds(
@@ -235,6 +247,7 @@ function setupSummary(setup: ReturnType<typeof simulationSetup>['setup'], config
     scaleDown: setup.scaleDown,
     intervalSeconds: setup.intervalSeconds,
     durationSeconds: setup.durationSeconds,
+    soldOut: setup.soldOut ?? [],
   };
 }
 

@@ -60,6 +60,16 @@ export const REASON_CODES = {
   // Capacity (issue #15).
   'unservable-job':
     "a queued job needs more nodes than the flavor's max, or than the AZ it is tied to can hold: it is left out of the backlog",
+  'pool-scaling-failed':
+    'the pool is in phase ScalingFailed after a refused scale-out: it is left alone until an operator recovers it',
+  'no-capacity':
+    'no AZ the flavor may grow in can take a node (sold out, in backoff, over quota): no growth this cycle',
+  'az-skipped': 'growth skipped AZs that are sold out or in backoff and went to the other AZs',
+  'change-in-flight':
+    'the last change is still being carried out: no new change (PATCH or scale-in) until the status shows it',
+  'change-conflict':
+    'ModelArts answered the last change with a conflict: no new change until its backoff ends',
+  'abnormal-nodes': 'some nodes of the flavor are Abnormal: they cannot take jobs',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

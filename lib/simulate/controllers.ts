@@ -1,6 +1,9 @@
+import { backoffsAt } from '../capacity/record-refusal';
+import type { FlavorStockMap } from '../capacity/types';
 import type { Backlog } from '../metrics/backlog';
 import type { NodeFacts } from '../modelarts/node-facts';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
+import type { UpdateRefusal } from '../modelarts/update-rules';
 import type { ScaleInChoice, ScaleInInput, ScaleInSettings } from '../scale-in/types';
 import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scaling/patch';
 import { plan } from '../scaling/plan';
@@ -8,6 +11,7 @@ import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy
 import { checkBacklog, computeTarget } from '../scaling/target';
 import { backlogNeed, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
+import { awareStock, historyAfterRefusal } from './capacity';
 import type { NamedOperations } from './named-nodes';
 
 // What decides the pool's counts each cycle: the product's real planner with the config's policy, or a
@@ -65,6 +69,8 @@ export interface ControllerView {
   pool: Pool;
   backlogs: Record<string, Backlog>;
   readNodes(): { nodes: NodeFacts[]; busyIps: ReadonlySet<string> };
+  /** Flavor stock per AZ, as GET resourceflavors answers now. */
+  stock?: FlavorStockMap;
 }
 
 /** What a cycle sends: PATCH bodies in order, then the by-name node operations. */
@@ -75,6 +81,16 @@ export interface Decision {
 
 export interface Controller {
   decide(view: ControllerView, now: number): Decision;
+  /**
+   * A PATCH of this cycle's decision was refused (sold out): what it was sent over, and the error. Returns the
+   * backoffs it recorded. Without it, a refusal changes nothing the controller remembers.
+   */
+  refused?(
+    refusal: UpdateRefusal,
+    body: PatchBody,
+    before: readonly PoolFlavorResource[],
+    now: number,
+  ): number;
 }
 
 export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
@@ -94,12 +110,21 @@ const patches = (body: PatchBody | undefined): Decision => ({ patches: body === 
  */
 export function plannerController(key: string, policy: PoolPolicy, scaleIn: ScaleInWiring): Controller {
   let history: PoolHistory = emptyHistory();
+  // The history the cycle's plan started from: what a refused PATCH leaves, with its backoffs.
+  let planned = history;
   return {
     decide(view, now) {
       const { pool, backlogs } = view;
-      const [result] = plan({ now, pools: [{ key, pool, policy, backlogs, history }] }).pools;
+      const stock = awareStock(policy, view.stock);
+      const input = { key, pool, policy, backlogs, history, ...(stock === undefined ? {} : { stock }) };
+      const [result] = plan({ now, pools: [input] }).pools;
       if (result === undefined) return { patches: [] };
-      history = result.history;
+      planned = history;
+      // Until the planner carries the capacity memory forward, the controller does, as the cycle's save would.
+      history =
+        result.history.capacity === undefined && history.capacity !== undefined
+          ? { ...result.history, capacity: history.capacity }
+          : result.history;
       if (result.patch !== undefined || result.scaleIn === undefined) return patches(result.patch);
       const { nodes, busyIps } = view.readNodes();
       const choice = scaleIn.choose({
@@ -118,6 +143,10 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
         patches: [],
         named: { drain: names(choice.drain), undrain: names(choice.undrain), delete: names(choice.delete) },
       };
+    },
+    refused(refusal, body, before, now) {
+      history = historyAfterRefusal(planned, policy, refusal, body, before, now);
+      return backoffsAt(history.capacity, now);
     },
   };
 }

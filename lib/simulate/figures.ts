@@ -1,9 +1,15 @@
+import { type SoldOutWindow, soldOutAt } from './sold-out-window';
+import type { SimJob } from './trace';
 import type { WorldState } from './world';
 
 // The figures of a finished simulation. Node-hours count every node from its request until its deletion
 // completes (or the end); busy node-hours count the nodes running jobs, in runs that were not killed. A job
 // never started waits until the end of the simulation, so its wait is a lower bound; a killed job's wait runs
 // to its last start. Waits are percentiles by nearest rank.
+//
+// With sold-out windows, the waits are also split in two (`capacity`). A job "can run somewhere" unless it is
+// tied to an AZ where its flavor was sold out at some moment of its wait (from its arrival to its last start, or
+// the end): no policy can give it a node there, so the p95 target of issue #15 applies to the others only.
 
 export interface WaitFigures {
   p50: number;
@@ -34,6 +40,31 @@ export interface SimulationFigures {
   /** Flavor count changes up and down across those updates. */
   scaleUps: number;
   scaleDowns: number;
+  /** Only when the setup has sold-out windows. */
+  capacity?: CapacityFigures;
+}
+
+export interface JobGroupFigures {
+  jobs: number;
+  neverStarted: number;
+  waitSeconds: WaitFigures;
+}
+
+export interface CapacityFigures {
+  /** PATCHes refused as sold out: nothing changed. */
+  refusedUpdates: number;
+  /** Backoffs the controller recorded from those refusals (one per flavor and AZ, or quota). */
+  backoffs: number;
+  /** Jobs not tied to an AZ, or tied to one where their flavor was never sold out while they waited. */
+  runnable: JobGroupFigures;
+  /** The others: tied to an AZ where their flavor was sold out at some moment of their wait. */
+  tiedToSoldOut: JobGroupFigures;
+}
+
+/** What the controller met: refused updates and the backoffs it recorded. */
+export interface Refusals {
+  refusedUpdates: number;
+  backoffs: number;
 }
 
 export interface ScaleActions {
@@ -45,7 +76,12 @@ export interface ScaleActions {
 const HOUR = 3600;
 
 /** `state` must have been stepped to `end`. */
-export function figuresOf(state: WorldState, end: number, actions: ScaleActions): SimulationFigures {
+export function figuresOf(
+  state: WorldState,
+  end: number,
+  actions: ScaleActions,
+  refusals: Refusals = { refusedUpdates: 0, backoffs: 0 },
+): SimulationFigures {
   let nodeSeconds = state.billedSeconds;
   for (const node of state.nodes) nodeSeconds += end - node.requestedAt;
 
@@ -70,7 +106,7 @@ export function figuresOf(state: WorldState, end: number, actions: ScaleActions)
   });
   const nodeHours = nodeSeconds / HOUR;
   const busyNodeHours = busySeconds / HOUR;
-  return {
+  const figures: SimulationFigures = {
     jobs,
     started,
     finished,
@@ -79,11 +115,48 @@ export function figuresOf(state: WorldState, end: number, actions: ScaleActions)
     nodeHours,
     busyNodeHours,
     nodeHoursPerBusyNodeHour: busySeconds > 0 ? nodeSeconds / busySeconds : null,
-    waitSeconds: { p50: percentile(waits, 50), p95: percentile(waits, 95), max: percentile(waits, 100) },
+    waitSeconds: waitsOf(waits),
     jobsKilled: state.kills,
     lostNodeHours: state.lostSeconds / HOUR,
     ...actions,
   };
+  if (state.soldOut.length > 0) figures.capacity = { ...refusals, ...splitWaits(state, end) };
+  return figures;
+}
+
+const waitsOf = (waits: readonly number[]): WaitFigures => ({
+  p50: percentile(waits, 50),
+  p95: percentile(waits, 95),
+  max: percentile(waits, 100),
+});
+
+function splitWaits(state: WorldState, end: number): Pick<CapacityFigures, 'runnable' | 'tiedToSoldOut'> {
+  const groups = { runnable: { waits: [] as number[], never: 0 }, tied: { waits: [] as number[], never: 0 } };
+  state.jobs.forEach((job, index) => {
+    if (!(job.arrival < end)) return;
+    const start = state.startedAt[index] ?? Number.NaN;
+    const waitEnd = Number.isNaN(start) ? end : start;
+    const group = waitedOnSoldOut(state.soldOut, job, waitEnd) ? groups.tied : groups.runnable;
+    group.waits.push(waitEnd - job.arrival);
+    if (Number.isNaN(start)) group.never++;
+  });
+  const figures = ({ waits, never }: { waits: number[]; never: number }): JobGroupFigures => ({
+    jobs: waits.length,
+    neverStarted: never,
+    waitSeconds: waitsOf(waits),
+  });
+  return { runnable: figures(groups.runnable), tiedToSoldOut: figures(groups.tied) };
+}
+
+/** Whether the job's AZ was sold out for its flavor at some moment of [arrival, waitEnd). */
+function waitedOnSoldOut(windows: readonly SoldOutWindow[], job: SimJob, waitEnd: number): boolean {
+  const { az, flavor, arrival } = job;
+  if (az === undefined || !(waitEnd > arrival)) return false;
+  if (soldOutAt(windows, flavor, az, arrival)) return true;
+  return windows.some(
+    (w) =>
+      w.az === az && (w.flavor === undefined || w.flavor === flavor) && w.from > arrival && w.from < waitEnd,
+  );
 }
 
 /** The nearest-rank percentile: the smallest value with at least p% of the values at or below it; 0 for none. */

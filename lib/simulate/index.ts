@@ -1,5 +1,6 @@
-export { applyPatch, SimulationError } from './apply';
+export { applyPatch, type PatchOutcome, patchPool, SimulationError } from './apply';
 export { type ClairvoyantBound, clairvoyantBound, setupBound } from './bound';
+export { awareStock, capacityOf, historyAfterRefusal, withStockAware } from './capacity';
 export { renderChart } from './chart';
 export {
   CA_DELAY_AFTER_ADD_SECONDS,
@@ -24,7 +25,14 @@ export {
   type ScaleInChooser,
   staticController,
 } from './controllers';
-export { figuresOf, percentile, type SimulationFigures, type WaitFigures } from './figures';
+export {
+  type CapacityFigures,
+  figuresOf,
+  type JobGroupFigures,
+  percentile,
+  type SimulationFigures,
+  type WaitFigures,
+} from './figures';
 export {
   applyNamed,
   busyIpsOf,
@@ -62,9 +70,19 @@ export {
   startingCounts,
 } from './simulate';
 export {
+  offeredAzs,
+  refuseSoldOut,
+  SOLD_OUT_CODE,
+  type SoldOutWindow,
+  soldOutAt,
+  stockAt,
+} from './sold-out';
+export {
   type ParseTraceOptions,
   parseTrace,
+  parseTraceFile,
   type SimJob,
+  type Trace,
   TraceError,
   type TraceFormat,
   type TraceIssue,

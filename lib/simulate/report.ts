@@ -1,6 +1,6 @@
 import type { ClairvoyantBound } from './bound';
 import { INFORMATION_ONLY, POLICY_LABELS } from './controllers';
-import type { SimulationFigures } from './figures';
+import type { CapacityFigures, SimulationFigures } from './figures';
 import type { SimulationResult, SimulationSetup } from './simulate';
 import type { PlatformModel } from './world';
 
@@ -27,6 +27,17 @@ const ROWS: { label: string; value: (f: SimulationFigures) => string }[] = [
   { label: 'flavor scale-ups / downs', value: (f) => `${f.scaleUps} / ${f.scaleDowns}` },
 ];
 
+/** With sold-out windows: the waits of jobs that can run somewhere, of the others, and the refusals. */
+const CAPACITY_ROWS: { label: string; value: (c: CapacityFigures) => string }[] = [
+  { label: 'jobs that can run somewhere', value: (c) => String(c.runnable.jobs) },
+  { label: '  their wait p50 (s)', value: (c) => c.runnable.waitSeconds.p50.toFixed(0) },
+  { label: '  their wait p95 (s)', value: (c) => c.runnable.waitSeconds.p95.toFixed(0) },
+  { label: 'jobs tied to a sold-out AZ', value: (c) => String(c.tiedToSoldOut.jobs) },
+  { label: '  their wait p95 (s)', value: (c) => c.tiedToSoldOut.waitSeconds.p95.toFixed(0) },
+  { label: 'updates refused (sold out)', value: (c) => String(c.refusedUpdates) },
+  { label: 'backoffs recorded', value: (c) => String(c.backoffs) },
+];
+
 export function describeSetup(setup: SimulationSetup): string {
   const flavors = setup.pool.spec.resources.map((resource) => {
     const policy = Object.hasOwn(setup.policy.flavors, resource.flavor)
@@ -44,6 +55,9 @@ export function describeSetup(setup: SimulationSetup): string {
       `nodes ready ${setup.delays.provisioningSeconds} s after the request and gone ${setup.delays.deletionSeconds} s after deletion`,
     `  scale-down: ${scaleDownOf(setup)}; a lower count: ${PLATFORM_TEXT[setup.platform]}`,
     ...flavors.map((line) => `  ${line}`),
+    ...(setup.soldOut ?? []).map(
+      (w) => `  sold out: ${w.flavor ?? 'every flavor'} in ${w.az} from ${clock(w.from)} to ${clock(w.to)}`,
+    ),
   ].join('\n');
 }
 
@@ -53,6 +67,12 @@ export function formatResults(results: readonly SimulationResult[], bound?: Clai
   const rows = [
     header,
     ...ROWS.map((row) => [row.label, ...results.map((result) => row.value(result.figures))]),
+    ...(results.some((result) => result.figures.capacity !== undefined)
+      ? CAPACITY_ROWS.map((row) => [
+          row.label,
+          ...results.map(({ figures: { capacity } }) => (capacity === undefined ? '-' : row.value(capacity))),
+        ])
+      : []),
   ];
   if (bound !== undefined)
     rows.splice(2, 0, [
@@ -99,6 +119,10 @@ function platformNotes(results: readonly SimulationResult[]): string[] {
   notes.push('idle-nodes drains idle nodes and deletes them by name: no lower count is sent.');
   return notes;
 }
+
+/** h:mm from the start. */
+const clock = (seconds: number): string =>
+  `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}`;
 
 const hours = (seconds: number): string => `${Number((seconds / 3600).toFixed(2))} h`;
 

@@ -1,4 +1,5 @@
 import { seededRandom } from '../prng';
+import type { SoldOutWindow } from './sold-out-window';
 import type { SimJob } from './trace';
 
 // Built-in workloads, generated from a seed: a few simulated hours of training jobs on one GPU flavor spread
@@ -10,11 +11,15 @@ import type { SimJob } from './trace';
 //   bursty   15-minute bursts at a high rate, then 45 minutes almost idle, every hour
 //   spike    a trickle of jobs, then one burst of 16 jobs within 2 minutes, then the trickle again
 //   longjobs two days shaped like published GPU cluster traces: its own job sizes and run times (see LONGJOBS)
+//   soldout  steady arrivals, while the flavor is sold out in one AZ for 3 hours and in stock in the other
+//            (issue #15). No job is tied to an AZ, so every job can run somewhere: with jobs tied to the AZ
+//            that sells out, the queue's order (first come, first served, no backfill) makes the jobs behind
+//            them wait after the window too, whatever the policy, and the p95 would measure that instead
 //
 // Arrivals stop an hour before the end, so that every policy gets the same time to drain its queue and
 // give back its nodes.
 
-export const SCENARIO_NAMES = ['steady', 'diurnal', 'bursty', 'spike', 'longjobs'] as const;
+export const SCENARIO_NAMES = ['steady', 'diurnal', 'bursty', 'spike', 'longjobs', 'soldout'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Scenario {
@@ -26,6 +31,8 @@ export interface Scenario {
   max: number;
   durationSeconds: number;
   jobs: SimJob[];
+  /** When the flavor is sold out in an AZ; empty but for `soldout`. */
+  soldOut: SoldOutWindow[];
 }
 
 export const SCENARIO_FLAVOR = 'modelarts.vm.gpu.t4u8';
@@ -45,6 +52,8 @@ interface Shape {
   extra?: { at: number; count: number; withinSeconds: number };
   /** Each job's nodes and run time; default jobSize() and 10 to 50 minutes. */
   job?: (random: () => number) => { nodes: number; runTime: number };
+  /** AZs sold out for a while. */
+  soldOut?: SoldOutWindow[];
 }
 
 const SHAPES: Record<ScenarioName, Shape> = {
@@ -80,6 +89,14 @@ const SHAPES: Record<ScenarioName, Shape> = {
     rate: (t) => (t >= 48 * HOUR ? 0 : t % (4 * HOUR) < 20 * MINUTE ? 1 / 150 : 1 / (40 * MINUTE)),
     peak: 1 / 150,
     job: (random) => ({ nodes: longJobSize(random), runTime: round(longRunTime(random)) }),
+  },
+  soldout: {
+    description:
+      'one job every 3 minutes for 5 hours; cn-north-7a sold out from 1:00 to 4:00, cn-north-7b in stock',
+    durationSeconds: 6 * HOUR,
+    rate: () => 1 / (3 * MINUTE),
+    peak: 1 / (3 * MINUTE),
+    soldOut: [{ flavor: SCENARIO_FLAVOR, az: SCENARIO_AZS[0] as string, from: HOUR, to: 4 * HOUR }],
   },
 };
 
@@ -152,6 +169,7 @@ export function scenario(name: ScenarioName, seed: number): Scenario {
     max: SCENARIO_MAX,
     durationSeconds: shape.durationSeconds,
     jobs,
+    soldOut: (shape.soldOut ?? []).map((window) => ({ ...window })),
   };
 }
 

@@ -7,10 +7,12 @@ import {
 } from '../config';
 import type { Pool } from '../modelarts/schemas';
 import type { ScaleInSettings } from '../scale-in/types';
+import { withStockAware } from './capacity';
 import { SimulatorError } from './errors';
 import type { BacklogUnit } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
 import type { SimulationSetup } from './simulate';
+import type { SoldOutWindow } from './sold-out';
 import type { SimJob } from './trace';
 import type { PlatformModel } from './world';
 
@@ -41,6 +43,12 @@ export interface SetupOptions {
   platform?: PlatformModel;
   /** Set on every flavor of the policy, over the config's scaleDown method, idleSeconds and drainSeconds. */
   scaleDown?: Partial<ScaleInSettings>;
+  /** When flavors are sold out in an AZ (a scenario's, or a trace's `soldOut`); default never. */
+  soldOut?: readonly SoldOutWindow[];
+  /** Set on every flavor of the policy: whether growth reads the stock and backs off (capacity.stockAware). */
+  stockAware?: boolean;
+  /** The stock read fails every cycle: growth learns of a sold-out AZ from refusals alone. */
+  stockReadFails?: boolean;
 }
 
 export class SimulationSetupError extends SimulatorError {
@@ -78,7 +86,10 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const notes: string[] = [];
   const entry = pickEntry(config, options.pool);
   const pool = simulatedPool(entry, options.jobs, options.azs);
-  const policy = withScaleDown(resolvePoolPolicy(config, entry, pool), options.scaleDown);
+  const policy = withStockAware(
+    withScaleDown(resolvePoolPolicy(config, entry, pool), options.scaleDown),
+    options.stockAware,
+  );
   const settings = resolveBacklogSettings(config, entry, pool);
   const units: Record<string, BacklogUnit> = {};
   for (const [flavor, backlog] of Object.entries(settings)) units[flavor] = backlog.unit;
@@ -124,6 +135,10 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
       intervalSeconds,
       durationSeconds,
       startAt: options.startAt ?? DEFAULT_START_AT,
+      ...(options.soldOut === undefined || options.soldOut.length === 0
+        ? {}
+        : { soldOut: options.soldOut.map((window) => ({ ...window })) }),
+      ...(options.stockReadFails === true ? { stockReadFails: true } : {}),
     },
     notes,
   };

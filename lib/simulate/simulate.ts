@@ -5,7 +5,7 @@ import type { ScaleDownMethod, ScaleInSettings } from '../scale-in/types';
 import type { PatchBody } from '../scaling/patch';
 import type { PoolPolicy } from '../scaling/policy';
 import { splitAzs } from '../scaling/zones';
-import { applyPatch } from './apply';
+import { patchPool } from './apply';
 import { clusterAutoscalerController } from './cluster-autoscaler';
 import {
   type Controller,
@@ -20,10 +20,11 @@ import {
   type ScaleInWiring,
   staticController,
 } from './controllers';
-import { figuresOf, type ScaleActions, type SimulationFigures } from './figures';
+import { figuresOf, type Refusals, type ScaleActions, type SimulationFigures } from './figures';
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
+import { type SoldOutWindow, stockAt } from './sold-out';
 import type { SimJob } from './trace';
 import { createWorld, type Delays, type PlatformModel, step, type WorldState } from './world';
 
@@ -53,6 +54,10 @@ export interface SimulationSetup {
   durationSeconds: number;
   /** Epoch ms of time 0, the planner's clock. */
   startAt: number;
+  /** When flavors are sold out in an AZ; absent: never. */
+  soldOut?: readonly SoldOutWindow[];
+  /** The stock read fails every cycle (stock unknown): growth learns of a sold-out AZ from refusals alone. */
+  stockReadFails?: boolean;
 }
 
 export interface SimulateOptions {
@@ -104,6 +109,7 @@ export function simulate(
     capacity,
     delays: setup.delays,
     platform: setup.platform,
+    soldOut: setup.soldOut ?? [],
   });
   const policy = withScaleDown(
     setup.policy,
@@ -120,6 +126,8 @@ export function simulate(
     setup.pool.spec.resources.filter((r) => (r.azs?.length ?? 0) > 0).map((r) => r.flavor),
   );
   const actions: ScaleActions = { scaleActions: 0, scaleUps: 0, scaleDowns: 0 };
+  const refusals: Refusals = { refusedUpdates: 0, backoffs: 0 };
+  const windows = setup.soldOut ?? [];
   const series: Sample[] = [];
   const { intervalSeconds, durationSeconds } = setup;
   for (let cycle = 0; cycle * intervalSeconds < durationSeconds; cycle++) {
@@ -138,13 +146,27 @@ export function simulate(
       pool: poolView(seen),
       backlogs,
       readNodes: () => ({ nodes: nodeFactsOf(seen, setup.startAt), busyIps: busyIpsOf(seen) }),
+      // Without windows the stock is `normal` everywhere: the same as unknown to the planner.
+      ...(windows.length === 0 || setup.stockReadFails === true
+        ? {}
+        : { stock: stockAt(seen.pool.spec.resources, windows, seen.now) }),
     };
     const decision = controller.decide(view, now);
+    let refused = false;
     for (const body of decision.patches) {
-      count(actions, state.pool.spec.resources, body);
-      state = applyPatch(state, body);
+      const before = state.pool.spec.resources;
+      const outcome = patchPool(state, body);
+      if (outcome.refusal !== undefined) {
+        // As in a cycle, a refused update ends the pool's changes for this cycle.
+        refused = true;
+        refusals.refusedUpdates++;
+        refusals.backoffs += controller.refused?.(outcome.refusal, body, before, now) ?? 0;
+        break;
+      }
+      count(actions, before, body);
+      state = outcome.state;
     }
-    if (decision.named !== undefined) {
+    if (decision.named !== undefined && !refused) {
       countNamed(actions, state, decision.named);
       state = applyNamed(state, decision.named);
     }
@@ -157,7 +179,7 @@ export function simulate(
     platform: setup.platform,
     label: labelOf(policyName, method),
     initialCounts,
-    figures: figuresOf(state, durationSeconds, actions),
+    figures: figuresOf(state, durationSeconds, actions, refusals),
     series,
   };
 }

@@ -1,7 +1,12 @@
-// A job trace: when each job arrived, on which flavor, how many nodes it needs and how long it runs. Read from
 import { SimulatorError } from './errors';
-// CSV (a header line naming the columns) or JSON (an array of jobs, or { jobs: [...] }). Every problem is
-// reported with where it is (CSV line and column, JSON path) and what is wrong, all at once.
+import type { SoldOutWindow } from './sold-out-window';
+import type { TraceIssue } from './trace-issue';
+import { readSoldOut } from './trace-sold-out';
+
+// A job trace: when each job arrived, on which flavor, how many nodes it needs and how long it runs. Read from
+// CSV (a header line naming the columns) or JSON (an array of jobs, or { jobs: [...] }, which may add the AZs'
+// sold-out windows: { jobs, soldOut: [...] }, lib/simulate/trace-sold-out.ts). Every problem is reported with
+// where it is (CSV line and column, JSON path) and what is wrong, all at once.
 
 /** One job of a trace. Times are seconds from the start of the simulation. */
 export interface SimJob {
@@ -17,11 +22,7 @@ export interface SimJob {
   az?: string;
 }
 
-export interface TraceIssue {
-  /** "line 4, nodes" or "jobs[3].nodes". */
-  where: string;
-  message: string;
-}
+export type { TraceIssue };
 
 export class TraceError extends SimulatorError {
   override readonly name = 'TraceError';
@@ -52,14 +53,26 @@ type Field = (typeof FIELDS)[number];
 const REQUIRED: readonly Field[] = ['arrival', 'flavor', 'nodes', 'runTime'];
 
 /** The jobs of a trace, ordered by arrival (jobs arriving together keep their order in the file). */
-export function parseTrace(text: string, options: ParseTraceOptions = {}): SimJob[] {
+export const parseTrace = (text: string, options: ParseTraceOptions = {}): SimJob[] =>
+  parseTraceFile(text, options).jobs;
+
+export interface Trace {
+  jobs: SimJob[];
+  /** JSON traces only; empty when the trace names none. */
+  soldOut: SoldOutWindow[];
+}
+
+/** The jobs of a trace and its sold-out windows. */
+export function parseTraceFile(text: string, options: ParseTraceOptions = {}): Trace {
   const format = options.format ?? (/^\s*[[{]/.test(text) ? 'json' : 'csv');
   const issues: TraceIssue[] = [];
   const entries = format === 'json' ? jsonEntries(text, issues) : csvEntries(text, issues);
-  const jobs = readJobs(entries, issues);
+  const { jobs, origin } = readJobs(entries, issues);
+  const soldOut =
+    format === 'json' && issues.length === 0 ? readSoldOut(JSON.parse(text), origin, issues) : [];
   if (issues.length > 0) throw new TraceError(issues, options.source);
   if (jobs.length === 0) throw new TraceError([{ where: 'trace', message: 'has no jobs' }], options.source);
-  return jobs;
+  return { jobs, soldOut };
 }
 
 /** A job's fields as found, with how to name each one in a message. */
@@ -178,7 +191,7 @@ function jsonEntries(text: string, issues: TraceIssue[]): Entry[] {
  * Validates every job, reporting problems in file order. Arrivals are all seconds or all ISO-8601 times (then
  * counted from the earliest).
  */
-function readJobs(entries: Entry[], issues: TraceIssue[]): SimJob[] {
+function readJobs(entries: Entry[], issues: TraceIssue[]): { jobs: SimJob[]; origin?: number } {
   const read: { job: Omit<SimJob, 'arrival'>; arrival: Arrival; order: number }[] = [];
   entries.forEach((entry, order) => {
     if (entry.kind === 'issue') {
@@ -209,9 +222,10 @@ function readJobs(entries: Entry[], issues: TraceIssue[]): SimJob[] {
   }));
   jobs.sort((a, b) => a.job.arrival - b.job.arrival || a.order - b.order);
   // Field order as SimJob lists them.
-  return jobs.map(({ job: { id, arrival, flavor, nodes, runTime, az } }) =>
+  const ordered = jobs.map(({ job: { id, arrival, flavor, nodes, runTime, az } }) =>
     az === undefined ? { id, arrival, flavor, nodes, runTime } : { id, arrival, flavor, nodes, runTime, az },
   );
+  return dates.length > 0 ? { jobs: ordered, origin } : { jobs: ordered };
 }
 
 type Arrival = { kind: 'seconds' | 'date'; value: number };

@@ -1,5 +1,6 @@
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
 import { type CountDownNode, type CountDownStanding, countDownOrder } from '../nodes/count-down';
+import { type SoldOutWindow, soldOutAt } from './sold-out-window';
 import type { SimJob } from './trace';
 
 // The simulated pool and its job queue, as plain data, moved forward by the pure step(). Times are seconds
@@ -24,7 +25,9 @@ import type { SimJob } from './trace';
 // Jobs: one FIFO queue per flavor. The job at the head starts as soon as `nodes` idle nodes of its flavor (of
 // its AZ, when it names one) are ready; the jobs behind it wait, even those that would fit (no backfill).
 // A job bigger than the flavor could ever hold (its max, or a static count) is refused on arrival, and
-// counted among the jobs never started.
+// counted among the jobs never started. One exception to the queue order: a job tied to an AZ where its flavor
+// is sold out (lib/simulate/sold-out.ts) that does not fit now is set aside, as Kubernetes' scheduler sets an
+// unschedulable pod aside, so that it does not hold every job behind it for the hours the AZ stays sold out.
 
 export type NodePhase = 'creating' | 'ready' | 'draining' | 'deleting';
 
@@ -81,6 +84,8 @@ export interface WorldState {
   billedSeconds: number;
   delays: Delays;
   platform: PlatformModel;
+  /** When each flavor's AZs are sold out; shared, never changed. */
+  soldOut: readonly SoldOutWindow[];
   /** Runs killed by the deletion of one of their nodes (a job killed twice counts twice). */
   kills: number;
   /** Node-seconds of work done by runs that were killed: lost, since a killed job starts again. */
@@ -97,6 +102,8 @@ export interface WorldInput {
   delays: Delays;
   /** Default graceful. */
   platform?: PlatformModel;
+  /** Default none. */
+  soldOut?: readonly SoldOutWindow[];
 }
 
 export function createWorld(input: WorldInput): WorldState {
@@ -132,6 +139,7 @@ export function createWorld(input: WorldInput): WorldState {
     billedSeconds: 0,
     delays: { ...input.delays },
     platform: input.platform ?? 'graceful',
+    soldOut: input.soldOut ?? [],
     kills: 0,
     lostSeconds: 0,
   };
@@ -178,6 +186,8 @@ function nextEventAt(state: WorldState): number {
   for (const run of state.running) if (run.endsAt < at) at = run.endsAt;
   for (const node of state.nodes)
     if ((node.phase === 'creating' || node.phase === 'deleting') && node.until < at) at = node.until;
+  // A window that opens lets the jobs behind a job it sets aside start.
+  for (const window of state.soldOut) if (window.from > state.now && window.from < at) at = window.from;
   // Nothing happens in the past: an event due before now (a zero delay) happens now.
   return Math.max(at, state.now);
 }
@@ -220,11 +230,15 @@ function arrive(state: WorldState, now: number): void {
   }
 }
 
-/** Starts the head of each flavor's queue while it fits on idle nodes (the oldest nodes first). */
+/**
+ * Starts the head of each flavor's queue while it fits on idle nodes (the oldest nodes first); a job tied to a
+ * sold-out AZ that does not fit is passed over (see the top of this file).
+ */
 export function startJobs(state: WorldState): void {
   for (const queue of Object.values(state.queues)) {
-    for (let head = queue[0]; head !== undefined; head = queue[0]) {
-      const job = state.jobs[head] as SimJob;
+    for (let at = 0; at < queue.length; ) {
+      const index = queue[at] as number;
+      const job = state.jobs[index] as SimJob;
       const idle = state.nodes.filter(
         (node) =>
           node.flavor === job.flavor &&
@@ -233,14 +247,20 @@ export function startJobs(state: WorldState): void {
           node.drained !== true &&
           (job.az === undefined || node.az === job.az),
       );
-      if (idle.length < job.nodes) break;
-      const taken = idle.slice(0, job.nodes);
-      for (const node of taken) node.job = head;
-      queue.shift();
-      state.startedAt[head] = state.now;
-      state.running.push({ job: head, endsAt: state.now + job.runTime, nodes: taken.map((node) => node.id) });
+      if (idle.length >= job.nodes) {
+        start(state, index, idle.slice(0, job.nodes));
+        queue.splice(at, 1);
+      } else if (job.az !== undefined && soldOutAt(state.soldOut, job.flavor, job.az, state.now)) at++;
+      else break;
     }
   }
+}
+
+function start(state: WorldState, index: number, nodes: SimNode[]): void {
+  for (const node of nodes) node.job = index;
+  state.startedAt[index] = state.now;
+  const runTime = (state.jobs[index] as SimJob).runTime;
+  state.running.push({ job: index, endsAt: state.now + runTime, nodes: nodes.map((node) => node.id) });
 }
 
 /** The per-AZ counts a flavor asks for; a flavor without azs asks for its count in NO_AZ. */

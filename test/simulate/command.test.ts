@@ -173,4 +173,53 @@ pools:
     );
     await expect(run({ scenario: 'steady', 'idle-seconds': '-1' })).rejects.toThrow('--idle-seconds must be');
   });
+
+  it('--scenario soldout shows the sold-out AZ, the waits of jobs that can run apart, and the refusals; --stock-aware off records no backoff', async () => {
+    const { code, stdout } = await run({ scenario: 'soldout', chart: join(dir, 'soldout.svg') });
+    expect(code).toBe(0);
+    expect(stdout).toContain('sold out: modelarts.vm.gpu.t4u8 in cn-north-7a from 1:00 to 4:00');
+    for (const row of [
+      'jobs that can run somewhere',
+      'jobs tied to a sold-out AZ',
+      'updates refused (sold out)',
+    ])
+      expect(stdout).toContain(row);
+    // Stock-aware, the planner reads cn-north-7a sold out and grows cn-north-7b: nothing is refused.
+    const refused = (text: string) => Number(/updates refused \(sold out\)\s+(\d+)/.exec(text)?.[1]);
+    const backoffs = (text: string) => Number(/backoffs recorded\s+(\d+)/.exec(text)?.[1]);
+    expect(refused(stdout)).toBe(0);
+    const off = await run({ scenario: 'soldout', 'stock-aware': 'off', chart: join(dir, 'off.svg') });
+    expect(refused(off.stdout)).toBeGreaterThan(90);
+    expect(backoffs(off.stdout)).toBe(0);
+    await expect(run({ scenario: 'soldout', 'stock-aware': 'maybe' })).rejects.toThrow(
+      '--stock-aware must be on or off, got "maybe"',
+    );
+  });
+
+  it('a JSON trace with soldOut windows is refused growth there', async () => {
+    const jobs = [0, 30, 60, 90].map((arrival) => ({
+      arrival,
+      flavor: 'gpu',
+      nodes: 2,
+      runTime: 600,
+      az: 'b',
+    }));
+    const trace = scratch('sold.json', JSON.stringify({ jobs, soldOut: [{ az: 'b', from: 0, to: 400 }] }));
+    const figures = async (stockAware: 'on' | 'off') => {
+      const { stdout } = await run({
+        trace,
+        json: true,
+        'stock-aware': stockAware,
+        chart: join(dir, 'sold.svg'),
+      });
+      const parsed = JSON.parse(stdout);
+      expect(parsed.setup.soldOut).toEqual([{ az: 'b', from: 0, to: 400 }]);
+      return parsed.results[0].figures.capacity;
+    };
+    // Today's scaler is refused; the stock-aware one reads b sold out, has no other AZ, and waits.
+    expect((await figures('off')).refusedUpdates).toBeGreaterThan(0);
+    const aware = await figures('on');
+    expect(aware.refusedUpdates).toBe(0);
+    expect(aware.tiedToSoldOut.jobs).toBe(4);
+  });
 });

@@ -25,6 +25,7 @@ function scenarioSetup(name: ScenarioName, seed: number) {
     deletionDelaySeconds: 60,
     intervalSeconds: 60,
     durationSeconds: built.durationSeconds,
+    soldOut: built.soldOut,
   }).setup;
 }
 
@@ -62,6 +63,25 @@ describe('built-in scenarios', () => {
     },
   );
 
+  it('soldout sells cn-north-7a out from 1:00 to 4:00 and keeps cn-north-7b in stock, with steady arrivals any AZ can serve', () => {
+    const runs = [1, 2, 3, 4, 5].map((seed) => scenario('soldout', seed));
+    for (const built of runs) {
+      expect(built.soldOut).toEqual([{ flavor: built.flavor, az: 'cn-north-7a', from: 3600, to: 14_400 }]);
+      expect(built.azs).toEqual(['cn-north-7a', 'cn-north-7b']);
+      expect(built.description).toContain('cn-north-7a sold out from 1:00 to 4:00, cn-north-7b in stock');
+      expect(built.jobs.some((job) => job.az !== undefined)).toBe(false);
+      expect(Math.max(...built.jobs.map((job) => job.arrival))).toBeLessThan(5 * 3600);
+      // One job every 3 minutes for 5 hours: about 100.
+      expect(built.jobs.length).toBeGreaterThan(70);
+      expect(built.jobs.length).toBeLessThan(130);
+    }
+    // Seeded: the same seed gives the same jobs and windows; the other scenarios sell nothing out.
+    expect(scenario('soldout', 3)).toEqual(runs[2]);
+    expect(JSON.stringify(scenario('soldout', 4).jobs)).not.toBe(JSON.stringify(runs[2]?.jobs));
+    for (const name of SCENARIO_NAMES.filter((other) => other !== 'soldout'))
+      expect(scenario(name, 1).soldOut).toEqual([]);
+  });
+
   it('spreads the nodes over the scenario AZs', () => {
     const setup = scenarioSetup('steady', 1);
     expect(setup.pool.spec.resources[0]?.azs?.map((az) => az.az)).toEqual(['cn-north-7a', 'cn-north-7b']);
@@ -70,7 +90,7 @@ describe('built-in scenarios', () => {
 
 describe('determinism', () => {
   it('the same seed gives the same jobs, figures, series and chart, byte for byte', () => {
-    for (const name of ['steady', 'spike'] as const) {
+    for (const name of ['steady', 'spike', 'soldout'] as const) {
       const first = compare(scenarioSetup(name, 7));
       const second = compare(scenarioSetup(name, 7));
       expect(JSON.stringify(second)).toBe(JSON.stringify(first));

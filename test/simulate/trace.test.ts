@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrace, TraceError } from '../../lib/simulate';
+import { parseTrace, parseTraceFile, TraceError } from '../../lib/simulate';
 
 function issuesOf(text: string, format?: 'csv' | 'json'): string[] {
   try {
-    parseTrace(text, format === undefined ? {} : { format });
+    parseTraceFile(text, format === undefined ? {} : { format });
   } catch (error) {
     if (error instanceof TraceError) return error.issues.map((issue) => `${issue.where}: ${issue.message}`);
     throw error;
@@ -104,5 +104,59 @@ describe('parseTrace (JSON)', () => {
       'trace: must be an array of jobs, or an object with a "jobs" array',
     ]);
     expect(issuesOf('[{"arrival": 0,', 'json')[0]).toMatch(/^trace: is not valid JSON/);
+  });
+});
+
+describe('parseTraceFile: sold-out windows', () => {
+  const job = { arrival: 0, flavor: 'gpu', nodes: 1, runTime: 60 };
+
+  it('reads soldOut windows beside the jobs, with or without a flavor, and none elsewhere', () => {
+    const text = JSON.stringify({
+      jobs: [job],
+      soldOut: [
+        { az: 'cn-north-7a', from: 3600, to: 14_400, flavor: 'gpu' },
+        { az: 'cn-north-7b', from: 0, to: 60 },
+      ],
+    });
+    expect(parseTraceFile(text).soldOut).toEqual([
+      { flavor: 'gpu', az: 'cn-north-7a', from: 3600, to: 14_400 },
+      { az: 'cn-north-7b', from: 0, to: 60 },
+    ]);
+    expect(parseTraceFile(JSON.stringify([job])).soldOut).toEqual([]);
+    expect(parseTraceFile('arrival,flavor,nodes,runTime\n0,gpu,1,60\n').soldOut).toEqual([]);
+  });
+
+  it('takes ISO-8601 times when the arrivals are times, counted from the earliest arrival', () => {
+    const text = JSON.stringify({
+      jobs: [{ ...job, arrival: '2026-03-01T10:00:00Z' }],
+      soldOut: [{ az: 'a', from: '2026-03-01T11:00:00Z', to: '2026-03-01T12:30:00Z' }],
+    });
+    expect(parseTraceFile(text).soldOut).toEqual([{ az: 'a', from: 3600, to: 9000 }]);
+  });
+
+  it('names every bad window field, with the jobs problems, all at once', () => {
+    const text = JSON.stringify({
+      jobs: [job],
+      soldOut: [
+        { az: 'a', from: 100, to: 50 },
+        { from: -1, to: '2026-03-01T12:30:00Z', zone: 'a' },
+        { az: 'a', flavor: '', from: 'soon', to: 10 },
+        'a',
+      ],
+    });
+    expect(() => parseTraceFile(text, { source: 'trace.json' })).toThrow(TraceError);
+    expect(issuesOf(text)).toEqual([
+      'soldOut[0].to: must be after from (from 100 s, to 50 s)',
+      'soldOut[1].zone: unknown field (fields az, from, to; optional flavor)',
+      'soldOut[1].az: is required',
+      'soldOut[1].from: must be seconds from the start (>= 0), or an ISO-8601 time when the arrivals are (got -1)',
+      `soldOut[1].to: is a time, but the jobs' arrivals are seconds: give seconds from the start (got "2026-03-01T12:30:00Z")`,
+      'soldOut[2].flavor: must be a non-empty string (got "")',
+      'soldOut[2].from: must be seconds from the start (>= 0), or an ISO-8601 time when the arrivals are (got "soon")',
+      'soldOut[3]: must be an object ({az, from, to, flavor?})',
+    ]);
+    expect(issuesOf(JSON.stringify({ jobs: [job], soldOut: {} }))).toEqual([
+      'soldOut: must be an array of windows ({az, from, to, flavor?})',
+    ]);
   });
 });
