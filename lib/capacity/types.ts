@@ -3,7 +3,12 @@
 // PATCHes refused as sold out or over quota, and from nodes stuck in Creating. The planner reads both and places
 // growth only in AZs that can take it; the cycle and the simulator write the backoffs.
 
-import type { AzStock } from '../modelarts/flavors';
+/**
+ * `normal` or `soldout` as documented, or a word the API adds later (read as "not known to be in stock"). The same
+ * type as lib/modelarts/flavors.ts's AzStock, spelled here so that the pure core (lib/scaling reaches this file)
+ * imports nothing from the network client, not even a type (test/architecture.test.ts).
+ */
+export type AzStock = 'normal' | 'soldout' | (string & {});
 
 /** flavor -> AZ -> stock, as the last stock read gave it. A flavor or AZ it does not name is not known sold out. */
 export type FlavorStockMap = Record<string, Record<string, AzStock>>;
