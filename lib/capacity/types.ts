@@ -3,7 +3,11 @@
 // PATCHes refused as sold out or over quota, and from nodes stuck in Creating. The planner reads both and places
 // growth only in AZs that can take it; the cycle and the simulator write the backoffs.
 
-/** `normal` or `soldout` as documented, or a word the API adds later (read as "not known to be in stock"). */
+/**
+ * `normal` or `soldout` as documented, or a word the API adds later (read as "not known to be in stock"). Defined
+ * here, not in lib/modelarts/flavors.ts (which re-exports it), so that the pure core imports nothing from the
+ * network client, not even a type (test/architecture.test.ts).
+ */
 export type AzStock = 'normal' | 'soldout' | (string & {});
 
 /** flavor -> AZ -> stock, as the last stock read gave it. A flavor or AZ it does not name is not known sold out. */

@@ -51,11 +51,12 @@ export function controlModeGuard(controlMode: number | undefined): Reason | unde
   );
 }
 
-/** What an operator does about a pool in ScalingFailed: README "Recovering a pool in ScalingFailed". */
+/** What an operator does about a pool in ScalingFailed: README "How to recover a ScalingFailed pool". */
 export const SCALING_FAILED_MESSAGE =
-  'phase ScalingFailed: ModelArts refused the last scale-out and the pool is left alone. Check the pool in the ' +
-  'console (a sold-out flavor or a quota), set its node counts back to the nodes it has, or retry the scale-out ' +
-  'once capacity is back; scaling resumes when the phase is Running again (README "Recovering a pool in ScalingFailed")';
+  'phase ScalingFailed: ModelArts could not carry out the last scale-out, and the pool is left alone. In the ' +
+  "console, find why (the pool's operation records: a sold-out flavor, a quota, an unpaid order), then resize it " +
+  'back to the nodes it has or retry the failed operation; scaling resumes when the phase is Running again ' +
+  '(README "How to recover a ScalingFailed pool")';
 
 export function phaseGuard(phase: string | undefined): Reason | undefined {
   if (phase === 'Running') return undefined;
