@@ -2,6 +2,7 @@ import { type BlockedAzs, blockedAzs, blockedBy, describeBlock, EVERY_AZ } from 
 import { type OrderWait, orderWaits } from '../capacity/in-flight';
 import { pruneCapacity } from '../capacity/memory';
 import { type CapacitySettings, DEFAULT_CAPACITY, type FlavorStockMap } from '../capacity/types';
+import { leaveOutUnservable, unservableReason } from '../capacity/unservable';
 import type { Backlog } from '../metrics/backlog';
 import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
 import { plural } from '../plural';
@@ -294,8 +295,11 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
       : stoppedScaleInGuard(input.history.scaleIn),
     methodOf(policy) === 'count' ? stoppedScaleInGuard(input.history.scaleIn) : undefined,
   );
-  // The backlog enters the scaling core here, and is checked once.
-  const backlog = checkBacklog(draft.backlog, policy.flavor);
+  // The backlog enters the scaling core here, and is checked once. Jobs that can never run on this flavor are
+  // left out, so that they do not hold nodes at max waiting for them (the decision shows what is left).
+  const servable = leaveOutUnservable(checkBacklog(draft.backlog, policy.flavor), policy, draft.azsBefore);
+  const backlog = servable.backlog;
+  if (backlog.ok) draft.backlog = backlog;
   const need = azNeed(policy, resource, backlog);
   const result = computeTarget({
     policy,
@@ -309,6 +313,8 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   });
   draft.desired = result.desired;
   draft.reasons = need?.reason === undefined ? result.reasons : [need.reason, ...result.reasons];
+  if (servable.unservable.length > 0)
+    draft.reasons = [unservableReason(policy.flavor, servable.unservable), ...draft.reasons];
   let target = result.target;
 
   if (target < current && policy.azStrategy.type === 'fixed') {
