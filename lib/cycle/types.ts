@@ -139,7 +139,8 @@ export interface ScaleInReport {
 
 /** Something worth a warning that fails nothing: a selector that matches no pool, say. */
 export interface CycleWarning {
-  code: 'selector-matches-no-pool';
+  /** `stock-unknown`: the connection's flavor stock could not be read; its pools grow as if it were unknown. */
+  code: 'selector-matches-no-pool' | 'stock-unknown';
   connection: string;
   message: string;
 }
