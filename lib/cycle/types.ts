@@ -107,6 +107,8 @@ export type PoolStatus =
   | 'undrained'
   /** A delete by name did not lower the count: scale-in stopped for the pool (an alarm). */
   | 'count-not-lowered'
+  /** The PATCH was refused as sold out or over quota, or answered a conflict: the pool waits (history.capacity). */
+  | 'backed-off'
   | 'dry-run'
   | 'unchanged'
   | 'skipped'

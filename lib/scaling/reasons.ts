@@ -51,6 +51,16 @@ export const REASON_CODES = {
   'node-api-unavailable': 'the node or workload API was refused: no scale-in for the pool',
   'scale-in-backoff':
     'ModelArts answered a node operation with a conflict: scale-in waits, longer after each conflict in a row',
+  // Capacity (issue #15).
+  'patch-sold-out':
+    'the PATCH was refused as sold out: the flavor backs off in the AZs it grew (or the AZ named)',
+  'patch-quota': 'the PATCH was refused over a quota: the flavor backs off in every AZ',
+  'patch-conflict':
+    'the PATCH was answered with a conflict: no change until it settles, longer after each in a row',
+  'stuck-creating': 'nodes still Creating after maxNodeProvisionSeconds: their AZs back off',
+  'abnormal-replaced':
+    'an idle Abnormal node is deleted by name after replaceAbnormalAfterSeconds; growth replaces it',
+  'pool-scaling-failed': 'the pool is ScalingFailed: left alone until an operator repairs it (README)',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;
