@@ -74,8 +74,8 @@ export function recordRefusal(
       continue;
     }
     const targets = refusal.az === undefined ? azs : [refusal.az];
-    next.azs ??= {};
-    const flavorAzs = (next.azs[flavor] ??= {});
+    const flavorAzs: Record<string, Backoff> = { ...next.azs?.[flavor] };
+    next.azs = { ...next.azs, [flavor]: flavorAzs };
     for (const az of targets)
       flavorAzs[az] = note(nextBackoff(flavorAzs[az], 'sold-out', now, backoff, refusal.code));
     backedOff[flavor] = targets;
