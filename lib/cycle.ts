@@ -10,7 +10,7 @@ import { mayChange, settle } from './cycle/apply-pool';
 import { prepare } from './cycle/prepare';
 import { readAllBacklogs } from './cycle/read-backlogs';
 import { readPools } from './cycle/read-pools';
-import { readStock, withStock } from './cycle/read-stock';
+import { withStockWhereGrowing } from './cycle/read-stock';
 import { report, reportFailure } from './cycle/report';
 import type { CycleDeps, CycleOptions, CycleResult, Prepared, Settled } from './cycle/types';
 import { type PoolPlan, plan } from './scaling/plan';
@@ -62,9 +62,8 @@ export async function runCycle(
   const read = await readPools(config, deps, options.pools, options.listed);
   const backlogs = await readAllBacklogs(config, deps, read.snapshots, options, at);
   const { prepared, failures } = await prepare(config, deps, read.snapshots, backlogs, options);
-  const stock = await readStock(deps, prepared, dryRun, at);
-  withStock(prepared, stock);
   const planned = plan({ now: at, killSwitch, pools: prepared.map((p) => p.input) });
+  const stock = await withStockWhereGrowing(deps, prepared, planned, dryRun, killSwitch, at);
 
   const settled: Settled[] = new Array(prepared.length);
   const ctx = { deps, dryRun, killSwitch };

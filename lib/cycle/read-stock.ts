@@ -1,11 +1,13 @@
-// Step 3b: flavor stock per AZ (issue #15), read once per cycle per connection and shared through the state store
-// for STOCK_SHARE_MS, so that the workers a cycle fans out to do not each read it. Only connections with a managed,
-// stock-aware flavor read it. A read that fails leaves the stock unknown (never "sold out") and fails no pool: it
+// Step 4b: flavor stock per AZ (issue #15), read once per cycle per connection and shared through the state store
+// for STOCK_SHARE_MS, so that the workers a cycle fans out to do not each read it. Stock can only hold growth
+// back, never start a change: so it is read only for the connections where the plan without it grows a managed,
+// stock-aware flavor, and those pools are planned again with it (a cycle that grows nothing costs no request). A read that fails leaves the stock unknown (never "sold out") and fails no pool: it
 // is reported once, as a cycle warning. A dry run reads it fresh and writes nothing.
 
 import { z } from 'zod';
 import { type CapacitySettings, DEFAULT_CAPACITY, type FlavorStockMap } from '../capacity/types';
 import { createFlavorsApi } from '../modelarts/flavors';
+import { type Plan, type PoolPlan, plan } from '../scaling/plan';
 import type { CycleDeps, CycleWarning, Prepared } from './types';
 
 /** How long one connection's stock read serves every invocation. */
@@ -88,10 +90,31 @@ export async function readStock(
   return read;
 }
 
-/** Each pool's planner input with its connection's stock (left undefined where it is unknown). */
-export function withStock(prepared: Prepared[], read: StockRead): void {
-  for (const entry of prepared) {
+/** Whether the plan grows a flavor of the pool. */
+export const grows = (poolPlan: PoolPlan): boolean =>
+  poolPlan.flavors.some((decision) => decision.managed && decision.target > decision.current);
+
+/**
+ * Reads the stock of the connections whose pools `planned` grows, gives it to every pool of those connections
+ * (their input, also used by the re-plan under the lease) and plans the growing pools again with it, in place.
+ */
+export async function withStockWhereGrowing(
+  deps: CycleDeps,
+  prepared: Prepared[],
+  planned: Plan,
+  dryRun: boolean,
+  killSwitch: boolean,
+  at: number,
+): Promise<StockRead> {
+  const growing = prepared.filter((_, index) => grows(planned.pools[index] as PoolPlan));
+  if (growing.length === 0) return { stock: new Map(), warnings: [] };
+  const read = await readStock(deps, growing, dryRun, at);
+  prepared.forEach((entry, index) => {
     const stock = read.stock.get(entry.snapshot.connection.name);
-    if (stock !== undefined) entry.input.stock = stock;
-  }
+    if (stock === undefined) return;
+    entry.input.stock = stock;
+    if (grows(planned.pools[index] as PoolPlan))
+      planned.pools[index] = plan({ now: at, killSwitch, pools: [entry.input] }).pools[0] as PoolPlan;
+  });
+  return read;
 }
