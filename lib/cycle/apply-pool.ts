@@ -122,6 +122,8 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
   let current = poolPlan;
   try {
     const stored = await deps.store.load(base.key);
+    if (prepared.capacityUpdate !== undefined)
+      stored.history = withCapacity(stored.history, prepared.capacityUpdate(stored.history.capacity));
     const fresh = await client.getPool(base.pool, { deadline });
     current = replan(ctx, prepared, fresh, stored.history, ctx.killSwitch);
     if (current.patch && (await killSwitchNow(ctx)))
