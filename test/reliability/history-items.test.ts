@@ -33,7 +33,7 @@ beforeEach(async () => {
 afterEach(() => emulator.close());
 
 const key = (pool: string) => `${emulator.projectId}/${pool}`;
-const NEWER_ITEM = { format: 3, revision: 7, history: { flavors: {}, placement: { zones: ['a'] } } };
+const NEWER_ITEM = { format: 4, revision: 7, history: { flavors: {}, placement: { zones: ['a'] } } };
 
 describe('a history item that cannot be used', () => {
   it('fails its pool alone, names the item, and is left as it was', async () => {
@@ -62,7 +62,7 @@ describe('a history item that cannot be used', () => {
       `history item for pool ${key(FOREIGN)} has an unexpected shape`,
     );
     expect(outcome(FOREIGN)?.error).toContain(`state reset --pool ${key(FOREIGN)}`);
-    expect(outcome(NEWER)?.error).toContain('written by a newer version (format 3');
+    expect(outcome(NEWER)?.error).toContain('written by a newer version (format 4');
     expect(outcome(GOOD)?.status).toBe('patched');
     const patched = emulator.requests.filter((r) => r.route === 'patchPool').map((r) => r.path);
     expect(patched).toEqual([expect.stringContaining(GOOD)]);
