@@ -96,8 +96,19 @@ export async function runScaleIn(step: ScaleInStep): Promise<ScaleInResult> {
     throw error;
   }
   const wanted = new Set(flavors.map((flavor) => flavor.flavor));
+  const replacing = new Set(
+    flavors
+      .filter((flavor) => flavor.replaceAbnormalAfterSeconds !== undefined)
+      .map((flavor) => flavor.flavor),
+  );
+  // An Abnormal node that may be replaced is asked about like an Available one: is a workload on it?
+  const asAvailable = (node: NodeFacts) =>
+    replacing.has(node.flavor) && node.phase === 'Abnormal' ? { ...node, phase: 'Available' } : node;
   const ips = facts
-    .filter((node) => wanted.has(node.flavor) && staticKeep(node, memory.nodes[node.name]) === undefined)
+    .filter(
+      (node) =>
+        wanted.has(node.flavor) && staticKeep(asAvailable(node), memory.nodes[node.name]) === undefined,
+    )
     .map((node) => node.privateIp as string);
   let busy: Set<string>;
   try {
