@@ -1,3 +1,4 @@
+import { type CapacitySettings, DEFAULT_CAPACITY } from '../capacity/types';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../metrics/backlog';
 import type { AzStrategy, DirectionRules, Fallback } from '../scaling/policy';
 
@@ -34,6 +35,8 @@ export interface FlavorDefaults {
   backlog: BacklogDefaults;
   scaleUp: DirectionRules;
   scaleDown: DirectionRules & { enabled: boolean; method: 'idle-nodes' | 'count'; idleSeconds: number };
+  /** cluster-autoscaler's backoff (5 min doubling to 30, reset after 3 h) and max-node-provision-time (15 min). */
+  capacity: Readonly<CapacitySettings>;
 }
 
 export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
@@ -68,6 +71,7 @@ export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
     selectPolicy: 'Max',
     cooldownSeconds: 0,
   },
+  capacity: DEFAULT_CAPACITY,
 };
 
 /** The global settings' defaults, also quoted in the schema descriptions. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CapacitySettings } from '../capacity/types';
 import { resolveEndpoint } from '../modelarts/endpoint';
 import type { AzStrategy, DirectionRules, Fallback, FlavorPolicy } from '../scaling/policy';
 import { builtInFlavorDefaults } from './defaults';
@@ -77,6 +78,45 @@ function checkRules(rules: DirectionRules, path: PathSegment[], issues: Issues):
   });
 }
 
+/** `capacity:` merged field by field (its `backoff` too), checked on the merged view. */
+function resolveCapacity(
+  layers: FlavorPolicyFields[],
+  method: 'idle-nodes' | 'count',
+  path: PathSegment[],
+  issues: Issues,
+): CapacitySettings {
+  const d = builtInFlavorDefaults.capacity;
+  const backoff = mergeFields(
+    d.backoff,
+    layers.map((layer) => layer.capacity?.backoff),
+  );
+  const { backoff: _inherited, ...flat } = mergeFields(
+    d,
+    layers.map((layer) => {
+      if (layer.capacity === undefined) return undefined;
+      const { backoff: _own, ...rest } = layer.capacity;
+      return rest;
+    }),
+  );
+  const capacity: CapacitySettings = { ...flat, backoff };
+  if (backoff.initialSeconds > backoff.maxSeconds) {
+    issue(
+      issues,
+      [...path, 'capacity', 'backoff', 'initialSeconds'],
+      `must be <= maxSeconds (got ${backoff.initialSeconds} > ${backoff.maxSeconds})`,
+    );
+  }
+  if (capacity.replaceAbnormalAfterSeconds !== undefined && method === 'count') {
+    issue(
+      issues,
+      [...path, 'capacity', 'replaceAbnormalAfterSeconds'],
+      'needs scaleDown.method idle-nodes: with count no Abnormal node is replaced (a later count-down could ' +
+        'remove a healthy node in its place); remove it or use idle-nodes',
+    );
+  }
+  return capacity;
+}
+
 /** Merges one flavor entry over its pool's and the global defaults, and checks the result. */
 function resolveFlavor(
   layers: FlavorPolicyFields[],
@@ -119,6 +159,7 @@ function resolveFlavor(
   );
   checkRules(scaleUp, [...path, 'scaleUp'], issues);
   checkRules(scaleDown, [...path, 'scaleDown'], issues);
+  const capacity = resolveCapacity(layers, scaleDown.method, path, issues);
 
   if (issues.length > before || max === undefined || source === undefined) return undefined;
   const azStrategy = pick('azStrategy');
@@ -133,6 +174,7 @@ function resolveFlavor(
     scaleUp,
     scaleDown,
     fallback,
+    capacity,
   };
   return {
     flavor,

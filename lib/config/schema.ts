@@ -194,6 +194,51 @@ export const BacklogSchema = z
   })
   .describe('The backlog that drives the flavor; merged field by field over inherited settings.');
 
+const capacityDefaults = flavorDefaults.capacity;
+
+const seconds = (description: string) => z.number().int().min(1).optional().describe(description);
+
+export const CapacitySchema = z
+  .strictObject({
+    stockAware: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: growth skips AZs where the flavor is sold out (the resourceflavors stock read) or in backoff after ' +
+          'a refused scale-up, a quota refusal or nodes stuck creating. false: neither is read or kept (the ' +
+          `behaviour before capacity awareness, for comparison). Default ${capacityDefaults.stockAware}.`,
+      ),
+    backoff: z
+      .strictObject({
+        initialSeconds: seconds(
+          `The first wait after a sold-out, quota or stuck-creating failure (cluster-autoscaler: 5 min). Default ${capacityDefaults.backoff.initialSeconds} s.`,
+        ),
+        maxSeconds: seconds(
+          `The wait doubles with each failure in a row up to this (>= initialSeconds). Default ${capacityDefaults.backoff.maxSeconds} s.`,
+        ),
+        resetSeconds: seconds(
+          `A row of failures is forgotten this long after the last one. Default ${capacityDefaults.backoff.resetSeconds} s.`,
+        ),
+      })
+      .optional()
+      .describe(
+        'How long growth avoids an AZ (or, for quota, every AZ) after a failure; merged field by field.',
+      ),
+    maxNodeProvisionSeconds: seconds(
+      'A node still Creating after this is stuck: reported, its AZ backs off, and a change in flight counts as ' +
+        `settled (cluster-autoscaler max-node-provision-time). Default ${capacityDefaults.maxNodeProvisionSeconds} s.`,
+    ),
+    replaceAbnormalAfterSeconds: seconds(
+      'scaleDown.method idle-nodes only: an Abnormal node is deleted by name after this and replaced by growth. ' +
+        'Refused with method count (no replacement is made, so a later count-down cannot remove a healthy node ' +
+        'in its place). Default: never replaced.',
+    ),
+  })
+  .describe(
+    'Where the flavor can grow (capacity awareness): sold-out stock, backoff after refused scale-ups, nodes ' +
+      'stuck creating. Merged field by field over inherited settings.',
+  );
+
 const flavorPolicyShape = {
   min: z
     .number()
@@ -226,6 +271,7 @@ const flavorPolicyShape = {
   scaleUp: ScaleUpSchema.optional(),
   scaleDown: ScaleDownSchema.optional(),
   fallback: FallbackSchema.optional(),
+  capacity: CapacitySchema.optional(),
 };
 
 export const FlavorPolicyFieldsSchema = z

@@ -1,3 +1,4 @@
+import { clock } from '../capacity/blocked';
 import {
   CONTROL_MODE_BITS,
   KNOWN_CONTROL_MODE_BITS,
@@ -50,8 +51,16 @@ export function controlModeGuard(controlMode: number | undefined): Reason | unde
   );
 }
 
+/** What an operator does about a pool in ScalingFailed: README "Recovering a pool in ScalingFailed". */
+export const SCALING_FAILED_MESSAGE =
+  'phase ScalingFailed: ModelArts refused the last scale-out and the pool is left alone. Check the pool in the ' +
+  'console (a sold-out flavor or a quota), set its node counts back to the nodes it has, or retry the scale-out ' +
+  'once capacity is back; scaling resumes when the phase is Running again (README "Recovering a pool in ScalingFailed")';
+
 export function phaseGuard(phase: string | undefined): Reason | undefined {
   if (phase === 'Running') return undefined;
+  // Not just "not Running": it needs a person, so it says what to do (and has its own code for alarms).
+  if (phase === 'ScalingFailed') return reason('pool-scaling-failed', SCALING_FAILED_MESSAGE);
   return reason(
     'phase-not-running',
     phase === undefined ? 'phase is not reported, so not Running' : msg`phase ${phase} is not Running`,
@@ -249,5 +258,31 @@ export function stoppedScaleInGuard(memory: ScaleInMemory | undefined): Reason |
   return reason(
     'count-not-lowered',
     msg`deleting ${stopped.nodes.join(', ')} left ${stopped.flavor} at ${stopped.countAfter} (was ${stopped.countBefore}): no scale-down until \`state reset --pool\``,
+  );
+}
+
+/** The last change is still being carried out (lib/capacity/in-flight.ts): no new change until it shows. */
+export function changeInFlightGuard(
+  order: { at: number; name?: string } | undefined,
+  waits: readonly { flavor: string; target: number; seen: number }[],
+): Reason | undefined {
+  if (order === undefined || waits.length === 0) return undefined;
+  const named = order.name === undefined ? 'the last change' : msg`order ${order.name}`;
+  const short = waits.map((w) => msg`${w.flavor} ${w.seen} of ${w.target}`).join(', ');
+  return reason(
+    'change-in-flight',
+    msg`${named} (${clock(order.at)}) is still being carried out (${short}): no new change until the status shows it`,
+  );
+}
+
+/** ModelArts answered the last change with a conflict: the pool waits out its backoff. */
+export function changeConflictGuard(
+  conflict: { failures: number; until: number } | undefined,
+  now: number,
+): Reason | undefined {
+  if (conflict === undefined || now >= conflict.until) return undefined;
+  return reason(
+    'change-conflict',
+    msg`the last change was answered with a conflict (${conflict.failures} in a row): no change until ${clock(conflict.until)}`,
   );
 }

@@ -1,9 +1,15 @@
-import type { FlavorStockMap } from '../capacity/types';
+import { type BlockedAzs, blockedAzs, blockedBy, describeBlock, EVERY_AZ } from '../capacity/blocked';
+import { type OrderWait, orderWaits } from '../capacity/in-flight';
+import { pruneCapacity } from '../capacity/memory';
+import { type CapacitySettings, DEFAULT_CAPACITY, type FlavorStockMap } from '../capacity/types';
 import type { Backlog } from '../metrics/backlog';
 import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
+import { plural } from '../plural';
 import type { FlavorScaleIn } from '../scale-in/types';
 import type { FlavorHistory, PoolHistory } from '../state/store';
 import {
+  changeConflictGuard,
+  changeInFlightGuard,
   inFlightGuard,
   pausedScaleInGuard,
   pausedScaleOutGuard,
@@ -57,6 +63,8 @@ export interface FlavorDecision {
   available: number;
   creating: number;
   deleting: number;
+  /** Nodes in status.resources.abnormal: they cannot take jobs. Present only when there are some. */
+  abnormal?: number;
   backlog?: number;
   backlogSource?: string;
   /** This cycle's recommendation, before stabilization, rate limits and guards. */
@@ -110,6 +118,7 @@ interface Draft {
   available: number;
   creating: number;
   deleting: number;
+  abnormal: number;
   desired: number | undefined;
   target: number;
   /** The flavor's azs as {az, count} entries (see cleanAzs), shared by the decision while they do not change. */
@@ -132,14 +141,27 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
   if (!guarded && managed === 0) {
     reasons.push(reason('no-managed-flavors', 'the config manages none of the flavors of this pool'));
   }
+  const waits = orderInFlight(input, now);
   if (guarded || managed === 0) {
     const drafts = resources.map((resource) => baseDraft(input, resource, 'skip', rules));
-    return poolPlan(input, 'skip', reasons, drafts, undefined, prunedHistory(input, drafts, now));
+    return poolPlan(input, 'skip', reasons, drafts, undefined, prunedHistory(input, drafts, now, waits));
   }
 
   const drafts = resources.map((resource) =>
     flavorDraft(input, baseDraft(input, resource, 'hold', rules), now),
   );
+  for (const draft of drafts) if (draft.abnormal > 0) addReason(draft, abnormalReason(draft));
+  // A change still being carried out (or refused with a conflict) holds every flavor, scale-in included: the
+  // flavors are still planned, so that their windows keep this cycle's recommendation.
+  const held = present(
+    changeInFlightGuard(input.history.capacity?.order, waits),
+    changeConflictGuard(input.history.capacity?.conflict, now),
+  );
+  if (held.length > 0) {
+    for (const draft of drafts) hold(draft);
+    for (const guard of held) reasons.push(guard);
+    return poolPlan(input, 'hold', reasons, drafts, undefined, nextHistory(input, drafts, now, waits));
+  }
   holdMixedDirections(drafts);
   const zero = holdZeroCounts(drafts);
   if (zero !== undefined) reasons.push(zero);
@@ -160,7 +182,44 @@ export function planPool(input: PoolInput, now: number, killSwitch = false): Poo
     body = patchBody(resources, changes);
   }
   const action = body !== undefined ? 'patch' : scaleIn !== undefined ? 'scale-in' : 'hold';
-  return poolPlan(input, action, reasons, drafts, body, nextHistory(input, drafts, now), scaleIn);
+  return poolPlan(input, action, reasons, drafts, body, nextHistory(input, drafts, now, waits), scaleIn);
+}
+
+const NO_WAITS: readonly OrderWait[] = [];
+
+/** The flavors of the last change the status does not show yet (empty: none, or settled). */
+function orderInFlight(input: PoolInput, now: number): readonly OrderWait[] {
+  const order = input.history.capacity?.order;
+  if (order === undefined) return NO_WAITS;
+  const resources = input.pool.spec.resources;
+  const sole = resources.length === 1 ? resources[0]?.flavor : undefined;
+  const settings = settingsOf(input.policy);
+  return orderWaits(
+    order,
+    input.pool.status?.resources,
+    sole,
+    (flavor) => settings(flavor).maxNodeProvisionSeconds,
+    now,
+  );
+}
+
+/** A flavor's capacity settings: its policy's, or the defaults (a flavor not managed, a policy built without). */
+const settingsOf =
+  (policy: PoolPolicy) =>
+  (flavor: string): CapacitySettings =>
+    own(policy.flavors, flavor)?.capacity ?? DEFAULT_CAPACITY;
+
+function abnormalReason(draft: Draft): Reason {
+  const replaced =
+    methodOf(draft.policy) === 'count'
+      ? '; with scaleDown.method count they are not replaced'
+      : draft.policy?.capacity?.replaceAbnormalAfterSeconds === undefined
+        ? ''
+        : msg`; replaced after ${draft.policy.capacity.replaceAbnormalAfterSeconds} s`;
+  return reason(
+    'abnormal-nodes',
+    msg`${plural(draft.abnormal, 'Abnormal node')}: not capacity that can take jobs${replaced}`,
+  );
 }
 
 /** A flavor going down by named idle nodes rather than by a lower count. */
@@ -178,10 +237,7 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     const down = draft.action === 'scale-down';
     const replaceAfter = policy.capacity?.replaceAbnormalAfterSeconds;
     // Abnormal nodes to replace (issue #15): only while no PATCH grows the flavor in the same cycle.
-    const abnormal =
-      replaceAfter !== undefined &&
-      draft.action !== 'scale-up' &&
-      statusCount(input.pool.status?.resources?.abnormal, resource.flavor, false) > 0;
+    const abnormal = replaceAfter !== undefined && draft.action !== 'scale-up' && draft.abnormal > 0;
     if (!down && !abnormal && !(draft.action === 'hold' && hasDrained(input.history, resource.flavor)))
       continue;
     const entry: FlavorScaleIn = {
@@ -273,7 +329,10 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
       target = minimum;
     }
   }
-  if (target !== current) {
+  const blocked = target > current ? blockedFor(input, draft, policy, now) : undefined;
+  if (blocked !== undefined) {
+    target = growAround(draft, policy, blocked, target, need?.nodes);
+  } else if (target !== current) {
     const split = splitAzs(policy.azStrategy, resource.azs, target, need?.nodes);
     if (split.ok) {
       draft.azsAfter = split.azs;
@@ -285,6 +344,99 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   draft.target = target;
   draft.action = target > current ? 'scale-up' : target < current ? 'scale-down' : 'hold';
   return draft;
+}
+
+/** What keeps the flavor's growth out of some AZs now (stock, backoffs); undefined when nothing does. */
+function blockedFor(
+  input: PoolInput,
+  draft: Draft,
+  policy: FlavorPolicy,
+  now: number,
+): BlockedAzs | undefined {
+  return blockedAzs({
+    flavor: draft.resource.flavor,
+    hasAzs: draft.azsBefore !== undefined,
+    memory: input.history.capacity,
+    stock: input.stock,
+    settings: policy.capacity ?? DEFAULT_CAPACITY,
+    now,
+  });
+}
+
+/**
+ * Growth with some AZs blocked: placed in the allowed AZs as the strategy says (zones.ts, placeGrowth); what no
+ * allowed AZ takes is left out, with a reason naming the AZs and why. Returns the target that can be placed.
+ */
+function growAround(
+  draft: Draft,
+  policy: FlavorPolicy,
+  blocked: BlockedAzs,
+  target: number,
+  need: Readonly<Record<string, number>> | undefined,
+): number {
+  const current = draft.resource.count;
+  const growth = target - current;
+  if (draft.azsBefore === undefined) {
+    if (blocked.every === undefined) return target;
+    addReason(draft, noCapacity(growth, [describeBlock(EVERY_AZ, blocked.every)]));
+    return current;
+  }
+  const isBlocked = (az: string) => blockedBy(blocked, az) !== undefined;
+  const split = splitAzs(policy.azStrategy, draft.azsBefore, target, need, isBlocked);
+  if (!split.ok) {
+    addReason(draft, split.reason);
+    return current;
+  }
+  // No blocked AZ was in the way of this split: it stands as it is.
+  if (split.unplaced === undefined) {
+    draft.azsAfter = split.azs;
+    return target;
+  }
+  const why = (azs: readonly string[]) =>
+    blocked.every !== undefined
+      ? [describeBlock(EVERY_AZ, blocked.every)]
+      : azs.map((az) =>
+          describeBlock(az, blockedBy(blocked, az) as NonNullable<ReturnType<typeof blockedBy>>),
+        );
+  const waitsFor = split.waitsFor ?? [];
+  if (split.unplaced >= growth) {
+    const type = policy.azStrategy.type;
+    const message =
+      type === 'fixed'
+        ? msg`fixed AZs never move, so growing by ${growth} waits for ${why(waitsFor).join('; ')}`
+        : type === 'backlog' && waitsFor.length > 0
+          ? msg`${plural(growth, 'added node')} for work tied to ${why(waitsFor).join('; ')}: not placed in other AZs, where that work cannot run`
+          : msg`no AZ can take the ${plural(growth, 'added node')}: ${why(candidates(policy, draft.azsBefore, isBlocked)).join('; ')}`;
+    addReason(draft, reason('no-capacity', message));
+    return current;
+  }
+  draft.azsAfter = split.azs;
+  const skipped = why(candidates(policy, draft.azsBefore, isBlocked)).join('; ');
+  const short =
+    split.unplaced > 0
+      ? msg`; ${plural(split.unplaced, 'node')} for work tied to ${waitsFor.join(', ')} not placed elsewhere, where it cannot run`
+      : '';
+  addReason(draft, reason('az-skipped', msg`growth placed in the other AZs, skipping ${skipped}${short}`));
+  return target - split.unplaced;
+}
+
+const noCapacity = (growth: number, why: readonly string[]): Reason =>
+  reason('no-capacity', msg`no AZ can take the ${plural(growth, 'added node')}: ${why.join('; ')}`);
+
+/** The blocked AZs the strategy could grow: the listed ones, and for `weighted` the AZs with a weight. */
+function candidates(
+  policy: FlavorPolicy,
+  listed: readonly PatchAz[],
+  isBlocked: (az: string) => boolean,
+): string[] {
+  const names = listed.map((slot) => slot.az);
+  const strategy = policy.azStrategy;
+  if (strategy.type === 'weighted') {
+    for (const az of Object.keys(strategy.weights).sort()) {
+      if (!names.includes(az) && (strategy.weights[az] ?? 0) > 0) names.push(az);
+    }
+  }
+  return names.filter(isBlocked);
 }
 
 function baseDraft(
@@ -308,6 +460,7 @@ function baseDraft(
     // Nodes in flight that name no flavor might be this one's: count them, so that no scale-down races them.
     creating: statusCount(statusResources?.creating, flavor, true),
     deleting: statusCount(statusResources?.deleting, flavor, true),
+    abnormal: statusCount(statusResources?.abnormal, flavor, sole),
     desired: undefined,
     target: resource.count,
     azsBefore: azs,
@@ -381,7 +534,12 @@ function hold(draft: Draft): void {
   if (draft.action === 'scale-up' || draft.action === 'scale-down') draft.action = 'hold';
 }
 
-function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): PoolHistory {
+function nextHistory(
+  input: PoolInput,
+  drafts: readonly Draft[],
+  now: number,
+  waits: readonly OrderWait[],
+): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
   for (const { resource, policy, rules, history, desired, target, action } of drafts) {
     if (policy === undefined || rules === undefined) continue;
@@ -395,18 +553,23 @@ function nextHistory(input: PoolInput, drafts: readonly Draft[], now: number): P
     const cycle = { now, current: resource.count, desired, target: named ? resource.count : target };
     flavors[resource.flavor] = nextFlavorHistory(history, policy, cycle, rules.horizon);
   }
-  return withLastPatch(input.history, flavors);
+  return withLastPatch(input, flavors, now, waits);
 }
 
 /** A skipped pool adds nothing to its history; what no window, period or cooldown reads is dropped. */
-function prunedHistory(input: PoolInput, drafts: readonly Draft[], now: number): PoolHistory {
+function prunedHistory(
+  input: PoolInput,
+  drafts: readonly Draft[],
+  now: number,
+  waits: readonly OrderWait[],
+): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
   for (const { resource, policy, rules, history } of drafts) {
     if (history === undefined || policy === undefined || rules === undefined) continue;
     flavors[resource.flavor] =
       rules.invalid === undefined ? pruneFlavorHistory(history, policy, now, rules.horizon) : history;
   }
-  return withLastPatch(input.history, flavors);
+  return withLastPatch(input, flavors, now, waits);
 }
 
 /** What a flavor policy says that does not change from cycle to cycle. */
@@ -431,11 +594,20 @@ function rulesOf(policy: PoolPolicy): ReadonlyMap<string, FlavorRules> {
 }
 
 /** The pool-level part of the history (when the scaler last PATCHed) is the cycle's to set; it is kept as is. */
-function withLastPatch(previous: PoolHistory, flavors: Record<string, FlavorHistory>): PoolHistory {
+function withLastPatch(
+  input: PoolInput,
+  flavors: Record<string, FlavorHistory>,
+  now: number,
+  waits: readonly OrderWait[],
+): PoolHistory {
+  const previous = input.history;
   const next: PoolHistory =
     previous.lastPatchAt === undefined ? { flavors } : { flavors, lastPatchAt: previous.lastPatchAt };
   // The scale-in memory is the cycle's to change (under the lease, after its reads): carried as it is.
   if (previous.scaleIn !== undefined) next.scaleIn = previous.scaleIn;
+  // The capacity memory too, less the backoffs whose row is over and a settled order.
+  const capacity = pruneCapacity(previous.capacity, settingsOf(input.policy), waits.length === 0, now);
+  if (capacity !== undefined) next.capacity = capacity;
   return next;
 }
 
@@ -470,7 +642,12 @@ function decision(draft: Draft): FlavorDecision {
   const reasons = draft.reasons === NO_REASONS ? [] : draft.reasons;
   // The usual shapes as whole literals: an object grown property by property gets a second, out-of-object
   // store, one more object per decision for the garbage collector to move.
-  if (backlog?.ok === true && Number.isFinite(backlog.value) && desired !== undefined) {
+  if (
+    backlog?.ok === true &&
+    Number.isFinite(backlog.value) &&
+    desired !== undefined &&
+    draft.abnormal === 0
+  ) {
     const value = backlog.value;
     const backlogSource = backlog.source;
     const azsAfter = draft.azsAfter ?? azsBefore;
@@ -514,6 +691,7 @@ function decision(draft: Draft): FlavorDecision {
     creating,
     deleting,
   } as FlavorDecision;
+  if (draft.abnormal > 0) result.abnormal = draft.abnormal;
   if (backlog !== undefined) {
     if (backlog.ok && Number.isFinite(backlog.value)) result.backlog = backlog.value;
     result.backlogSource = backlog.source;

@@ -52,6 +52,16 @@ export const REASON_CODES = {
   'scale-in-backoff':
     'ModelArts answered a node operation with a conflict: scale-in waits, longer after each conflict in a row',
   // Capacity (issue #15).
+  'pool-scaling-failed':
+    'the pool is in phase ScalingFailed after a refused scale-out: it is left alone until an operator recovers it',
+  'no-capacity':
+    'no AZ the flavor may grow in can take a node (sold out, in backoff, over quota): no growth this cycle',
+  'az-skipped': 'growth skipped AZs that are sold out or in backoff and went to the other AZs',
+  'change-in-flight':
+    'the last change is still being carried out: no new change (PATCH or scale-in) until the status shows it',
+  'change-conflict':
+    'ModelArts answered the last change with a conflict: no new change until its backoff ends',
+  'abnormal-nodes': 'some nodes of the flavor are Abnormal: they cannot take jobs',
   'patch-sold-out':
     'the PATCH was refused as sold out: the flavor backs off in the AZs it grew (or the AZ named)',
   'patch-quota': 'the PATCH was refused over a quota: the flavor backs off in every AZ',
@@ -60,7 +70,6 @@ export const REASON_CODES = {
   'stuck-creating': 'nodes still Creating after maxNodeProvisionSeconds: their AZs back off',
   'abnormal-replaced':
     'an idle Abnormal node is deleted by name after replaceAbnormalAfterSeconds; growth replaces it',
-  'pool-scaling-failed': 'the pool is ScalingFailed: left alone until an operator repairs it (README)',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

@@ -51,7 +51,7 @@ function renderPool(pool: PoolPlan, paint: Paint, dryRun: boolean): string {
 
   const rows = pool.flavors.map((flavor) => [
     flavor.flavor,
-    flavor.target === flavor.current ? `${flavor.current}` : `${flavor.current} -> ${flavor.target}`,
+    countCell(flavor),
     flavor.action,
     azChange(flavor.azsBefore, flavor.azsAfter),
     // A backlog the source could not give shows as n/a (its reason says why); none at all as -.
@@ -87,6 +87,13 @@ function renderPool(pool: PoolPlan, paint: Paint, dryRun: boolean): string {
 }
 
 const describe = (r: Reason): string => `${r.code}: ${r.message}`;
+
+/** current -> target; Abnormal nodes are named there, since they count but cannot take jobs. */
+function countCell(flavor: FlavorDecision): string {
+  const count =
+    flavor.target === flavor.current ? `${flavor.current}` : `${flavor.current} -> ${flavor.target}`;
+  return flavor.abnormal === undefined ? count : `${count} (${flavor.abnormal} abnormal)`;
+}
 
 function reasonLines(flavor: FlavorDecision): string[] {
   return flavor.reasons.map(describe);

@@ -31,7 +31,22 @@ import type { CheckedBacklog } from './target';
 //             split it is balanced.
 // A flavor without azs (or with an empty list) gets no azs.
 
-export type AzSplit = { ok: true; azs: PatchAz[] | undefined } | { ok: false; reason: Reason };
+export type AzSplit =
+  | {
+      ok: true;
+      azs: PatchAz[] | undefined;
+      /** Growth only, with AZs blocked: the added nodes no allowed AZ takes (the split sums to total - unplaced). */
+      unplaced?: number;
+      /**
+       * Blocked AZs the strategy would have grown and that no other AZ stands in for: `fixed` (it never moves, so
+       * the flavor waits for them) and `backlog` (work tied to them cannot use nodes elsewhere).
+       */
+      waitsFor?: string[];
+    }
+  | { ok: false; reason: Reason };
+
+/** Whether growth must avoid an AZ (sold out, in backoff: lib/capacity/blocked.ts). */
+export type IsBlocked = (az: string) => boolean;
 
 /** One AZ of the split being built: exactly {az, count}, so that the result needs no copy. */
 type Slot = PatchAz;
@@ -41,10 +56,14 @@ export function splitAzs(
   before: readonly PatchAz[] | undefined,
   total: number,
   need?: Readonly<Record<string, number>>,
+  blocked?: IsBlocked,
 ): AzSplit {
   if (before === undefined || before.length === 0) return { ok: true, azs: undefined };
   const slots: Slot[] = before.map(({ az, count }) => ({ az, count }));
-  if (sumOf(slots) === total) return { ok: true, azs: slots };
+  const sum = sumOf(slots);
+  if (sum === total) return { ok: true, azs: slots };
+  // Scale-downs never look at capacity: only growth avoids blocked AZs.
+  if (blocked !== undefined && total > sum) return placeGrowth(strategy, before, total, need, blocked);
   switch (strategy.type) {
     case 'balanced':
       stepTowards(slots, total, balancedAdd, balancedRemove);
@@ -170,7 +189,87 @@ export function fixedMinimum(before: readonly { count: number }[] | undefined): 
 const balancedAdd = (slot: Slot): number => -slot.count;
 const balancedRemove = (slot: Slot): number => slot.count;
 
-function splitWeighted(weights: Record<string, number>, listed: Slot[], total: number): AzSplit {
+/**
+ * Growth with some AZs blocked. The split is first made as if none were; when it adds to no blocked AZ it stands.
+ * Otherwise `fixed` waits (it never moves), `backlog` leaves out the nodes for work tied to the blocked AZs (they
+ * would sit idle elsewhere) and places the rest, and the others place the whole growth in the allowed AZs. What
+ * no allowed AZ can take is `unplaced`. Like every split it only adds: no node moves between AZs.
+ */
+function placeGrowth(
+  strategy: AzStrategy,
+  before: readonly PatchAz[],
+  total: number,
+  need: Readonly<Record<string, number>> | undefined,
+  blocked: IsBlocked,
+): AzSplit {
+  const ideal = splitAzs(strategy, before, total, need);
+  if (!ideal.ok || ideal.azs === undefined) return ideal;
+  const grown = (slot: Slot) => slot.count > (before.find((b) => b.az === slot.az)?.count ?? 0);
+  const wanted = ideal.azs.filter((slot) => grown(slot) && blocked(slot.az)).map((slot) => slot.az);
+  if (wanted.length === 0) return ideal;
+  const current = sumOf(before);
+  const slots: Slot[] = before.map(({ az, count }) => ({ az, count }));
+  switch (strategy.type) {
+    case 'fixed':
+      return { ok: true, azs: slots, unplaced: total - current, waitsFor: wanted };
+    case 'weighted':
+      return placeWeighted(strategy.weights, slots, total, blocked);
+    case 'balanced':
+      return placed(slots, total, stepTowards(slots, total, allowed(balancedAdd, blocked), balancedRemove));
+    case 'backlog': {
+      if (need === undefined) {
+        return placed(slots, total, stepTowards(slots, total, allowed(balancedAdd, blocked), balancedRemove));
+      }
+      // Keep the ideal growth of the allowed AZs; of a blocked AZ's growth, what its own need asks for is not
+      // placed, and only the rest (a tie's overflow, work not tied to it) goes elsewhere.
+      let tied = 0;
+      for (const slot of ideal.azs) {
+        const was = before.find((b) => b.az === slot.az)?.count ?? 0;
+        if (blocked(slot.az)) tied += Math.min(slot.count - was, Math.max(0, needOf(need, slot.az) - was));
+        else (slots.find((s) => s.az === slot.az) as Slot).count = slot.count;
+      }
+      const tie = 1 / (Math.max(current, total) + 1);
+      const reach = total - tied;
+      const sum = stepTowards(slots, reach, allowed(belowNeed(need, tie), blocked), aboveNeed(need, tie));
+      return { ok: true, azs: slots, unplaced: total - sum, waitsFor: tied > 0 ? wanted : [] };
+    }
+  }
+}
+
+const placed = (slots: Slot[], total: number, sum: number): AzSplit => ({
+  ok: true,
+  azs: slots,
+  unplaced: total - sum,
+});
+
+/** An add score that never picks a blocked AZ. */
+const allowed =
+  (add: Score, blocked: IsBlocked): Score =>
+  (slot, i) =>
+    blocked(slot.az) ? Number.NEGATIVE_INFINITY : add(slot, i);
+
+function placeWeighted(
+  weights: Record<string, number>,
+  listed: Slot[],
+  total: number,
+  blocked: IsBlocked,
+): AzSplit {
+  const { slots, shares } = weightedSlots(weights, listed, total);
+  if (shares === undefined) return placed(listed, total, sumOf(listed));
+  const below = belowShare(shares);
+  // Only AZs with a weight grow, as without blocking: an AZ with none is never started or grown.
+  const add: Score = (slot, i) =>
+    weightOf(weights, slot.az) > 0 && !blocked(slot.az) ? below(slot, i) : Number.NEGATIVE_INFINITY;
+  const sum = stepTowards(slots, total, add, aboveShare(shares));
+  return placed(
+    slots.filter((slot, i) => i < listed.length || slot.count > 0),
+    total,
+    sum,
+  );
+}
+
+/** The listed AZs plus the weighted AZs not listed yet (at the end, by name), with their largest-remainder shares. */
+function weightedSlots(weights: Record<string, number>, listed: Slot[], total: number) {
   const names = new Set(listed.map((slot) => slot.az));
   const added = Object.keys(weights)
     .filter((az) => !names.has(az) && weightOf(weights, az) > 0)
@@ -181,8 +280,14 @@ function splitWeighted(weights: Record<string, number>, listed: Slot[], total: n
     total,
     slots.map((slot) => ({ az: slot.az, weight: weightOf(weights, slot.az) })),
   );
+  return { slots, shares };
+}
+
+function splitWeighted(weights: Record<string, number>, listed: Slot[], total: number): AzSplit {
+  const { slots, shares } = weightedSlots(weights, listed, total);
   if (shares === undefined) {
-    return refuse(msg`weighted: no AZ of the flavor (${[...names].join(', ')}) has a positive weight`);
+    const names = listed.map((slot) => slot.az);
+    return refuse(msg`weighted: no AZ of the flavor (${names.join(', ')}) has a positive weight`);
   }
   stepTowards(slots, total, belowShare(shares), aboveShare(shares));
   return { ok: true, azs: slots.filter((slot, i) => i < listed.length || slot.count > 0) };
@@ -232,14 +337,21 @@ type Score = (slot: Slot, index: number) => number;
  * (ties: first name), each removed node comes from a non-empty slot with the highest `remove` score (ties: last
  * name). Changes are a handful of nodes over a handful of AZs, so one node at a time is cheap and obviously right.
  */
-function stepTowards(slots: Slot[], total: number, add: Score, remove: Score): void {
+function stepTowards(slots: Slot[], total: number, add: Score, remove: Score): number {
   let sum = sumOf(slots);
-  for (; sum < total; sum++) best(slots, add, true).count++;
+  for (; sum < total; sum++) {
+    // No slot may take a node (every AZ blocked): the sum stays short, and the caller says so.
+    const chosen = best(slots, add, true);
+    if (chosen === undefined) break;
+    chosen.count++;
+  }
   const removable: Score = (slot, i) => (slot.count > 0 ? remove(slot, i) : Number.NEGATIVE_INFINITY);
-  for (; sum > total; sum--) best(slots, removable, false).count--;
+  for (; sum > total; sum--) (best(slots, removable, false) as Slot).count--;
+  return sum;
 }
 
-function best(slots: readonly Slot[], score: Score, firstName: boolean): Slot {
+/** The slot with the highest score; undefined when every score is -Infinity (no slot may be chosen). */
+function best(slots: readonly Slot[], score: Score, firstName: boolean): Slot | undefined {
   let chosen = slots[0] as Slot;
   let chosenScore = score(chosen, 0);
   for (let i = 1; i < slots.length; i++) {
@@ -253,7 +365,7 @@ function best(slots: readonly Slot[], score: Score, firstName: boolean): Slot {
       chosenScore = s;
     }
   }
-  return chosen;
+  return chosenScore === Number.NEGATIVE_INFINITY ? undefined : chosen;
 }
 
 /** The largest remainder split of `total` by weight, in the order given; undefined when no weight is positive. */

@@ -89,6 +89,7 @@ describe('loadConfig', () => {
       scaleUp: builtInFlavorDefaults.scaleUp,
       scaleDown: { ...builtInFlavorDefaults.scaleDown, drainSeconds: 60 },
       fallback: { type: 'hold' },
+      capacity: builtInFlavorDefaults.capacity,
     });
     expect(config.pools[0]?.flavors[0]?.backlog).toEqual({
       source: { type: 'static', value: 3 },

@@ -26,7 +26,7 @@ describe('config.schema.json', () => {
         .map(([name]) => name);
     expect(described(props(schema))).toEqual([]);
     expect(described(flavorFields)).toEqual([]);
-    for (const nested of ['backlog', 'scaleUp', 'scaleDown']) {
+    for (const nested of ['backlog', 'scaleUp', 'scaleDown', 'capacity']) {
       expect(described(props(flavorFields[nested])).filter((name) => name !== 'source')).toEqual([]);
     }
   });

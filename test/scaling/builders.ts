@@ -1,3 +1,4 @@
+import type { FlavorStockMap } from '../../lib/capacity/types';
 import type { Backlog } from '../../lib/metrics/backlog';
 import type { AzCount, FlavorCount, Pool } from '../../lib/modelarts/schemas';
 import type { PoolInput } from '../../lib/scaling/plan';
@@ -103,13 +104,15 @@ export interface PoolSpec {
   creating?: FlavorCount[];
   deleting?: FlavorCount[];
   available?: FlavorCount[];
+  abnormal?: FlavorCount[];
 }
 
 export function pool(spec: PoolSpec): Pool {
   const status: NonNullable<Pool['status']> = {};
   if (spec.phase !== undefined) status.phase = spec.phase;
-  if (spec.creating || spec.deleting || spec.available) {
+  if (spec.creating || spec.deleting || spec.available || spec.abnormal) {
     status.resources = { creating: spec.creating, deleting: spec.deleting, available: spec.available };
+    if (spec.abnormal) status.resources.abnormal = spec.abnormal;
   }
   return {
     metadata: { name: spec.name ?? 'pool-a', ...(spec.annotations ? { annotations: spec.annotations } : {}) },
@@ -140,7 +143,12 @@ export function poolInput(
   p: Pool,
   policy: PoolPolicy,
   backlogs: Record<string, Backlog>,
-  extra: { history?: PoolHistory; minCounts?: Record<string, number>; key?: string } = {},
+  extra: {
+    history?: PoolHistory;
+    minCounts?: Record<string, number>;
+    key?: string;
+    stock?: FlavorStockMap;
+  } = {},
 ): PoolInput {
   return {
     key: extra.key ?? `project/${p.metadata.name}`,
@@ -149,6 +157,7 @@ export function poolInput(
     backlogs,
     history: extra.history ?? { flavors: {} },
     ...(extra.minCounts ? { minCounts: extra.minCounts } : {}),
+    ...(extra.stock ? { stock: extra.stock } : {}),
   };
 }
 

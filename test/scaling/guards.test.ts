@@ -195,7 +195,8 @@ describe('guards in a plan', () => {
   it.each([
     ['kill switch', running(twoFlavors), true, 'kill-switch'],
     ['frozen pool', running(twoFlavors, { controlMode: 8 }), false, 'control-mode'],
-    ['pool not Running', running(twoFlavors, { phase: 'ScalingFailed' }), false, 'phase-not-running'],
+    ['pool not Running', running(twoFlavors, { phase: 'Abnormal' }), false, 'phase-not-running'],
+    ['pool ScalingFailed', running(twoFlavors, { phase: 'ScalingFailed' }), false, 'pool-scaling-failed'],
     ['prepaid pool', running(twoFlavors, { annotations: PREPAID }), false, 'prepaid-not-allowed'],
   ] as const)('%s: skipped with a reason and no body', (_, p, killSwitch, code) => {
     const result = planOne(poolInput(p, policy, { [GPU]: ok(9), [CPU]: ok(0) }), killSwitch);
