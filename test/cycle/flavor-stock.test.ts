@@ -4,10 +4,7 @@
 // is stock-aware.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CAPACITY } from '../../lib/capacity/types';
-import { readStock, STOCK_SHARE_MS, stockKey } from '../../lib/cycle/read-stock';
-import type { Prepared } from '../../lib/cycle/types';
-import { createModelArtsClient } from '../../lib/modelarts/client';
+import { STOCK_SHARE_MS, stockKey } from '../../lib/cycle/read-stock';
 import { type CapacityRig, capacityRig, FLAVOR } from './capacity-harness';
 
 const stockReads = (rig: CapacityRig) => rig.routes().filter((route) => route === 'listFlavors').length;
@@ -99,24 +96,10 @@ describe('flavor stock in the cycle', () => {
 
   it('costs no request when no managed flavor is stock-aware', async () => {
     rig = await capacityRig([{ name: 'pool-a', azs: [1, 1] }]);
-    // The config's `capacity:` comes with the planner's branch: the prepared pool is given the setting directly.
-    const client = createModelArtsClient({
-      projectId: rig.emulator.projectId,
-      endpoint: rig.emulator.url,
-      auth: { type: 'none' },
-    });
-    const deps = { clients: () => client, store: rig.store, now: () => rig.clock.now, owner: 'test' };
-    const prepared = (stockAware: boolean) =>
-      [
-        {
-          snapshot: { connection: { name: 'emu' } },
-          input: { policy: { flavors: { [FLAVOR]: { capacity: { ...DEFAULT_CAPACITY, stockAware } } } } },
-        },
-      ] as unknown as Prepared[];
-    rig.emulator.clearRequests();
-    expect((await readStock(deps, prepared(false), false, rig.clock.now)).stock.size).toBe(0);
+    const result = await rig.run(['pool-a'], { backlog: 4, capacity: '{ stockAware: false }' });
+    expect(result.outcomes[0]?.status).toBe('patched');
     expect(stockReads(rig)).toBe(0);
-    expect((await readStock(deps, prepared(true), false, rig.clock.now)).stock.size).toBe(1);
+    await rig.run(['pool-a'], { backlog: 6 });
     expect(stockReads(rig)).toBe(1);
   });
 });

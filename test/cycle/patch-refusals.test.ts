@@ -108,6 +108,24 @@ describe('a PATCH refused for capacity', () => {
     });
   });
 
+  it('is followed by a cycle that places the growth in another AZ', async () => {
+    rig = await capacityRig([{ name: POOL, azs: [2, 1] }]);
+    rig.emulator.failNext('patchPool', 1, { status: 400, errorCode: 'ModelArts.6716' });
+    expect((await grow()).outcomes[0]?.status).toBe('backed-off');
+
+    rig.clock.now += MINUTE;
+    const next = await grow();
+    expect(next.outcomes[0]?.status).toBe('patched');
+    expect(rig.emulator.pool(POOL)?.spec.resources[0]).toMatchObject({
+      count: 4,
+      azs: [
+        { az: 'cn-north-7a', count: 3 },
+        { az: 'cn-north-7b', count: 1 },
+      ],
+    });
+    expect(rig.records.find((r) => r.flavor === FLAVOR)?.reasons).toContain('az-skipped');
+  });
+
   it('for any other reason fails the pool as before and backs off nothing', async () => {
     rig = await capacityRig([{ name: POOL, azs: [2, 1] }]);
     rig.emulator.failNext('patchPool', 1, { status: 400, errorCode: 'ModelArts.2793' });
