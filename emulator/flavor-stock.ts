@@ -34,6 +34,11 @@ export class FlavorStockStore {
     return this.snapshot();
   }
 
+  /** Whether the flavor is set sold out in the AZ (a flavor or AZ not set has stock). */
+  soldOut(flavor: string, az: string): boolean {
+    return this.#stock[flavor]?.[az] === 'soldout';
+  }
+
   snapshot(): FlavorStockChange {
     return structuredClone(this.#stock);
   }

@@ -1,4 +1,4 @@
-import type { Pool } from '../lib/modelarts/schemas';
+import type { Pool, PoolFlavorResource } from '../lib/modelarts/schemas';
 import type { Workload } from '../lib/modelarts/workloads';
 import {
   deleteNodesByName,
@@ -21,6 +21,8 @@ import {
   undrainNodes,
   updateNode,
 } from '../lib/nodes';
+import { type CapacityRules, changeCapacityRules, DEFAULT_CAPACITY_RULES } from './capacity-rules';
+import { type NodeFaultInput, NodeFaults } from './node-faults';
 import { changeNodeApiRules, DEFAULT_NODE_API_RULES, type NodeApiRules } from './node-rules';
 import { seedJobs } from './workload-jobs';
 
@@ -30,13 +32,32 @@ interface PoolRecord {
   nodes: NodePool;
   /** A pool created through the API turns Running at this time; seeded and admin-set phases stay put. */
   runningAt?: number;
+  /** The order the last resizing PATCH started. */
+  order?: Order;
+  /** The nodes the running order will resize to once its nodes start (`orderSeconds` after the PATCH). */
+  pending?: PoolFlavorResource[];
 }
+
+/** An order (label os.modelarts/order.name): it runs until its nodes have started and finished creating or leaving. */
+interface Order {
+  name: string;
+  /** When its nodes start: the PATCH plus `orderSeconds`. */
+  startsAt: number;
+  /** The nodes it ordered or removed, once started. */
+  nodes: Set<string>;
+}
+
+export const ORDER_LABEL = 'os.modelarts/order.name';
 
 export interface PoolStoreOptions {
   /** Jobs already running when the emulator starts, per pool: the seed nodes take their host IPs. */
   workloads?: Record<string, readonly Workload[]>;
   /** How the node APIs answer where the docs leave it open. */
   rules?: Partial<NodeApiRules>;
+  /** How a scale-out short of capacity is answered, and the orders PATCHes start. */
+  capacity?: Partial<CapacityRules>;
+  /** Nodes that will not come up: the next ones ordered of a flavor stay Creating or turn Abnormal. */
+  nodeFaults?: readonly NodeFaultInput[];
 }
 
 const billingOf = (pool: Pool): NodeBilling =>
@@ -47,6 +68,9 @@ export class PoolStore {
   readonly #records = new Map<string, PoolRecord>();
   readonly #seedJobs: Record<string, NodeJob[]>;
   #rules: NodeApiRules;
+  #capacity: CapacityRules;
+  #orders = 0;
+  readonly faults: NodeFaults;
 
   constructor(
     private readonly seed: readonly Pool[],
@@ -56,6 +80,8 @@ export class PoolStore {
   ) {
     this.#seedJobs = seedJobs(options.workloads ?? {});
     this.#rules = this.#startingRules();
+    this.#capacity = this.#startingCapacity();
+    this.faults = new NodeFaults(options.nodeFaults);
     this.reset();
   }
 
@@ -63,6 +89,9 @@ export class PoolStore {
   reset(): void {
     this.#records.clear();
     this.#rules = this.#startingRules();
+    this.#capacity = this.#startingCapacity();
+    this.faults.reset();
+    this.#orders = 0;
     for (const pool of this.seed) {
       const name = pool.metadata.name;
       const created = Date.parse(pool.metadata.creationTimestamp ?? '');
@@ -88,6 +117,20 @@ export class PoolStore {
     return this.rules;
   }
 
+  get capacity(): CapacityRules {
+    return structuredClone(this.#capacity);
+  }
+
+  /** Changes some capacity rules; throws (naming the field) on a bad value. */
+  setCapacity(rules: unknown): CapacityRules {
+    this.#capacity = changeCapacityRules(this.#capacity, rules);
+    return this.capacity;
+  }
+
+  #startingCapacity(): CapacityRules {
+    return changeCapacityRules(DEFAULT_CAPACITY_RULES, this.options.capacity ?? {});
+  }
+
   #startingRules(): NodeApiRules {
     return changeNodeApiRules(DEFAULT_NODE_API_RULES, this.options.rules ?? {});
   }
@@ -104,6 +147,8 @@ export class PoolStore {
     const pool = structuredClone(record.doc);
     const flavors = pool.spec.resources.map((resource) => resource.flavor);
     pool.status = { ...pool.status, resources: statusResources(record.nodes, flavors) };
+    if (record.order && (this.#capacity.keepOrderLabel || this.#running(record)))
+      pool.metadata.labels = { ...pool.metadata.labels, [ORDER_LABEL]: record.order.name };
     return pool;
   }
 
@@ -118,30 +163,84 @@ export class PoolStore {
   /** Adds a pool in phase Creating whose nodes are all being created; it turns Running after the transition. */
   create(doc: Pool): Pool {
     const now = this.now();
-    const { pool: nodes } = resizeNodes(
-      emptyNodePool(doc.metadata.name),
-      doc.spec.resources,
-      this.#clock(),
-      billingOf(doc),
-    );
-    this.#records.set(doc.metadata.name, {
+    const record: PoolRecord = {
       doc: structuredClone(doc),
-      nodes,
+      nodes: emptyNodePool(doc.metadata.name),
       runningAt: now + this.transitionMs,
-    });
+    };
+    this.#resize(record, doc.spec.resources, now);
+    this.#records.set(doc.metadata.name, record);
     return this.get(doc.metadata.name) as Pool;
   }
 
   /**
-   * Stores a pool's new metadata and spec and moves its nodes towards spec.resources, as ModelArts does for a
-   * count change: the nodes removed are the platform's pick, and the jobs on them fail.
+   * Stores a pool's new metadata and spec and moves its nodes towards `placed` (spec.resources with the AZs the
+   * emulator picked; default spec.resources), as ModelArts does for a count change: the nodes removed are the
+   * platform's pick, and the jobs on them fail. A change of spec.resources starts an order, whose nodes start
+   * `orderSeconds` later; a PATCH while one waits replaces what it will resize to.
    */
-  update(name: string, doc: Pool): Pool | undefined {
+  update(
+    name: string,
+    doc: Pool,
+    placed: readonly PoolFlavorResource[] = doc.spec.resources,
+  ): Pool | undefined {
     const record = this.#settled(name);
     if (!record) return undefined;
+    const resized = JSON.stringify(record.doc.spec.resources) !== JSON.stringify(doc.spec.resources);
     record.doc = { ...structuredClone(doc), status: record.doc.status };
-    record.nodes = resizeNodes(record.nodes, doc.spec.resources, this.#clock(), billingOf(doc)).pool;
+    if (!resized) {
+      // No new order: the nodes already match, or the waiting order will resize them.
+      if (record.pending === undefined) this.#resize(record, placed, this.now());
+      return this.get(name);
+    }
+    const now = this.now();
+    record.order = {
+      name: this.#orderName(now),
+      startsAt: now + this.#capacity.orderSeconds * 1000,
+      nodes: new Set(),
+    };
+    record.pending = [...placed];
+    this.#settled(name);
     return this.get(name);
+  }
+
+  /** Whether the pool's last order still runs: its nodes have not started, or some still create or leave. */
+  orderRunning(name: string): boolean {
+    const record = this.#settled(name);
+    return record !== undefined && this.#running(record);
+  }
+
+  #running(record: PoolRecord): boolean {
+    const order = record.order;
+    if (!order) return false;
+    if (record.pending !== undefined) return true;
+    return record.nodes.nodes.some(
+      (node) => order.nodes.has(node.name) && (node.phase === 'Creating' || node.phase === 'Deleting'),
+    );
+  }
+
+  #orderName(now: number): string {
+    // Huawei order ids look like CS2305161627JO9SN: a date and a serial. The format is the emulator's.
+    const stamp = new Date(now).toISOString().replace(/\D/g, '').slice(2, 12);
+    this.#orders += 1;
+    return `CS${stamp}${this.#orders.toString(36).toUpperCase().padStart(5, '0')}`;
+  }
+
+  /** Resizes the nodes as of `at`, then lets the node faults strike the nodes ordered; returns the nodes touched. */
+  #resize(record: PoolRecord, resources: readonly PoolFlavorResource[], at: number): string[] {
+    const before = record.nodes;
+    const result = resizeNodes(
+      before,
+      resources,
+      { now: at, transitionMs: this.transitionMs },
+      billingOf(record.doc),
+    );
+    record.nodes = this.faults.ordered(before, result.pool);
+    const old = new Set(before.nodes.map((node) => node.name));
+    return [
+      ...record.nodes.nodes.filter((node) => !old.has(node.name)).map((node) => node.name),
+      ...result.removed.map((node) => node.name),
+    ];
   }
 
   setControlMode(name: string, controlMode: number): Pool | undefined {
@@ -214,7 +313,12 @@ export class PoolStore {
     const record = this.#records.get(name);
     if (!record) return undefined;
     const now = this.now();
-    record.nodes = settleNodes(record.nodes, now);
+    if (record.pending !== undefined && record.order && record.order.startsAt <= now) {
+      const touched = this.#resize(record, record.pending, record.order.startsAt);
+      for (const node of touched) record.order.nodes.add(node);
+      delete record.pending;
+    }
+    record.nodes = this.faults.arrived(settleNodes(record.nodes, now));
     if (record.runningAt !== undefined && record.runningAt <= now) {
       const scope = record.doc.status?.scope?.map((entry) =>
         entry.state === 'Enabling' ? { ...entry, state: 'Enabled' } : entry,

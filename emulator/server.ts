@@ -9,9 +9,11 @@ import { describeRefusal, type NodePool, type NodeUpdate, type PoolNode } from '
 import { handleAdmin } from './admin';
 import { authenticate } from './auth';
 import type { AuthOptions } from './auth-options';
+import type { CapacityRules } from './capacity-rules';
 import { type FailNextFault, FaultInjector, type FaultOutcome, type FaultRules } from './faults';
 import { type FlavorStockChange, FlavorStockStore } from './flavor-stock';
 import { flatHeaders, newRequestId, readBody, sendJson } from './http';
+import type { NodeFault, NodeFaultInput } from './node-faults';
 import type { NodeApiRules } from './node-rules';
 import { PoolStore } from './pool-store';
 import { type RecordedRequest, recordedBody, recordedHeaders, recordedQuery } from './request-log';
@@ -27,8 +29,10 @@ import {
 import { TokenStore } from './tokens';
 
 export type { AuthOptions, IamUser } from './auth-options';
+export type { CapacityRules } from './capacity-rules';
 export type { FailNextFault, FaultRule, FaultRules } from './faults';
 export type { FlavorStockChange } from './flavor-stock';
+export type { NodeFault, NodeFaultInput } from './node-faults';
 export type { NodeApiRules } from './node-rules';
 export type { RecordedRequest } from './request-log';
 export type { RouteName } from './route';
@@ -53,6 +57,10 @@ export interface EmulatorOptions {
   nodeRules?: Partial<NodeApiRules>;
   /** Per-AZ stock GET /v1/{project_id}/resourceflavors shows (`normal` where not set); reset restores it. */
   flavorStock?: FlavorStockChange;
+  /** Sold-out and quota answers, ScalingFailed, orders (see capacity-rules.ts); reset restores these. */
+  capacity?: Partial<CapacityRules>;
+  /** Nodes that will not come up (see node-faults.ts); reset restores these. */
+  nodeFaults?: NodeFaultInput[];
   /**
    * How far the gateway's clock is ahead of `now` (negative: behind), in ms: every answer's `Date` header and
    * the signature-expiry check read `now() + dateOffsetMs`, so that clock skew can be tested. Default 0.
@@ -88,6 +96,13 @@ export interface Emulator {
   setFlavorStock(stock: FlavorStockChange): FlavorStockChange;
   /** Sets how far the gateway's clock (Date header, signature expiry) is ahead of `now`. */
   setDateOffset(ms: number): void;
+  capacityRules(): CapacityRules;
+  /** Changes some capacity rules (`quotas`, when given, replaces them all). */
+  setCapacityRules(rules: Partial<CapacityRules>): CapacityRules;
+  /** Queues a node fault: the next `count` nodes ordered of the flavor (in `az`) stay Creating or turn Abnormal. */
+  addNodeFault(fault: NodeFaultInput): NodeFault[];
+  /** The node faults still waiting for nodes. */
+  nodeFaults(): NodeFault[];
 }
 
 export const DEFAULT_PROJECT_ID = 'emulator-project';
@@ -115,6 +130,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     pools: new PoolStore(seedPools, now, opts.transitionMs ?? DEFAULT_TRANSITION_MS, {
       workloads: seedWorkloads(),
       ...(opts.nodeRules ? { rules: opts.nodeRules } : {}),
+      ...(opts.capacity ? { capacity: opts.capacity } : {}),
+      ...(opts.nodeFaults ? { nodeFaults: opts.nodeFaults } : {}),
     }),
     flavorStock: new FlavorStockStore(opts.flavorStock ?? {}),
     tokens: new TokenStore(),
@@ -165,6 +182,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (!Number.isFinite(ms)) throw new Error(`the date offset must be a number of ms, got ${ms}`);
       dateOffsetMs = ms;
     },
+    capacityRules: () => state.pools.capacity,
+    setCapacityRules: (rules) => state.pools.setCapacity(rules),
+    addNodeFault: (fault) => state.pools.faults.add(fault),
+    nodeFaults: () => state.pools.faults.pending(),
   };
   const admin = {
     ...emulator,

@@ -1,4 +1,5 @@
 import type { AdminExtension, Route } from '../route';
+import { handleCapacityAdmin } from './capacity';
 import { createPool } from './create-pool';
 import { handleFlavorsAdmin, listFlavors } from './flavors';
 import { getPool } from './get-pool';
@@ -26,4 +27,6 @@ export const adminExtensions: readonly AdminExtension[] = [
   // Node state and rules are the pool store's, which the emulator resets itself.
   { handle: handleNodesAdmin },
   { handle: handleFlavorsAdmin, reset: (state) => state.flavorStock.reset() },
+  // Capacity rules and node faults are the pool store's too.
+  { handle: handleCapacityAdmin },
 ];

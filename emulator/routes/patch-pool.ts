@@ -1,8 +1,11 @@
+import { ErrorCodes } from '../../lib/modelarts/error-codes';
 import { mergePatch } from '../../lib/modelarts/merge-patch';
 import { formatProblems, toFieldProblems } from '../../lib/modelarts/schema-error';
-import { PatchPoolBodySchema, PoolSchema } from '../../lib/modelarts/schemas';
+import { PatchPoolBodySchema, type Pool, PoolSchema } from '../../lib/modelarts/schemas';
 import { refuseResize, refuseUpdate } from '../../lib/modelarts/update-rules';
-import { ApiError, badRequest, jsonBody, poolNotFound, type Route } from '../route';
+import { quotaRefusal, soldOutRefusal } from '../capacity';
+import { placedResources, placeResize } from '../placement';
+import { ApiError, badRequest, type EmulatorState, jsonBody, poolNotFound, type Route } from '../route';
 
 // update-pool.txt requires merge-patch; the official SDKs send application/json, which ModelArts takes too.
 const PATCH_MEDIA_TYPES = ['application/merge-patch+json', 'application/json'];
@@ -27,6 +30,13 @@ export const patchPool: Route = {
     if (!parsed.success)
       throw badRequest(`invalid update: ${formatProblems(toFieldProblems(parsed.error.issues))}`);
 
+    if (state.pools.capacity.conflictWhileOrder && state.pools.orderRunning(name)) {
+      throw new ApiError(
+        409,
+        ErrorCodes.operationsConflict,
+        `pool ${name} has an order in progress, retry later`,
+      );
+    }
     const refusal = refuseUpdate(pool, parsed.data);
     if (refusal) throw ApiError.refusing(refusal);
     const merged = PoolSchema.safeParse({
@@ -40,6 +50,24 @@ export const patchPool: Route = {
     }
     const resizeRefusal = refuseResize(pool, pool.spec.resources, merged.data.spec.resources);
     if (resizeRefusal) throw ApiError.refusing(resizeRefusal);
-    return { status: 200, body: state.pools.update(name, merged.data) };
+    const placed = placeOrRefuse(state, pool, merged.data);
+    return { status: 200, body: state.pools.update(name, merged.data, placed) };
   },
 };
+
+/** Where the resize puts the nodes; a refusal if it needs more than the quota or a sold-out AZ. */
+function placeOrRefuse(state: EmulatorState, before: Pool, after: Pool) {
+  const name = before.metadata.name;
+  const rules = state.pools.capacity;
+  const placements = placeResize(state.pools.nodes(name)?.nodes ?? [], after.spec.resources, (flavor, az) =>
+    state.flavorStock.soldOut(flavor, az),
+  );
+  const refusal =
+    quotaRefusal(rules, state.pools.all(), before, after.spec.resources) ?? soldOutRefusal(rules, placements);
+  if (refusal) {
+    // OTC's docs list ScalingFailed among the pool phases; whether a refused scale-out leads there is a rule.
+    if (rules.scalingFailed) state.pools.setPhase(name, 'ScalingFailed');
+    throw refusal;
+  }
+  return placedResources(placements);
+}

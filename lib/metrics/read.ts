@@ -111,12 +111,23 @@ function toBacklog(
       observedAt: reading.observedAt,
       source: label,
     };
-    return reading.perAz ? { ...value, perAz: reading.perAz } : value;
+    if (reading.perAz) value.perAz = reading.perAz;
+    if (reading.jobs) value.jobs = reading.jobs;
+    return value;
   }
   if (!reading.perAz) {
     return failure('missing', label, `${source.type} backlog source does not split backlog by AZ`);
   }
-  return { ok: true, value: reading.perAz[target.az] ?? 0, observedAt: reading.observedAt, source: label };
+  const value: BacklogValue = {
+    ok: true,
+    value: reading.perAz[target.az] ?? 0,
+    observedAt: reading.observedAt,
+    source: label,
+  };
+  // Narrowed to one AZ, the value holds only the jobs counted in that AZ: those tied to it.
+  const jobs = reading.jobs?.filter((job) => job.az === target.az);
+  if (jobs) value.jobs = jobs;
+  return value;
 }
 
 interface QueryGroup {

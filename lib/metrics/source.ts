@@ -1,6 +1,8 @@
 // The port every backlog source implements. A cycle groups requests by query key, reads each query
 // once, then picks every request's backlog out of the shared answer.
 
+import type { QueuedJob } from './backlog';
+
 /** Which backlog is wanted: a pool's flavor, optionally narrowed to one AZ. */
 export interface BacklogTarget {
   pool: string;
@@ -26,6 +28,8 @@ export interface SourceReading {
   value: number;
   perAz?: Record<string, number>;
   observedAt: number;
+  /** Queued jobs that need more than one node or a given AZ (see BacklogValue.jobs). */
+  jobs?: QueuedJob[];
 }
 
 export interface BacklogSource<Answer = unknown> {

@@ -70,6 +70,8 @@ export const REASON_CODES = {
   'stuck-creating': 'nodes still Creating after maxNodeProvisionSeconds: their AZs back off',
   'abnormal-replaced':
     'an idle Abnormal node is deleted by name after replaceAbnormalAfterSeconds; growth replaces it',
+  'unservable-job':
+    "a queued job needs more nodes than the flavor's max, or than the AZ it is tied to can hold: it is left out of the backlog",
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

@@ -140,3 +140,9 @@ export function azCounts(
   );
   return Object.fromEntries((entry?.azs ?? []).map((az: Json) => [az.az, az.count]));
 }
+
+export const nodesPath = (emulator: Emulator, pool: string, rest = '') =>
+  `${poolsPath(emulator, pool)}/nodes${rest}`;
+
+export const listNodes = (emulator: Emulator, pool: string, query = '') =>
+  call(emulator, 'GET', `${nodesPath(emulator, pool)}${query}`);

@@ -12,7 +12,9 @@ import {
   emulatorFor,
   getPool,
   type Json,
+  listNodes,
   multiGpuResources,
+  nodesPath,
   patchPool,
   poolsPath,
   resize,
@@ -27,10 +29,6 @@ const MULTI = seedPool('multi-gpu-pool');
 const SINGLE = seedPool('single-flavor-pool');
 const PREPAID = seedPool('prepaid-pool');
 
-const nodesPath = (emulator: Emulator, pool: string, rest = '') =>
-  `${poolsPath(emulator, pool)}/nodes${rest}`;
-const listNodes = (emulator: Emulator, pool: string, query = '') =>
-  call(emulator, 'GET', `${nodesPath(emulator, pool)}${query}`);
 const drain = (emulator: Emulator, pool: string, nodeNames: unknown) =>
   call(emulator, 'POST', nodesPath(emulator, pool, '/batch-drain'), { body: { nodeNames } });
 const remove = (emulator: Emulator, pool: string, deleteNodeNames: unknown) =>

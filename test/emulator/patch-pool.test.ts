@@ -63,7 +63,10 @@ describe('merge-patch semantics', () => {
     expect(counts(body, 'deleting')).toEqual({ [TNT]: 3 });
     expect(body.spec.network).toEqual(before.spec.network);
     expect(body.spec.scope).toEqual(before.spec.scope);
-    expect(body.metadata).toEqual(before.metadata);
+    // Every field but the label of the order the resize started (issue #15).
+    const { 'os.modelarts/order.name': order, ...labels } = body.metadata.labels;
+    expect(order).toMatch(/^CS\d{10}[0-9A-Z]{5}$/);
+    expect({ ...body.metadata, labels }).toEqual(before.metadata);
   });
 
   it('merges objects key by key and deletes a key sent as null', async () => {

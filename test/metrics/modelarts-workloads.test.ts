@@ -78,6 +78,8 @@ describe('modelarts-workloads backlog source', () => {
       value: 6,
       observedAt: now,
       source: `modelarts-workloads:${MULTI}`,
+      // The one queued t4u8 job that needs more than one node (issue #15: unservable-job).
+      jobs: [{ name: 'train-multi-01', nodes: 2, weight: 1 }],
     });
     expect(listCalls()).toHaveLength(1);
     expect(listCalls()[0]?.headers.authorization).toMatch(/^SDK-HMAC-SHA256 Access=WORKLOADSACCESSKEY01/);
@@ -226,6 +228,52 @@ describe('modelarts-workloads backlog source', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('modelarts-workloads queued jobs (unservable-job)', () => {
+  it('lists queued jobs that need more than one node, by name, weighted 1 in jobs and their nodes in nodes', async () => {
+    await setJobs(MULTI, [
+      { flavor: T4, status: 'Queue', nodeCount: 12, jobName: 'big-train' },
+      { flavor: T4, status: 'Pending', nodeCount: 3, name: 'k8s-job-7' },
+      { flavor: T4, status: 'Queue', nodeCount: 1, jobName: 'small' },
+      { flavor: T4, status: 'Running', nodeCount: 2, jobName: 'running' },
+      { flavor: TNT, status: 'Queue', nodeCount: 4, jobName: 'other-flavor' },
+    ]);
+    const requests = [request(MULTI, T4), request(MULTI, T4, source(), 'nodes')];
+    const backlogs = await readBacklogs(requests, { now: () => now, deps: { workloads: workloads() } });
+    const [jobs, nodes] = requests.map((r) => {
+      const backlog = backlogs.get(r);
+      return backlog?.ok ? backlog.jobs : undefined;
+    });
+    expect(jobs).toEqual([
+      { name: 'big-train', nodes: 12, weight: 1 },
+      { name: 'k8s-job-7', nodes: 3, weight: 1 },
+    ]);
+    expect(nodes).toEqual([
+      { name: 'big-train', nodes: 12, weight: 12 },
+      { name: 'k8s-job-7', nodes: 3, weight: 3 },
+    ]);
+  });
+
+  it('leaves jobs out when no queued job needs more than one node', async () => {
+    await setJobs(MULTI, [{ flavor: T4, status: 'Queue', nodeCount: 1 }]);
+    const backlogs = await readBacklogs([request(MULTI, T4)], {
+      now: () => now,
+      deps: { workloads: workloads() },
+    });
+    expect([...backlogs.values()][0]).not.toHaveProperty('jobs');
+  });
+
+  it('ties a queued job to the AZ the listing names, even when it needs one node', () => {
+    const byFlavor = backlogByFlavor(
+      [
+        { flavor: 'a', status: 'Queue', name: 'tied', az: 'cn-north-7b' },
+        { flavor: 'a', status: 'Queue', name: 'free' },
+      ] as Workload[],
+      ['Queue'],
+    );
+    expect(byFlavor.get('a')?.queued).toEqual([{ name: 'tied', nodes: 1, az: 'cn-north-7b' }]);
   });
 });
 

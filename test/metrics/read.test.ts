@@ -278,3 +278,28 @@ describe('readBacklogs', () => {
     expect(backlogs.get(fixed)).toEqual({ ok: true, value: 2, observedAt: now, source: 'static' });
   });
 });
+
+describe('readBacklogs queued jobs', () => {
+  const jobs = [
+    { name: 'anywhere', nodes: 4, weight: 1 },
+    { name: 'tied', nodes: 2, az: 'az-b', weight: 1 },
+  ];
+  const listing: BacklogSource<null> = {
+    type: 'static',
+    queryKey: (target) => target.pool,
+    describe: () => 'listing',
+    read: async () => null,
+    pick: () => ({ value: 5, perAz: { 'az-a': 3, 'az-b': 2 }, observedAt: now, jobs }),
+  };
+  const read = (az?: string) =>
+    readBacklogs([{ pool: 'p', flavor: 'f', source: staticSource(0), ...(az ? { az } : {}) }], {
+      now: () => now,
+      createSource: () => listing,
+    }).then((backlogs) => [...backlogs.values()][0]);
+
+  it('passes the queued jobs on with the flavor backlog, and narrowed to an AZ only the jobs tied to it', async () => {
+    expect(await read()).toMatchObject({ ok: true, value: 5, jobs });
+    expect(await read('az-b')).toMatchObject({ ok: true, value: 2, jobs: [jobs[1]] });
+    expect(await read('az-a')).toMatchObject({ ok: true, value: 3, jobs: [] });
+  });
+});

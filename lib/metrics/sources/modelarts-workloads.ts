@@ -1,7 +1,8 @@
 // The pool's own job queue as backlog: one paged listing per pool per cycle, split by the jobs'
 // flavor, counting queued (Queue, Pending) jobs and every job that holds nodes (Creating, Running,
 // Abnormal, Terminating), in jobs or in the nodes they ask for (the request's unit, so flavors counted
-// either way still share the pool's listing).
+// either way still share the pool's listing). Queued jobs that need more than one node, or name an AZ, are
+// listed too (BacklogValue.jobs), so that the planner can leave out those the flavor can never run.
 
 import { z } from 'zod';
 import { ModelArtsError } from '../../modelarts/errors';
@@ -15,6 +16,7 @@ import {
   type WorkloadsApi,
   workloadNodeCount,
 } from '../../modelarts/workloads';
+import type { QueuedJob } from '../backlog';
 import { BacklogSourceConfigError, BacklogSourceError, describeCause } from '../errors';
 import type { BacklogSource, BacklogTarget } from '../source';
 
@@ -67,6 +69,32 @@ export interface FlavorBacklog {
   jobs: number;
   /** Sum of the nodes each counted job occupies or asks for. */
   nodes: number;
+  /** Counted queued jobs (Queue, Pending) that need more than one node or name an AZ. */
+  queued: QueuedWorkload[];
+}
+
+/** A queued job the planner may not be able to serve; its weight depends on the unit it is read in. */
+export type QueuedWorkload = Omit<QueuedJob, 'weight'>;
+
+/** Jobs waiting for nodes: only these can be demand that never runs. */
+const QUEUED_STATUSES: ReadonlySet<string> = new Set<WorkloadStatus>(['Queue', 'Pending']);
+
+/**
+ * The AZ a workload is tied to. The workload API documents no such field; a listing that carries a string `az`
+ * (a proxy, a later API version) is taken at its word.
+ */
+const azOf = (workload: Workload): string | undefined => {
+  const az = (workload as { az?: unknown }).az;
+  return typeof az === 'string' && az !== '' ? az : undefined;
+};
+
+function queuedWorkload(workload: Workload, nodes: number): QueuedWorkload | undefined {
+  if (!QUEUED_STATUSES.has(workload.status ?? '')) return undefined;
+  const az = azOf(workload);
+  if (nodes <= 1 && az === undefined) return undefined;
+  // jobName is the job as the user named it; name is the Kubernetes job's.
+  const name = workload.jobName ?? workload.name;
+  return { ...(name !== undefined ? { name } : {}), nodes, ...(az !== undefined ? { az } : {}) };
 }
 
 /** Backlog per flavor from a pool's jobs: pure, so the arithmetic is testable on its own. */
@@ -79,9 +107,12 @@ export function backlogByFlavor(
   for (const workload of workloads) {
     if (workload.flavor === undefined || workload.status === undefined || !counted.has(workload.status))
       continue;
-    const sums = byFlavor.get(workload.flavor) ?? { jobs: 0, nodes: 0 };
+    const sums = byFlavor.get(workload.flavor) ?? { jobs: 0, nodes: 0, queued: [] };
+    const nodes = workloadNodeCount(workload);
     sums.jobs += 1;
-    sums.nodes += workloadNodeCount(workload);
+    sums.nodes += nodes;
+    const queued = queuedWorkload(workload, nodes);
+    if (queued) sums.queued.push(queued);
     byFlavor.set(workload.flavor, sums);
   }
   return byFlavor;
@@ -133,9 +164,11 @@ export function createModelArtsWorkloadsSource(
         });
       }
     },
-    pick: ({ byFlavor, readAt }, target) => ({
-      value: byFlavor.get(target.flavor)?.[target.unit ?? 'jobs'] ?? 0,
-      observedAt: readAt,
-    }),
+    pick: ({ byFlavor, readAt }, target) => {
+      const sums = byFlavor.get(target.flavor);
+      const unit = target.unit ?? 'jobs';
+      const jobs = (sums?.queued ?? []).map((job) => ({ ...job, weight: unit === 'nodes' ? job.nodes : 1 }));
+      return { value: sums?.[unit] ?? 0, observedAt: readAt, ...(jobs.length > 0 ? { jobs } : {}) };
+    },
   };
 }
