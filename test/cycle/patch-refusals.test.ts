@@ -44,6 +44,26 @@ describe('a PATCH refused for capacity', () => {
     expect(message).toContain(new Date(rig.clock.now + INITIAL).toISOString());
   });
 
+  it('as sold out in an AZ the message names backs off that AZ only, though the PATCH grew two', async () => {
+    rig = await capacityRig([{ name: POOL, azs: [1, 1] }]);
+    // Stock-blind, so that the PATCH grows into the sold-out AZ and the emulator refuses it, naming the AZ.
+    rig.emulator.setFlavorStock({ [FLAVOR]: { 'cn-north-7b': 'soldout' } });
+    const result = await rig.run([POOL], { backlog: 4, capacity: '{ stockAware: false }' });
+    expect(result.outcomes[0]).toMatchObject({ status: 'backed-off', errorCode: 'ModelArts.6716' });
+    expect(Object.keys((await rig.history(POOL)).capacity?.azs?.[FLAVOR] ?? {})).toEqual(['cn-north-7b']);
+  });
+
+  it('over a quota the emulator enforces names the quota from the message', async () => {
+    rig = await capacityRig([{ name: POOL, azs: [2, 1] }]);
+    rig.emulator.setCapacityRules({ quotas: { [FLAVOR]: 3 } });
+    const result = await grow();
+    expect(result.outcomes[0]?.status).toBe('backed-off');
+    expect((await rig.history(POOL)).capacity?.quota?.[FLAVOR]?.code).toMatch(/quota per flavor is 3/);
+    expect(result.plan.pools[0]?.reasons.find((r) => r.code === 'patch-quota')?.message).toMatch(
+      /quota ".*quota per flavor is 3.*" \(ModelArts\.0118\)/,
+    );
+  });
+
   it('over quota backs off the flavor in every AZ and names the quota', async () => {
     rig = await capacityRig([{ name: POOL, azs: [2, 1] }]);
     rig.emulator.failNext('patchPool', 1, { status: 400, errorCode: 'ModelArts.0118' });
