@@ -44,7 +44,12 @@ describe('abnormal nodes replaced', () => {
     return plan({ now: rig.clock.now, pools: [input] }).pools[0] as PoolPlan;
   };
 
-  const scaleIn = async (poolPlan: PoolPlan, memory: ScaleInMemory | undefined, gates: WriteGate[] = []) => {
+  const scaleIn = async (
+    poolPlan: PoolPlan,
+    memory: ScaleInMemory | undefined,
+    gates: WriteGate[] = [],
+    answer: WriteGate = 'go',
+  ) => {
     const client = createModelArtsClient({
       projectId: rig.emulator.projectId,
       endpoint: rig.emulator.url,
@@ -57,8 +62,8 @@ describe('abnormal nodes replaced', () => {
       memory,
       now: () => rig.clock.now,
       mayWrite: async () => {
-        gates.push('go');
-        return 'go';
+        gates.push(answer);
+        return answer;
       },
     });
   };
@@ -80,6 +85,11 @@ describe('abnormal nodes replaced', () => {
     expect(gates).toEqual([]);
 
     rig.clock.now += AFTER * 1000 + MINUTE;
+    // The kill switch (or a lost lease) stops the delete like any other scale-in write.
+    const stopped = await scaleIn(await planFor('idle-nodes'), seen.memory, gates, 'kill-switch');
+    expect(stopped.status).toBe('skipped');
+    expect(rig.emulator.nodes(POOL).nodes.map((n) => n.name)).toContain(sick?.name);
+    gates.length = 0;
     const replaced = await scaleIn(await planFor('idle-nodes'), seen.memory, gates);
     expect(replaced.status).toBe('deleted');
     expect(replaced.report.deleted.map((n) => n.name)).toEqual([sick?.name]);
