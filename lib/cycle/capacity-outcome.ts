@@ -9,7 +9,7 @@ import { msg, type Reason, reason } from '../scaling/reasons';
 import type { PoolHistory } from '../state/store';
 import { growthOf, knownAzs, recordConflict, recordRefusal } from './capacity-memory';
 import { isConflict } from './conflict-backoff';
-import { capacityOf as settingsOf } from './read-stock';
+import { capacitySettings as settingsOf } from './read-stock';
 import type { Prepared } from './types';
 
 /** The capacity memory to save with `poolPlan`'s history: the planner's when it carries one, else the loaded one. */

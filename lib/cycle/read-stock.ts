@@ -19,7 +19,7 @@ export const stockKey = (connection: string) => `stock#${connection}`;
 const StockMapSchema = z.record(z.string(), z.record(z.string(), z.string()));
 
 /** The flavor's capacity settings (config `capacity:`; absent: the defaults). */
-export const capacityOf = (policy: { capacity?: CapacitySettings } | undefined): CapacitySettings =>
+export const capacitySettings = (policy: { capacity?: CapacitySettings } | undefined): CapacitySettings =>
   policy?.capacity ?? DEFAULT_CAPACITY;
 
 /** The connections with a pool that has a managed, stock-aware flavor. */
@@ -27,7 +27,7 @@ export function stockAwareConnections(prepared: readonly Prepared[]): string[] {
   const names = new Set<string>();
   for (const { snapshot, input } of prepared) {
     if (names.has(snapshot.connection.name)) continue;
-    if (Object.values(input.policy.flavors).some((policy) => capacityOf(policy).stockAware))
+    if (Object.values(input.policy.flavors).some((policy) => capacitySettings(policy).stockAware))
       names.add(snapshot.connection.name);
   }
   return [...names];

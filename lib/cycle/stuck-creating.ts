@@ -13,7 +13,7 @@ import { createNodesApi } from '../modelarts/nodes';
 import type { FlavorCount, Pool } from '../modelarts/schemas';
 import { msg, type Reason, reason } from '../scaling/reasons';
 import { WHOLE_FLAVOR } from './capacity-memory';
-import { capacityOf } from './read-stock';
+import { capacitySettings } from './read-stock';
 import type { CycleDeps, CycleWarning, Prepared } from './types';
 
 const creatingOf = (pool: Pool, flavor: string): number =>
@@ -52,7 +52,7 @@ export function creatingUpdate(
     if (Object.keys(since).length > 0) next.creatingSince = since;
     else delete next.creatingSince;
     for (const node of stuck) {
-      const { backoff } = capacityOf(prepared.input.policy.flavors[node.flavor]);
+      const { backoff } = capacitySettings(prepared.input.policy.flavors[node.flavor]);
       const flavorAzs = { ...next.azs?.[node.flavor] };
       if (blocks(flavorAzs[node.az], at)) continue;
       flavorAzs[node.az] = nextBackoff(flavorAzs[node.az], 'stuck-creating', at, backoff);
@@ -67,7 +67,7 @@ const overdue = (prepared: Prepared, since: Record<string, number>, at: number):
   Object.entries(since)
     .filter(
       ([flavor, from]) =>
-        at - from >= capacityOf(prepared.input.policy.flavors[flavor]).maxNodeProvisionSeconds * 1000,
+        at - from >= capacitySettings(prepared.input.policy.flavors[flavor]).maxNodeProvisionSeconds * 1000,
     )
     .map(([flavor]) => flavor);
 
@@ -86,7 +86,7 @@ async function stuckNodes(
     .filter((node) => {
       if (!flavors.includes(node.flavor) || node.phase !== 'Creating' || node.createdAt === undefined)
         return false;
-      const limit = capacityOf(prepared.input.policy.flavors[node.flavor]).maxNodeProvisionSeconds * 1000;
+      const limit = capacitySettings(prepared.input.policy.flavors[node.flavor]).maxNodeProvisionSeconds * 1000;
       return at - node.createdAt >= limit;
     })
     .map((node) => ({ name: node.name, flavor: node.flavor, az: node.az ?? WHOLE_FLAVOR }));
