@@ -86,7 +86,8 @@ async function stuckNodes(
     .filter((node) => {
       if (!flavors.includes(node.flavor) || node.phase !== 'Creating' || node.createdAt === undefined)
         return false;
-      const limit = capacitySettings(prepared.input.policy.flavors[node.flavor]).maxNodeProvisionSeconds * 1000;
+      const limit =
+        capacitySettings(prepared.input.policy.flavors[node.flavor]).maxNodeProvisionSeconds * 1000;
       return at - node.createdAt >= limit;
     })
     .map((node) => ({ name: node.name, flavor: node.flavor, az: node.az ?? WHOLE_FLAVOR }));
