@@ -41,6 +41,8 @@ export function modelledDynamoDbState(latencyMs: number): DynaliteState {
         acquireLease: after('UpdateItem', inner.acquireLease),
         fenceLease: after('UpdateItem', inner.fenceLease),
         releaseLease: after('UpdateItem', inner.releaseLease),
+        loadShared: after('GetItem', inner.loadShared),
+        saveShared: after('UpdateItem', inner.saveShared),
       };
       return { store, requests: () => ({ ...counts }) };
     },

@@ -23,6 +23,9 @@ export function summary(result: CycleResult): string {
     `${result.plan.pools.length - changing - skipped} unchanged`,
     `${skipped} skipped`,
     ...(count('lease-busy') > 0 ? [`${count('lease-busy')} busy (another run holds the lease)`] : []),
+    ...(count('backed-off') > 0
+      ? [`${count('backed-off')} backed off (PATCH refused: sold out, quota or conflict)`]
+      : []),
     ...(count('lease-lost') > 0 ? [`${count('lease-lost')} not written (the lease was lost)`] : []),
     ...(count('failed') > 0 ? [`${count('failed')} failed`] : []),
   ];

@@ -10,7 +10,9 @@ import { mayChange, settle } from './cycle/apply-pool';
 import { prepare } from './cycle/prepare';
 import { readAllBacklogs } from './cycle/read-backlogs';
 import { readPools } from './cycle/read-pools';
+import { withStockWhereGrowing } from './cycle/read-stock';
 import { report, reportFailure } from './cycle/report';
+import { watchCreating } from './cycle/stuck-creating';
 import type { CycleDeps, CycleOptions, CycleResult, Prepared, Settled } from './cycle/types';
 import { type PoolPlan, plan } from './scaling/plan';
 
@@ -61,7 +63,9 @@ export async function runCycle(
   const read = await readPools(config, deps, options.pools, options.listed);
   const backlogs = await readAllBacklogs(config, deps, read.snapshots, options, at);
   const { prepared, failures } = await prepare(config, deps, read.snapshots, backlogs, options);
+  const creating = await watchCreating(deps, prepared, at);
   const planned = plan({ now: at, killSwitch, pools: prepared.map((p) => p.input) });
+  const stock = await withStockWhereGrowing(deps, prepared, planned, dryRun, killSwitch, at);
 
   const settled: Settled[] = new Array(prepared.length);
   const ctx = { deps, dryRun, killSwitch };
@@ -73,7 +77,12 @@ export async function runCycle(
       report(deps, at, dryRun, next.plan, next.outcome);
   };
   const settleAt = async (index: number) => {
-    settled[index] = await settle(ctx, prepared[index] as Prepared, planned.pools[index] as PoolPlan);
+    const done = await settle(ctx, prepared[index] as Prepared, planned.pools[index] as PoolPlan);
+    // What the cycle found before planning (stuck nodes) belongs to whichever plan the pool settled on.
+    const found = creating.reasons.get(index);
+    settled[index] = found
+      ? { ...done, plan: { ...done.plan, reasons: [...done.plan.reasons, ...found] } }
+      : done;
     reportSettled();
   };
   // Pools the snapshot plan leaves alone cost no ModelArts request, only their history save: they run at the
@@ -92,6 +101,6 @@ export async function runCycle(
     dryRun,
     plan: { ...planned, pools: settled.map((s) => s.plan) },
     outcomes: [...settled.map((s) => s.outcome), ...unread],
-    warnings: read.warnings,
+    warnings: [...read.warnings, ...stock.warnings, ...creating.warnings],
   };
 }

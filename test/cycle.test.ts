@@ -72,7 +72,7 @@ describe('runCycle against the emulator', () => {
   });
   afterEach(() => emulator.close());
 
-  it('reads the pools with one list call, then one GET and one PATCH per changed pool', async () => {
+  it('reads the pools with one list call, the flavor stock once, then one GET and one PATCH per changed pool', async () => {
     const config = parseConfig({ text: configText(emulator), env: {} });
     const result = await runCycle(config, deps());
 
@@ -86,6 +86,8 @@ describe('runCycle against the emulator', () => {
     expect(emulator.requests.map((r) => r.route).sort()).toEqual([
       'getPool',
       'getPool',
+      // Two pools grow: one flavor stock read for the connection (issue #15).
+      'listFlavors',
       'listPools',
       'patchPool',
       'patchPool',

@@ -20,7 +20,7 @@ export interface CheckResult {
   reason: string;
   /**
    * Whether the autoscaler depends on this check: a needed check that is refused, missing or failed makes the
-   * exit code 1. A missing batch-drain is not needed (the cycle falls back), nor yet the flavor stock.
+   * exit code 1. A missing batch-drain is not needed (the cycle falls back), nor is the flavor stock (unknown stock fails nothing).
    */
   needed: boolean;
 }

@@ -161,7 +161,7 @@ export async function readChecks(apis: DoctorApis, poolName: string): Promise<Re
     () => apis.workloads.listWorkloadsOnHosts(poolName, asked),
     (value) => hostsVerdict(value, asked),
   );
-  // Not read by the cycle yet: the capacity issue (15) will skip sold-out AZs with it.
+  // A cycle that grows a pool reads it (sold-out AZs); refused, the stock is unknown and nothing fails: a warning.
   const stock = await readApi(
     'flavor stock',
     'flavor list',

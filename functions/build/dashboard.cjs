@@ -25,6 +25,10 @@ const WIDGETS = [
   ['Guard skips and backoffs', ['guardSkips', 'backoffs']],
   ['Failures', ['errors', 'failedMessages', 'countNotLowered', 'nodeApiUnavailable']],
   ['Idle nodes drained and deleted', ['nodesDrained', 'nodesDeleted']],
+  [
+    'Capacity: backoffs by cause, ScalingFailed pools',
+    ['soldOutBackoffs', 'quotaBackoffs', 'stuckCreatingBackoffs', 'poolScalingFailed'],
+  ],
   ['Cycles succeeded (heartbeat) and pools evaluated', ['cyclesSucceeded', 'poolsEvaluated']],
 ];
 

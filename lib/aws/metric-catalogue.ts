@@ -58,7 +58,23 @@ export const METRICS = {
   errors: flavorEvent('Errors', 'Pool decisions that failed (read, backlog or write error).'),
   backoffs: flavorEvent(
     'Backoffs',
-    'Decisions held by a backoff (scale-in-backoff after a conflict answer).',
+    'Decisions held by a conflict answer (scale-in-backoff, patch-conflict).',
+  ),
+  soldOutBackoffs: flavorEvent(
+    'SoldOutBackoffs',
+    'PATCHes refused as sold out: AZs backed off (patch-sold-out).',
+  ),
+  quotaBackoffs: flavorEvent(
+    'QuotaBackoffs',
+    'PATCHes refused over a quota: the flavor backed off in every AZ.',
+  ),
+  stuckCreatingBackoffs: flavorEvent(
+    'StuckCreatingBackoffs',
+    'Nodes found still Creating after maxNodeProvisionSeconds: their AZs backed off.',
+  ),
+  poolScalingFailed: flavorEvent(
+    'PoolScalingFailed',
+    'Decisions on a pool in phase ScalingFailed: left alone until an operator repairs it.',
   ),
   nodesDrained: flavorEvent(
     'NodesDrained',

@@ -88,7 +88,12 @@ function decisionFigures(record: DecisionRecord): [MetricDefinition, number | un
     [METRICS.dryRunScaleActions, acted && record.outcome === 'dry-run' ? 1 : 0],
     [METRICS.guardSkips, record.action === 'skip' && record.outcome !== 'failed' ? 1 : 0],
     [METRICS.errors, record.outcome === 'failed' ? 1 : 0],
-    [METRICS.backoffs, has('scale-in-backoff')],
+    [METRICS.backoffs, has('scale-in-backoff') ?? has('patch-conflict')],
+    // Capacity (issue #15): a backoff by cause, and the pool an operator must repair.
+    [METRICS.soldOutBackoffs, has('patch-sold-out')],
+    [METRICS.quotaBackoffs, has('patch-quota')],
+    [METRICS.stuckCreatingBackoffs, has('stuck-creating')],
+    [METRICS.poolScalingFailed, has('pool-scaling-failed')],
     // Idle-node scale-in: nodes drained and deleted by name, and its two alarms.
     [METRICS.nodesDrained, record.drained?.length],
     [METRICS.nodesDeleted, record.deleted?.length],

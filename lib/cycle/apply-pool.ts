@@ -8,6 +8,8 @@ import type { Pool } from '../modelarts/schemas';
 import type { Deadline } from '../modelarts/transport';
 import { type PoolPlan, plan } from '../scaling/plan';
 import type { PoolHistory } from '../state/store';
+import { recordOrder } from './capacity-memory';
+import { capacityOf, refusedPatch, withCapacity } from './capacity-outcome';
 import { CLOCK_SKEW_ALLOWANCE_MS, INVOCATION_SAVE_MARGIN_MS, LEASE_TTL_MS } from './lease-timing';
 import { failure } from './outcomes';
 import { saveHistory } from './save-history';
@@ -73,7 +75,8 @@ async function keep(ctx: SettleContext, prepared: Prepared, poolPlan: PoolPlan):
   const base = outcomeBase(prepared);
   if (ctx.dryRun) return { outcome: { ...base, status: quietStatus(poolPlan) }, plan: poolPlan };
   try {
-    await saveHistory(ctx.deps.store, base.key, poolPlan.history, prepared.revision);
+    const history = withCapacity(poolPlan.history, capacityOf(poolPlan, prepared.input.history));
+    await saveHistory(ctx.deps.store, base.key, history, prepared.revision);
     return { outcome: { ...base, status: quietStatus(poolPlan) }, plan: poolPlan };
   } catch (error) {
     return { outcome: { ...base, ...failure(error) }, plan: poolPlan };
@@ -119,6 +122,8 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
   let current = poolPlan;
   try {
     const stored = await deps.store.load(base.key);
+    if (prepared.capacityUpdate !== undefined)
+      stored.history = withCapacity(stored.history, prepared.capacityUpdate(stored.history.capacity));
     const fresh = await client.getPool(base.pool, { deadline });
     current = replan(ctx, prepared, fresh, stored.history, ctx.killSwitch);
     if (current.patch && (await killSwitchNow(ctx)))
@@ -138,25 +143,42 @@ async function applyUnderLease(ctx: SettleContext, prepared: Prepared, poolPlan:
         now: deps.now,
         mayWrite,
       });
-      const history = { ...current.history, scaleIn: result.memory };
+      const history = withCapacity(
+        { ...current.history, scaleIn: result.memory },
+        capacityOf(current, stored.history),
+      );
       await saveHistory(deps.store, base.key, history, stored.revision);
       return scaleInSettled(base, { ...current, history }, result);
     }
     if (!current.patch) {
-      await saveHistory(deps.store, base.key, current.history, stored.revision);
+      const history = withCapacity(current.history, capacityOf(current, stored.history));
+      await saveHistory(deps.store, base.key, history, stored.revision);
       return { outcome: { ...base, status: quietStatus(current) }, plan: current };
     }
     if (!(await deps.store.fenceLease(base.key, lease, LEASE_TTL_MS, deps.now())))
       return { outcome: { ...base, status: 'lease-lost', patch: current.patch }, plan: current };
+    let answer: Pool;
     try {
-      await client.patchPool(base.pool, current.patch, { deadline });
+      answer = await client.patchPool(base.pool, current.patch, { deadline });
     } catch (error) {
-      // A PATCH that timed out may still have been applied: record the attempt.
-      const attempted = { ...stored.history, lastPatchAt: deps.now() };
+      // A PATCH that timed out may still have been applied: record the attempt, and what a refusal says about
+      // capacity (a backoff, or the conflict wait), in the same save.
+      const at = deps.now();
+      const refused = refusedPatch(error, current, prepared, stored.history.capacity, at);
+      const attempted = withCapacity({ ...stored.history, lastPatchAt: at }, refused?.capacity);
       await saveHistory(deps.store, base.key, attempted, stored.revision).catch(() => undefined);
-      throw error;
+      if (refused === undefined) throw error;
+      const plan = { ...current, reasons: [...current.reasons, refused.reason] };
+      return { outcome: { ...base, ...failure(error), status: 'backed-off', patch: current.patch }, plan };
     }
-    await saveHistory(deps.store, base.key, { ...current.history, lastPatchAt: deps.now() }, stored.revision);
+    const at = deps.now();
+    const capacity = recordOrder(capacityOf(current, stored.history), current.patch, answer, at);
+    await saveHistory(
+      deps.store,
+      base.key,
+      withCapacity({ ...current.history, lastPatchAt: at }, capacity),
+      stored.revision,
+    );
     return { outcome: { ...base, status: 'patched', patch: current.patch }, plan: current };
   } catch (error) {
     const patch = current.patch ? { patch: current.patch } : {};

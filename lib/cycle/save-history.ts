@@ -4,6 +4,7 @@
 
 import { HistoryConflictError } from '../state/errors';
 import type { FlavorHistory, PoolHistory, StateStore } from '../state/store';
+import { mergeCapacity } from './capacity-memory';
 
 /**
  * Conflicting saves need invocations on one pool within one save; each round of them lets at least one
@@ -22,7 +23,7 @@ function union<T extends { at: number }>(a: readonly T[], b: readonly T[]): T[] 
   return [...seen.values()].sort(byTime);
 }
 
-/** Both histories' recommendations and events; the later lastPatchAt; the saver's scale-in memory. */
+/** Both histories' recommendations and events; the later lastPatchAt; the saver's scale-in memory; both capacity memories (capacity-memory.ts). */
 export function mergeConcurrentHistories(stored: PoolHistory, mine: PoolHistory): PoolHistory {
   const flavors: Record<string, FlavorHistory> = {};
   for (const flavor of new Set([...Object.keys(stored.flavors), ...Object.keys(mine.flavors)])) {
@@ -38,6 +39,8 @@ export function mergeConcurrentHistories(stored: PoolHistory, mine: PoolHistory)
   // Node memory is written under the lease, after the saver's own node reads: the saver's is the newer.
   const scaleIn = mine.scaleIn ?? stored.scaleIn;
   if (scaleIn !== undefined) merged.scaleIn = scaleIn;
+  const capacity = mergeCapacity(stored.capacity, mine.capacity);
+  if (capacity !== undefined) merged.capacity = capacity;
   return merged;
 }
 

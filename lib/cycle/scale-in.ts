@@ -6,7 +6,6 @@
 
 import { builtInFlavorDefaults } from '../config/defaults';
 import type { ModelArtsClient } from '../modelarts/client';
-import { ErrorCodes } from '../modelarts/error-codes';
 import { ModelArtsApiError } from '../modelarts/errors';
 import { NodeApiMissingError, NodeDrainIncompleteError } from '../modelarts/node-errors';
 import { type NodeFacts, nodeFacts } from '../modelarts/node-facts';
@@ -20,6 +19,7 @@ import type { NodeChoice, ScaleInChoice, ScaleInMemory } from '../scale-in/types
 import { PREPAID_ANNOTATION } from '../scaling/guards';
 import type { PoolPlan } from '../scaling/plan';
 import { msg, type Reason, reason } from '../scaling/reasons';
+import { isConflict, nextConflict } from './conflict-backoff';
 import type { PoolStatus, ScaleInReport } from './types';
 
 export interface ScaleInStep {
@@ -96,8 +96,19 @@ export async function runScaleIn(step: ScaleInStep): Promise<ScaleInResult> {
     throw error;
   }
   const wanted = new Set(flavors.map((flavor) => flavor.flavor));
+  const replacing = new Set(
+    flavors
+      .filter((flavor) => flavor.replaceAbnormalAfterSeconds !== undefined)
+      .map((flavor) => flavor.flavor),
+  );
+  // An Abnormal node that may be replaced is asked about like an Available one: is a workload on it?
+  const asAvailable = (node: NodeFacts) =>
+    replacing.has(node.flavor) && node.phase === 'Abnormal' ? { ...node, phase: 'Available' } : node;
   const ips = facts
-    .filter((node) => wanted.has(node.flavor) && staticKeep(node, memory.nodes[node.name]) === undefined)
+    .filter(
+      (node) =>
+        wanted.has(node.flavor) && staticKeep(asAvailable(node), memory.nodes[node.name]) === undefined,
+    )
     .map((node) => node.privateIp as string);
   let busy: Set<string>;
   try {
@@ -150,22 +161,11 @@ export async function runScaleIn(step: ScaleInStep): Promise<ScaleInResult> {
   }
 }
 
-/** First wait after a conflict; it doubles with each conflict in a row, up to CONFLICT_BACKOFF_MAX_MS. */
-export const CONFLICT_BACKOFF_MS = 60_000;
-export const CONFLICT_BACKOFF_MAX_MS = 15 * 60_000;
-
-/** ModelArts' answer when another operation on the pool is still running (409, ModelArts.5044). */
-const isConflict = (error: unknown): boolean =>
-  error instanceof ModelArtsApiError &&
-  (error.status === 409 || error.errorCode === ErrorCodes.operationsConflict);
-
 function backOff(result: ScaleInResult, previous: ScaleInMemory['conflict'], now: number): ScaleInResult {
-  const failures = (previous?.failures ?? 0) + 1;
-  const wait = Math.min(CONFLICT_BACKOFF_MS * 2 ** (failures - 1), CONFLICT_BACKOFF_MAX_MS);
-  const conflict = { failures, until: now + wait };
+  const conflict = nextConflict(previous, now);
   const waits = reason(
     'scale-in-backoff',
-    msg`ModelArts answered a node operation with a conflict (${failures} in a row): scale-in is tried again after ${wait / 1000} s`,
+    msg`ModelArts answered a node operation with a conflict (${conflict.failures} in a row): scale-in is tried again after ${(conflict.until - now) / 1000} s`,
   );
   return { ...result, reasons: [...result.reasons, waits], memory: { ...result.memory, conflict } };
 }

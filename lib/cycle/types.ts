@@ -1,6 +1,7 @@
 // The cycle's inputs and results. The steps live beside this file: read-pools, read-backlogs, prepare,
 // apply-pool, report; lib/cycle.ts runs them in order.
 
+import type { CapacityMemory } from '../capacity/types';
 import type { Config, ConnectionConfig, PoolConfig } from '../config/types';
 import type { PushedBacklog } from '../metrics/pushed';
 import type { BacklogSourceDeps } from '../metrics/registry';
@@ -107,6 +108,8 @@ export type PoolStatus =
   | 'undrained'
   /** A delete by name did not lower the count: scale-in stopped for the pool (an alarm). */
   | 'count-not-lowered'
+  /** The PATCH was refused as sold out or over quota, or answered a conflict: the pool waits (history.capacity). */
+  | 'backed-off'
   | 'dry-run'
   | 'unchanged'
   | 'skipped'
@@ -139,7 +142,8 @@ export interface ScaleInReport {
 
 /** Something worth a warning that fails nothing: a selector that matches no pool, say. */
 export interface CycleWarning {
-  code: 'selector-matches-no-pool';
+  /** `stock-unknown`: the connection's flavor stock could not be read; its pools grow as if it were unknown. */
+  code: 'selector-matches-no-pool' | 'stock-unknown' | 'stuck-creating-unread';
   connection: string;
   message: string;
 }
@@ -166,6 +170,8 @@ export interface Prepared {
   input: PoolInput;
   /** The history's revision when loaded: saves are conditional on it. */
   revision: number;
+  /** What this cycle learnt about capacity before planning (stuck-creating.ts), applied again under the lease. */
+  capacityUpdate?: (memory: CapacityMemory | undefined) => CapacityMemory | undefined;
 }
 
 export interface Settled {

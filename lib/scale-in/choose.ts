@@ -92,6 +92,8 @@ function chooseFlavor(
   const drainStood = (since: number | undefined) =>
     since !== undefined && since + settings.drainSeconds * 1000 <= now;
 
+  replaceAbnormal(input, flavor, weighed, { kept, out, choice });
+
   // Drained by us: the first capacity reused when demand returns, else deleted once idle and the drain stood.
   // A node already being deleted has left the count: it is neither reused nor counted as going.
   const ours = reuseOrder(
@@ -163,6 +165,42 @@ function chooseFlavor(
       message: `${flavor.flavor}: ${want} node(s) to remove, ${removing} idle node(s) removable`,
     });
   }
+}
+
+/**
+ * Abnormal nodes (capacity.replaceAbnormalAfterSeconds): one that has been Abnormal that long, holds no workload,
+ * and could be deleted by name were it Available, is deleted directly (batch-drain takes running nodes only); the
+ * count drops, and growth replaces it. It is not one of the nodes the planner wants gone.
+ */
+function replaceAbnormal(
+  input: ScaleInInput,
+  flavor: FlavorScaleIn,
+  weighed: readonly Weighed[],
+  to: {
+    kept: (w: Weighed, why: KeptWhy) => void;
+    out: (w: Weighed) => NodeChoice;
+    choice: ScaleInChoice;
+  },
+): void {
+  const after = flavor.replaceAbnormalAfterSeconds;
+  if (after === undefined) return;
+  const replaced: string[] = [];
+  for (const w of weighed) {
+    if (w.node.phase !== 'Abnormal') continue;
+    const keep = staticKeep({ ...w.node, phase: 'Available' }, w.memory) ?? busyKeep(w.node, input.busyIps);
+    const since = w.memory?.abnormalSince;
+    if (keep !== undefined) to.kept(w, keep);
+    else if (since === undefined || input.now - since < after * 1000) to.kept(w, 'abnormal-too-short');
+    else {
+      to.choice.delete.push(to.out(w));
+      replaced.push(w.node.name);
+    }
+  }
+  if (replaced.length > 0)
+    to.choice.reasons.push({
+      code: 'abnormal-replaced',
+      message: `${flavor.flavor}: ${replaced.join(', ')} Abnormal for over ${after} s with no workload: deleted by name, growth replaces them`,
+    });
 }
 
 /** Nodes to put back first: busy ones, then those idle the shortest; the rest are the nearest to going. */

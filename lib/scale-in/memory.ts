@@ -26,7 +26,10 @@ export function refreshMemory(
       entry.idleSince = before?.idleSince ?? now;
       if (before?.pickedAt !== undefined && before.idleSince !== undefined) entry.pickedAt = before.pickedAt;
     }
-    if (entry.drainedAt !== undefined || entry.idleSince !== undefined) next.set(node.name, entry);
+    if (flavors.has(node.flavor) && node.phase === 'Abnormal')
+      entry.abnormalSince = before?.abnormalSince ?? now;
+    if (entry.drainedAt !== undefined || entry.idleSince !== undefined || entry.abnormalSince !== undefined)
+      next.set(node.name, entry);
   }
   return next;
 }

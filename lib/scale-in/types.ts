@@ -27,6 +27,8 @@ export interface NodeMemory {
   drainedAt?: number;
   /** Without batch-drain: when the node was picked, idle; it is deleted on a second idle read drainSeconds later. */
   pickedAt?: number;
+  /** First read Abnormal, on the run of Abnormal readings that is still unbroken (replaceAbnormalAfterSeconds). */
+  abnormalSince?: number;
 }
 
 /** A pool's scale-in memory: per node name, and the pool-wide stops. */
@@ -59,6 +61,8 @@ export interface FlavorScaleIn {
   /** The flavor's own settings, when they differ from the input's (the planner sets them per flavor). */
   idleSeconds?: number;
   drainSeconds?: number;
+  /** capacity.replaceAbnormalAfterSeconds: an idle node Abnormal this long is deleted by name (growth replaces it). */
+  replaceAbnormalAfterSeconds?: number;
 }
 
 export type KeptWhy =
@@ -73,7 +77,8 @@ export type KeptWhy =
   | 'drain-too-recent'
   | 'az-not-allowed'
   | 'not-needed'
-  | 'no-ip';
+  | 'no-ip'
+  | 'abnormal-too-short';
 
 export interface NodeChoice {
   name: string;

@@ -236,7 +236,11 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     const { policy, resource } = draft;
     if (policy === undefined || methodOf(policy) !== 'idle-nodes') continue;
     const down = draft.action === 'scale-down';
-    if (!down && !(draft.action === 'hold' && hasDrained(input.history, resource.flavor))) continue;
+    const replaceAfter = policy.capacity?.replaceAbnormalAfterSeconds;
+    // Abnormal nodes to replace (issue #15): only while no PATCH grows the flavor in the same cycle.
+    const abnormal = replaceAfter !== undefined && draft.action !== 'scale-up' && draft.abnormal > 0;
+    if (!down && !abnormal && !(draft.action === 'hold' && hasDrained(input.history, resource.flavor)))
+      continue;
     const entry: FlavorScaleIn = {
       flavor: resource.flavor,
       current: resource.count,
@@ -247,6 +251,7 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     if (down && draft.azsAfter !== undefined) entry.azsAfter = draft.azsAfter;
     if (policy.scaleDown.idleSeconds !== undefined) entry.idleSeconds = policy.scaleDown.idleSeconds;
     if (policy.scaleDown.drainSeconds !== undefined) entry.drainSeconds = policy.scaleDown.drainSeconds;
+    if (abnormal) entry.replaceAbnormalAfterSeconds = replaceAfter;
     if (down) addReason(draft, BY_NAME);
     found ??= [];
     found.push(entry);

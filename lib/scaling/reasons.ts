@@ -58,8 +58,6 @@ export const REASON_CODES = {
   'scale-in-backoff':
     'ModelArts answered a node operation with a conflict: scale-in waits, longer after each conflict in a row',
   // Capacity (issue #15).
-  'unservable-job':
-    "a queued job needs more nodes than the flavor's max, or than the AZ it is tied to can hold: it is left out of the backlog",
   'pool-scaling-failed':
     'the pool is in phase ScalingFailed after a refused scale-out: it is left alone until an operator recovers it',
   'no-capacity':
@@ -70,6 +68,16 @@ export const REASON_CODES = {
   'change-conflict':
     'ModelArts answered the last change with a conflict: no new change until its backoff ends',
   'abnormal-nodes': 'some nodes of the flavor are Abnormal: they cannot take jobs',
+  'patch-sold-out':
+    'the PATCH was refused as sold out: the flavor backs off in the AZs it grew (or the AZ named)',
+  'patch-quota': 'the PATCH was refused over a quota: the flavor backs off in every AZ',
+  'patch-conflict':
+    'the PATCH was answered with a conflict: no change until it settles, longer after each in a row',
+  'stuck-creating': 'nodes still Creating after maxNodeProvisionSeconds: their AZs back off',
+  'abnormal-replaced':
+    'an idle Abnormal node is deleted by name after replaceAbnormalAfterSeconds; growth replaces it',
+  'unservable-job':
+    "a queued job needs more nodes than the flavor's max, or than the AZ it is tied to can hold: it is left out of the backlog",
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

@@ -8,7 +8,14 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from
 import { batchHistoryLoader } from './dynamodb-batch-load';
 import { HistoryConflictError, StateStoreError } from './errors';
 import { checkFormat, checkLeaseRequest, readHistoryItem } from './lease';
-import { emptyHistory, HISTORY_FORMAT, type LeaseToken, type StateStore, type StoredHistory } from './store';
+import {
+  emptyHistory,
+  HISTORY_FORMAT,
+  type LeaseToken,
+  readSharedItem,
+  type StateStore,
+  type StoredHistory,
+} from './store';
 
 // One table, partition key `pk`. Per pool there is a history item (`history#<pool>`) and a lease item
 // (`lease#<pool>`). Leases are taken with a conditional put, so DynamoDB itself arbitrates races between
@@ -38,12 +45,15 @@ export interface DynamoDbStateStoreOptions {
   historyTtlSeconds?: number;
   /** Kept abandoned lease items this long past their expiry, for inspection. Default 1 day. */
   leaseRetentionSeconds?: number;
+  /** Shared items (flavor stock) expire this long after their last save. Default 1 hour. */
+  sharedTtlSeconds?: number;
   /** The clock for TTLs (epoch ms). Default Date.now. */
   now?: () => number;
 }
 
 const historyKey = (poolKey: string) => `history#${poolKey}`;
 const leaseKey = (poolKey: string) => `lease#${poolKey}`;
+const sharedKey = (key: string) => `shared#${key}`;
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
 /** A refused ConditionExpression, whichever client (plain or document) reported it. */
@@ -70,18 +80,19 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     tableName,
     historyTtlSeconds = 7 * 24 * 3600,
     leaseRetentionSeconds = 24 * 3600,
+    sharedTtlSeconds = 3600,
     now = Date.now,
   } = options;
   const documents = DynamoDBDocumentClient.from(options.client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 
-  const call = async <T>(what: string, poolKey: string, send: () => Promise<T>): Promise<T> => {
+  const call = async <T>(what: string, subject: string, send: () => Promise<T>): Promise<T> => {
     try {
       return await send();
     } catch (cause) {
       if (isConditionFailure(cause)) throw cause;
-      throw new StateStoreError(`DynamoDB ${what} failed for pool ${poolKey} (table ${tableName})`, {
+      throw new StateStoreError(`DynamoDB ${what} failed for ${subject} (table ${tableName})`, {
         cause,
       });
     }
@@ -107,7 +118,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     !item || (typeof item.ttl === 'number' && item.ttl * 1000 < now()) ? undefined : item;
 
   async function loadItem(poolKey: string) {
-    const { Item } = await call('load', poolKey, () =>
+    const { Item } = await call('load', `pool ${poolKey}`, () =>
       documents.send(
         new GetCommand({ TableName: tableName, Key: { pk: historyKey(poolKey) }, ConsistentRead: true }),
       ),
@@ -133,7 +144,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       const at = now();
       const { lastPatchAt, ...rest } = history;
       const update = (withPatchTime: boolean) =>
-        call('save', poolKey, () =>
+        call('save', `pool ${poolKey}`, () =>
           documents.send(
             new UpdateCommand({
               TableName: tableName,
@@ -191,7 +202,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     },
 
     async reset(poolKey) {
-      await call('reset', poolKey, () =>
+      await call('reset', `pool ${poolKey}`, () =>
         documents.send(new DeleteCommand({ TableName: tableName, Key: { pk: historyKey(poolKey) } })),
       );
     },
@@ -200,7 +211,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       checkLeaseRequest(owner, ttlMs, at);
       const expiresAt = at + ttlMs;
       try {
-        const output = await call('acquireLease', poolKey, () =>
+        const output = await call('acquireLease', `pool ${poolKey}`, () =>
           documents.send(
             new UpdateCommand({
               TableName: tableName,
@@ -236,7 +247,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       checkLeaseRequest(held.owner, ttlMs, at);
       const expiresAt = at + ttlMs;
       try {
-        await call('fenceLease', poolKey, () =>
+        await call('fenceLease', `pool ${poolKey}`, () =>
           documents.send(
             new UpdateCommand({
               TableName: tableName,
@@ -269,7 +280,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     // Expires the lease rather than deleting it, so the version stays and the next holder's lease is newer.
     async releaseLease(poolKey, owner) {
       try {
-        await call('releaseLease', poolKey, () =>
+        await call('releaseLease', `pool ${poolKey}`, () =>
           documents.send(
             new UpdateCommand({
               TableName: tableName,
@@ -284,6 +295,32 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
+    },
+
+    // GetItem and an unconditional UpdateItem: the actions the roles already have for histories and leases.
+    async loadShared(key) {
+      const { Item } = await call('loadShared', `shared item ${key}`, () =>
+        documents.send(new GetCommand({ TableName: tableName, Key: { pk: sharedKey(key) } })),
+      );
+      return readSharedItem(live(Item));
+    },
+
+    async saveShared(key, value, at) {
+      await call('saveShared', `shared item ${key}`, () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: sharedKey(key) },
+            UpdateExpression: 'SET #value = :value, #at = :at, #ttl = :ttl',
+            ExpressionAttributeNames: { '#value': 'value', '#at': 'at', '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':value': value,
+              ':at': at,
+              ':ttl': epochSeconds(now()) + sharedTtlSeconds,
+            },
+          }),
+        ),
+      );
     },
   };
 }

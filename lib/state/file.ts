@@ -15,7 +15,14 @@ import {
   takeLease,
 } from './lease';
 import { asStateStoreError, loadEach } from './load-many';
-import { emptyHistory, HISTORY_FORMAT, mergeHistory, type StateStore, type StoredHistory } from './store';
+import {
+  emptyHistory,
+  HISTORY_FORMAT,
+  mergeHistory,
+  readSharedItem,
+  type StateStore,
+  type StoredHistory,
+} from './store';
 
 // The local default: one JSON file holding every pool's history and lease. Writers replace the file by
 // rename, so a reader never sees half a file. Read-modify-write runs under a lock file, so several processes
@@ -44,6 +51,8 @@ const StateFileSchema = z.object({
         .optional(),
     }),
   ),
+  /** Shared items (flavor stock per connection), checked when read. */
+  shared: z.record(z.string(), z.unknown()).optional(),
 });
 
 type StateFile = z.infer<typeof StateFileSchema>;
@@ -223,6 +232,15 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
         if (!entry || lease?.owner !== owner) return { result: undefined, write: false };
         // The version stays behind, so the next holder's lease is a newer one.
         state.pools[poolKey] = { ...entry, lease: { ...lease, expiresAt: 0 } };
+        return { result: undefined, write: true };
+      });
+    },
+    async loadShared(key) {
+      return readSharedItem((await readStateFile(path)).shared?.[key]);
+    },
+    async saveShared(key, value, at) {
+      return update((state) => {
+        state.shared = { ...state.shared, [key]: structuredClone({ value, at }) };
         return { result: undefined, write: true };
       });
     },

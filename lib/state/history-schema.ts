@@ -33,6 +33,7 @@ export const PoolHistorySchema = z.object({
           idleSince: epochMs.optional(),
           drainedAt: epochMs.optional(),
           pickedAt: epochMs.optional(),
+          abnormalSince: epochMs.optional(),
         }),
       ),
       stopped: z

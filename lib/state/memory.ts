@@ -13,6 +13,8 @@ import {
   HISTORY_FORMAT,
   type LeaseToken,
   mergeHistory,
+  readSharedItem,
+  type SharedItem,
   type StateStore,
   type StoredHistory,
 } from './store';
@@ -21,6 +23,7 @@ import {
 export function createMemoryStateStore(): StateStore & { items: Map<string, HistoryItem> } {
   const items = new Map<string, HistoryItem>();
   const leases = new Map<string, LeaseToken>();
+  const shared = new Map<string, SharedItem>();
   const loadOne = (poolKey: string): StoredHistory => {
     const item = items.get(poolKey);
     if (!item) return { history: emptyHistory(), revision: 0 };
@@ -70,6 +73,12 @@ export function createMemoryStateStore(): StateStore & { items: Map<string, Hist
       const lease = leases.get(poolKey);
       // The version stays behind, so the next holder's lease is a newer one.
       if (lease?.owner === owner) leases.set(poolKey, { ...lease, expiresAt: 0 });
+    },
+    async loadShared(key) {
+      return structuredClone(readSharedItem(shared.get(key)));
+    },
+    async saveShared(key, value, at) {
+      shared.set(key, structuredClone({ value, at }));
     },
   };
 }

@@ -77,6 +77,17 @@ export function mergeHistory(stored: PoolHistory | undefined, next: PoolHistory)
   return Number.isFinite(lastPatchAt) ? { ...rest, lastPatchAt } : rest;
 }
 
+/**
+ * A value several invocations share for a short while (a connection's flavor stock, read once and used by every
+ * fanned-out worker for 60 s). The store keeps whatever it was given; the reader validates it, since another
+ * version of the scaler may have written the item.
+ */
+export interface SharedItem {
+  value: unknown;
+  /** Epoch ms: when the value was read from its source (the reader decides how old is too old). */
+  at: number;
+}
+
 /** What loadMany returns: each key's history, or the error that kept it from being read. */
 export type LoadedHistories = Map<string, StoredHistory | StateStoreError>;
 
@@ -114,4 +125,15 @@ export interface StateStore {
   fenceLease(poolKey: string, lease: LeaseToken, ttlMs: number, now: number): Promise<LeaseToken | undefined>;
   /** Release the lease if `owner` holds it; a no-op otherwise. */
   releaseLease(poolKey: string, owner: string): Promise<void>;
+  /** The shared item under `key` (e.g. `stock#<connection>`); undefined when none, or when it is not one. */
+  loadShared(key: string): Promise<SharedItem | undefined>;
+  /** Replace the shared item under `key` (last writer wins: every writer read the same source). */
+  saveShared(key: string, value: unknown, at: number): Promise<void>;
+}
+
+/** A stored shared item as a SharedItem, or undefined for anything else (a foreign or half-written item). */
+export function readSharedItem(raw: unknown): SharedItem | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { value, at } = raw as { value?: unknown; at?: unknown };
+  return typeof at === 'number' && Number.isFinite(at) && value !== undefined ? { value, at } : undefined;
 }

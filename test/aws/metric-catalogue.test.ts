@@ -76,6 +76,27 @@ describe('the metric catalogue', () => {
     expect(docs[2]).toMatchObject({ connection: 'second', flavor: '-', Errors: 1 });
   });
 
+  it('counts capacity backoffs by cause and ScalingFailed pools, each under its catalogue name', () => {
+    output = captureOutput();
+    const log = decisionLog(createObservability(), { perPool: false, connectionOf });
+    const record = (reasons: string[]) =>
+      log({ ...base, action: 'scale-up', reasons, outcome: 'backed-off' });
+    record(['patch-sold-out']);
+    record(['patch-quota']);
+    record(['stuck-creating']);
+    record(['patch-conflict']);
+    log({ ...base, action: 'skip', reasons: ['pool-scaling-failed'], outcome: 'skipped' });
+    const lines = output.lines();
+    expect(uncataloguedMetrics(lines, false)).toEqual([]);
+    const docs = emfDocuments(lines);
+    expect(docs[0]).toMatchObject({ SoldOutBackoffs: 1 });
+    expect(docs[0]).not.toHaveProperty('QuotaBackoffs');
+    expect(docs[1]).toMatchObject({ QuotaBackoffs: 1 });
+    expect(docs[2]).toMatchObject({ StuckCreatingBackoffs: 1 });
+    expect(docs[3]).toMatchObject({ Backoffs: 1 });
+    expect(docs[4]).toMatchObject({ PoolScalingFailed: 1, GuardSkips: 1 });
+  });
+
   it('adds the pool dimension with perPool, and the check refuses a document dimensioned otherwise', () => {
     output = captureOutput();
     const log = decisionLog(createObservability(), { perPool: true, connectionOf });

@@ -50,17 +50,20 @@ describe('the cycle-cost benchmark', () => {
     });
     // The state is in DynamoDB, not memory: one save per pool, and the histories read in batches of 100
     // (one for the single path's 40 pools; one per worker message); the changed pools' under their lease.
-    for (const run of [single, fanOut]) {
-      expect(run?.requests.dynamodb.UpdateItem).toBeGreaterThanOrEqual(40);
-      expect(run?.requests.dynamodb.GetItem).toBe(4);
-    }
+    // Plus the shared flavor stock: one GetItem per invocation that grows a pool (issue #15).
+    for (const run of [single, fanOut]) expect(run?.requests.dynamodb.UpdateItem).toBeGreaterThanOrEqual(40);
+    expect(single?.requests.modelarts.listFlavors).toBe(1);
+    expect(single?.requests.dynamodb.GetItem).toBe(4 + 1);
+    expect(fanOut?.requests.modelarts.listFlavors).toBeGreaterThanOrEqual(1);
+    expect(fanOut?.requests.modelarts.listFlavors).toBeLessThanOrEqual(2);
+    expect(fanOut?.requests.dynamodb.GetItem).toBe(4 + 2);
     expect(single?.requests.dynamodb.BatchGetItem).toBe(1);
     expect(fanOut?.requests.dynamodb.BatchGetItem).toBe(40);
     const text = formatCycleCost(figures);
     expect(text).toContain(
-      'modelarts: drainNodes 2, getPool 4, listNodes 2, listPools 1, listWorkloads 2, patchPool 2',
+      'modelarts: drainNodes 2, getPool 4, listFlavors 1, listNodes 2, listPools 1, listWorkloads 2, patchPool 2',
     );
-    expect(text).toContain('dynamodb: BatchGetItem 1, GetItem 4, UpdateItem');
+    expect(text).toContain('dynamodb: BatchGetItem 1, GetItem 5, UpdateItem');
     expect(text).toContain('state in dynalite (own process), 5 ms added per DynamoDB request');
   });
 });

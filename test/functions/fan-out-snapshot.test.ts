@@ -144,7 +144,7 @@ async function work(messages: PoolMessage[]) {
 }
 
 describe('fan-out request budget', () => {
-  it('costs one list, and a GET and a PATCH for the changed pool only: the unchanged pool costs nothing', async () => {
+  it('costs one list, and a stock read, a GET and a PATCH for the changed pool only: the unchanged pool costs nothing', async () => {
     const config = await fanOut();
     expect(routes()).toEqual(['listPools']);
     emulator.clearRequests();
@@ -153,8 +153,13 @@ describe('fan-out request budget', () => {
     const response = await worker(events(sentRecords()), lambdaContext('worker'));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(routes()).toEqual(['getPool', 'patchPool']);
-    expect(emulator.requests.every((request) => request.path.endsWith(`/pools/${SAMPLE_POOL}`))).toBe(true);
+    // The growing pool's worker reads the flavor stock (issue #15), shared with the other workers for 60 s.
+    expect(routes()).toEqual(['listFlavors', 'getPool', 'patchPool']);
+    expect(
+      emulator.requests
+        .filter((request) => request.route !== 'listFlavors')
+        .every((request) => request.path.endsWith(`/pools/${SAMPLE_POOL}`)),
+    ).toBe(true);
     expect(patchedCounts(emulator, SAMPLE_POOL)).toEqual([
       [expect.objectContaining({ flavor: SAMPLE_FLAVOR, count: 6 })],
     ]);
@@ -172,8 +177,8 @@ describe('fan-out request budget', () => {
 
     await work([listed]);
 
-    // The snapshot (3 nodes, backlog 6) says scale up; the GET under the lease sees 8 and holds.
-    expect(routes()).toEqual(['getPool']);
+    // The snapshot (3 nodes, backlog 6) says scale up (so the stock is read); the GET under the lease sees 8 and holds.
+    expect(routes()).toEqual(['listFlavors', 'getPool']);
     expect(emulator.pool(SAMPLE_POOL)?.spec.resources[0]?.count).toBe(8);
   });
 

@@ -23,8 +23,10 @@ describe('plan', () => {
     expect(flavor).toMatchObject({ flavor: SAMPLE_FLAVOR, current: 3, target: 6, action: 'scale-up' });
     expect(result.plan.pools.find((pool) => pool.pool === SAMPLE_POOL)?.patch).toBeDefined();
     // The pool that would change is read again, as apply would under its lease.
+    // A growing pool: the flavor stock is read fresh (issue #15), and not shared (a dry run writes nothing).
     expect(tests.emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
       'GET listPools',
+      'GET listFlavors',
       'GET getPool',
     ]);
     // Read back as plan reads (its role has no GetItem): through loadMany.

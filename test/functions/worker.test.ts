@@ -68,8 +68,10 @@ describe('worker', () => {
     ]);
     // The message names one pool: the worker reads that pool alone and lists nothing.
     // The message's pool is read, then read again under its lease before the PATCH.
+    // Between the two reads, the flavor stock of the growing pool's connection (issue #15).
     expect(tests.emulator.requests.map((request) => request.route)).toEqual([
       'getPool',
+      'listFlavors',
       'getPool',
       'patchPool',
     ]);
@@ -149,6 +151,7 @@ describe('worker', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(tests.emulator.requests.map((request) => request.path)).toEqual([
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
+      '/v1/emulator-project/resourceflavors',
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
       `/v2/emulator-project/pools/${SAMPLE_POOL}`,
     ]);

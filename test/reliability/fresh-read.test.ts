@@ -99,12 +99,13 @@ describe('a write is planned on a fresh read under the lease', () => {
     const store = afterList(() => emulator.setControlMode(POOL, 8));
     const result = await runCycle(config, deps(config, 'plan', store), { dryRun: true });
 
-    expect(routes().sort()).toEqual(['getPool', 'listPools']);
+    // The listed pool grows, so its flavor stock is read (issue #15) before the GET finds it frozen.
+    expect(routes().sort()).toEqual(['getPool', 'listFlavors', 'listPools']);
     expect(outcome(result, POOL)?.status).toBe('skipped');
     expect(result.plan.pools.find((p) => p.pool === POOL)?.patch).toBeUndefined();
   });
 
-  it('costs one list for unchanged pools and one GET and one PATCH for a scale-up', async () => {
+  it('costs one list for unchanged pools and a stock read, one GET and one PATCH for a scale-up', async () => {
     const config = configFor(
       `${staticPoolEntry(POOL, { [GPU]: 12 })}\n${staticPoolEntry(TWO_FLAVORS, { [CPU]: 2, [GPU]: 4 })}`,
     );
@@ -112,7 +113,7 @@ describe('a write is planned on a fresh read under the lease', () => {
 
     expect(outcome(result, TWO_FLAVORS)?.status).toBe('unchanged');
     expect(outcome(result, POOL)?.status).toBe('patched');
-    expect(routes().sort()).toEqual(['getPool', 'listPools', 'patchPool']);
+    expect(routes().sort()).toEqual(['getPool', 'listFlavors', 'listPools', 'patchPool']);
   });
 });
 
@@ -236,7 +237,7 @@ describe('an invocation that ends before its lease', () => {
       status: 'failed',
       error: expect.stringMatching(/deadline/),
     });
-    // The pool was read to plan (no lease yet), never under the lease.
-    expect(routes()).toEqual(['getPool']);
+    // The pool was read to plan (no lease yet), and its stock (it grows), never under the lease.
+    expect(routes()).toEqual(['getPool', 'listFlavors']);
   });
 });

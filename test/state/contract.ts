@@ -362,5 +362,28 @@ export function describeStateStoreContract(name: string, harness: () => StateSto
         expect(await store.fenceLease(pool, lease, 10_000, T0 + 1)).toBeUndefined();
       });
     });
+
+    describe('shared items', () => {
+      const stock = { 'modelarts.vm.gpu.8ant': { 'az-1': 'normal', 'az-2': 'soldout' } };
+
+      it('returns nothing for a key never saved, and what was saved with its time, through another handle', async () => {
+        const key = `stock#${freshPool()}`;
+        const { open } = harness();
+        expect(await open().loadShared(key)).toBeUndefined();
+        await open().saveShared(key, stock, T0);
+        expect(await open().loadShared(key)).toEqual({ value: stock, at: T0 });
+      });
+
+      it('keeps the last save, apart from the histories and leases of pools', async () => {
+        const key = freshPool();
+        const store = harness().open();
+        await store.saveShared(key, { old: true }, T0);
+        await store.saveShared(key, stock, T0 + 1_000);
+        await store.save(key, sampleHistory());
+        expect(await store.loadShared(key)).toEqual({ value: stock, at: T0 + 1_000 });
+        expect((await store.load(key)).history).toEqual(sampleHistory());
+        expect(await store.loadShared(`${key}-other`)).toBeUndefined();
+      });
+    });
   });
 }

@@ -111,6 +111,26 @@ describe('DynamoDB state store', () => {
     expect(await store.load('proj/pool-foreign')).toEqual({ history: { flavors: {} }, revision: 0 });
   });
 
+  it('keeps a shared item under shared#<key> with a ttl, and reads a foreign one as none', async () => {
+    const now = 1_700_000_000_000;
+    const store = createDynamoDbStateStore({ client, tableName, now: () => now, sharedTtlSeconds: 600 });
+    await store.saveShared('stock#conn-a', { f: { 'az-1': 'soldout' } }, now - 5_000);
+    const item = await rawItem('shared#stock#conn-a');
+    expect(item?.ttl).toEqual({ N: String(now / 1000 + 600) });
+    expect(await store.loadShared('stock#conn-a')).toEqual({
+      value: { f: { 'az-1': 'soldout' } },
+      at: now - 5_000,
+    });
+
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { pk: { S: 'shared#stock#conn-foreign' }, value: { S: 'x' }, at: { S: 'yesterday' } },
+      }),
+    );
+    expect(await store.loadShared('stock#conn-foreign')).toBeUndefined();
+  });
+
   it('wraps service errors in StateStoreError', async () => {
     const store = createDynamoDbStateStore({ client, tableName: 'no-such-table' });
     const failure = store.load('pool-a');

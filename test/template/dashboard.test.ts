@@ -58,7 +58,7 @@ describe('the dashboard of the generated template', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('charts backlog, target, current and available nodes, actions, skips, failures, backoffs and deletions', () => {
+  it('charts backlog, target, current and available nodes, actions, skips, failures, backoffs, deletions and capacity backoffs', () => {
     const charted = new Set(ownSearches(widgetsOf(dashboardBody())).map((search) => search.metric));
     for (const metric of [
       METRICS.backlog,
@@ -73,6 +73,10 @@ describe('the dashboard of the generated template', () => {
       METRICS.nodesDeleted,
       METRICS.countNotLowered,
       METRICS.nodeApiUnavailable,
+      METRICS.soldOutBackoffs,
+      METRICS.quotaBackoffs,
+      METRICS.stuckCreatingBackoffs,
+      METRICS.poolScalingFailed,
       METRICS.cyclesSucceeded,
     ])
       expect(charted, metric.name).toContain(metric.name);

@@ -349,8 +349,10 @@ describe('the packaged bundles', () => {
     );
     expect(result.sdk).toEqual([]);
     expect(result.output).toMatchObject({ dryRun: true, pools: 2, counts: { 'dry-run': 1, unchanged: 1 } });
+    // The growing pool's flavor stock, read fresh in a dry run (issue #15).
     expect(emulator.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
       'GET listPools',
+      'GET listFlavors',
       'GET getPool',
     ]);
   });

@@ -1,0 +1,144 @@
+// What the cycle writes into a pool's capacity memory (issue #15), pure: backoffs after a PATCH refused as sold
+// out or over quota, the conflict wait after a 409, the order a PATCH started, and how concurrent saves combine.
+
+import { nextBackoff } from '../capacity/backoff';
+import type { CapacityRefusal } from '../capacity/refusals';
+import type { Backoff, CapacityMemory, CapacitySettings } from '../capacity/types';
+import type { Pool } from '../modelarts/schemas';
+import type { PatchBody } from '../scaling/patch';
+import type { PoolPlan } from '../scaling/plan';
+import { nextConflict } from './conflict-backoff';
+
+/** The AZ key of a flavor that lists no azs: the flavor as a whole. */
+export const WHOLE_FLAVOR = '*';
+
+export const ORDER_LABEL = 'os.modelarts/order.name';
+
+/** A flavor the PATCH grew, and the AZs it grew in (WHOLE_FLAVOR when it lists none). */
+export interface Growth {
+  flavor: string;
+  azs: string[];
+}
+
+/** The flavors `poolPlan` grows and where: azsAfter against azsBefore per growing flavor. */
+export function growthOf(poolPlan: PoolPlan): Growth[] {
+  const grown: Growth[] = [];
+  for (const decision of poolPlan.flavors) {
+    if (decision.target <= decision.current) continue;
+    const before = new Map((decision.azsBefore ?? []).map((az) => [az.az, az.count]));
+    const after = decision.azsAfter ?? [];
+    const azs = after.filter((az) => az.count > (before.get(az.az) ?? 0)).map((az) => az.az);
+    grown.push({
+      flavor: decision.flavor,
+      azs: after.length === 0 || azs.length === 0 ? [WHOLE_FLAVOR] : azs,
+    });
+  }
+  return grown;
+}
+
+/** Every AZ the pool's flavors name: the AZs a refusal's message may name. */
+export const knownAzs = (poolPlan: PoolPlan): string[] => [
+  ...new Set(
+    poolPlan.flavors.flatMap((d) => [...(d.azsBefore ?? []), ...(d.azsAfter ?? [])].map((az) => az.az)),
+  ),
+];
+
+/** A refusal recorded: which flavors and AZs (or quota) now wait, and until when. */
+export interface RefusalRecord {
+  memory: CapacityMemory;
+  /** flavor -> AZs backed off (for a quota: every AZ, as WHOLE_FLAVOR). */
+  backedOff: Record<string, string[]>;
+  until: number;
+}
+
+export function recordRefusal(
+  memory: CapacityMemory | undefined,
+  refusal: CapacityRefusal,
+  growth: readonly Growth[],
+  settingsOf: (flavor: string) => CapacitySettings,
+  now: number,
+): RefusalRecord {
+  const next: CapacityMemory = structuredClone(memory ?? {});
+  const backedOff: Record<string, string[]> = {};
+  let until = now;
+  const note = (backoff: Backoff) => {
+    until = Math.max(until, backoff.until);
+    return backoff;
+  };
+  for (const { flavor, azs } of growth) {
+    const { backoff } = settingsOf(flavor);
+    if (refusal.kind === 'quota') {
+      next.quota ??= {};
+      next.quota[flavor] = note(nextBackoff(next.quota[flavor], 'quota', now, backoff, refusal.quota));
+      backedOff[flavor] = [WHOLE_FLAVOR];
+      continue;
+    }
+    const targets = refusal.az === undefined ? azs : [refusal.az];
+    const flavorAzs: Record<string, Backoff> = { ...next.azs?.[flavor] };
+    next.azs = { ...next.azs, [flavor]: flavorAzs };
+    for (const az of targets)
+      flavorAzs[az] = note(nextBackoff(flavorAzs[az], 'sold-out', now, backoff, refusal.code));
+    backedOff[flavor] = targets;
+  }
+  return { memory: next, backedOff, until };
+}
+
+/** A PATCH answered with a conflict: no change until the wait is over, longer with each in a row. */
+export function recordConflict(memory: CapacityMemory | undefined, now: number): CapacityMemory {
+  return { ...memory, conflict: nextConflict(memory?.conflict, now) };
+}
+
+/** A PATCH that went through: the order it started (the answer's label), and no conflict wait any more. */
+export function recordOrder(
+  memory: CapacityMemory | undefined,
+  patch: PatchBody,
+  answer: Pool | undefined,
+  now: number,
+): CapacityMemory {
+  const { conflict: _settled, ...rest } = memory ?? {};
+  const flavors: Record<string, number> = {};
+  for (const resource of patch.spec.resources) flavors[resource.flavor] = resource.count;
+  const name = answer?.metadata.labels?.[ORDER_LABEL];
+  return { ...rest, order: name ? { at: now, name, flavors } : { at: now, flavors } };
+}
+
+const later = <T>(a: T | undefined, b: T | undefined, at: (t: T) => number): T | undefined =>
+  a === undefined ? b : b === undefined ? a : at(b) >= at(a) ? b : a;
+
+function mergeBackoffs(
+  a: Record<string, Backoff> | undefined,
+  b: Record<string, Backoff> | undefined,
+): Record<string, Backoff> | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const out: Record<string, Backoff> = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)]))
+    out[key] = later(a[key], b[key], (x) => x.lastFailureAt) as Backoff;
+  return out;
+}
+
+/**
+ * Two saves of one pool's capacity memory: each backoff, order and conflict the later of the two (a backoff
+ * recorded under the lease is never lost to a save of an unchanged pool); `creatingSince` is the saver's, who
+ * read the pool's status last.
+ */
+export function mergeCapacity(
+  stored: CapacityMemory | undefined,
+  mine: CapacityMemory | undefined,
+): CapacityMemory | undefined {
+  if (stored === undefined || mine === undefined) return mine ?? stored;
+  const merged: CapacityMemory = {};
+  const flavors = new Set([...Object.keys(stored.azs ?? {}), ...Object.keys(mine.azs ?? {})]);
+  if (flavors.size > 0) {
+    merged.azs = {};
+    for (const flavor of flavors)
+      merged.azs[flavor] = mergeBackoffs(stored.azs?.[flavor], mine.azs?.[flavor]) as Record<string, Backoff>;
+  }
+  const quota = mergeBackoffs(stored.quota, mine.quota);
+  if (quota !== undefined) merged.quota = quota;
+  const order = later(stored.order, mine.order, (o) => o.at);
+  if (order !== undefined) merged.order = order;
+  if (mine.creatingSince !== undefined) merged.creatingSince = mine.creatingSince;
+  const conflict = later(stored.conflict, mine.conflict, (c) => c.until);
+  if (conflict !== undefined) merged.conflict = conflict;
+  return merged;
+}
