@@ -6,10 +6,13 @@
 // awareness (the bench's "without stock awareness"), where a refused PATCH was simply tried again next cycle.
 
 import { blocks } from './backoff';
-import type { Backoff, CapacityMemory, CapacitySettings, FlavorStockMap } from './types';
-
-/** AZ key of a backoff for the flavor as a whole (a refusal of a flavor that lists no azs). */
-export const EVERY_AZ = '*';
+import {
+  type Backoff,
+  type CapacityMemory,
+  type CapacitySettings,
+  type FlavorStockMap,
+  WHOLE_FLAVOR,
+} from './types';
 
 export type BlockedBy =
   /** The stock read says `soldout` (for `every`: in each AZ it names, listed in `azs`). */
@@ -56,7 +59,7 @@ export function blockedAzs(input: BlockedInput): BlockedAzs | undefined {
   if (backoffs !== undefined) {
     for (const az of Object.keys(backoffs)) {
       const backoff = backoffs[az];
-      if (az !== EVERY_AZ && blocks(backoff, now)) add(az, { kind: 'backoff', backoff });
+      if (az !== WHOLE_FLAVOR && blocks(backoff, now)) add(az, { kind: 'backoff', backoff });
     }
   }
   const every = everyAz(input, stock, backoffs, quota);
@@ -74,7 +77,7 @@ function everyAz(
   quota: Backoff | undefined,
 ): BlockedBy | undefined {
   if (blocks(quota, now)) return { kind: 'quota', backoff: quota };
-  const whole = backoffs === undefined ? undefined : own(backoffs, EVERY_AZ);
+  const whole = backoffs === undefined ? undefined : own(backoffs, WHOLE_FLAVOR);
   if (blocks(whole, now)) return { kind: 'backoff', backoff: whole };
   // A flavor with azs is judged AZ by AZ (an AZ the stock does not name is open); one without is placed by
   // ModelArts, so it is blocked only when no AZ the stock names has any.
@@ -96,7 +99,7 @@ export function describeBlock(az: string, by: BlockedBy): string {
     case 'sold-out':
       return by.azs === undefined ? `${az} sold out` : `sold out in every AZ (${by.azs.join(', ')})`;
     case 'backoff':
-      return `${az === EVERY_AZ ? 'the flavor' : az} in backoff ${describeBackoff(by.backoff)}`;
+      return `${az === WHOLE_FLAVOR ? 'the flavor' : az} in backoff ${describeBackoff(by.backoff)}`;
     case 'quota': {
       const code = by.backoff.code === undefined ? '' : ` ${by.backoff.code}`;
       return `over quota${code} (every AZ) ${describeBackoff(by.backoff, false)}`;

@@ -6,10 +6,7 @@
 import type { PatchResource } from '../scaling/patch';
 import { nextBackoff } from './backoff';
 import type { CapacityRefusal } from './refusals';
-import type { Backoff, CapacityMemory, CapacitySettings } from './types';
-
-/** The AZ key of a flavor grown as a whole (it lists no azs): see CapacityMemory.azs. */
-export const WHOLE_FLAVOR = '*';
+import { type Backoff, type CapacityMemory, type CapacitySettings, WHOLE_FLAVOR } from './types';
 
 /** flavor -> the AZs a change grows in, or [WHOLE_FLAVOR] for a flavor without azs. */
 export type GrownAzs = Record<string, string[]>;

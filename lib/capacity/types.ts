@@ -13,6 +13,9 @@ export type AzStock = 'normal' | 'soldout' | (string & {});
 /** flavor -> AZ -> stock, as the last stock read gave it. A flavor or AZ it does not name is not known sold out. */
 export type FlavorStockMap = Record<string, Record<string, AzStock>>;
 
+/** The AZ key of a flavor as a whole (a change to a flavor that lists no azs): see CapacityMemory.azs. */
+export const WHOLE_FLAVOR = '*';
+
 /** Why growth avoids an AZ for a while. */
 export type BackoffCause = 'sold-out' | 'quota' | 'stuck-creating';
 

@@ -4,11 +4,11 @@
 // fresh kill-switch reading and a fence on the lease, and the transport starts no attempt past the pool's
 // deadline, which ends before the lease does.
 
+import { recordOrder } from '../capacity/order';
 import type { Pool } from '../modelarts/schemas';
 import type { Deadline } from '../modelarts/transport';
 import { type PoolPlan, plan } from '../scaling/plan';
 import type { PoolHistory } from '../state/store';
-import { recordOrder } from './capacity-memory';
 import { capacityOf, refusedPatch, withCapacity } from './capacity-outcome';
 import { CLOCK_SKEW_ALLOWANCE_MS, INVOCATION_SAVE_MARGIN_MS, LEASE_TTL_MS } from './lease-timing';
 import { failure } from './outcomes';

@@ -1,18 +1,10 @@
 // What the cycle writes into a pool's capacity memory (issue #15), pure: backoffs after a PATCH refused as sold
 // out or over quota, the conflict wait after a 409, the order a PATCH started, and how concurrent saves combine.
 
-import { nextBackoff } from '../capacity/backoff';
+import { type GrownAzs, recordRefusal as recordShared } from '../capacity/record-refusal';
 import type { CapacityRefusal } from '../capacity/refusals';
-import type { Backoff, CapacityMemory, CapacitySettings } from '../capacity/types';
-import type { Pool } from '../modelarts/schemas';
-import type { PatchBody } from '../scaling/patch';
+import { type Backoff, type CapacityMemory, type CapacitySettings, WHOLE_FLAVOR } from '../capacity/types';
 import type { PoolPlan } from '../scaling/plan';
-import { nextConflict } from './conflict-backoff';
-
-/** The AZ key of a flavor that lists no azs: the flavor as a whole. */
-export const WHOLE_FLAVOR = '*';
-
-export const ORDER_LABEL = 'os.modelarts/order.name';
 
 /** A flavor the PATCH grew, and the AZs it grew in (WHOLE_FLAVOR when it lists none). */
 export interface Growth {
@@ -51,6 +43,7 @@ export interface RefusalRecord {
   until: number;
 }
 
+/** The shared rule (lib/capacity/record-refusal.ts, which the simulator runs too), and what it backed off. */
 export function recordRefusal(
   memory: CapacityMemory | undefined,
   refusal: CapacityRefusal,
@@ -58,48 +51,23 @@ export function recordRefusal(
   settingsOf: (flavor: string) => CapacitySettings,
   now: number,
 ): RefusalRecord {
-  const next: CapacityMemory = structuredClone(memory ?? {});
+  const grown: GrownAzs = {};
+  for (const { flavor, azs } of growth) grown[flavor] = azs;
+  const next = recordShared(memory, grown, refusal, now, settingsOf);
   const backedOff: Record<string, string[]> = {};
   let until = now;
-  const note = (backoff: Backoff) => {
-    until = Math.max(until, backoff.until);
-    return backoff;
-  };
-  for (const { flavor, azs } of growth) {
-    const { backoff } = settingsOf(flavor);
-    if (refusal.kind === 'quota') {
-      next.quota ??= {};
-      next.quota[flavor] = note(nextBackoff(next.quota[flavor], 'quota', now, backoff, refusal.quota));
+  for (const [flavor, backoff] of Object.entries(next.quota ?? {}))
+    if (backoff.lastFailureAt === now) {
       backedOff[flavor] = [WHOLE_FLAVOR];
-      continue;
+      until = Math.max(until, backoff.until);
     }
-    const targets = refusal.az === undefined ? azs : [refusal.az];
-    const flavorAzs: Record<string, Backoff> = { ...next.azs?.[flavor] };
-    next.azs = { ...next.azs, [flavor]: flavorAzs };
-    for (const az of targets)
-      flavorAzs[az] = note(nextBackoff(flavorAzs[az], 'sold-out', now, backoff, refusal.code));
-    backedOff[flavor] = targets;
-  }
+  for (const [flavor, azs] of Object.entries(next.azs ?? {}))
+    for (const [az, backoff] of Object.entries(azs))
+      if (backoff.lastFailureAt === now) {
+        backedOff[flavor] = [...(backedOff[flavor] ?? []), az];
+        until = Math.max(until, backoff.until);
+      }
   return { memory: next, backedOff, until };
-}
-
-/** A PATCH answered with a conflict: no change until the wait is over, longer with each in a row. */
-export function recordConflict(memory: CapacityMemory | undefined, now: number): CapacityMemory {
-  return { ...memory, conflict: nextConflict(memory?.conflict, now) };
-}
-
-/** A PATCH that went through: the order it started (the answer's label), and no conflict wait any more. */
-export function recordOrder(
-  memory: CapacityMemory | undefined,
-  patch: PatchBody,
-  answer: Pool | undefined,
-  now: number,
-): CapacityMemory {
-  const { conflict: _settled, ...rest } = memory ?? {};
-  const flavors: Record<string, number> = {};
-  for (const resource of patch.spec.resources) flavors[resource.flavor] = resource.count;
-  const name = answer?.metadata.labels?.[ORDER_LABEL];
-  return { ...rest, order: name ? { at: now, name, flavors } : { at: now, flavors } };
 }
 
 const later = <T>(a: T | undefined, b: T | undefined, at: (t: T) => number): T | undefined =>

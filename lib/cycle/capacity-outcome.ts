@@ -1,13 +1,14 @@
 // The cycle's side of capacity memory (issue #15): which memory a save carries, and what a refused PATCH
 // records. The planner (pure) reads the memory; only the cycle writes it, always in a revision-conditional save.
 
+import { recordConflict } from '../capacity/order';
 import { type CapacityRefusal, capacityRefusal } from '../capacity/refusals';
 import type { CapacityMemory } from '../capacity/types';
 import { ModelArtsApiError } from '../modelarts/errors';
 import type { PoolPlan } from '../scaling/plan';
 import { msg, type Reason, reason } from '../scaling/reasons';
 import type { PoolHistory } from '../state/store';
-import { growthOf, knownAzs, recordConflict, recordRefusal } from './capacity-memory';
+import { growthOf, knownAzs, recordRefusal } from './capacity-memory';
 import { isConflict } from './conflict-backoff';
 import { capacitySettings as settingsOf } from './read-stock';
 import type { Prepared } from './types';

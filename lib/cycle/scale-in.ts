@@ -4,6 +4,7 @@
 // a fresh kill-switch reading and a lease fence. After a delete the pool is read back: a count that did not
 // drop stops scale-in for the pool (never followed by a lower-count PATCH).
 
+import { nextConflict } from '../capacity/conflict';
 import { builtInFlavorDefaults } from '../config/defaults';
 import type { ModelArtsClient } from '../modelarts/client';
 import { ModelArtsApiError } from '../modelarts/errors';
@@ -19,7 +20,7 @@ import type { NodeChoice, ScaleInChoice, ScaleInMemory } from '../scale-in/types
 import { PREPAID_ANNOTATION } from '../scaling/guards';
 import type { PoolPlan } from '../scaling/plan';
 import { msg, type Reason, reason } from '../scaling/reasons';
-import { isConflict, nextConflict } from './conflict-backoff';
+import { isConflict } from './conflict-backoff';
 import type { PoolStatus, ScaleInReport } from './types';
 
 export interface ScaleInStep {

@@ -8,11 +8,11 @@
 
 import { blocks, nextBackoff } from '../capacity/backoff';
 import type { CapacityMemory } from '../capacity/types';
+import { WHOLE_FLAVOR } from '../capacity/types';
 import { nodeFacts } from '../modelarts/node-facts';
 import { createNodesApi } from '../modelarts/nodes';
 import type { FlavorCount, Pool } from '../modelarts/schemas';
 import { msg, type Reason, reason } from '../scaling/reasons';
-import { WHOLE_FLAVOR } from './capacity-memory';
 import { capacitySettings } from './read-stock';
 import type { CycleDeps, CycleWarning, Prepared } from './types';
 

@@ -1,7 +1,12 @@
-import { type BlockedAzs, blockedAzs, blockedBy, describeBlock, EVERY_AZ } from '../capacity/blocked';
+import { type BlockedAzs, blockedAzs, blockedBy, describeBlock } from '../capacity/blocked';
 import { type OrderWait, orderWaits } from '../capacity/in-flight';
 import { pruneCapacity } from '../capacity/memory';
-import { type CapacitySettings, DEFAULT_CAPACITY, type FlavorStockMap } from '../capacity/types';
+import {
+  type CapacitySettings,
+  DEFAULT_CAPACITY,
+  type FlavorStockMap,
+  WHOLE_FLAVOR,
+} from '../capacity/types';
 import { leaveOutUnservable, unservableReason } from '../capacity/unservable';
 import type { Backlog } from '../metrics/backlog';
 import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelarts/schemas';
@@ -384,7 +389,7 @@ function growAround(
   const growth = target - current;
   if (draft.azsBefore === undefined) {
     if (blocked.every === undefined) return target;
-    addReason(draft, noCapacity(growth, [describeBlock(EVERY_AZ, blocked.every)]));
+    addReason(draft, noCapacity(growth, [describeBlock(WHOLE_FLAVOR, blocked.every)]));
     return current;
   }
   const isBlocked = (az: string) => blockedBy(blocked, az) !== undefined;
@@ -400,7 +405,7 @@ function growAround(
   }
   const why = (azs: readonly string[]) =>
     blocked.every !== undefined
-      ? [describeBlock(EVERY_AZ, blocked.every)]
+      ? [describeBlock(WHOLE_FLAVOR, blocked.every)]
       : azs.map((az) =>
           describeBlock(az, blockedBy(blocked, az) as NonNullable<ReturnType<typeof blockedBy>>),
         );

@@ -1,3 +1,4 @@
+import { recordOrder } from '../capacity/order';
 import { backoffsAt } from '../capacity/record-refusal';
 import type { FlavorStockMap } from '../capacity/types';
 import type { Backlog } from '../metrics/backlog';
@@ -120,11 +121,10 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
       const [result] = plan({ now, pools: [input] }).pools;
       if (result === undefined) return { patches: [] };
       planned = history;
-      // Until the planner carries the capacity memory forward, the controller does, as the cycle's save would.
-      history =
-        result.history.capacity === undefined && history.capacity !== undefined
-          ? { ...result.history, capacity: history.capacity }
-          : result.history;
+      history = result.history;
+      // As the cycle saves after a PATCH that went through: the order it started (refused: see `refused`).
+      if (result.patch !== undefined)
+        history = { ...history, capacity: recordOrder(history.capacity, result.patch, undefined, now) };
       if (result.patch !== undefined || result.scaleIn === undefined) return patches(result.patch);
       const { nodes, busyIps } = view.readNodes();
       const choice = scaleIn.choose({

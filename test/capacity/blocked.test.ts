@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { blockedAzs, blockedBy, describeBlock, EVERY_AZ } from '../../lib/capacity/blocked';
-import { type Backoff, DEFAULT_CAPACITY } from '../../lib/capacity/types';
+import { blockedAzs, blockedBy, describeBlock } from '../../lib/capacity/blocked';
+import { type Backoff, DEFAULT_CAPACITY, WHOLE_FLAVOR } from '../../lib/capacity/types';
 
 // Which AZs growth avoids (issue #15). NOW is 22:13:20 UTC.
 
@@ -42,7 +42,7 @@ describe('blockedAzs', () => {
 
   it('quota and the flavor-wide key block every AZ, quota first', () => {
     const quota = backoff('quota', 60, 'ModelArts.0118');
-    const memory = { quota: { [F]: quota }, azs: { [F]: { [EVERY_AZ]: backoff('sold-out', 60) } } };
+    const memory = { quota: { [F]: quota }, azs: { [F]: { [WHOLE_FLAVOR]: backoff('sold-out', 60) } } };
     expect(blockedBy(blockedAzs({ ...base, memory }), 'any-az')).toEqual({ kind: 'quota', backoff: quota });
     expect(blockedBy(blockedAzs({ ...base, memory: { azs: memory.azs } }), A)?.kind).toBe('backoff');
   });
@@ -83,10 +83,10 @@ describe('describeBlock', () => {
     expect(describeBlock(A, { kind: 'backoff', backoff: backoff('sold-out', 600, 'ModelArts.6716') })).toBe(
       `${A} in backoff until 22:23 UTC after 3 sold-out failures (ModelArts.6716)`,
     );
-    expect(describeBlock(EVERY_AZ, { kind: 'backoff', backoff: backoff('sold-out', 600) })).toBe(
+    expect(describeBlock(WHOLE_FLAVOR, { kind: 'backoff', backoff: backoff('sold-out', 600) })).toBe(
       'the flavor in backoff until 22:23 UTC after 3 sold-out failures',
     );
-    expect(describeBlock(EVERY_AZ, { kind: 'quota', backoff: backoff('quota', 600, 'GPU quota') })).toBe(
+    expect(describeBlock(WHOLE_FLAVOR, { kind: 'quota', backoff: backoff('quota', 600, 'GPU quota') })).toBe(
       'over quota GPU quota (every AZ) until 22:23 UTC after 3 quota failures',
     );
   });

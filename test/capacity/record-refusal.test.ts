@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffsAt, grownAzs, recordRefusal, WHOLE_FLAVOR } from '../../lib/capacity/record-refusal';
-import { DEFAULT_CAPACITY } from '../../lib/capacity/types';
+import { backoffsAt, grownAzs, recordRefusal } from '../../lib/capacity/record-refusal';
+import { DEFAULT_CAPACITY, WHOLE_FLAVOR } from '../../lib/capacity/types';
 
 const NOW = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
