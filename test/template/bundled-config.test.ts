@@ -137,7 +137,7 @@ describe('the cron library of a bundle', () => {
   const hasCroner = (inputs: string[]) => inputs.some((input) => input.includes('node_modules/croner/'));
 
   it('is left out when the config has no schedules, and refuses by name if ever called', async () => {
-    const { inputs, code } = await bundle(
+    const { inputs } = await bundle(
       await configFile('no-schedules.yaml', minimalConfig()),
       'functions/plan.ts',
     );
