@@ -35,11 +35,12 @@ const WIDGETS = [
 const WIDTH = 12;
 const HEIGHT = 6;
 
-/** The SEARCH expression of one catalogued metric, over its dimension set, for this service only. */
-function searchExpression(metric, { service, perPool, period }) {
-  const { METRICS_NAMESPACE, dimensionsOf } = metricCatalogue();
+/** The SEARCH expression of one catalogued metric, over its dimension set, for this service and stage only. */
+function searchExpression(metric, { service, stage, perPool, period }) {
+  const { METRICS_NAMESPACE, STAGE_DIMENSION, dimensionsOf } = metricCatalogue();
   const schema = [METRICS_NAMESPACE, ...dimensionsOf(metric.scope, perPool)].join(',');
-  return `SEARCH('{${schema}} MetricName="${metric.name}" service="${service}"', '${metric.statistic}', ${period})`;
+  const filter = `MetricName="${metric.name}" service="${service}" ${STAGE_DIMENSION}="${stage}"`;
+  return `SEARCH('{${schema}} ${filter}', '${metric.statistic}', ${period})`;
 }
 
 const place = (index) => ({
@@ -56,7 +57,8 @@ const timeSeries = (index, title, metrics, region, period) => ({
 });
 
 /**
- * The DashboardBody (a JSON string) for `options`: service (the Powertools service dimension), perPool,
+ * The DashboardBody (a JSON string) for `options`: service (the Powertools service dimension), stage (the
+ * stage dimension, the deploy stage), perPool,
  * period (s, the cycle interval), region (may be "${AWS::Region}", for Fn::Sub), deadLetterQueue (its name)
  * and functionPrefix (the functions' common name prefix).
  */
@@ -114,6 +116,7 @@ async function stackOptions(resolveVariable) {
   const stage = await resolveVariable('sls:stage');
   return {
     service,
+    stage,
     perPool: config.metrics.perPool,
     period: periodFor(config),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholder, not JS.

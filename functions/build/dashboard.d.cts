@@ -1,5 +1,7 @@
 export interface DashboardOptions {
   service: string;
+  /** The deploy stage: the `stage` dimension the searches filter on. */
+  stage: string;
   perPool: boolean;
   period: number;
   region: string;

@@ -24,6 +24,8 @@
 //   no config schema at a cold start.
 // - usedBacklogSources: the backlog source registry, cut down to the source types the config uses, so a
 //   bundle carries no code (jmespath, ky, SDK stubs) of sources it never creates.
+// - cronerOnlyWithSchedules: croner (~33 KB minified, a third of the growth past 250 KB) reads the
+//   config's cron schedules; a bundle whose config has none gets a Cron that throws instead.
 // - sideEffectFreeModules: our own modules, yaml and Powertools have no side effects on import, and
 //   saying so lets esbuild drop the modules a bundle reaches only through a barrel or a package index
 //   (config schemas, the JSON Schema export, the YAML loader, sync batch processors). The Powertools
@@ -33,7 +35,7 @@
 const { existsSync, readdirSync, readFileSync } = require('node:fs');
 const { readFile, rm, writeFile } = require('node:fs/promises');
 const { basename, extname, join } = require('node:path');
-const { backlogSourceTypes, readResolvedConfig } = require('./resolved-config.cjs');
+const { backlogSourceTypes, readResolvedConfig, usesSchedules } = require('./resolved-config.cjs');
 
 const ROOT = join(__dirname, '..', '..');
 const SDK_NAMESPACE = 'aws-sdk-on-first-use';
@@ -258,6 +260,27 @@ const usedBacklogSources = (types) => ({
   },
 });
 
+// croner's Cron, for a bundle whose config has no schedules: nothing calls it, and if something ever did,
+// it fails loudly instead of reading a schedule wrong.
+const CRONER_ABSENT = `export class Cron {
+  constructor() {
+    throw new Error('cron schedules are not in this bundle: its config has none');
+  }
+}
+`;
+
+const cronerOnlyWithSchedules = (wanted) => ({
+  name: 'croner-only-with-schedules',
+  setup(build) {
+    if (wanted) return;
+    build.onResolve({ filter: /^croner$/ }, () => ({ path: 'croner', namespace: 'croner-absent' }));
+    build.onLoad({ filter: /.*/, namespace: 'croner-absent' }, () => ({
+      contents: CRONER_ABSENT,
+      loader: 'js',
+    }));
+  },
+});
+
 const COMMONS = /^@aws-lambda-powertools\/commons(\/|$)/;
 
 const versionKey = (version) =>
@@ -320,6 +343,7 @@ function createPlugins({ configPath }) {
     awsSdkOnFirstUse,
     sideEffectFreeModules,
     usedBacklogSources(backlogSourceTypes(config)),
+    cronerOnlyWithSchedules(usesSchedules(config)),
     zodWithoutJsonSchema,
     kyFeaturesOfNode22,
     zodSources,

@@ -55,4 +55,11 @@ function backlogSourceTypes(config) {
   return [...types].sort();
 }
 
-module.exports = { backlogSourceTypes, bundledModule, configResolver, readResolvedConfig };
+/** Whether any flavor of the config has schedules (pool defaults are merged into each flavor's policy). */
+function usesSchedules(config) {
+  return config.pools.some((pool) =>
+    pool.flavors.some((flavor) => (flavor.policy.schedules?.length ?? 0) > 0),
+  );
+}
+
+module.exports = { backlogSourceTypes, usesSchedules, bundledModule, configResolver, readResolvedConfig };

@@ -5,6 +5,13 @@
 
 export const SERVICE_NAME = 'modelarts-autoscaler';
 export const METRICS_NAMESPACE = 'ModelArtsAutoscaler';
+/**
+ * The deploy stage, a dimension of every metric: two stages in one account would otherwise add to one
+ * series. serverless.yml sets AUTOSCALER_STAGE from the stage; runs outside a deployment report `local`.
+ */
+export const STAGE_DIMENSION = 'stage';
+export const STAGE_ENV = 'AUTOSCALER_STAGE';
+export const UNDEPLOYED_STAGE = 'local';
 
 /**
  * Which dimensions a metric carries: `flavor` metrics come from the decision records (per connection and
@@ -115,8 +122,8 @@ export type MetricKey = keyof typeof METRICS;
 
 export const catalogued = (): MetricDefinition[] => Object.values(METRICS);
 
-/** Powertools adds `service` (the service name) to every metric as its default dimension. */
-const DEFAULT_DIMENSIONS = ['service'] as const;
+/** Every metric carries `service` (Powertools' default dimension, the service name) and the stage. */
+const DEFAULT_DIMENSIONS = ['service', STAGE_DIMENSION] as const;
 
 /** The dimension names of a metric of `scope`, sorted as CloudWatch lists them. */
 export function dimensionsOf(scope: MetricScope, perPool: boolean): string[] {

@@ -8,16 +8,32 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { DecisionRecord } from '../cycle';
-import { METRICS, METRICS_NAMESPACE, type MetricDefinition, SERVICE_NAME } from './metric-catalogue';
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  type MetricDefinition,
+  SERVICE_NAME,
+  STAGE_DIMENSION,
+  STAGE_ENV,
+  UNDEPLOYED_STAGE,
+} from './metric-catalogue';
 
 export interface Observability {
   logger: Logger;
   metrics: Metrics;
 }
 
-/** POWERTOOLS_* environment variables (service name, namespace, log level) override these defaults. */
+/** The stage dimension's value: the deploy stage serverless.yml passes, or `local` outside a deployment. */
+export const metricsStage = (env: Readonly<Record<string, string | undefined>>): string =>
+  env[STAGE_ENV]?.trim() || UNDEPLOYED_STAGE;
+
+/**
+ * POWERTOOLS_* environment variables (service name, namespace, log level) override these defaults; the
+ * stage dimension comes from AUTOSCALER_STAGE (metricsStage).
+ */
 export function createObservability(
   options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Observability {
   const logger = new Logger({
     serviceName: SERVICE_NAME,
@@ -25,7 +41,12 @@ export function createObservability(
   });
   // Metrics' own warnings (no metrics to publish, a dimension overwritten) go through the logger: without
   // it they are plain console text, the only lines of the function that are not JSON.
-  const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE, logger });
+  const metrics = new Metrics({
+    serviceName: SERVICE_NAME,
+    namespace: METRICS_NAMESPACE,
+    defaultDimensions: { [STAGE_DIMENSION]: metricsStage(env) },
+    logger,
+  });
   return { logger, metrics };
 }
 

@@ -95,7 +95,7 @@ async function build(env: Environment, options: RuntimeOptions): Promise<Built> 
   const killSwitchParameter =
     present(env, 'AUTOSCALER_KILL_SWITCH_PARAMETER') ?? config.killSwitch.ssmParameter;
   const deps: FunctionDeps = {
-    ...createObservability(),
+    ...createObservability({}, env),
     config,
     cycle: {
       clients,

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalogued, dimensionsOf } from '../../lib/aws/metric-catalogue';
-import { createObservability, decisionLog } from '../../lib/aws/observability';
+import { catalogued, dimensionsOf, METRICS } from '../../lib/aws/metric-catalogue';
+import { addCatalogued, createObservability, decisionLog } from '../../lib/aws/observability';
 import { captureOutput, emfDocuments } from '../functions/harness';
 import { uncataloguedMetrics } from '../functions/metric-check';
 
@@ -36,9 +36,10 @@ describe('the metric catalogue', () => {
   });
 
   it('dimensions decision metrics per connection and flavor, and adds the pool only when asked', () => {
-    expect(dimensionsOf('flavor', false)).toEqual(['connection', 'flavor', 'service']);
-    expect(dimensionsOf('flavor', true)).toEqual(['connection', 'flavor', 'pool', 'service']);
-    expect(dimensionsOf('invocation', true)).toEqual(['service']);
+    expect(dimensionsOf('flavor', false)).toEqual(['connection', 'flavor', 'service', 'stage']);
+    expect(dimensionsOf('flavor', true)).toEqual(['connection', 'flavor', 'pool', 'service', 'stage']);
+    expect(dimensionsOf('invocation', true)).toEqual(['service', 'stage']);
+    expect(dimensionsOf('cold-start', false)).toEqual(['function_name', 'service', 'stage']);
   });
 
   const base = { at: 0, key: 'project-2/pool-a', pool: 'pool-a', flavor: 'f', dryRun: false };
@@ -104,6 +105,30 @@ describe('the metric catalogue', () => {
     const lines = output.lines();
     expect(emfDocuments(lines)[0]).toMatchObject({ pool: 'pool-a', connection: 'second' });
     expect(uncataloguedMetrics(lines, true)).toEqual([]);
-    expect(uncataloguedMetrics(lines, false)).toContain('CurrentNodes{connection,flavor,pool,service}');
+    expect(uncataloguedMetrics(lines, false)).toContain('CurrentNodes{connection,flavor,pool,service,stage}');
+  });
+
+  it('keeps two stages in one account apart: every metric carries the deploy stage, `local` outside one', () => {
+    output = captureOutput();
+    const record = {
+      ...base,
+      current: 1,
+      target: 1,
+      action: 'keep',
+      reasons: [] as string[],
+      outcome: 'unchanged' as const,
+    };
+    decisionLog(createObservability({}, { AUTOSCALER_STAGE: 'prod' }), { perPool: false, connectionOf })(
+      record,
+    );
+    decisionLog(createObservability({}, { AUTOSCALER_STAGE: 'dev' }), { perPool: false, connectionOf })(
+      record,
+    );
+    const unstaged = createObservability({}, {});
+    addCatalogued(unstaged.metrics, METRICS.cyclesSucceeded, 1);
+    unstaged.metrics.publishStoredMetrics();
+    const lines = output.lines();
+    expect(uncataloguedMetrics(lines, false)).toEqual([]);
+    expect(emfDocuments(lines).map((document) => document.stage)).toEqual(['prod', 'dev', 'local']);
   });
 });

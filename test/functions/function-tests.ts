@@ -19,6 +19,7 @@ import type { Config } from '../../lib/config';
 import { TEST_ACCOUNT } from '../aws/account';
 import { AwsCallRecorder } from '../aws/recorder';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../state/local-dynamodb';
+import { STAGE } from '../template/packaged';
 import {
   type AwsMocks,
   CREDENTIALS_PARAMETER,
@@ -54,23 +55,27 @@ const builders: { [N in FunctionName]: typeof buildFunctionDeps } = {
 export const FUNCTION_ENVIRONMENT: { [N in FunctionName]: Record<string, string> } = {
   scheduled: {
     AUTOSCALER_STATE_TABLE: STATE_TABLE,
+    AUTOSCALER_STAGE: STAGE,
     AUTOSCALER_CREDENTIALS_PARAMETER: CREDENTIALS_PARAMETER,
     AUTOSCALER_KILL_SWITCH_PARAMETER: KILL_SWITCH_PARAMETER,
     AUTOSCALER_QUEUE_URL: POOL_QUEUE_URL,
   },
   worker: {
     AUTOSCALER_STATE_TABLE: STATE_TABLE,
+    AUTOSCALER_STAGE: STAGE,
     AUTOSCALER_CREDENTIALS_PARAMETER: CREDENTIALS_PARAMETER,
     AUTOSCALER_KILL_SWITCH_PARAMETER: KILL_SWITCH_PARAMETER,
   },
   webhook: {
     AUTOSCALER_STATE_TABLE: STATE_TABLE,
+    AUTOSCALER_STAGE: STAGE,
     AUTOSCALER_CREDENTIALS_PARAMETER: CREDENTIALS_PARAMETER,
     AUTOSCALER_KILL_SWITCH_PARAMETER: KILL_SWITCH_PARAMETER,
     AUTOSCALER_WEBHOOK_SECRET_PARAMETER: WEBHOOK_SECRET_PARAMETER,
   },
   plan: {
     AUTOSCALER_STATE_TABLE: STATE_TABLE,
+    AUTOSCALER_STAGE: STAGE,
     AUTOSCALER_CREDENTIALS_PARAMETER: CREDENTIALS_PARAMETER,
     AUTOSCALER_DRY_RUN: 'true',
   },

@@ -122,6 +122,49 @@ describe('the backlog source registry of a bundle', () => {
   });
 });
 
+describe('the cron library of a bundle', () => {
+  const withSchedule = () => {
+    const document = minimalConfig() as ReturnType<typeof minimalConfig> & {
+      pools: { defaults?: Record<string, unknown> }[];
+    };
+    const [pool] = document.pools;
+    if (!pool) throw new Error('fixture has no pool');
+    pool.defaults = {
+      schedules: [{ cron: '0 8 * * 1-5', timezone: 'Asia/Shanghai', durationSeconds: 36000, min: 1 }],
+    };
+    return document;
+  };
+  const hasCroner = (inputs: string[]) => inputs.some((input) => input.includes('node_modules/croner/'));
+
+  it('is left out when the config has no schedules, and refuses by name if ever called', async () => {
+    const { inputs } = await bundle(
+      await configFile('no-schedules.yaml', minimalConfig()),
+      'functions/plan.ts',
+    );
+    expect(hasCroner(inputs)).toBe(false);
+    const stub = await build({
+      stdin: {
+        contents: "import { Cron } from 'croner'; export const make = () => new Cron('* * * * *');",
+        resolveDir: ROOT,
+      },
+      bundle: true,
+      format: 'esm',
+      write: false,
+      plugins: createPlugins({ configPath: await configFile('no-schedules-2.yaml', minimalConfig()) }),
+      logLevel: 'silent',
+    });
+    const module = await import(
+      `data:text/javascript;base64,${Buffer.from(stub.outputFiles[0]?.text ?? '').toString('base64')}`
+    );
+    expect(() => module.make()).toThrow('cron schedules are not in this bundle');
+  });
+
+  it('is kept when a pool has schedules', async () => {
+    const { inputs } = await bundle(await configFile('schedules.yaml', withSchedule()), 'functions/plan.ts');
+    expect(hasCroner(inputs)).toBe(true);
+  });
+});
+
 describe('a bundle', () => {
   it('parses with zod as before, but has no JSON Schema converter', async () => {
     const result = await build({

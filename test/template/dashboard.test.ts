@@ -19,16 +19,21 @@ const widgetsOf = (body: string): Widget[] =>
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholder, not JS.
   (JSON.parse(body.replaceAll('${AWS::Region}', 'eu-west-1')) as { widgets: Widget[] }).widgets;
 
+/** The catalogue's own SEARCH expressions in the widgets. */
+const ownExpressions = (widgets: Widget[]): string[] =>
+  widgets
+    .flatMap((widget) =>
+      widget.properties.metrics.flatMap((line) =>
+        line.flatMap((item) =>
+          typeof item === 'object' && item && 'expression' in item ? [String(item.expression)] : [],
+        ),
+      ),
+    )
+    .filter((expression) => expression.startsWith(`SEARCH('{${METRICS_NAMESPACE},`));
+
 /** The catalogue's own searches in the widgets, as {schema, metric} (schema: the dimension set searched). */
 function ownSearches(widgets: Widget[]): { schema: string[]; metric: string }[] {
-  const expressions = widgets.flatMap((widget) =>
-    widget.properties.metrics.flatMap((line) =>
-      line.flatMap((item) =>
-        typeof item === 'object' && item && 'expression' in item ? [String(item.expression)] : [],
-      ),
-    ),
-  );
-  return expressions
+  return ownExpressions(widgets)
     .map((expression) => expression.match(/^SEARCH\('\{([^}]*)\} MetricName="([^"]+)"/))
     .filter((match): match is RegExpMatchArray => match !== null)
     .filter((match) => match[1]?.split(',')[0] === METRICS_NAMESPACE)
@@ -92,12 +97,29 @@ describe('the dashboard of the generated template', () => {
     );
   });
 
+  it("searches this stage's series only, so stages in one account keep apart", () => {
+    const expressions = ownExpressions(widgetsOf(dashboardBody()));
+    expect(expressions.length).toBeGreaterThan(10);
+    expect(
+      expressions.filter(
+        (expression) => !expression.includes(' service="modelarts-autoscaler" stage="citest"'),
+      ),
+    ).toEqual([]);
+  });
+
   it('searches the pool dimension set when metrics.perPool is on', () => {
-    const options = { service: 's', period: 60, region: 'r', deadLetterQueue: 'q', functionPrefix: 'f-' };
+    const options = {
+      service: 's',
+      stage: 'prod',
+      period: 60,
+      region: 'r',
+      deadLetterQueue: 'q',
+      functionPrefix: 'f-',
+    };
     const schemas = ownSearches(widgetsOf(dashboardBodyFor({ ...options, perPool: true })))
       .filter(({ metric }) => byName.get(metric)?.scope === 'flavor')
       .map(({ schema }) => schema.join(','));
-    expect(new Set(schemas)).toEqual(new Set(['connection,flavor,pool,service']));
+    expect(new Set(schemas)).toEqual(new Set(['connection,flavor,pool,service,stage']));
   });
 });
 
@@ -121,11 +143,21 @@ describe('the alarms of the generated template', () => {
     expect(named.filter((name) => !byName.has(name))).toEqual([]);
   });
 
+  it('alarm on the dimension set the heartbeat is emitted with, this stage only', () => {
+    const dimensions = (
+      alarms().NoSuccessfulCycleAlarm?.Properties.Dimensions as { Name: string }[] | undefined
+    )?.map(({ Name }) => Name);
+    expect(dimensions?.sort()).toEqual(dimensionsOf(METRICS.cyclesSucceeded.scope, false));
+  });
+
   it('alarm when no cycle succeeded for missedCycles intervals, no data counting as none', () => {
     expect(alarms().NoSuccessfulCycleAlarm?.Properties).toMatchObject({
       Namespace: METRICS_NAMESPACE,
       MetricName: METRICS.cyclesSucceeded.name,
-      Dimensions: [{ Name: 'service', Value: 'modelarts-autoscaler' }],
+      Dimensions: [
+        { Name: 'service', Value: 'modelarts-autoscaler' },
+        { Name: 'stage', Value: 'citest' },
+      ],
       Statistic: 'Sum',
       Period: 60,
       EvaluationPeriods: 3,
@@ -143,7 +175,7 @@ describe('the alarms of the generated template', () => {
       expect(alarms()[name]?.Properties, name).toMatchObject({
         Metrics: [
           {
-            Expression: `SELECT SUM(${metric.name}) FROM "${METRICS_NAMESPACE}" WHERE service = 'modelarts-autoscaler'`,
+            Expression: `SELECT SUM(${metric.name}) FROM "${METRICS_NAMESPACE}" WHERE service = 'modelarts-autoscaler' AND stage = 'citest'`,
             ReturnData: true,
           },
         ],
