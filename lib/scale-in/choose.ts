@@ -92,7 +92,7 @@ function chooseFlavor(
   const drainStood = (since: number | undefined) =>
     since !== undefined && since + settings.drainSeconds * 1000 <= now;
 
-  replaceAbnormal(input, flavor, weighed, { kept, out, choice });
+  replaceAbnormal(input, flavor, weighed, settings.drainSeconds, { kept, out, choice });
 
   // Drained by us: the first capacity reused when demand returns, else deleted once idle and the drain stood.
   // A node already being deleted has left the count: it is neither reused nor counted as going.
@@ -168,14 +168,17 @@ function chooseFlavor(
 }
 
 /**
- * Abnormal nodes (capacity.replaceAbnormalAfterSeconds): one that has been Abnormal that long, holds no workload,
- * and could be deleted by name were it Available, is deleted directly (batch-drain takes running nodes only); the
- * count drops, and growth replaces it. It is not one of the nodes the planner wants gone.
+ * Abnormal nodes (capacity.replaceAbnormalAfterSeconds): one that has been Abnormal that long, could be deleted by
+ * name were it Available, and was read idle on two reads at least drainSeconds apart (its idle timer; the cycle
+ * reads its workloads again just before the delete) is deleted without a drain, as a node is when batch-drain is
+ * missing: batch-drain takes running nodes only. The count drops, and growth replaces it. It is not one of the
+ * nodes the planner wants gone.
  */
 function replaceAbnormal(
   input: ScaleInInput,
   flavor: FlavorScaleIn,
   weighed: readonly Weighed[],
+  drainSeconds: number,
   to: {
     kept: (w: Weighed, why: KeptWhy) => void;
     out: (w: Weighed) => NodeChoice;
@@ -191,6 +194,7 @@ function replaceAbnormal(
     const since = w.memory?.abnormalSince;
     if (keep !== undefined) to.kept(w, keep);
     else if (since === undefined || input.now - since < after * 1000) to.kept(w, 'abnormal-too-short');
+    else if (w.idleMs === undefined || w.idleMs < drainSeconds * 1000) to.kept(w, 'idle-too-short');
     else {
       to.choice.delete.push(to.out(w));
       replaced.push(w.node.name);

@@ -22,7 +22,9 @@ export function refreshMemory(
     const before = memory.nodes[node.name];
     const entry: NodeMemory = { flavor: node.flavor };
     if (before?.drainedAt !== undefined && node.drained) entry.drainedAt = before.drainedAt;
-    if (flavors.has(node.flavor) && readIdle(node, busyIps)) {
+    // An Abnormal node's idle timer runs too, for the two idle reads its replacement needs.
+    const asRead = node.phase === 'Abnormal' ? { ...node, phase: 'Available' } : node;
+    if (flavors.has(node.flavor) && readIdle(asRead, busyIps)) {
       entry.idleSince = before?.idleSince ?? now;
       if (before?.pickedAt !== undefined && before.idleSince !== undefined) entry.pickedAt = before.pickedAt;
     }

@@ -24,9 +24,9 @@ describe('chooseScaleIn with abnormal nodes to replace', () => {
     const since = T0 - AFTER * 1000;
     const memory = {
       nodes: {
-        n1: { flavor: FLAVOR, abnormalSince: since },
-        n2: { flavor: FLAVOR, abnormalSince: since },
-        n3: { flavor: FLAVOR, abnormalSince: since },
+        n1: { flavor: FLAVOR, abnormalSince: since, idleSince: since },
+        n2: { flavor: FLAVOR, abnormalSince: since, idleSince: since },
+        n3: { flavor: FLAVOR, abnormalSince: since, idleSince: since },
       },
     };
     const choice = chooseScaleIn(
@@ -53,6 +53,28 @@ describe('chooseScaleIn with abnormal nodes to replace', () => {
     const replaced = choice.reasons.find((r) => r.code === 'abnormal-replaced');
     expect(replaced?.message).toContain('n1');
     expect(replaced?.message).not.toContain('n2');
+  });
+
+  it('deletes an Abnormal node only once read idle on two reads drainSeconds apart, as without batch-drain', () => {
+    const since = T0 - AFTER * 1000;
+    const run = (idleSince: number | undefined) =>
+      chooseScaleIn(
+        input({
+          flavors: [flavor(2, 2, { replaceAbnormalAfterSeconds: AFTER, drainSeconds: 60 })],
+          nodes: [node('n1', { phase: 'Abnormal' }), node('n2')],
+          memory: {
+            nodes: {
+              n1: { flavor: FLAVOR, abnormalSince: since, ...(idleSince === undefined ? {} : { idleSince }) },
+            },
+          },
+        }),
+      );
+    const first = run(undefined);
+    expect(first.delete).toEqual([]);
+    expect(first.kept).toContainEqual({ name: 'n1', flavor: FLAVOR, why: 'idle-too-short' });
+    expect(first.memory.nodes.n1).toMatchObject({ idleSince: T0 });
+    expect(run(T0 - 59_000).delete).toEqual([]);
+    expect(run(T0 - 60_000).delete.map((n) => n.name)).toEqual(['n1']);
   });
 
   it('replaces nothing without the setting: an Abnormal node is kept as not available', () => {
