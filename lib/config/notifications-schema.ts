@@ -20,6 +20,7 @@ export function webhookUrlProblem(value: string): string | undefined {
   return 'must be https:// (plain http:// only for 127.0.0.1 or localhost)';
 }
 
+// Refinements, not .regex: the config's issue formatter words a regex failure generically.
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 export const NotificationsSchema = z
@@ -28,7 +29,10 @@ export const NotificationsSchema = z
       .strictObject({
         topicArn: z
           .string()
-          .regex(TOPIC_ARN, 'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
+          .refine(
+            (arn) => TOPIC_ARN.test(arn),
+            'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+          )
           .describe(
             'The topic the functions publish to (on Lambda; `run` has no AWS account to publish with).',
           ),
@@ -46,7 +50,7 @@ export const NotificationsSchema = z
           .describe('The receiver: https://, or http:// on 127.0.0.1/localhost only.'),
         secretEnv: z
           .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+          .refine((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name), 'must be an environment variable name')
           .default('AUTOSCALER_NOTIFY_SECRET')
           .describe(
             'The environment variable holding the signing secret (on Lambda: the SSM parameter named by ' +
