@@ -5,10 +5,7 @@
 
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
-import type { NotifyError } from '../notify/errors';
-import { webhookChannel } from '../notify/http';
-import { cycleNotifier } from '../notify/notifier';
-import { NOTIFY_EVENTS, type NotifyChannel } from '../notify/types';
+import { notifierFromConfig } from '../notify/from-config';
 import type { StateStore } from '../state/store';
 import { AwsError } from './errors';
 import { METRICS } from './metric-catalogue';
@@ -63,29 +60,15 @@ export interface FunctionNotifierInput {
 
 /** The CycleDeps.notify of a function, or undefined when the config has no `notifications:`. */
 export function functionNotifier(input: FunctionNotifierInput): CycleDeps['notify'] {
-  const settings = input.config.notifications;
-  if (!settings) return undefined;
-  const channels: NotifyChannel[] = [];
-  if (settings.sns) channels.push(snsChannel({ topicArn: settings.sns.topicArn }));
-  if (settings.webhook)
-    channels.push(
-      webhookChannel({
-        url: settings.webhook.url,
-        secret: signingSecret(settings.webhook, input.env, input.parameters),
-        timeoutMs: settings.timeoutMs,
-        now: input.now,
-      }),
-    );
+  const webhook = input.config.notifications?.webhook;
   const { logger, metrics } = input.observability;
-  return cycleNotifier({
+  return notifierFromConfig({
+    config: input.config,
     store: input.store,
-    channels,
-    settings: {
-      events: settings.events ?? NOTIFY_EVENTS,
-      failureStreak: settings.failureStreak,
-      timeoutMs: settings.timeoutMs,
-    },
-    onFailure: (error: NotifyError, message) => {
+    now: input.now,
+    webhookSecret: () => signingSecret(webhook as Webhook, input.env, input.parameters),
+    sns: (topicArn) => snsChannel({ topicArn }),
+    onFailure: (error, message) => {
       logger.warn('notification failed', {
         error: error.message,
         ...(message ? { kind: message.kind, pool: message.pool } : {}),
