@@ -83,5 +83,6 @@ export async function notifySettled(
     ...settled.map((s, index) => ({ ...s, loaded: (prepared[index] as Prepared).input.history })),
     ...unread.map((outcome) => ({ outcome })),
   ];
-  await deps.notify({ at, pools }).catch(() => undefined);
+  const endsAt = deps.invocationEndsAt === undefined ? {} : { endsAt: deps.invocationEndsAt };
+  await deps.notify({ at, pools, ...endsAt }).catch(() => undefined);
 }

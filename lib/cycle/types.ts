@@ -63,6 +63,8 @@ export interface CycleDeps {
 export interface CycleNotice {
   at: number;
   pools: NoticePool[];
+  /** When the invocation ends (CycleDeps.invocationEndsAt): the notifier's budget ends before it. */
+  endsAt?: number;
 }
 
 export interface NoticePool {

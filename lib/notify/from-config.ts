@@ -45,5 +45,6 @@ export function notifierFromConfig(input: NotifierFromConfigInput): CycleDeps['n
       timeoutMs: settings.timeoutMs,
     },
     onFailure: input.onFailure,
+    now: input.now,
   });
 }

@@ -16,6 +16,9 @@ import { eventOf, type NotificationMessage, type NotifyChannel, type NotifySetti
 /** Pools worked on at once: most have nothing to say, and those that do wait on receivers, not on CPU. */
 const POOL_CONCURRENCY = 8;
 
+/** Left between the notifications' budget and the end of the invocation (the function's own answer, logs). */
+export const INVOCATION_END_MARGIN_MS = 1_000;
+
 /** Reasons that record a backoff during the cycle, after the plan's history was made: read the saved one. */
 const RECORDED_IN_CYCLE = new Set(['patch-sold-out', 'patch-quota', 'stuck-creating']);
 
@@ -27,6 +30,8 @@ export interface NotifierOptions {
   onFailure: (error: NotifyError, message?: NotificationMessage) => void;
   /** Each message every receiver took (debug logs, tests). */
   onSent?: (message: NotificationMessage) => void;
+  /** The clock the invocation's end is on (default Date.now). */
+  now?: () => number;
 }
 
 const needsFreshHistory = (pool: NoticePool): boolean =>
@@ -86,9 +91,17 @@ export function cycleNotifier(options: NotifierOptions): (notice: CycleNotice) =
     }
   }
 
+  const now = options.now ?? Date.now;
   return async (notice) => {
+    // timeoutMs, or less when the invocation ends sooner (a webhook's 29 s): the budget never outlives it.
+    const left = notice.endsAt === undefined ? Infinity : notice.endsAt - now() - INVOCATION_END_MARGIN_MS;
+    const budget = Math.min(settings.timeoutMs, left);
+    if (budget <= 0) {
+      onFailure(new NotifyError('notifier', 'no time left in the invocation: nothing sent'));
+      return;
+    }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), budget);
     try {
       await forEachBounded(notice.pools, POOL_CONCURRENCY, (pool) =>
         notifyPool(pool, notice.at, controller.signal),
