@@ -43,6 +43,7 @@ export async function openCycleSession(
   const { killSwitch, ...depsOptions } = options;
   const cli = buildCycleDeps(config, env, {
     ...depsOptions,
+    onNotifyFailure: (message) => output.note(message),
     ...(killSwitch ? { killSwitch: async () => (await killSwitch.read()).engaged } : {}),
   });
   return {

@@ -15,9 +15,12 @@ import {
 import type { CycleDeps } from '../lib/cycle';
 import type { ModelArtsClient } from '../lib/modelarts/client';
 import { connectionSourceDeps, modelArtsClients } from '../lib/modelarts/clients';
+import { notifierFromConfig } from '../lib/notify/from-config';
 import { createStateStore } from '../lib/state/factory';
+import type { StateStore } from '../lib/state/store';
 import { oneOf, UsageError } from './args';
 import { environmentSecrets } from './credentials';
+import { CliError } from './errors';
 
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../config.example.yaml', import.meta.url));
 
@@ -86,6 +89,34 @@ function recordingClient(client: ModelArtsClient, connection: string, errors: Po
   };
 }
 
+/**
+ * The webhook notifier of `apply` and `run` (README "Notifications"): the signing secret from the environment
+ * variable `secretEnv` names; SNS needs AWS, so `sns` is left to the functions.
+ */
+function cliNotifier(
+  config: Config,
+  env: Environment,
+  store: StateStore,
+  now: () => number,
+  onFailure: ((message: string) => void) | undefined,
+): CycleDeps['notify'] {
+  const webhook = config.notifications?.webhook;
+  return notifierFromConfig({
+    config,
+    store,
+    now,
+    webhookSecret: () => {
+      const secret = webhook ? env[webhook.secretEnv]?.trim() : undefined;
+      if (!secret)
+        throw new CliError(
+          `notifications.webhook.secretEnv: the environment variable ${webhook?.secretEnv} is not set (it holds the signing secret)`,
+        );
+      return async () => secret;
+    },
+    onFailure: (error) => onFailure?.(`notification failed: ${error.message}`),
+  });
+}
+
 export interface CliCycleDeps {
   deps: CycleDeps;
   errors: PoolErrors;
@@ -100,7 +131,13 @@ export interface CliCycleDeps {
 export function buildCycleDeps(
   config: Config,
   env: Environment,
-  options: { now?: () => number; log?: CycleDeps['log']; killSwitch?: CycleDeps['killSwitch'] } = {},
+  options: {
+    now?: () => number;
+    log?: CycleDeps['log'];
+    killSwitch?: CycleDeps['killSwitch'];
+    /** Where a notification a receiver did not take is reported (default: nowhere). */
+    onNotifyFailure?: (message: string) => void;
+  } = {},
 ): CliCycleDeps {
   const now = options.now ?? Date.now;
   const base = modelArtsClients(config, { secrets: environmentSecrets(config, env), now });
@@ -115,13 +152,16 @@ export function buildCycleDeps(
     return existing;
   };
   for (const name of new Set(config.pools.map((entry) => entry.connection))) client(name);
+  const store = createStateStore(config.state);
+  const notify = cliNotifier(config, env, store, now, options.onNotifyFailure);
   return {
     deps: {
       clients: client,
-      store: createStateStore(config.state),
+      store,
       sources: connectionSourceDeps(client),
       now,
       owner: `cli-${randomUUID()}`,
+      ...(notify ? { notify } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.killSwitch ? { killSwitch: options.killSwitch } : {}),
     },

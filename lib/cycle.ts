@@ -11,7 +11,7 @@ import { prepare } from './cycle/prepare';
 import { readAllBacklogs } from './cycle/read-backlogs';
 import { readPools } from './cycle/read-pools';
 import { withStockWhereGrowing } from './cycle/read-stock';
-import { report, reportFailure } from './cycle/report';
+import { notifySettled, report, reportFailure } from './cycle/report';
 import { watchCreating } from './cycle/stuck-creating';
 import type { CycleDeps, CycleOptions, CycleResult, Prepared, Settled } from './cycle/types';
 import { type PoolPlan, plan } from './scaling/plan';
@@ -21,12 +21,14 @@ export { NOT_MANAGED } from './cycle/outcomes';
 export { MAX_LISTED_AGE_MS } from './cycle/read-pools';
 export type {
   CycleDeps,
+  CycleNotice,
   CycleOptions,
   CycleResult,
   CycleWarning,
   DecisionRecord,
   ListedPool,
   MinCount,
+  NoticePool,
   PoolOutcome,
   PoolStatus,
   Push,
@@ -96,6 +98,7 @@ export async function runCycle(
 
   const unread = [...read.failures, ...failures];
   for (const outcome of unread) reportFailure(deps, at, dryRun, outcome);
+  if (!dryRun) await notifySettled(deps, at, settled, prepared, unread);
   return {
     at,
     dryRun,

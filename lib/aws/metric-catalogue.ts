@@ -109,6 +109,10 @@ export const METRICS = {
     'WebhookRefused',
     'Webhook requests refused (bad signature, body or replay).',
   ),
+  notificationFailures: invocationEvent(
+    'NotificationFailures',
+    'Notifications a receiver (webhook, SNS) did not take, and notification states not saved.',
+  ),
   coldStart: {
     name: 'ColdStart',
     unit: 'Count',

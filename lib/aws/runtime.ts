@@ -4,6 +4,7 @@
 //   AUTOSCALER_KILL_SWITCH_PARAMETER     SSM name of the global pause (else config killSwitch.ssmParameter)
 //   AUTOSCALER_WEBHOOK_SECRET_PARAMETER  SSM name of the webhook secret (webhook only)
 //   AUTOSCALER_QUEUE_URL                 the pool queue (scheduled only)
+//   AUTOSCALER_NOTIFY_SECRET_PARAMETER   SSM name of the notification webhook's signing secret (notifications.ts)
 // plus lib/config's AUTOSCALER_* overrides (AUTOSCALER_STATE_TABLE, AUTOSCALER_DRY_RUN, AUTOSCALER_ENDPOINT).
 // The secrets behind those names are read again whenever their cache (lib/aws/secrets.ts) expires, so a
 // rotation takes effect within SECRET_MAX_AGE_SECONDS, not at the next cold start.
@@ -20,6 +21,7 @@ import type { ReplayGuard } from '../state/replay';
 import { configWithEnvironment, functionConfig } from './bundled-config';
 import { type FanOutResult, sendPoolMessages } from './fan-out';
 import { type KillSwitch, ssmKillSwitch } from './kill-switch';
+import { functionNotifier } from './notifications';
 import { createObservability, type Observability } from './observability';
 import { type ParameterStore, ssmParameterStore } from './parameters';
 import type { PoolMessage } from './pool-message';
@@ -94,14 +96,18 @@ async function build(env: Environment, options: RuntimeOptions): Promise<Built> 
     : modelArtsClients(config, clientOptions);
   const killSwitchParameter =
     present(env, 'AUTOSCALER_KILL_SWITCH_PARAMETER') ?? config.killSwitch.ssmParameter;
+  const observability = createObservability({}, env);
+  const state = functionStateStore(config.state, options.dynamoDbClient);
+  const notify = functionNotifier({ config, env, parameters, observability, store: state, now });
   const deps: FunctionDeps = {
-    ...createObservability({}, env),
+    ...observability,
     config,
     cycle: {
       clients,
-      store: functionStateStore(config.state, options.dynamoDbClient),
+      store: state,
       sources: connectionSourceDeps(clients),
       now,
+      ...(notify ? { notify } : {}),
     },
     ...(killSwitchParameter ? { killSwitch: ssmKillSwitch(parameters(), killSwitchParameter) } : {}),
   };

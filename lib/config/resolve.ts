@@ -452,6 +452,7 @@ export function resolveConfig(document: unknown): ResolveResult {
       fanOutAbovePools: head.fanOutAbovePools,
       state: head.state,
       metrics: head.metrics,
+      ...(head.notifications ? { notifications: head.notifications } : {}),
       connections: connections as ConnectionConfig[],
       pools: withDrainSeconds(pools as PoolConfig[], head.intervalSeconds),
     },

@@ -4,6 +4,7 @@ import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../modelarts/client-options';
 import type { DirectionRules } from '../scaling/policy';
 import { builtInFlavorDefaults as flavorDefaults, builtInGlobalDefaults as globalDefaults } from './defaults';
 import { environmentOverrides } from './env-overrides';
+import { NotificationsSchema } from './notifications-schema';
 import { SchedulesSchema } from './schedules-schema';
 import { BacklogSourceSchema } from './sources';
 
@@ -553,6 +554,7 @@ const globalShape = {
     ),
   state: StateSchema,
   metrics: MetricsSchema,
+  notifications: NotificationsSchema,
 };
 
 const environmentNote = `Environment overrides: ${environmentOverrides.map((override) => override.name).join(', ')}.`;

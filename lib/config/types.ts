@@ -1,4 +1,5 @@
 import type { FlavorPolicy, Paused } from '../scaling/policy';
+import type { NotificationsConfig } from './notifications-schema';
 import type { ConnectionConfig, KillSwitchConfig, MetricsConfig, PoolSelector, StateConfig } from './schema';
 import type { BacklogSourceConfig } from './sources';
 
@@ -40,6 +41,8 @@ export interface Config {
   fanOutAbovePools: number;
   state: StateConfig;
   metrics: MetricsConfig;
+  /** Absent: nothing is announced. */
+  notifications?: NotificationsConfig;
   connections: ConnectionConfig[];
   pools: PoolConfig[];
 }
@@ -49,6 +52,7 @@ export type {
   ConnectionConfig,
   KillSwitchConfig,
   MetricsConfig,
+  NotificationsConfig,
   PoolSelector,
   StateConfig,
 };

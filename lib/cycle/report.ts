@@ -1,7 +1,7 @@
 // Step 6: one decision record per pool and flavor, and one per pool that could not be read.
 
 import type { PoolPlan } from '../scaling/plan';
-import type { CycleDeps, DecisionRecord, PoolOutcome, ScaleInReport } from './types';
+import type { CycleDeps, DecisionRecord, PoolOutcome, Prepared, ScaleInReport, Settled } from './types';
 
 export function report(
   deps: CycleDeps,
@@ -65,4 +65,24 @@ export function reportFailure(deps: CycleDeps, at: number, dryRun: boolean, outc
     dryRun,
     ...(outcome.error ? { error: outcome.error } : {}),
   });
+}
+
+/**
+ * The notifier's turn (lib/notify), once every outcome is known: a notifier that fails or hangs past its own
+ * budget changes no outcome (it is not supposed to reject; this catch is the cycle's own guarantee).
+ */
+export async function notifySettled(
+  deps: CycleDeps,
+  at: number,
+  settled: readonly Settled[],
+  prepared: readonly Prepared[],
+  unread: readonly PoolOutcome[],
+): Promise<void> {
+  if (!deps.notify) return;
+  const pools = [
+    ...settled.map((s, index) => ({ ...s, loaded: (prepared[index] as Prepared).input.history })),
+    ...unread.map((outcome) => ({ outcome })),
+  ];
+  const endsAt = deps.invocationEndsAt === undefined ? {} : { endsAt: deps.invocationEndsAt };
+  await deps.notify({ at, pools, ...endsAt }).catch(() => undefined);
 }

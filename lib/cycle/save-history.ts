@@ -41,6 +41,9 @@ export function mergeConcurrentHistories(stored: PoolHistory, mine: PoolHistory)
   if (scaleIn !== undefined) merged.scaleIn = scaleIn;
   const capacity = mergeCapacity(stored.capacity, mine.capacity);
   if (capacity !== undefined) merged.capacity = capacity;
+  // The notifier saves after the cycle's own saves: the saver's is the newer.
+  const notified = mine.notified ?? stored.notified;
+  if (notified !== undefined) merged.notified = notified;
   return merged;
 }
 

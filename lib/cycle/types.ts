@@ -9,7 +9,7 @@ import type { ModelArtsClient } from '../modelarts/client';
 import type { Pool } from '../modelarts/schemas';
 import type { KeptNode, NodeChoice } from '../scale-in/types';
 import type { Plan, PoolInput, PoolPlan } from '../scaling/plan';
-import type { StateStore } from '../state/store';
+import type { PoolHistory, StateStore } from '../state/store';
 
 export interface DecisionRecord {
   at: number;
@@ -52,6 +52,27 @@ export interface CycleDeps {
   killSwitch?: () => Promise<boolean>;
   /** When the platform ends this invocation (epoch ms, on `now`'s clock): no attempt may outlive it. */
   invocationEndsAt?: number;
+  /**
+   * Told what each pool came to once the cycle's outcomes are known (not in a dry run): lib/notify. It bounds
+   * its own time and never rejects; the cycle catches anyway, so a failure to notify changes no outcome.
+   */
+  notify?: (notice: CycleNotice) => Promise<void>;
+}
+
+/** What the notifier is told: every pool's outcome, with the plan it settled on and its history as loaded. */
+export interface CycleNotice {
+  at: number;
+  pools: NoticePool[];
+  /** When the invocation ends (CycleDeps.invocationEndsAt): the notifier's budget ends before it. */
+  endsAt?: number;
+}
+
+export interface NoticePool {
+  outcome: PoolOutcome;
+  /** Absent for a pool that could not be read or whose history could not be loaded. */
+  plan?: PoolPlan;
+  /** The history as loaded at the start of the cycle (absent: not loaded). */
+  loaded?: PoolHistory;
 }
 
 /** A pool as a LIST answered it, carried by the invocation (the fan-out message). */

@@ -633,6 +633,8 @@ function withLastPatch(
   // The capacity memory too, less the backoffs whose row is over and a settled order.
   const capacity = pruneCapacity(previous.capacity, settingsOf(input.policy), waits.length === 0, now);
   if (capacity !== undefined) next.capacity = capacity;
+  // What the last notifications said (lib/notify) is the cycle's to change: carried as it is.
+  if (previous.notified !== undefined) next.notified = previous.notified;
   return next;
 }
 

@@ -61,4 +61,11 @@ export const PoolHistorySchema = z.object({
       conflict: z.object({ failures: count, until: epochMs }).optional(),
     })
     .optional(),
+  notified: z
+    .object({
+      guards: z.array(z.string()).optional(),
+      backoffs: z.array(z.string()).optional(),
+      failures: count.optional(),
+    })
+    .optional(),
 }) satisfies z.ZodType<PoolHistory>;

@@ -4,6 +4,7 @@ import type { CapacityMemory } from '../capacity/types';
 import type { BacklogSeries } from '../forecast/series';
 import type { ScaleInMemory } from '../scale-in/types';
 import type { StateStoreError } from './errors';
+import type { NotifiedState } from './notified';
 
 export interface Recommendation {
   at: number;
@@ -34,6 +35,8 @@ export interface PoolHistory {
   scaleIn?: ScaleInMemory;
   /** Capacity backoffs (sold out, quota, stuck creating) and the change in flight (format 3). */
   capacity?: CapacityMemory;
+  /** What the last notifications said about the pool (lib/notify), so a stuck pool is not announced every cycle (format 3). */
+  notified?: NotifiedState;
 }
 
 /**

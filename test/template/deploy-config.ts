@@ -9,10 +9,17 @@ import { parse, stringify } from 'yaml';
 
 const SAMPLE = resolve(import.meta.dirname, '../../events/autoscaler.yaml');
 
-/** Writes the deployable sample config into `dir` (default a new temporary folder); returns the file's path. */
-export async function writeDeployableSampleConfig(dir?: string): Promise<string> {
-  const document = parse(await readFile(SAMPLE, 'utf8')) as { connections: { endpoint?: string }[] };
-  for (const connection of document.connections) delete connection.endpoint;
+/**
+ * Writes the deployable sample config into `dir` (default a new temporary folder), with `extra` top-level
+ * fields (e.g. `notifications`); returns the file's path.
+ */
+export async function writeDeployableSampleConfig(
+  dir?: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const sample = parse(await readFile(SAMPLE, 'utf8')) as { connections: { endpoint?: string }[] };
+  for (const connection of sample.connections) delete connection.endpoint;
+  const document = { ...sample, ...extra };
   const path = join(dir ?? (await mkdtemp(join(tmpdir(), 'autoscaler-config-'))), 'autoscaler.yaml');
   await writeFile(path, stringify(document));
   return path;

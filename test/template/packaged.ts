@@ -23,11 +23,17 @@ export const TEST_VPC = {
   securityGroupIds: ['sg-0123456789abcdef0'],
 } as const;
 
-/** `none`: the default stack; `vpc`: every function in TEST_VPC. */
-export type Network = 'none' | 'vpc';
+/** The topic the `notify` variant's config names in notifications.sns. */
+export const TEST_NOTIFY_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:autoscaler-notifications';
+
+/**
+ * `none`: the default stack; `vpc`: every function in TEST_VPC; `notify`: the default stack, its config with
+ * notifications.sns (serverless.yml's PublishesNotifications).
+ */
+export type Network = 'none' | 'vpc' | 'notify';
 
 const networkParams = (network: Network): string[] =>
-  network === 'none'
+  network !== 'vpc'
     ? []
     : [
         ...['--param', `subnetIds=${TEST_VPC.subnetIds.join(',')}`],
@@ -63,6 +69,7 @@ async function packageInto(dir: string, runDir: string, network: Network): Promi
   const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
   const configPath = await writeDeployableSampleConfig(
     join(runDir, ...(network === 'none' ? [] : [network])),
+    network === 'notify' ? { notifications: { sns: { topicArn: TEST_NOTIFY_TOPIC } } } : {},
   );
   const args = [
     ...['package', '--stage', STAGE, '--param', `configPath=${configPath}`, '--package', dir],

@@ -1,0 +1,79 @@
+// The functions' notifier (issue #18), from `notifications:` and the environment:
+//   AUTOSCALER_NOTIFY_SECRET_PARAMETER  SSM name of the outbound webhook's signing secret (first line signs)
+// or, without it, the environment variable `notifications.webhook.secretEnv` holds the secret itself. The
+// inbound webhook's secret is refused: a receiver that can verify our messages could then forge requests.
+
+import type { Config, Environment } from '../config';
+import type { CycleDeps } from '../cycle';
+import { notifierFromConfig } from '../notify/from-config';
+import type { StateStore } from '../state/store';
+import { AwsError } from './errors';
+import { METRICS } from './metric-catalogue';
+import { addCatalogued, type Observability } from './observability';
+import type { ParameterStore } from './parameters';
+import { readWebhookSecrets } from './secrets';
+import { snsChannel } from './sns-channel';
+
+export const NOTIFY_SECRET_PARAMETER_ENV = 'AUTOSCALER_NOTIFY_SECRET_PARAMETER';
+
+export class NotificationSetupError extends AwsError {
+  constructor(problem: string) {
+    super(`notifications: ${problem}`);
+    this.name = 'NotificationSetupError';
+  }
+}
+
+const present = (env: Environment, name: string): string | undefined => env[name]?.trim() || undefined;
+
+type Webhook = NonNullable<NonNullable<Config['notifications']>['webhook']>;
+
+/** Where the signing secret comes from; throws when nowhere, or from the inbound webhook's parameter. */
+function signingSecret(
+  webhook: Webhook,
+  env: Environment,
+  parameters: () => ParameterStore,
+): () => Promise<string> {
+  const parameter = present(env, NOTIFY_SECRET_PARAMETER_ENV);
+  if (parameter) {
+    if (parameter === present(env, 'AUTOSCALER_WEBHOOK_SECRET_PARAMETER'))
+      throw new NotificationSetupError(
+        `${NOTIFY_SECRET_PARAMETER_ENV} names the inbound webhook's secret: give notifications their own`,
+      );
+    return async () => (await readWebhookSecrets(parameters(), parameter))[0] as string;
+  }
+  const value = present(env, webhook.secretEnv);
+  if (!value)
+    throw new NotificationSetupError(
+      `webhook.secretEnv: the environment variable ${webhook.secretEnv} is not set (or set ${NOTIFY_SECRET_PARAMETER_ENV})`,
+    );
+  return async () => value;
+}
+
+export interface FunctionNotifierInput {
+  config: Config;
+  env: Environment;
+  parameters: () => ParameterStore;
+  observability: Observability;
+  store: StateStore;
+  now: () => number;
+}
+
+/** The CycleDeps.notify of a function, or undefined when the config has no `notifications:`. */
+export function functionNotifier(input: FunctionNotifierInput): CycleDeps['notify'] {
+  const webhook = input.config.notifications?.webhook;
+  const { logger, metrics } = input.observability;
+  return notifierFromConfig({
+    config: input.config,
+    store: input.store,
+    now: input.now,
+    webhookSecret: () => signingSecret(webhook as Webhook, input.env, input.parameters),
+    sns: (topicArn) => snsChannel({ topicArn }),
+    onFailure: (error, message) => {
+      logger.warn('notification failed', {
+        error: error.message,
+        ...(message ? { kind: message.kind, pool: message.pool } : {}),
+      });
+      addCatalogued(metrics, METRICS.notificationFailures, 1);
+    },
+  });
+}

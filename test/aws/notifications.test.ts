@@ -1,0 +1,93 @@
+// The functions' notifier set-up: where the webhook's signing secret comes from, and what is refused at start.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { functionNotifier, NotificationSetupError } from '../../lib/aws/notifications';
+import { createObservability } from '../../lib/aws/observability';
+import type { ParameterStore } from '../../lib/aws/parameters';
+import { parseConfig } from '../../lib/config/load';
+import type { PoolOutcome } from '../../lib/cycle';
+import { createMemoryStateStore } from '../../lib/state/memory';
+import { minimalConfig, toYaml } from '../config/fixtures';
+import { type Receiver, startReceiver } from '../notify/receiver';
+
+const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
+let receiver: Receiver;
+
+beforeEach(async () => {
+  receiver = await startReceiver('ssm-held-secret-line-1', () => NOW);
+});
+afterEach(() => receiver.close());
+
+const configFor = (url: string) =>
+  parseConfig({
+    text: toYaml({ ...minimalConfig(), notifications: { webhook: { url }, failureStreak: 1 } }),
+    env: {},
+  });
+
+const parameters =
+  (values: Record<string, string>): (() => ParameterStore) =>
+  () => ({
+    get: async (name) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`no parameter ${name}`);
+      return value;
+    },
+  });
+
+const failedOutcome: PoolOutcome = {
+  key: 'project-1/pool-a',
+  pool: 'pool-a',
+  connection: 'main',
+  status: 'failed',
+  error: 'GET pool-a: HTTP 500',
+};
+
+const build = (env: Record<string, string>, values: Record<string, string> = {}) =>
+  functionNotifier({
+    config: configFor(receiver.url),
+    env,
+    parameters: parameters(values),
+    observability: createObservability({ logLevel: 'ERROR' }),
+    store: createMemoryStateStore(),
+    now: () => NOW,
+  });
+
+describe('function notifier set-up', () => {
+  it('is absent without `notifications:`', () => {
+    const notify = functionNotifier({
+      config: parseConfig({ text: toYaml(minimalConfig()), env: {} }),
+      env: {},
+      parameters: parameters({}),
+      observability: createObservability({ logLevel: 'ERROR' }),
+      store: createMemoryStateStore(),
+      now: () => NOW,
+    });
+    expect(notify).toBeUndefined();
+  });
+
+  it('refuses to start without a signing secret, naming the setting', () => {
+    expect(() => build({})).toThrow(NotificationSetupError);
+    expect(() => build({})).toThrow(
+      /webhook\.secretEnv: the environment variable AUTOSCALER_NOTIFY_SECRET is not set/,
+    );
+  });
+
+  it("refuses the inbound webhook's secret parameter as the signing secret", () => {
+    const env = {
+      AUTOSCALER_NOTIFY_SECRET_PARAMETER: '/autoscaler/webhook-secret',
+      AUTOSCALER_WEBHOOK_SECRET_PARAMETER: '/autoscaler/webhook-secret',
+    };
+    expect(() => build(env)).toThrow(/names the inbound webhook's secret/);
+  });
+
+  it("signs with the SSM parameter's first line (the second is the one being rotated in)", async () => {
+    const notify = build(
+      { AUTOSCALER_NOTIFY_SECRET_PARAMETER: '/autoscaler/notify-secret' },
+      { '/autoscaler/notify-secret': 'ssm-held-secret-line-1\nnext-secret-line-2' },
+    );
+    await notify?.({ at: NOW, pools: [{ outcome: failedOutcome }] });
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]?.verified).toBe(true);
+    expect(receiver.received[0]?.message).toMatchObject({ kind: 'repeated-failure', details: { cycles: 1 } });
+  });
+});
