@@ -20,10 +20,20 @@ import {
   type ScaleInWiring,
   staticController,
 } from './controllers';
-import { figuresOf, type Refusals, type ScaleActions, type SimulationFigures } from './figures';
+import {
+  figuresOf,
+  nodeSecondsAt,
+  type Refusals,
+  type ScaleActions,
+  type SimulationFigures,
+  type TimeWindow,
+  type WindowFigures,
+  windowFiguresOf,
+} from './figures';
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
+import { SimulationSetupError } from './setup';
 import { type SoldOutWindow, stockAt } from './sold-out';
 import type { SimJob } from './trace';
 import { createWorld, type Delays, type PlatformModel, step, type WorldState } from './world';
@@ -65,6 +75,13 @@ export interface SimulateOptions {
   method?: ScaleDownMethod;
   /** The scale-in choice the idle-nodes method runs; default the product's, lib/scale-in chooseScaleIn. */
   choose?: ScaleInChooser;
+  /** Also judge this stretch apart (result.window); its ends must be cycle times or the end of the run. */
+  window?: TimeWindow;
+  /**
+   * Read the forecast each cycle for the samples (default true). It decodes the flavor's series a second time
+   * each cycle; a run whose samples are not drawn skips it.
+   */
+  drawForecast?: boolean;
 }
 
 export interface Sample {
@@ -76,6 +93,11 @@ export interface Sample {
   target: number;
   available: number;
   busy: number;
+  /**
+   * With a forecasting policy, once it forecasts: the highest backlog it expects within its lead, summed over
+   * the forecasting flavors, as the cycle read it (in forecastOnly mode too: what it would have acted on).
+   */
+  forecast?: number;
 }
 
 export interface SimulationResult {
@@ -89,6 +111,8 @@ export interface SimulationResult {
   figures: SimulationFigures;
   /** One sample per cycle. */
   series: Sample[];
+  /** With options.window: the figures of that stretch alone. */
+  window?: WindowFigures;
 }
 
 export function simulate(
@@ -120,6 +144,7 @@ export function simulate(
   const controller = controllerFor({ ...setup, policy }, policyName, {
     settings,
     choose: options.choose ?? chooseScaleIn,
+    drawForecast: options.drawForecast ?? true,
   });
   // The per-AZ split goes with every backlog of a flavor with AZs: only the 'backlog' AZ strategy reads it.
   const zoned = new Set(
@@ -130,8 +155,13 @@ export function simulate(
   const windows = setup.soldOut ?? [];
   const series: Sample[] = [];
   const { intervalSeconds, durationSeconds } = setup;
+  const window = options.window;
+  if (window !== undefined) checkWindow(window, intervalSeconds, durationSeconds);
+  const billed: { from?: number; to?: number } = {};
   for (let cycle = 0; cycle * intervalSeconds < durationSeconds; cycle++) {
     state = step(state, cycle * intervalSeconds - state.now);
+    if (state.now === window?.from) billed.from = nodeSecondsAt(state);
+    if (state.now === window?.to) billed.to = nodeSecondsAt(state);
     const now = setup.startAt + state.now * 1000;
     const backlogs: Record<string, BacklogValue> = {};
     let backlogTotal = 0;
@@ -170,9 +200,10 @@ export function simulate(
       countNamed(actions, state, decision.named);
       state = applyNamed(state, decision.named);
     }
-    series.push(sample(state, backlogTotal));
+    series.push(sample(state, backlogTotal, decision.forecast));
   }
   state = step(state, durationSeconds - state.now);
+  if (state.now === window?.to) billed.to = nodeSecondsAt(state);
   return {
     policy: policyName,
     ...(method === undefined ? {} : { method }),
@@ -181,7 +212,27 @@ export function simulate(
     initialCounts,
     figures: figuresOf(state, durationSeconds, actions, refusals),
     series,
+    ...(window === undefined
+      ? {}
+      : {
+          window: windowFiguresOf(state, durationSeconds, window, {
+            from: billed.from ?? 0,
+            to: billed.to ?? 0,
+          }),
+        }),
   };
+}
+
+/** Node-seconds are read at cycles (and the end), so a window starts and ends on one. */
+function checkWindow(window: TimeWindow, intervalSeconds: number, durationSeconds: number): void {
+  const onCycle = (t: number) => Number.isInteger(t / intervalSeconds) && t < durationSeconds;
+  const problems: string[] = [];
+  if (!(window.from >= 0 && onCycle(window.from)))
+    problems.push(`from must be a cycle time (a multiple of ${intervalSeconds} s) before the end`);
+  if (!(window.to > window.from && (onCycle(window.to) || window.to === durationSeconds)))
+    problems.push(`to must be a cycle time after from, or the end (${durationSeconds} s)`);
+  if (problems.length > 0)
+    throw new SimulationSetupError(`window ${window.from}..${window.to} s: ${problems.join('; ')}`);
 }
 
 /** The policy with each scale-down method (the setup's first), then every baseline, on the same setup. */
@@ -264,8 +315,9 @@ function countNamed(actions: ScaleActions, state: WorldState, named: NamedOperat
   actions.scaleDowns += flavors.size;
 }
 
-function sample(state: WorldState, backlog: number): Sample {
+function sample(state: WorldState, backlog: number, forecast: number | undefined): Sample {
   let target = 0;
   for (const resource of state.pool.spec.resources) target += resource.count;
-  return { t: state.now, backlog, target, ...nodeCounts(state) };
+  const counts = { t: state.now, backlog, target, ...nodeCounts(state) };
+  return forecast === undefined ? counts : { ...counts, forecast };
 }
