@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scenarioSetup } from '../../bench/quality';
 import { UsageError } from '../../cli/args';
 import { type SimulateValues, simulateCommand } from '../../cli/commands/simulate';
 import { type CliIo, createOutput } from '../../cli/output';
@@ -274,16 +275,9 @@ describe('the forecast in the chart', () => {
   });
 
   it('the forecast a planner run reports is what it expects from its own history, from the second day', () => {
-    const built = scenario('diurnal', 2, { days: 2 });
-    const { setup } = simulationSetup({
-      name: 'diurnal',
-      jobs: built.jobs,
-      max: built.max,
-      azs: built.azs,
-      provisioningDelaySeconds: 300,
-      deletionDelaySeconds: 60,
-      intervalSeconds: 60,
-      durationSeconds: built.durationSeconds,
+    // The bench's setup: its delays and cycle, the scenario's max.
+    const setup = scenarioSetup('diurnal', 2, {
+      days: 2,
       floors: { forecast: forecastPolicy({ mode: 'forecastOnly' }) },
     });
     const { series } = simulate(setup);
