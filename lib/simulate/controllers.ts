@@ -106,6 +106,15 @@ export interface ScaleInWiring {
   drawForecast?: boolean;
 }
 
+/**
+ * The flavor's policy without this product's warm headroom and forecast: the baselines are what a user could run
+ * elsewhere, so `--headroom` and `--forecast` (or a config's) apply to the policy's columns only.
+ */
+function withoutFloors(policy: FlavorPolicy): FlavorPolicy {
+  const { headroom: _headroom, forecast: _forecast, ...rest } = policy;
+  return rest;
+}
+
 const patches = (body: PatchBody | undefined): Decision => ({ patches: body === undefined ? [] : [body] });
 
 /**
@@ -180,7 +189,7 @@ const BARE: DirectionRules = {
  */
 export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
   return {
-    ...policy,
+    ...withoutFloors(policy),
     tolerance: 0,
     scaleUp: { ...BARE },
     scaleDown: { ...BARE, enabled: true },
@@ -255,7 +264,7 @@ export function hpaPolicy(policy: FlavorPolicy): FlavorPolicy {
     policies: direction.policies.map((step) => ({ ...step })),
   });
   return {
-    ...policy,
+    ...withoutFloors(policy),
     tolerance: HPA_DEFAULTS.tolerance,
     scaleUp: rules(HPA_DEFAULTS.scaleUp),
     scaleDown: { ...policy.scaleDown, ...rules(HPA_DEFAULTS.scaleDown), enabled: true },

@@ -69,6 +69,21 @@ describe('simulate --headroom', () => {
     expect(percent.results[0].figures.waitSeconds.p50).toBeGreaterThanOrEqual(300);
   });
 
+  it('--compare: the headroom goes to the policy columns only, not to the baselines', async () => {
+    const plain = await traceRun({ compare: true });
+    const warm = await traceRun({ compare: true, headroom: '2' });
+    const figures = (report: { results: { label: string; figures: unknown }[] }, label: string) =>
+      report.results.find((result) => result.label === label)?.figures;
+    for (const baseline of [
+      'HPA defaults',
+      'KEDA-eq. + guard',
+      'KEDA-eq., free cancel (n/a)',
+      'CA-equivalent',
+    ])
+      expect(figures(warm, baseline)).toEqual(figures(plain, baseline));
+    expect(figures(warm, 'policy, idle-nodes')).not.toEqual(figures(plain, 'policy, idle-nodes'));
+  });
+
   it('--headroom 0 removes the headroom a config sets', async () => {
     const config = join(dir, 'headroom.yaml');
     writeFileSync(
