@@ -1,3 +1,4 @@
+import { SimulatorError } from './errors';
 import { type SoldOutWindow, soldOutAt } from './sold-out-window';
 import type { SimJob } from './trace';
 import type { WorldState } from './world';
@@ -92,6 +93,22 @@ export interface WindowFigures extends TimeWindow {
   nodeHours: number;
   /** The waits of the jobs arriving in the window (to their start, or the end of the run). */
   waitSeconds: WaitFigures;
+}
+
+export class WindowError extends SimulatorError {
+  override readonly name = 'WindowError';
+}
+
+/** Node-seconds are read at cycles (and the end), so a window starts and ends on one. */
+export function checkWindow(window: TimeWindow, intervalSeconds: number, durationSeconds: number): void {
+  const onCycle = (t: number) => Number.isInteger(t / intervalSeconds) && t < durationSeconds;
+  const problems: string[] = [];
+  if (!(window.from >= 0 && onCycle(window.from)))
+    problems.push(`from must be a cycle time (a multiple of ${intervalSeconds} s) before the end`);
+  if (!(window.to > window.from && (onCycle(window.to) || window.to === durationSeconds)))
+    problems.push(`to must be a cycle time after from, or the end (${durationSeconds} s)`);
+  if (problems.length > 0)
+    throw new WindowError(`window ${window.from}..${window.to} s: ${problems.join('; ')}`);
 }
 
 /** Node-seconds billed from the start to `state.now`: nodes gone, and those present until now. */

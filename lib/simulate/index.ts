@@ -34,6 +34,7 @@ export {
   type SimulationFigures,
   type TimeWindow,
   type WaitFigures,
+  WindowError,
   type WindowFigures,
   windowFiguresOf,
 } from './figures';

@@ -21,6 +21,7 @@ import {
   staticController,
 } from './controllers';
 import {
+  checkWindow,
   figuresOf,
   nodeSecondsAt,
   type Refusals,
@@ -33,7 +34,6 @@ import {
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
-import { SimulationSetupError } from './setup';
 import { type SoldOutWindow, stockAt } from './sold-out';
 import type { SimJob } from './trace';
 import { createWorld, type Delays, type PlatformModel, step, type WorldState } from './world';
@@ -221,18 +221,6 @@ export function simulate(
           }),
         }),
   };
-}
-
-/** Node-seconds are read at cycles (and the end), so a window starts and ends on one. */
-function checkWindow(window: TimeWindow, intervalSeconds: number, durationSeconds: number): void {
-  const onCycle = (t: number) => Number.isInteger(t / intervalSeconds) && t < durationSeconds;
-  const problems: string[] = [];
-  if (!(window.from >= 0 && onCycle(window.from)))
-    problems.push(`from must be a cycle time (a multiple of ${intervalSeconds} s) before the end`);
-  if (!(window.to > window.from && (onCycle(window.to) || window.to === durationSeconds)))
-    problems.push(`to must be a cycle time after from, or the end (${durationSeconds} s)`);
-  if (problems.length > 0)
-    throw new SimulationSetupError(`window ${window.from}..${window.to} s: ${problems.join('; ')}`);
 }
 
 /** The policy with each scale-down method (the setup's first), then every baseline, on the same setup. */
