@@ -78,8 +78,6 @@ export interface ControllerView {
 export interface Decision {
   patches: PatchBody[];
   named?: NamedOperations;
-  /** A forecasting planner's forecast this cycle, for the chart (see forecastAt). */
-  forecast?: number;
 }
 
 export interface Controller {
@@ -94,6 +92,11 @@ export interface Controller {
     before: readonly PoolFlavorResource[],
     now: number,
   ): number;
+  /**
+   * After `decide`: what a forecasting planner's forecast read this cycle (forecastAt), for the chart; undefined
+   * when it does not forecast (yet). Without it, the controller never forecasts.
+   */
+  forecast?(now: number): number | undefined;
 }
 
 export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
@@ -102,8 +105,6 @@ export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
 export interface ScaleInWiring {
   settings: ScaleInSettings;
   choose: ScaleInChooser;
-  /** Report the forecast in each decision, for the chart (default false). */
-  drawForecast?: boolean;
 }
 
 /**
@@ -126,52 +127,45 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
   let history: PoolHistory = emptyHistory();
   // The history the cycle's plan started from: what a refused PATCH leaves, with its backoffs.
   let planned = history;
-  const forecasts =
-    scaleIn.drawForecast === true &&
-    Object.values(policy.flavors).some((flavor) => flavor.forecast !== undefined);
   return {
     decide(view, now) {
-      const decision = decidePlan(view, now);
-      const forecast = forecasts ? forecastAt(policy, planned, now) : undefined;
-      return forecast === undefined ? decision : { ...decision, forecast };
+      const { pool, backlogs } = view;
+      const stock = awareStock(policy, view.stock);
+      const input = { key, pool, policy, backlogs, history, ...(stock === undefined ? {} : { stock }) };
+      const [result] = plan({ now, pools: [input] }).pools;
+      if (result === undefined) return { patches: [] };
+      planned = history;
+      // Until the planner carries the capacity memory forward, the controller does, as the cycle's save would.
+      history =
+        result.history.capacity === undefined && history.capacity !== undefined
+          ? { ...result.history, capacity: history.capacity }
+          : result.history;
+      if (result.patch !== undefined || result.scaleIn === undefined) return patches(result.patch);
+      const { nodes, busyIps } = view.readNodes();
+      const choice = scaleIn.choose({
+        now,
+        settings: scaleIn.settings,
+        flavors: result.scaleIn,
+        nodes,
+        busyIps,
+        memory: history.scaleIn ?? { nodes: {} },
+        drainAvailable: true,
+        undrainAvailable: true,
+      });
+      history = { ...history, scaleIn: choice.memory };
+      const names = (list: readonly { name: string }[]) => list.map((node) => node.name);
+      return {
+        patches: [],
+        named: { drain: names(choice.drain), undrain: names(choice.undrain), delete: names(choice.delete) },
+      };
     },
     refused(refusal, body, before, now) {
       history = historyAfterRefusal(planned, policy, refusal, body, before, now);
       return backoffsAt(history.capacity, now);
     },
+    // `planned` is the history this cycle's plan started from: the series the floor forecast from.
+    forecast: (now) => forecastAt(policy, planned, now),
   };
-
-  function decidePlan(view: ControllerView, now: number): Decision {
-    const { pool, backlogs } = view;
-    const stock = awareStock(policy, view.stock);
-    const input = { key, pool, policy, backlogs, history, ...(stock === undefined ? {} : { stock }) };
-    const [result] = plan({ now, pools: [input] }).pools;
-    if (result === undefined) return { patches: [] };
-    planned = history;
-    // Until the planner carries the capacity memory forward, the controller does, as the cycle's save would.
-    history =
-      result.history.capacity === undefined && history.capacity !== undefined
-        ? { ...result.history, capacity: history.capacity }
-        : result.history;
-    if (result.patch !== undefined || result.scaleIn === undefined) return patches(result.patch);
-    const { nodes, busyIps } = view.readNodes();
-    const choice = scaleIn.choose({
-      now,
-      settings: scaleIn.settings,
-      flavors: result.scaleIn,
-      nodes,
-      busyIps,
-      memory: history.scaleIn ?? { nodes: {} },
-      drainAvailable: true,
-      undrainAvailable: true,
-    });
-    history = { ...history, scaleIn: choice.memory };
-    const names = (list: readonly { name: string }[]) => list.map((node) => node.name);
-    return {
-      patches: [],
-      named: { drain: names(choice.drain), undrain: names(choice.undrain), delete: names(choice.delete) },
-    };
-  }
 }
 
 export const staticController = (): Controller => ({ decide: () => ({ patches: [] }) });

@@ -144,8 +144,8 @@ export function simulate(
   const controller = controllerFor({ ...setup, policy }, policyName, {
     settings,
     choose: options.choose ?? chooseScaleIn,
-    drawForecast: options.drawForecast ?? true,
   });
+  const drawForecast = options.drawForecast ?? true;
   // The per-AZ split goes with every backlog of a flavor with AZs: only the 'backlog' AZ strategy reads it.
   const zoned = new Set(
     setup.pool.spec.resources.filter((r) => (r.azs?.length ?? 0) > 0).map((r) => r.flavor),
@@ -200,7 +200,7 @@ export function simulate(
       countNamed(actions, state, decision.named);
       state = applyNamed(state, decision.named);
     }
-    series.push(sample(state, backlogTotal, decision.forecast));
+    series.push(sample(state, backlogTotal, drawForecast ? controller.forecast?.(now) : undefined));
   }
   state = step(state, durationSeconds - state.now);
   if (state.now === window?.to) billed.to = nodeSecondsAt(state);
