@@ -30,6 +30,7 @@ import {
   type PolicyName,
   SCENARIO_NAMES,
   type ScenarioName,
+  type ScenarioOptions,
   type SetupOptions,
   type SimulationFigures,
   type SimulationSetup,
@@ -175,15 +176,17 @@ export function scenarioSetup(
   name: ScenarioName,
   seed: number,
   options: Partial<
-    Pick<SetupOptions, 'config' | 'platform' | 'scaleDown' | 'stockAware' | 'stockReadFails'>
-  > = {},
+    Pick<SetupOptions, 'config' | 'platform' | 'scaleDown' | 'stockAware' | 'stockReadFails' | 'floors'>
+  > &
+    ScenarioOptions = {},
 ): SimulationSetup {
-  const built = scenario(name, seed);
+  const { days, ...setupOptions } = options;
+  const built = scenario(name, seed, days === undefined ? {} : { days });
   return simulationSetup({
     name,
     jobs: built.jobs,
     ...(options.config === undefined ? { max: built.max } : {}),
-    ...options,
+    ...setupOptions,
     azs: built.azs,
     provisioningDelaySeconds: PROVISIONING_DELAY_SECONDS,
     deletionDelaySeconds: DELETION_DELAY_SECONDS,

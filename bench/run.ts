@@ -5,12 +5,14 @@
 // A section whose own checks fail (scale-in: `count` must kill jobs on every scenario, `idle-nodes` none) prints
 // its figures, then FAILED with the checks missed, and the run exits non-zero.
 //
-//   npm run bench [-- --only planner,cycle,quality,scale-in,soldout,idle-seconds,bundles]
+//   npm run bench [-- --only planner,cycle,quality,headroom,forecast,scale-in,soldout,idle-seconds,bundles]
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchCycleCost, formatCycleCost } from './cycle-cost';
+import { benchForecast, formatForecast } from './forecast';
+import { benchHeadroom, formatHeadroom } from './headroom';
 import { benchIdleSeconds, formatIdleSeconds } from './idle-seconds';
 import { benchPlanner, type PlannerFigures } from './planner';
 import { benchQuality, formatQuality } from './quality';
@@ -19,8 +21,27 @@ import { benchSoldOut, formatSoldOut } from './soldout';
 
 const RESULTS = join(import.meta.dirname, 'results', 'latest.json');
 
-type Section = 'planner' | 'cycle' | 'quality' | 'scale-in' | 'soldout' | 'idle-seconds' | 'bundles';
-const SECTIONS: Section[] = ['planner', 'cycle', 'quality', 'scale-in', 'soldout', 'idle-seconds', 'bundles'];
+type Section =
+  | 'planner'
+  | 'cycle'
+  | 'quality'
+  | 'headroom'
+  | 'forecast'
+  | 'scale-in'
+  | 'soldout'
+  | 'idle-seconds'
+  | 'bundles';
+const SECTIONS: Section[] = [
+  'planner',
+  'cycle',
+  'quality',
+  'headroom',
+  'forecast',
+  'scale-in',
+  'soldout',
+  'idle-seconds',
+  'bundles',
+];
 
 type Outcome =
   | { status: 'ok'; seconds: number; figures: unknown }
@@ -76,6 +97,14 @@ async function runSection(section: Section): Promise<{ outcome: Outcome; text: s
     case 'quality': {
       const figures = await benchQuality();
       return done(figures, formatQuality(figures));
+    }
+    case 'headroom': {
+      const figures = benchHeadroom();
+      return done(figures, formatHeadroom(figures));
+    }
+    case 'forecast': {
+      const figures = benchForecast();
+      return done(figures, formatForecast(figures));
     }
     case 'scale-in': {
       const figures = benchScaleIn();

@@ -4,8 +4,13 @@ import { type Config, loadConfig } from '../../lib/config';
 import {
   compare,
   describeSetup,
+  type FloorOverrides,
+  type ForecastOverride,
+  forecastPolicy,
   formatResults,
+  MAX_SCENARIO_DAYS,
   PLATFORM_MODELS,
+  parseHeadroom,
   parseTraceFile,
   renderChart,
   SCENARIO_NAMES,
@@ -41,6 +46,11 @@ export interface SimulateValues {
   'idle-seconds'?: string;
   'drain-seconds'?: string;
   'stock-aware'?: string;
+  headroom?: string;
+  forecast?: boolean;
+  'forecast-only'?: boolean;
+  'forecast-lead'?: string;
+  days?: string;
   out?: string;
   chart?: string;
   json?: boolean;
@@ -72,6 +82,8 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --duration S              simulated seconds (default the scenario's, or 1 h after the trace's last job
                             would end)
   --seed N                  the scenario's random seed (default 1)
+  --days N                  diurnal: repeat the simulated day N times (1 to ${MAX_SCENARIO_DAYS}; default 1), so
+                            that a forecast has past days to learn from
   --compare                 also run the policy with the other scale-down method, and the baselines on the
                             same jobs: static at max, static at the mean demand, HPA defaults, the
                             cluster-autoscaler-equivalent, KEDA-eq. + guard (ceil(backlog / targetPerNode)
@@ -89,6 +101,14 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --stock-aware on|off      growth reads the AZs' stock and backs off an AZ that refused it as sold out
                             (on, the default: the config's capacity.stockAware) or not (off: today's
                             scaler, which sends the refused update again every cycle)
+  --headroom N|P%           keep N idle nodes ready above the busy ones, or P% of the busy ones (the config's
+                            headroom, set on every flavor; 0: none, whatever the config says)
+  --forecast                scale up ahead of the daily backlog pattern the policy records as it runs (the
+                            config's forecast with its defaults, on every flavor): nothing is known before the
+                            run, so it forecasts from the second simulated day (use --days)
+  --forecast-only           the same forecast in forecastOnly mode: drawn in the chart, never acted on
+  --forecast-lead S         with --forecast or --forecast-only: how far ahead (the config's leadSeconds,
+                            default 600)
   --out FILE                where to write the SVG chart (default ${DEFAULT_CHART}, git-ignored);
                             --chart FILE is the same
   --json                    the figures as JSON
@@ -130,6 +150,8 @@ export async function simulateCommand(values: SimulateValues, io: CliIo, output:
   if (workload.soldOut.length > 0) options.soldOut = workload.soldOut;
   if (values['stock-aware'] !== undefined)
     options.stockAware = oneOf('stock-aware', values['stock-aware'], ['on', 'off'] as const) === 'on';
+  const floors = floorOptions(values);
+  if (floors !== undefined) options.floors = floors;
   const duration =
     values.duration === undefined ? workload.durationSeconds : positiveSeconds('duration', values.duration);
   if (duration !== undefined) options.durationSeconds = duration;
@@ -176,6 +198,41 @@ function scaleDownOptions(values: SimulateValues): NonNullable<SetupOptions['sca
   return scaleDown;
 }
 
+/** --headroom and --forecast(-only), through the config's own checks, reported by flag. */
+function floorOptions(values: SimulateValues): FloorOverrides | undefined {
+  const floors: FloorOverrides = {};
+  if (values.headroom !== undefined) {
+    try {
+      floors.headroom = parseHeadroom(values.headroom);
+    } catch (error) {
+      throw new UsageError(`--${flagMessage(error)}`, { cause: error });
+    }
+  }
+  if (values.forecast && values['forecast-only'])
+    throw new UsageError('--forecast and --forecast-only are two modes of one forecast: give one');
+  const forecasts = values.forecast === true || values['forecast-only'] === true;
+  if (values['forecast-lead'] !== undefined && !forecasts)
+    throw new UsageError('--forecast-lead applies to --forecast or --forecast-only');
+  if (forecasts) {
+    const override: ForecastOverride = { mode: values.forecast ? 'forecastAndScale' : 'forecastOnly' };
+    if (values['forecast-lead'] !== undefined)
+      override.leadSeconds = wholeNumber('forecast-lead', values['forecast-lead'], 0);
+    try {
+      floors.forecast = forecastPolicy(override);
+    } catch (error) {
+      throw new UsageError(
+        `--forecast-lead: ${flagMessage(error).replace(/^forecast: forecast\.leadSeconds: /, '')}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return Object.keys(floors).length === 0 ? undefined : floors;
+}
+
+const flagMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 function chartPath(values: SimulateValues): string {
   if (values.out !== undefined && values.chart !== undefined)
     throw new UsageError('--out and --chart name the same file: give one');
@@ -194,9 +251,13 @@ async function readWorkload(values: SimulateValues): Promise<Workload> {
   if (values.scenario !== undefined) {
     const name = oneOf('scenario', values.scenario, SCENARIO_NAMES);
     const seed = values.seed === undefined ? 1 : wholeNumber('seed', values.seed, 0);
-    const built = scenario(name, seed);
+    const days = values.days === undefined ? 1 : wholeNumber('days', values.days, 1);
+    if (days !== 1 && name !== 'diurnal') throw new UsageError('--days repeats the diurnal scenario only');
+    if (days > MAX_SCENARIO_DAYS)
+      throw new UsageError(`--days must be at most ${MAX_SCENARIO_DAYS}, got ${days}`);
+    const built = scenario(name, seed, { days });
     return {
-      name: `${name} (seed ${seed})`,
+      name: `${name}${days === 1 ? '' : ` x ${days} days`} (seed ${seed})`,
       jobs: built.jobs,
       soldOut: built.soldOut,
       azs: built.azs,
@@ -205,6 +266,7 @@ async function readWorkload(values: SimulateValues): Promise<Workload> {
     };
   }
   if (values.seed !== undefined) throw new UsageError('--seed applies to --scenario only');
+  if (values.days !== undefined) throw new UsageError('--days applies to --scenario diurnal only');
   const path = values.trace as string;
   let text: string;
   try {

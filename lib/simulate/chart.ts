@@ -1,8 +1,9 @@
 import type { Sample, SimulationResult } from './simulate';
 
 // A hand-written SVG of each simulation: one panel per policy, sharing the time axis and the node axis, with
-// backlog, target, available and busy nodes as step lines (each value holds until the next cycle). Every
-// number is printed with fixed decimals, so the same results give the same bytes.
+// backlog, target, available and busy nodes as step lines (each value holds until the next cycle), and, when the
+// policy forecasts, the backlog it expects within its lead (from the cycle it first forecasts). Every number is
+// printed with fixed decimals, so the same results give the same bytes.
 
 const WIDTH = 960;
 const PANEL_HEIGHT = 230;
@@ -12,12 +13,27 @@ const RIGHT = 16;
 const PANEL_TOP = 28;
 const PANEL_BOTTOM = 30;
 
-const SERIES: { key: keyof Omit<Sample, 't'>; label: string; color: string; dash?: string }[] = [
+type SeriesKey = keyof Omit<Sample, 't'>;
+interface Line {
+  key: SeriesKey;
+  label: string;
+  color: string;
+  dash?: string;
+}
+
+const SERIES: Line[] = [
   { key: 'backlog', label: 'backlog', color: '#d9480f' },
   { key: 'target', label: 'target (requested nodes)', color: '#1c7ed6' },
   { key: 'available', label: 'available nodes', color: '#2b8a3e' },
   { key: 'busy', label: 'busy nodes', color: '#868e96', dash: '4 3' },
 ];
+/** Drawn only when a panel has it: a policy without a forecast has no such line. */
+const FORECAST: Line = {
+  key: 'forecast',
+  label: 'forecast backlog (within the lead)',
+  color: '#ae3ec9',
+  dash: '2 2',
+};
 
 export function renderChart(
   results: readonly SimulationResult[],
@@ -27,13 +43,15 @@ export function renderChart(
   const height = TOP + results.length * PANEL_HEIGHT;
   let top = 0;
   for (const result of results)
-    for (const s of result.series) top = Math.max(top, s.backlog, s.target, s.available, s.busy);
+    for (const s of result.series)
+      top = Math.max(top, s.backlog, s.target, s.available, s.busy, s.forecast ?? 0);
   const yMax = niceCeiling(Math.max(top, 1));
+  const forecasts = results.some(hasForecast);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="18" font-size="14" font-weight="bold">${xmlText(title)}</text>`,
-    legend(),
+    legend(forecasts ? [...SERIES, FORECAST] : SERIES),
   ];
   results.forEach((result, index) => {
     parts.push(panel(result, TOP + index * PANEL_HEIGHT, yMax, durationSeconds));
@@ -42,9 +60,12 @@ export function renderChart(
   return `${parts.join('\n')}\n`;
 }
 
-function legend(): string {
+const hasForecast = (result: SimulationResult): boolean =>
+  result.series.some((sample) => sample.forecast !== undefined);
+
+function legend(lines: readonly Line[]): string {
   let x = LEFT;
-  const items = SERIES.map(({ label, color, dash }) => {
+  const items = lines.map(({ label, color, dash }) => {
     const item =
       `<line x1="${x}" y1="33" x2="${x + 18}" y2="33" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>` +
       `<text x="${x + 22}" y="37">${xmlText(label)}</text>`;
@@ -86,31 +107,37 @@ function panel(result: SimulationResult, y0: number, yMax: number, duration: num
       `<text x="${tx}" y="${plotBottom + 16}" text-anchor="middle">${tick}h</text>`,
     );
   }
-  for (const { key, color, dash } of SERIES) {
-    const points = stepPoints(result.series, key, duration)
-      .map(([t, v]) => `${fixed(x(t), 1)},${fixed(y(v), 1)}`)
-      .join(' ');
-    parts.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="1.5"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${points}"/>`,
-    );
+  for (const { key, color, dash } of hasForecast(result) ? [...SERIES, FORECAST] : SERIES) {
+    for (const run of stepRuns(result.series, key, duration)) {
+      const points = run.map(([t, v]) => `${fixed(x(t), 1)},${fixed(y(v), 1)}`).join(' ');
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="1.5"${dash ? ` stroke-dasharray="${dash}"` : ''}${key === 'forecast' ? ' data-series="forecast"' : ''} points="${points}"/>`,
+      );
+    }
   }
   parts.push('</g>');
   return parts.join('\n');
 }
 
-/** Each sample's value held until the next sample (the last until the end). */
-function stepPoints(
-  series: readonly Sample[],
-  key: keyof Omit<Sample, 't'>,
-  end: number,
-): [number, number][] {
-  const points: [number, number][] = [];
+/**
+ * Each sample's value held until the next sample (the last until the end), as runs of samples that have one:
+ * a cycle without a forecast breaks the forecast's line.
+ */
+function stepRuns(series: readonly Sample[], key: SeriesKey, end: number): [number, number][][] {
+  const runs: [number, number][][] = [];
+  let points: [number, number][] = [];
   series.forEach((sample, i) => {
     const value = sample[key];
+    if (value === undefined) {
+      if (points.length > 0) runs.push(points);
+      points = [];
+      return;
+    }
     const next = series[i + 1]?.t ?? end;
     points.push([sample.t, value], [next, value]);
   });
-  return points;
+  if (points.length > 0) runs.push(points);
+  return runs;
 }
 
 /** Round tick values from 0 to max, at most about `count` of them. */

@@ -13,6 +13,7 @@ import { checkBacklog, computeTarget } from '../scaling/target';
 import { backlogNeed, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
 import { awareStock, historyAfterRefusal } from './capacity';
+import { forecastAt } from './forecast';
 import type { NamedOperations } from './named-nodes';
 
 // What decides the pool's counts each cycle: the product's real planner with the config's policy, or a
@@ -92,6 +93,11 @@ export interface Controller {
     before: readonly PoolFlavorResource[],
     now: number,
   ): number;
+  /**
+   * After `decide`: what a forecasting planner's forecast read this cycle (forecastAt), for the chart; undefined
+   * when it does not forecast (yet). Without it, the controller never forecasts.
+   */
+  forecast?(now: number): number | undefined;
 }
 
 export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
@@ -100,6 +106,15 @@ export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
 export interface ScaleInWiring {
   settings: ScaleInSettings;
   choose: ScaleInChooser;
+}
+
+/**
+ * The flavor's policy without this product's warm headroom and forecast: the baselines are what a user could run
+ * elsewhere, so `--headroom` and `--forecast` (or a config's) apply to the policy's columns only.
+ */
+function withoutFloors(policy: FlavorPolicy): FlavorPolicy {
+  const { headroom: _headroom, forecast: _forecast, ...rest } = policy;
+  return rest;
 }
 
 const patches = (body: PatchBody | undefined): Decision => ({ patches: body === undefined ? [] : [body] });
@@ -148,6 +163,8 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
       history = historyAfterRefusal(planned, policy, refusal, body, before, now);
       return backoffsAt(history.capacity, now);
     },
+    // `planned` is the history this cycle's plan started from: the series the floor forecast from.
+    forecast: (now) => forecastAt(policy, planned, now),
   };
 }
 
@@ -166,7 +183,7 @@ const BARE: DirectionRules = {
  */
 export function kedaPolicy(policy: FlavorPolicy): FlavorPolicy {
   return {
-    ...policy,
+    ...withoutFloors(policy),
     tolerance: 0,
     scaleUp: { ...BARE },
     scaleDown: { ...BARE, enabled: true },
@@ -241,7 +258,7 @@ export function hpaPolicy(policy: FlavorPolicy): FlavorPolicy {
     policies: direction.policies.map((step) => ({ ...step })),
   });
   return {
-    ...policy,
+    ...withoutFloors(policy),
     tolerance: HPA_DEFAULTS.tolerance,
     scaleUp: rules(HPA_DEFAULTS.scaleUp),
     scaleDown: { ...policy.scaleDown, ...rules(HPA_DEFAULTS.scaleDown), enabled: true },

@@ -1,3 +1,4 @@
+import { SimulatorError } from './errors';
 import { type SoldOutWindow, soldOutAt } from './sold-out-window';
 import type { SimJob } from './trace';
 import type { WorldState } from './world';
@@ -74,6 +75,74 @@ export interface ScaleActions {
 }
 
 const HOUR = 3600;
+
+/** A stretch of the run judged apart (the last day of a long run): jobs that arrive in it, nodes billed in it. */
+export interface TimeWindow {
+  /** Seconds from the start, inclusive. */
+  from: number;
+  /** Seconds from the start, exclusive. */
+  to: number;
+}
+
+export interface WindowFigures extends TimeWindow {
+  /** Jobs arriving in the window. */
+  jobs: number;
+  /** Of those, never started by the end of the run. */
+  neverStarted: number;
+  /** Node-hours billed between `from` and `to`. */
+  nodeHours: number;
+  /** The waits of the jobs arriving in the window (to their start, or the end of the run). */
+  waitSeconds: WaitFigures;
+}
+
+export class WindowError extends SimulatorError {
+  override readonly name = 'WindowError';
+}
+
+/** Node-seconds are read at cycles (and the end), so a window starts and ends on one. */
+export function checkWindow(window: TimeWindow, intervalSeconds: number, durationSeconds: number): void {
+  const onCycle = (t: number) => Number.isInteger(t / intervalSeconds) && t < durationSeconds;
+  const problems: string[] = [];
+  if (!(window.from >= 0 && onCycle(window.from)))
+    problems.push(`from must be a cycle time (a multiple of ${intervalSeconds} s) before the end`);
+  if (!(window.to > window.from && (onCycle(window.to) || window.to === durationSeconds)))
+    problems.push(`to must be a cycle time after from, or the end (${durationSeconds} s)`);
+  if (problems.length > 0)
+    throw new WindowError(`window ${window.from}..${window.to} s: ${problems.join('; ')}`);
+}
+
+/** Node-seconds billed from the start to `state.now`: nodes gone, and those present until now. */
+export function nodeSecondsAt(state: WorldState): number {
+  let seconds = state.billedSeconds;
+  for (const node of state.nodes) seconds += state.now - node.requestedAt;
+  return seconds;
+}
+
+/**
+ * `state` must have been stepped to `end`; `billed` is nodeSecondsAt() at the window's start and at its end.
+ */
+export function windowFiguresOf(
+  state: WorldState,
+  end: number,
+  window: TimeWindow,
+  billed: { from: number; to: number },
+): WindowFigures {
+  const waits: number[] = [];
+  let neverStarted = 0;
+  state.jobs.forEach((job, index) => {
+    if (!(job.arrival >= window.from && job.arrival < window.to && job.arrival < end)) return;
+    const start = state.startedAt[index] ?? Number.NaN;
+    if (Number.isNaN(start)) neverStarted++;
+    waits.push((Number.isNaN(start) ? end : start) - job.arrival);
+  });
+  return {
+    ...window,
+    jobs: waits.length,
+    neverStarted,
+    nodeHours: (billed.to - billed.from) / HOUR,
+    waitSeconds: waitsOf(waits),
+  };
+}
 
 /** `state` must have been stepped to `end`. */
 export function figuresOf(

@@ -29,10 +29,24 @@ export {
   type CapacityFigures,
   figuresOf,
   type JobGroupFigures,
+  nodeSecondsAt,
   percentile,
   type SimulationFigures,
+  type TimeWindow,
   type WaitFigures,
+  WindowError,
+  type WindowFigures,
+  windowFiguresOf,
 } from './figures';
+export {
+  type FloorOverrides,
+  FloorSettingError,
+  type ForecastOverride,
+  forecastPolicy,
+  parseHeadroom,
+  withFloors,
+} from './floors';
+export { forecastAt } from './forecast';
 export {
   applyNamed,
   busyIpsOf,
@@ -46,9 +60,12 @@ export { describeSetup, formatResults } from './report';
 export { scaleDownOf, withScaleDown } from './scale-down';
 export {
   isScenarioName,
+  MAX_SCENARIO_DAYS,
   SCENARIO_NAMES,
   type Scenario,
+  ScenarioError,
   type ScenarioName,
+  type ScenarioOptions,
   scenario,
 } from './scenarios';
 export {

@@ -1,3 +1,4 @@
+import type { FlavorPolicy } from '../scaling/policy';
 import type { ClairvoyantBound } from './bound';
 import { INFORMATION_ONLY, POLICY_LABELS } from './controllers';
 import type { CapacityFigures, SimulationFigures } from './figures';
@@ -47,7 +48,7 @@ export function describeSetup(setup: SimulationSetup): string {
     const range =
       policy === undefined
         ? 'unmanaged'
-        : `min ${policy.min}, max ${policy.max}, backlog in ${setup.units[resource.flavor]}, ${policy.targetPerNode} per node`;
+        : `min ${policy.min}, max ${policy.max}, backlog in ${setup.units[resource.flavor]}, ${policy.targetPerNode} per node${floorsOf(policy)}`;
     return `${resource.flavor}${azs ? ` (${azs})` : ''}: ${range}`;
   });
   return [
@@ -93,6 +94,25 @@ export function formatResults(results: readonly SimulationResult[], bound?: Clai
     ...boundNotes(results, bound),
   );
   return lines.join('\n');
+}
+
+/** Headroom and forecast, when the flavor has them. */
+function floorsOf(policy: FlavorPolicy): string {
+  const parts: string[] = [];
+  if (policy.headroom !== undefined)
+    parts.push(
+      'nodes' in policy.headroom
+        ? `headroom ${policy.headroom.nodes} ready node(s)`
+        : `headroom ${policy.headroom.percent}% of the busy nodes`,
+    );
+  const forecast = policy.forecast;
+  if (forecast !== undefined) {
+    const periods =
+      forecast.periodSeconds === 86_400 ? `${forecast.periods} day(s)` : `${forecast.periods} week(s)`;
+    const mode = forecast.mode === 'forecastOnly' ? 'forecast only' : 'forecast';
+    parts.push(`${mode} ${forecast.leadSeconds} s ahead from up to ${periods}`);
+  }
+  return parts.map((part) => `, ${part}`).join('');
 }
 
 const PLATFORM_TEXT: Record<PlatformModel, string> = {

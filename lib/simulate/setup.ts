@@ -9,6 +9,7 @@ import type { Pool } from '../modelarts/schemas';
 import type { ScaleInSettings } from '../scale-in/types';
 import { withStockAware } from './capacity';
 import { SimulatorError } from './errors';
+import { type FloorOverrides, withFloors } from './floors';
 import type { BacklogUnit } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
 import type { SimulationSetup } from './simulate';
@@ -49,6 +50,8 @@ export interface SetupOptions {
   stockAware?: boolean;
   /** The stock read fails every cycle: growth learns of a sold-out AZ from refusals alone. */
   stockReadFails?: boolean;
+  /** Set on every flavor of the policy, over the config's: warm headroom and the forecast. */
+  floors?: FloorOverrides;
 }
 
 export class SimulationSetupError extends SimulatorError {
@@ -86,9 +89,12 @@ export function simulationSetup(options: SetupOptions): { setup: SimulationSetup
   const notes: string[] = [];
   const entry = pickEntry(config, options.pool);
   const pool = simulatedPool(entry, options.jobs, options.azs);
-  const policy = withStockAware(
-    withScaleDown(resolvePoolPolicy(config, entry, pool), options.scaleDown),
-    options.stockAware,
+  const policy = withFloors(
+    withStockAware(
+      withScaleDown(resolvePoolPolicy(config, entry, pool), options.scaleDown),
+      options.stockAware,
+    ),
+    options.floors,
   );
   const settings = resolveBacklogSettings(config, entry, pool);
   const units: Record<string, BacklogUnit> = {};

@@ -20,7 +20,17 @@ import {
   type ScaleInWiring,
   staticController,
 } from './controllers';
-import { figuresOf, type Refusals, type ScaleActions, type SimulationFigures } from './figures';
+import {
+  checkWindow,
+  figuresOf,
+  nodeSecondsAt,
+  type Refusals,
+  type ScaleActions,
+  type SimulationFigures,
+  type TimeWindow,
+  type WindowFigures,
+  windowFiguresOf,
+} from './figures';
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
@@ -65,6 +75,13 @@ export interface SimulateOptions {
   method?: ScaleDownMethod;
   /** The scale-in choice the idle-nodes method runs; default the product's, lib/scale-in chooseScaleIn. */
   choose?: ScaleInChooser;
+  /** Also judge this stretch apart (result.window); its ends must be cycle times or the end of the run. */
+  window?: TimeWindow;
+  /**
+   * Read the forecast each cycle for the samples (default true). It decodes the flavor's series a second time
+   * each cycle; a run whose samples are not drawn skips it.
+   */
+  drawForecast?: boolean;
 }
 
 export interface Sample {
@@ -76,6 +93,11 @@ export interface Sample {
   target: number;
   available: number;
   busy: number;
+  /**
+   * With a forecasting policy, once it forecasts: the highest backlog it expects within its lead, summed over
+   * the forecasting flavors, as the cycle read it (in forecastOnly mode too: what it would have acted on).
+   */
+  forecast?: number;
 }
 
 export interface SimulationResult {
@@ -89,6 +111,8 @@ export interface SimulationResult {
   figures: SimulationFigures;
   /** One sample per cycle. */
   series: Sample[];
+  /** With options.window: the figures of that stretch alone. */
+  window?: WindowFigures;
 }
 
 export function simulate(
@@ -121,6 +145,7 @@ export function simulate(
     settings,
     choose: options.choose ?? chooseScaleIn,
   });
+  const drawForecast = options.drawForecast ?? true;
   // The per-AZ split goes with every backlog of a flavor with AZs: only the 'backlog' AZ strategy reads it.
   const zoned = new Set(
     setup.pool.spec.resources.filter((r) => (r.azs?.length ?? 0) > 0).map((r) => r.flavor),
@@ -130,8 +155,13 @@ export function simulate(
   const windows = setup.soldOut ?? [];
   const series: Sample[] = [];
   const { intervalSeconds, durationSeconds } = setup;
+  const window = options.window;
+  if (window !== undefined) checkWindow(window, intervalSeconds, durationSeconds);
+  const billed: { from?: number; to?: number } = {};
   for (let cycle = 0; cycle * intervalSeconds < durationSeconds; cycle++) {
     state = step(state, cycle * intervalSeconds - state.now);
+    if (state.now === window?.from) billed.from = nodeSecondsAt(state);
+    if (state.now === window?.to) billed.to = nodeSecondsAt(state);
     const now = setup.startAt + state.now * 1000;
     const backlogs: Record<string, BacklogValue> = {};
     let backlogTotal = 0;
@@ -170,9 +200,10 @@ export function simulate(
       countNamed(actions, state, decision.named);
       state = applyNamed(state, decision.named);
     }
-    series.push(sample(state, backlogTotal));
+    series.push(sample(state, backlogTotal, drawForecast ? controller.forecast?.(now) : undefined));
   }
   state = step(state, durationSeconds - state.now);
+  if (state.now === window?.to) billed.to = nodeSecondsAt(state);
   return {
     policy: policyName,
     ...(method === undefined ? {} : { method }),
@@ -181,6 +212,14 @@ export function simulate(
     initialCounts,
     figures: figuresOf(state, durationSeconds, actions, refusals),
     series,
+    ...(window === undefined
+      ? {}
+      : {
+          window: windowFiguresOf(state, durationSeconds, window, {
+            from: billed.from ?? 0,
+            to: billed.to ?? 0,
+          }),
+        }),
   };
 }
 
@@ -264,8 +303,9 @@ function countNamed(actions: ScaleActions, state: WorldState, named: NamedOperat
   actions.scaleDowns += flavors.size;
 }
 
-function sample(state: WorldState, backlog: number): Sample {
+function sample(state: WorldState, backlog: number, forecast: number | undefined): Sample {
   let target = 0;
   for (const resource of state.pool.spec.resources) target += resource.count;
-  return { t: state.now, backlog, target, ...nodeCounts(state) };
+  const counts = { t: state.now, backlog, target, ...nodeCounts(state) };
+  return forecast === undefined ? counts : { ...counts, forecast };
 }
