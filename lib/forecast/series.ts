@@ -12,23 +12,34 @@ export interface BacklogSeries {
   maxima: string;
 }
 
-/** The bucket maxima as numbers, oldest first; undefined for a bucket without a reading. */
-export function decodeMaxima(series: BacklogSeries | undefined): (number | undefined)[] {
+// Decoding a week of buckets is most of a forecasting flavor's planning time: the last series decoded is kept,
+// since a cycle forecasts from the series it then records into.
+const decoded = new WeakMap<BacklogSeries, (number | undefined)[]>();
+
+/** The bucket maxima as numbers, oldest first; undefined for a bucket without a reading. Read-only. */
+export function decodeMaxima(series: BacklogSeries | undefined): readonly (number | undefined)[] {
   if (series === undefined || series.maxima === '') return [];
-  return series.maxima.split(',').map((entry) => {
-    if (entry === '') return undefined;
-    const value = Number(entry);
-    return Number.isFinite(value) && value >= 0 ? value : undefined;
-  });
+  let maxima = decoded.get(series);
+  if (maxima === undefined) {
+    maxima = series.maxima.split(',').map(parseEntry);
+    decoded.set(series, maxima);
+  }
+  return maxima;
 }
 
-const encode = (maxima: readonly (number | undefined)[]): string =>
-  maxima.map((value) => (value === undefined ? '' : String(Math.round(value * 100) / 100))).join(',');
+function parseEntry(entry: string): number | undefined {
+  if (entry === '') return undefined;
+  const value = Number(entry);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+const format = (value: number): string => String(Math.round(value * 100) / 100);
 
 /**
  * The series with the reading `value` at `now` added: into the newest bucket (keeping the higher), or into a new
  * bucket after empty ones for the time without readings. At most `keepBuckets` are kept. A reading older than the
- * newest bucket (a clock set back) is dropped rather than rewriting history.
+ * newest bucket (a clock set back) is dropped rather than rewriting history. Works on the text, without decoding
+ * the week of buckets before it.
  */
 export function recordBacklog(
   series: BacklogSeries | undefined,
@@ -38,18 +49,30 @@ export function recordBacklog(
 ): BacklogSeries {
   const bucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
   if (!(value >= 0) || !Number.isFinite(value)) return series ?? { at: bucket, maxima: '' };
-  if (series === undefined || series.maxima === '') return { at: bucket, maxima: encode([value]) };
+  if (series === undefined || series.maxima === '') return { at: bucket, maxima: format(value) };
   if (bucket < series.at) return series;
-  const maxima = decodeMaxima(series);
+  const text = series.maxima;
   if (bucket === series.at) {
-    const last = maxima[maxima.length - 1];
-    maxima[maxima.length - 1] = last === undefined ? value : Math.max(last, value);
-  } else {
-    const gap = Math.min((bucket - series.at) / BUCKET_MS - 1, keepBuckets);
-    for (let i = 0; i < gap; i++) maxima.push(undefined);
-    maxima.push(value);
+    const cut = text.lastIndexOf(',') + 1;
+    const last = parseEntry(text.slice(cut));
+    return {
+      at: bucket,
+      maxima: text.slice(0, cut) + format(last === undefined ? value : Math.max(last, value)),
+    };
   }
-  return { at: bucket, maxima: encode(maxima.slice(-keepBuckets)) };
+  const gap = Math.min((bucket - series.at) / BUCKET_MS - 1, keepBuckets);
+  return { at: bucket, maxima: lastEntries(`${text}${','.repeat(gap + 1)}${format(value)}`, keepBuckets) };
+}
+
+/** The last `keep` comma-separated entries of `text`. */
+function lastEntries(text: string, keep: number): string {
+  let cut = text.length;
+  for (let kept = 0; kept < keep; kept++) {
+    if (cut === 0) return text;
+    cut = text.lastIndexOf(',', cut - 1);
+    if (cut < 0) return text;
+  }
+  return text.slice(cut + 1);
 }
 
 /** The reading of the bucket starting at `bucketStart`, if the series has one. */

@@ -34,6 +34,41 @@ describe('the backlog series', () => {
     expect(recordBacklog(series, T0, 99, 5)).toBe(series);
   });
 
+  it('records as decoding, adding and encoding the buckets would (property)', () => {
+    const reference = (series: BacklogSeries | undefined, now: number, value: number, keep: number) => {
+      const bucket = Math.floor(now / BUCKET_MS) * BUCKET_MS;
+      const maxima = [...decodeMaxima(series)];
+      if (series === undefined || maxima.length === 0) return { at: bucket, maxima: [value] };
+      if (bucket < series.at) return { at: series.at, maxima };
+      if (bucket === series.at) {
+        const last = maxima[maxima.length - 1];
+        maxima[maxima.length - 1] = last === undefined ? value : Math.max(last, value);
+      } else {
+        for (let i = 0; i < Math.min((bucket - series.at) / BUCKET_MS - 1, keep); i++) maxima.push(undefined);
+        maxima.push(value);
+      }
+      return { at: bucket, maxima: maxima.slice(-keep) };
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -2, max: 6 }), fc.integer({ min: 0, max: 5000 })), {
+          maxLength: 40,
+        }),
+        fc.integer({ min: 1, max: 6 }),
+        (steps, keep) => {
+          let series: BacklogSeries | undefined;
+          let now = T0;
+          for (const [buckets, hundredths] of steps) {
+            now += buckets * BUCKET_MS;
+            const expected = reference(series, now, hundredths / 100, keep);
+            series = recordBacklog(series, now, hundredths / 100, keep);
+            expect({ at: series.at, maxima: decodeMaxima(series) }).toEqual(expected);
+          }
+        },
+      ),
+    );
+  });
+
   it('stays far below the 400 KB item limit for a week of readings', () => {
     const week = seriesOf(7, (t) => ((t / BUCKET_MS) % 97) + 0.25);
     expect(decodeMaxima(week).length).toBeLessThanOrEqual(bucketsToKeep(daily));
