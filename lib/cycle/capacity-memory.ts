@@ -1,10 +1,11 @@
 // What the cycle writes into a pool's capacity memory (issue #15), pure: backoffs after a PATCH refused as sold
 // out or over quota, the conflict wait after a 409, the order a PATCH started, and how concurrent saves combine.
 
-import { type GrownAzs, recordRefusal as recordShared } from '../capacity/record-refusal';
+import { type GrownAzs, grownAzs, recordRefusal as recordShared } from '../capacity/record-refusal';
 import type { CapacityRefusal } from '../capacity/refusals';
 import { type Backoff, type CapacityMemory, type CapacitySettings, WHOLE_FLAVOR } from '../capacity/types';
-import type { PoolPlan } from '../scaling/plan';
+import type { AzCount } from '../modelarts/schemas';
+import type { FlavorDecision, PoolPlan } from '../scaling/plan';
 
 /** A flavor the PATCH grew, and the AZs it grew in (WHOLE_FLAVOR when it lists none). */
 export interface Growth {
@@ -12,20 +13,18 @@ export interface Growth {
   azs: string[];
 }
 
-/** The flavors `poolPlan` grows and where: azsAfter against azsBefore per growing flavor. */
+/** The flavors `poolPlan` grows and where (the shared rule, grownAzs, on the plan's before and after counts). */
 export function growthOf(poolPlan: PoolPlan): Growth[] {
-  const grown: Growth[] = [];
-  for (const decision of poolPlan.flavors) {
-    if (decision.target <= decision.current) continue;
-    const before = new Map((decision.azsBefore ?? []).map((az) => [az.az, az.count]));
-    const after = decision.azsAfter ?? [];
-    const azs = after.filter((az) => az.count > (before.get(az.az) ?? 0)).map((az) => az.az);
-    grown.push({
-      flavor: decision.flavor,
-      azs: after.length === 0 || azs.length === 0 ? [WHOLE_FLAVOR] : azs,
+  const counts = (pick: (d: FlavorDecision) => [number, AzCount[] | undefined]) =>
+    poolPlan.flavors.map((d) => {
+      const [count, azs] = pick(d);
+      return azs === undefined ? { flavor: d.flavor, count } : { flavor: d.flavor, count, azs };
     });
-  }
-  return grown;
+  const grown = grownAzs(
+    counts((d) => [d.current, d.azsBefore]),
+    counts((d) => [d.target, d.azsAfter]),
+  );
+  return Object.entries(grown).map(([flavor, azs]) => ({ flavor, azs }));
 }
 
 /** Every AZ the pool's flavors name: the AZs a refusal's message may name. */
