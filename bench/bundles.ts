@@ -34,6 +34,8 @@ export interface BundleFigures {
   bytes: number;
   /** The bundle gzipped (roughly what the deployment zip holds). */
   gzipBytes: number;
+  /** Of `bytes`, what zod's own modules take (esbuild's bytes in output, minified). */
+  zodBytes: number;
   /** Median ms from process start to the bundle imported. */
   readyMs: number;
   /** Median ms of the import alone. */
@@ -134,6 +136,14 @@ const sdkScript = (packages: string[]) =>
   `const t0 = performance.now(); for (const name of ${JSON.stringify(packages)}) require(name); const t1 = performance.now();` +
   'process.stdout.write(JSON.stringify({ readyMs: t1, importMs: t1 - t0 }));';
 
+const ZOD_MODULE = /(^|\/)node_modules\/zod\//;
+
+/** What zod's modules add to the output: the part of a bundle the stack's validator costs. */
+const zodBytesOf = (output: Metafile['outputs'][string]): number =>
+  Object.entries(output.inputs)
+    .filter(([input]) => ZOD_MODULE.test(input))
+    .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+
 /** The SDK packages the bundle stubs (see functions/build/esbuild-plugins.cjs). */
 const sdkPackagesOf = (metafile: Metafile): string[] =>
   Object.keys(metafile.inputs)
@@ -146,6 +156,7 @@ interface Built {
   file: string;
   bytes: number;
   gzipBytes: number;
+  zodBytes: number;
   sdkPackages: string[];
 }
 
@@ -163,6 +174,7 @@ async function buildOne(
     file: join(ROOT, file),
     bytes: output.bytes,
     gzipBytes: gzipSync(await readFile(join(ROOT, file))).length,
+    zodBytes: zodBytesOf(output),
     sdkPackages: sdkPackagesOf(result.metafile ?? { inputs: {}, outputs: {} }),
   };
 }
@@ -215,6 +227,7 @@ export async function measureBundles(
       name: bundle.name,
       bytes: bundle.bytes,
       gzipBytes: bundle.gzipBytes,
+      zodBytes: bundle.zodBytes,
       readyMs: median(entry.ready),
       importMs: median(entry.imports),
       sdkPackages: bundle.sdkPackages,
@@ -230,13 +243,13 @@ export function formatBundleReport({ fetchMs, empty, functions }: BundleReport):
   const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   const lines = [
-    `${'bundle'.padEnd(10)} ${'size'.padStart(10)} ${'gzip'.padStart(9)} ${'ready'.padStart(10)} ${'import'.padStart(10)} ${'x empty'.padStart(8)}  verdict   SDK on first use`,
+    `${'bundle'.padEnd(10)} ${'size'.padStart(10)} ${'gzip'.padStart(9)} ${'zod'.padStart(8)} ${'ready'.padStart(10)} ${'import'.padStart(10)} ${'x empty'.padStart(8)}  verdict   SDK on first use`,
   ];
   for (const figures of [empty, ...functions]) {
     const ratio = figures.readyMs / empty.readyMs;
     const ok = figures.bytes <= SIZE_TARGET_BYTES && ratio <= LOAD_TIME_TARGET_RATIO;
     lines.push(
-      `${figures.name.padEnd(10)} ${kb(figures.bytes).padStart(10)} ${kb(figures.gzipBytes).padStart(9)} ${ms(figures.readyMs).padStart(10)} ` +
+      `${figures.name.padEnd(10)} ${kb(figures.bytes).padStart(10)} ${kb(figures.gzipBytes).padStart(9)} ${kb(figures.zodBytes).padStart(8)} ${ms(figures.readyMs).padStart(10)} ` +
         `${ms(figures.importMs).padStart(10)} ${ratio.toFixed(2).padStart(8)}  ${(ok ? 'ok' : 'MISSED').padEnd(8)}  ` +
         (figures.sdkPackages.length > 0 ? `${ms(figures.sdkMs)}: ${figures.sdkPackages.join(', ')}` : '-'),
     );
@@ -245,8 +258,19 @@ export function formatBundleReport({ fetchMs, empty, functions }: BundleReport):
     `targets: size <= ${kb(SIZE_TARGET_BYTES)}; ready (process start to bundle imported) <= ` +
       `${LOAD_TIME_TARGET_RATIO}x the empty middy handler's`,
     `first request: fetch (undici) setup ${ms(fetchMs)}, as for any function that makes HTTP calls`,
+    withoutZod(functions, kb),
   );
   return lines.join('\n');
+}
+
+/** The size target against the bundles less zod: whether any validator could fit beside the rest. */
+function withoutZod(functions: BundleFigures[], kb: (bytes: number) => string): string {
+  const rest = functions.map((figures) => figures.bytes - figures.zodBytes);
+  const room = SIZE_TARGET_BYTES - Math.max(...rest);
+  return (
+    `without zod: ${kb(Math.min(...rest))} to ${kb(Math.max(...rest))}, leaving ${kb(room)} under the size ` +
+    "target for every bundle's validator (zod/mini: `npx tsx bench/zod-mini.ts`)"
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
