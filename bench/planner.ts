@@ -144,8 +144,9 @@ function time(input: PlanInput, runs: number, warmUpRuns: number) {
 }
 
 /**
- * The input as a cycle hands it to plan(): every pool's policy resolved from the config afresh (runCycle calls
- * resolvePoolPolicy for each pool, each cycle), so nothing the planner could keep per policy object carries over.
+ * The input as a cycle hands it to plan(): every pool's policy resolved from the config afresh, as runCycle
+ * calls resolvePoolPolicy for each pool, each cycle (a fresh object per pool and flavor over the entry's
+ * shared, frozen policy).
  */
 function resolved(input: PlanInput): PlanInput {
   return {

@@ -213,17 +213,28 @@ describe('resolvePoolPolicy', () => {
     expect(resolvePoolPolicy(config, exact, singleFlavor).flavors).toEqual({});
   });
 
-  it('hands out copies: changing a resolved policy does not change the config', () => {
+  it('shares one frozen policy per entry: changing it in place throws and changes neither the config nor another pool', () => {
     const config = configWith([
       { connection: 'emulator', name: multiGpu.metadata.name, flavors: [{ flavor: '*' }] },
     ]);
     const poolConfig = config.pools[0];
     if (!poolConfig) throw new Error('no pool');
     const first = resolvePoolPolicy(config, poolConfig, multiGpu);
-    first.flavors[t4]?.scaleUp.policies.push({ type: 'Nodes', value: 99, periodSeconds: 1 });
+    expect(() =>
+      first.flavors[t4]?.scaleUp.policies.push({ type: 'Nodes', value: 99, periodSeconds: 1 }),
+    ).toThrow(TypeError);
+    expect(() => {
+      (first.flavors[t4] as { scaleDown: { cooldownSeconds: number } }).scaleDown.cooldownSeconds = 1;
+    }).toThrow(TypeError);
+    // The flavor's own object is fresh: a pool's copy can be replaced field by field.
+    const own = first.flavors[t4];
+    if (!own) throw new Error('no t4 policy');
+    first.flavors[t4] = { ...own, max: 1 };
     const second = resolvePoolPolicy(config, poolConfig, multiGpu);
     expect(second.flavors[t4]?.scaleUp.policies).toHaveLength(2);
+    expect(second.flavors[t4]?.max).not.toBe(1);
     expect(second.flavors[tnt]?.scaleUp.policies).toHaveLength(2);
+    expect(Object.isFrozen(poolConfig.flavors[0]?.policy)).toBe(false);
   });
 
   it('keeps min <= max for any layering of min and max', () => {
