@@ -134,6 +134,98 @@ describe('pool changes', () => {
     expect(next).toEqual({});
   });
 
+  it('announce the recovery of a pool whose failure streak was announced, once', () => {
+    const recovered = poolChanges({
+      pool: { outcome: outcome('patched'), plan: plan({}) },
+      previous: { failures: 3 },
+      capacity: undefined,
+      at: NOW,
+      settings,
+    });
+    expect(recovered.messages.map((m) => [m.kind, m.details])).toEqual([
+      ['recovered', { cycles: 3, status: 'patched' }],
+    ]);
+    expect(recovered.messages[0]?.text).toBe(
+      'pool pool-a (main): recovered (patched) after failing 3 cycles in a row',
+    );
+    const after = poolChanges({
+      pool: { outcome: outcome('unchanged'), plan: plan({}) },
+      previous: recovered.next,
+      capacity: undefined,
+      at: NOW + 60_000,
+      settings,
+    });
+    expect(after.messages).toEqual([]);
+  });
+
+  it('say nothing of a success after failures that never reached the streak', () => {
+    const { messages, next } = poolChanges({
+      pool: { outcome: outcome('unchanged'), plan: plan({}) },
+      previous: { failures: 2 },
+      capacity: undefined,
+      at: NOW,
+      settings,
+    });
+    expect(messages).toEqual([]);
+    expect(next).toEqual({});
+  });
+
+  it('say nothing of a healthy pool that succeeds again', () => {
+    const { messages, next } = poolChanges({
+      pool: { outcome: outcome('unchanged'), plan: plan({}) },
+      previous: {},
+      capacity: undefined,
+      at: NOW,
+      settings,
+    });
+    expect(messages).toEqual([]);
+    expect(next).toEqual({});
+  });
+
+  it.each(['lease-busy', 'lease-lost'] as const)(
+    'neither recover nor fail a pool on %s, keeping its streak for the next cycle that tells',
+    (status) => {
+      const previous = { failures: 3 };
+      const { messages, next } = poolChanges({
+        pool: { outcome: outcome(status), plan: plan({}) },
+        previous,
+        capacity: undefined,
+        at: NOW,
+        settings,
+      });
+      expect(messages).toEqual([]);
+      expect(next).toEqual(previous);
+    },
+  );
+
+  it('announce a streak again after a recovery, and its recovery again', () => {
+    let previous = {};
+    const seen: string[] = [];
+    const statuses = [
+      'failed',
+      'failed',
+      'failed',
+      'unchanged',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'patched',
+    ];
+    statuses.forEach((status, index) => {
+      const changes = poolChanges({
+        pool: { outcome: outcome(status as PoolOutcome['status'], { error: 'HTTP 500' }), plan: plan({}) },
+        previous,
+        capacity: undefined,
+        at: NOW + index * 60_000,
+        settings,
+      });
+      for (const m of changes.messages) seen.push(`${index} ${m.kind}`);
+      previous = changes.next;
+    });
+    expect(seen).toEqual(['2 repeated-failure', '3 recovered', '6 repeated-failure', '8 recovered']);
+  });
+
   it('announce a backoff in an AZ once, and again only after it ended', () => {
     const capacity = {
       azs: {
