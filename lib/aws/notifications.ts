@@ -1,7 +1,9 @@
-// The functions' notifier (issue #18), from `notifications:` and the environment:
-//   AUTOSCALER_NOTIFY_SECRET_PARAMETER  SSM name of the outbound webhook's signing secret (first line signs)
-// or, without it, the environment variable `notifications.webhook.secretEnv` holds the secret itself. The
-// inbound webhook's secret is refused: a receiver that can verify our messages could then forge requests.
+// The functions' notifier (issue #18), from `notifications:` and the environment. The outbound webhook's
+// signing secret (first line signs) is read from the SSM parameter named by the first of
+//   notifications.webhook.secretParameter  (serverless.yml grants reading it)
+//   AUTOSCALER_NOTIFY_SECRET_PARAMETER     (set, and granted, by hand)
+// or else the environment variable `notifications.webhook.secretEnv` holds the secret itself. The inbound
+// webhook's secret is refused: a receiver that can verify our messages could then forge requests.
 
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
@@ -33,18 +35,20 @@ function signingSecret(
   env: Environment,
   parameters: () => ParameterStore,
 ): () => Promise<string> {
-  const parameter = present(env, NOTIFY_SECRET_PARAMETER_ENV);
+  const [setting, parameter] = webhook.secretParameter
+    ? ['webhook.secretParameter', webhook.secretParameter]
+    : [NOTIFY_SECRET_PARAMETER_ENV, present(env, NOTIFY_SECRET_PARAMETER_ENV)];
   if (parameter) {
     if (parameter === present(env, 'AUTOSCALER_WEBHOOK_SECRET_PARAMETER'))
       throw new NotificationSetupError(
-        `${NOTIFY_SECRET_PARAMETER_ENV} names the inbound webhook's secret: give notifications their own`,
+        `${setting} names the inbound webhook's secret: give notifications their own`,
       );
     return async () => (await readWebhookSecrets(parameters(), parameter))[0] as string;
   }
   const value = present(env, webhook.secretEnv);
   if (!value)
     throw new NotificationSetupError(
-      `webhook.secretEnv: the environment variable ${webhook.secretEnv} is not set (or set ${NOTIFY_SECRET_PARAMETER_ENV})`,
+      `webhook.secretEnv: the environment variable ${webhook.secretEnv} is not set (or name the SSM parameter in webhook.secretParameter)`,
     );
   return async () => value;
 }

@@ -4,7 +4,8 @@
 //   AUTOSCALER_KILL_SWITCH_PARAMETER     SSM name of the global pause (else config killSwitch.ssmParameter)
 //   AUTOSCALER_WEBHOOK_SECRET_PARAMETER  SSM name of the webhook secret (webhook only)
 //   AUTOSCALER_QUEUE_URL                 the pool queue (scheduled only)
-//   AUTOSCALER_NOTIFY_SECRET_PARAMETER   SSM name of the notification webhook's signing secret (notifications.ts)
+//   AUTOSCALER_NOTIFY_SECRET_PARAMETER   SSM name of the notification webhook's signing secret, when the config's
+//                                        notifications.webhook.secretParameter names none (notifications.ts)
 // plus lib/config's AUTOSCALER_* overrides (AUTOSCALER_STATE_TABLE, AUTOSCALER_DRY_RUN, AUTOSCALER_ENDPOINT).
 // The secrets behind those names are read again whenever their cache (lib/aws/secrets.ts) expires, so a
 // rotation takes effect within SECRET_MAX_AGE_SECONDS, not at the next cold start.

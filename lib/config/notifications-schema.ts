@@ -20,6 +20,9 @@ export function webhookUrlProblem(value: string): string | undefined {
   return 'must be https:// (plain http:// only for 127.0.0.1 or localhost)';
 }
 
+/** `/a/b` (hierarchical) or `name`: what SSM accepts, and what can go into an ARN without escaping. */
+const SSM_PARAMETER_NAME = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
 // Refinements, not .regex: the config's issue formatter words a regex failure generically.
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
@@ -48,13 +51,25 @@ export const NotificationsSchema = z
             if (problem) ctx.addIssue({ code: 'custom', message: problem });
           })
           .describe('The receiver: https://, or http:// on 127.0.0.1/localhost only.'),
+        secretParameter: z
+          .string()
+          .refine(
+            (name) => SSM_PARAMETER_NAME.test(name),
+            'must be an SSM parameter name (letters, digits, _ . - and / between levels)',
+          )
+          .optional()
+          .describe(
+            'The SSM SecureString parameter holding the signing secret (one per line, the first signs), which ' +
+              'the functions read on Lambda: serverless.yml grants them reading this parameter only. ' +
+              'You create it (README "Notifications"). Never the inbound webhook secret.',
+          ),
         secretEnv: z
           .string()
           .refine((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name), 'must be an environment variable name')
           .default('AUTOSCALER_NOTIFY_SECRET')
           .describe(
-            'The environment variable holding the signing secret (on Lambda: the SSM parameter named by ' +
-              'AUTOSCALER_NOTIFY_SECRET_PARAMETER). Never the inbound webhook secret. Default AUTOSCALER_NOTIFY_SECRET.',
+            'The environment variable holding the signing secret where secretParameter is not read (`run`, ' +
+              '`apply`, or a function without it). Never the inbound webhook secret. Default AUTOSCALER_NOTIFY_SECRET.',
           ),
       })
       .optional()
@@ -63,7 +78,9 @@ export const NotificationsSchema = z
       .array(z.enum(NOTIFY_EVENTS))
       .min(1)
       .optional()
-      .describe(`Which kinds of message to send: ${NOTIFY_EVENTS.join(', ')}. Default all.`),
+      .describe(
+        `Which kinds of message to send: ${NOTIFY_EVENTS.join(', ')} (which includes recovered). Default all.`,
+      ),
     failureStreak: z
       .number()
       .int()

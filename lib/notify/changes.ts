@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CapacityMemory } from '../capacity/types';
 import { scaleInFields } from '../cycle/report';
-import type { PoolOutcome } from '../cycle/types';
+import type { PoolOutcome, PoolStatus } from '../cycle/types';
 import type { FlavorDecision, PoolPlan } from '../scaling/plan';
 import type { NotifiedState } from '../state/notified';
 import { MESSAGE_VERSION, type NotificationMessage, type NotifyKind, type NotifySettings } from './types';
@@ -226,6 +226,35 @@ function backoffMessage(
   return [message(ctx, 'backoff', `backing off ${text}`, { backoffs })];
 }
 
+/** Outcomes that tell nothing of the pool's health: another invocation held it, or took it over mid-write. */
+const NEITHER_FAILED_NOR_SUCCEEDED: ReadonlySet<PoolStatus> = new Set(['lease-busy', 'lease-lost']);
+
+/**
+ * The failure streak after this outcome, and its messages: `repeated-failure` once when it reaches the streak,
+ * `recovered` once when a pool that reached it succeeds (the stored count says it was announced, so a pool
+ * that never reached it says nothing).
+ */
+function failureChanges(ctx: Context, previous: number, streak: number) {
+  const { outcome } = ctx;
+  if (NEITHER_FAILED_NOR_SUCCEEDED.has(outcome.status)) return { failures: previous, messages: [] };
+  if (outcome.status !== 'failed') {
+    if (previous < streak) return { failures: 0, messages: [] };
+    const text = `recovered (${outcome.status}) after failing ${previous} cycles in a row`;
+    const details = { cycles: previous, status: outcome.status };
+    return { failures: 0, messages: [message(ctx, 'recovered', text, details)] };
+  }
+  const failures = Math.min(previous + 1, streak);
+  if (failures < streak || previous >= streak) return { failures, messages: [] };
+  const details = {
+    cycles: failures,
+    error: outcome.error ?? null,
+    ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
+    ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}),
+  };
+  const text = `failed ${failures} cycles in a row: ${outcome.error ?? 'unknown error'}`;
+  return { failures, messages: [message(ctx, 'repeated-failure', text, details)] };
+}
+
 export interface ChangesInput {
   pool: SettledPool;
   previous: NotifiedState;
@@ -238,11 +267,9 @@ export interface ChangesInput {
 export function poolChanges(input: ChangesInput): PoolChanges {
   const { pool, previous, capacity, at, settings } = input;
   const ctx: Context = { outcome: pool.outcome, at };
-  const failedNow = pool.outcome.status === 'failed';
-  const failures = failedNow ? Math.min((previous.failures ?? 0) + 1, settings.failureStreak) : 0;
   const messages: NotificationMessage[] = [];
   // A failed pool's plan is not a fresh look at it: its guards and backoffs are left as last announced.
-  const plan = failedNow ? undefined : pool.plan;
+  const plan = pool.outcome.status === 'failed' ? undefined : pool.plan;
   const guards = plan ? blockingGuards(plan) : (previous.guards ?? []);
   const backoffs = plan ? activeBackoffs(capacity, at) : (previous.backoffs ?? []);
   if (plan) {
@@ -250,19 +277,7 @@ export function poolChanges(input: ChangesInput): PoolChanges {
     messages.push(...guardMessages(ctx, plan, previous.guards ?? [], guards));
     messages.push(...backoffMessage(ctx, capacity, previous.backoffs ?? [], backoffs));
   }
-  if (failedNow && failures === settings.failureStreak && (previous.failures ?? 0) < settings.failureStreak)
-    messages.push(
-      message(
-        ctx,
-        'repeated-failure',
-        `failed ${failures} cycles in a row: ${pool.outcome.error ?? 'unknown error'}`,
-        {
-          cycles: failures,
-          error: pool.outcome.error ?? null,
-          ...(pool.outcome.httpStatus ? { httpStatus: pool.outcome.httpStatus } : {}),
-          ...(pool.outcome.errorCode ? { errorCode: pool.outcome.errorCode } : {}),
-        },
-      ),
-    );
-  return { messages, next: compact({ guards, backoffs, failures }) };
+  const streak = failureChanges(ctx, previous.failures ?? 0, settings.failureStreak);
+  messages.push(...streak.messages);
+  return { messages, next: compact({ guards, backoffs, failures: streak.failures }) };
 }

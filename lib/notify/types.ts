@@ -1,7 +1,10 @@
 // The notification contract (issue #18): the kinds of message, the message itself (JSON, versioned), and the
 // port a receiver sits behind. Plain data and types: the config schema imports the kind names from here.
 
-/** What `events:` can select. `guard` covers a guard starting and stopping to block a pool. */
+/**
+ * What `events:` can select. `guard` covers a guard starting and stopping to block a pool; `repeated-failure`
+ * covers a failure streak and the pool's recovery from it (one is not wanted without the other).
+ */
 export const NOTIFY_EVENTS = ['scale-up', 'scale-down', 'guard', 'backoff', 'repeated-failure'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
@@ -11,10 +14,13 @@ export type NotifyKind =
   | 'guard-started'
   | 'guard-stopped'
   | 'backoff'
-  | 'repeated-failure';
+  | 'repeated-failure'
+  | 'recovered';
 
-export const eventOf = (kind: NotifyKind): NotifyEvent =>
-  kind === 'guard-started' || kind === 'guard-stopped' ? 'guard' : kind;
+export function eventOf(kind: NotifyKind): NotifyEvent {
+  if (kind === 'guard-started' || kind === 'guard-stopped') return 'guard';
+  return kind === 'recovered' ? 'repeated-failure' : kind;
+}
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 3_000;
 /** A slow receiver must not hold a cycle (or the pools' leases' margin) long. */

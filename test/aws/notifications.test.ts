@@ -18,9 +18,9 @@ beforeEach(async () => {
 });
 afterEach(() => receiver.close());
 
-const configFor = (url: string) =>
+const configFor = (url: string, webhook: Record<string, string> = {}) =>
   parseConfig({
-    text: toYaml({ ...minimalConfig(), notifications: { webhook: { url }, failureStreak: 1 } }),
+    text: toYaml({ ...minimalConfig(), notifications: { webhook: { url, ...webhook }, failureStreak: 1 } }),
     env: {},
   });
 
@@ -42,9 +42,13 @@ const failedOutcome: PoolOutcome = {
   error: 'GET pool-a: HTTP 500',
 };
 
-const build = (env: Record<string, string>, values: Record<string, string> = {}) =>
+const build = (
+  env: Record<string, string>,
+  values: Record<string, string> = {},
+  webhook: Record<string, string> = {},
+) =>
   functionNotifier({
-    config: configFor(receiver.url),
+    config: configFor(receiver.url, webhook),
     env,
     parameters: parameters(values),
     observability: createObservability({ logLevel: 'ERROR' }),
@@ -89,5 +93,26 @@ describe('function notifier set-up', () => {
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]?.verified).toBe(true);
     expect(receiver.received[0]?.message).toMatchObject({ kind: 'repeated-failure', details: { cycles: 1 } });
+  });
+
+  it('signs with the parameter webhook.secretParameter names (the one the template grants), before any other', async () => {
+    const notify = build(
+      { AUTOSCALER_NOTIFY_SECRET_PARAMETER: '/autoscaler/hand-made', AUTOSCALER_NOTIFY_SECRET: 'env-secret' },
+      { '/autoscaler/notify-secret': 'ssm-held-secret-line-1', '/autoscaler/hand-made': 'other-secret' },
+      { secretParameter: '/autoscaler/notify-secret' },
+    );
+    await notify?.({ at: NOW, pools: [{ outcome: failedOutcome }] });
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]?.verified).toBe(true);
+  });
+
+  it("refuses webhook.secretParameter naming the inbound webhook's secret, naming the setting", () => {
+    expect(() =>
+      build(
+        { AUTOSCALER_WEBHOOK_SECRET_PARAMETER: '/autoscaler/webhook-secret' },
+        {},
+        { secretParameter: '/autoscaler/webhook-secret' },
+      ),
+    ).toThrow(/^notifications: webhook\.secretParameter names the inbound webhook's secret/);
   });
 });

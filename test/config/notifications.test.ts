@@ -69,4 +69,16 @@ describe('notifications config', () => {
     expect(found[1]).toMatch(/^notifications\.sns\.topicArn: must be an SNS topic ARN/);
     expect(found[2]).toMatch(/^notifications\.timeoutMs: /);
   });
+
+  it('take the SSM parameter holding the signing secret, and name a malformed one', () => {
+    const webhook = { url: 'https://hooks.example.com/', secretParameter: '/autoscaler/prod/notify-secret' };
+    expect(parseConfig({ text: withNotifications({ webhook }), env: {} }).notifications?.webhook).toEqual({
+      ...webhook,
+      secretEnv: 'AUTOSCALER_NOTIFY_SECRET',
+    });
+    for (const secretParameter of ['/autoscaler//x', 'has space', '/a/{AWS::AccountId}', ''])
+      expect(problemsOf({ webhook: { ...webhook, secretParameter } })).toEqual([
+        'notifications.webhook.secretParameter: must be an SSM parameter name (letters, digits, _ . - and / between levels)',
+      ]);
+  });
 });

@@ -3,6 +3,7 @@ import type { PoolOutcome } from '../../lib/cycle';
 import { poolChanges } from '../../lib/notify/changes';
 import type { FlavorDecision, PoolPlan } from '../../lib/scaling/plan';
 import { reason } from '../../lib/scaling/reasons';
+import type { NotifiedState } from '../../lib/state/notified';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const base = { key: 'project-1/pool-a', pool: 'pool-a', connection: 'main' };
@@ -36,6 +37,16 @@ const outcome = (status: PoolOutcome['status'], extra: Partial<PoolOutcome> = {}
 });
 
 const settings = { failureStreak: 3 };
+
+/** The changes of a pool with nothing else to say, whose cycle ended in `status` (a failure says HTTP 500). */
+const streakChanges = (status: PoolOutcome['status'], previous: NotifiedState, at = NOW) =>
+  poolChanges({
+    pool: { outcome: outcome(status, status === 'failed' ? { error: 'HTTP 500' } : {}), plan: plan({}) },
+    previous,
+    capacity: undefined,
+    at,
+    settings,
+  });
 
 describe('pool changes', () => {
   it('name the nodes an idle-node scale-down drained and deleted', () => {
@@ -112,26 +123,61 @@ describe('pool changes', () => {
 
   it('keep the announced guards while the pool fails, and count the failures up to the streak only', () => {
     const previous = { guards: ['paused'], failures: 3 };
-    const { messages, next } = poolChanges({
-      pool: { outcome: outcome('failed', { error: 'HTTP 500' }), plan: plan({}) },
-      previous,
-      capacity: undefined,
-      at: NOW,
-      settings,
-    });
+    const { messages, next } = streakChanges('failed', previous);
     expect(messages).toEqual([]);
     expect(next).toEqual(previous);
   });
 
   it('forget the failure streak after a success, so a new streak is announced again', () => {
-    const { next } = poolChanges({
-      pool: { outcome: outcome('unchanged'), plan: plan({}) },
-      previous: { failures: 3 },
-      capacity: undefined,
-      at: NOW,
-      settings,
+    expect(streakChanges('unchanged', { failures: 3 }).next).toEqual({});
+  });
+
+  it('announce the recovery of a pool whose failure streak was announced, once', () => {
+    const recovered = streakChanges('patched', { failures: 3 });
+    expect(recovered.messages.map((m) => [m.kind, m.details])).toEqual([
+      ['recovered', { cycles: 3, status: 'patched' }],
+    ]);
+    expect(recovered.messages[0]?.text).toBe(
+      'pool pool-a (main): recovered (patched) after failing 3 cycles in a row',
+    );
+    expect(streakChanges('unchanged', recovered.next, NOW + 60_000).messages).toEqual([]);
+  });
+
+  it('say nothing of a success after failures that never reached the streak', () => {
+    expect(streakChanges('unchanged', { failures: 2 })).toEqual({ messages: [], next: {} });
+  });
+
+  it('say nothing of a healthy pool that succeeds again', () => {
+    expect(streakChanges('unchanged', {})).toEqual({ messages: [], next: {} });
+  });
+
+  it.each(['lease-busy', 'lease-lost'] as const)(
+    'neither recover nor fail a pool on %s, keeping its streak for the next cycle that tells',
+    (status) => {
+      expect(streakChanges(status, { failures: 3 })).toEqual({ messages: [], next: { failures: 3 } });
+    },
+  );
+
+  it('announce a streak again after a recovery, and its recovery again', () => {
+    const statuses = [
+      'failed',
+      'failed',
+      'failed',
+      'unchanged',
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+      'patched',
+    ];
+    let previous: NotifiedState = {};
+    const seen: string[] = [];
+    statuses.forEach((status, index) => {
+      const changes = streakChanges(status as PoolOutcome['status'], previous, NOW + index * 60_000);
+      for (const m of changes.messages) seen.push(`${index} ${m.kind}`);
+      previous = changes.next;
     });
-    expect(next).toEqual({});
+    expect(seen).toEqual(['2 repeated-failure', '3 recovered', '6 repeated-failure', '8 recovered']);
   });
 
   it('announce a backoff in an AZ once, and again only after it ended', () => {

@@ -136,6 +136,35 @@ describe('notifications', () => {
     expect(failures[0]?.text).toContain('failed 2 cycles in a row');
   });
 
+  it('announce the recovery of a pool whose failure streak was announced, once, under the events that name failures', async () => {
+    const notifications = webhook({ failureStreak: 2, events: ['repeated-failure'] });
+    emulator.setFaults({ patchPool: { errorRate: 1 } });
+    await invoke(notifications);
+    await invoke(notifications);
+    emulator.setFaults({});
+    await invoke(notifications);
+    await invoke(notifications);
+
+    expect(receiver.received.every((r) => r.verified)).toBe(true);
+    expect(kinds(receiver.messages())).toEqual([
+      `recovered ${SAMPLE_POOL}`,
+      `repeated-failure ${SAMPLE_POOL}`,
+    ]);
+    const recovered = receiver.messages().find((m) => m.kind === 'recovered');
+    expect(recovered).toMatchObject({ version: 1, details: { cycles: 2, status: 'patched' } });
+    expect(recovered?.text).toContain('recovered (patched) after failing 2 cycles in a row');
+  });
+
+  it('send no recovery for a pool whose failures stopped short of the streak', async () => {
+    emulator.setFaults({ patchPool: { errorRate: 1 } });
+    await invoke(webhook({ failureStreak: 2 }));
+    emulator.setFaults({});
+    await invoke(webhook({ failureStreak: 2 }));
+    await invoke(webhook({ failureStreak: 2 }));
+
+    expect(kinds(receiver.messages())).toEqual([`scale-up ${SAMPLE_POOL}`]);
+  });
+
   it('announce a quota backoff once, with its flavor and until', async () => {
     emulator.setCapacityRules({ quotas: { [SAMPLE_FLAVOR]: 4 } });
     for (let i = 0; i < 3; i++) await invoke(webhook());

@@ -4,7 +4,7 @@
 // network variant packages again with the VPC params (serverless.yml "Network"), for the files that ask.
 
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,9 +26,19 @@ export const TEST_VPC = {
 /** The topic the `notify` variant's config names in notifications.sns. */
 export const TEST_NOTIFY_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:autoscaler-notifications';
 
+/** The signing-secret parameter the `notify` variant's config names in notifications.webhook.secretParameter. */
+export const TEST_NOTIFY_SECRET_PARAMETER = `/modelarts-autoscaler/${STAGE}/notify-secret`;
+
+/** The `notify` variant's notifications: an SNS topic, and a webhook whose secret is in SSM. */
+const TEST_NOTIFICATIONS = {
+  sns: { topicArn: TEST_NOTIFY_TOPIC },
+  webhook: { url: 'https://hooks.example.com/autoscaler', secretParameter: TEST_NOTIFY_SECRET_PARAMETER },
+};
+
 /**
  * `none`: the default stack; `vpc`: every function in TEST_VPC; `notify`: the default stack, its config with
- * notifications.sns (serverless.yml's PublishesNotifications).
+ * notifications.sns and a webhook with its secret in SSM (serverless.yml's PublishesNotifications and
+ * ReadsNotifySecret).
  */
 export type Network = 'none' | 'vpc' | 'notify';
 
@@ -39,8 +49,10 @@ const networkParams = (network: Network): string[] =>
         ...['--param', `subnetIds=${TEST_VPC.subnetIds.join(',')}`],
         ...['--param', `securityGroupIds=${TEST_VPC.securityGroupIds.join(',')}`],
       ];
-/** How long packaging may take, waiting included (the test hooks that wait need at least this). */
-export const PACKAGE_TIMEOUT_MS = 240_000;
+/** One packaging, at most (the variants are packaged one after another: see inTurn). */
+const ONE_PACKAGING_MS = 160_000;
+/** How long packaging may take, waiting for the other variants included (the test hooks that wait need this). */
+export const PACKAGE_TIMEOUT_MS = 3 * ONE_PACKAGING_MS;
 
 export interface TemplateResource {
   Type: string;
@@ -69,7 +81,7 @@ async function packageInto(dir: string, runDir: string, network: Network): Promi
   const osls = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
   const configPath = await writeDeployableSampleConfig(
     join(runDir, ...(network === 'none' ? [] : [network])),
-    network === 'notify' ? { notifications: { sns: { topicArn: TEST_NOTIFY_TOPIC } } } : {},
+    network === 'notify' ? { notifications: TEST_NOTIFICATIONS } : {},
   );
   const args = [
     ...['package', '--stage', STAGE, '--param', `configPath=${configPath}`, '--package', dir],
@@ -83,19 +95,37 @@ async function packageInto(dir: string, runDir: string, network: Network): Promi
   });
 }
 
+const tryMkdir = (path: string) =>
+  mkdir(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Runs `work` when no other packaging of this run is running. osls packages in the repository folder, and
+ * serverless-esbuild builds in its `.esbuild` (which it removes when done) and copies the zips to its
+ * `.serverless`: two variants at once would remove each other's build, or swap zips of the same name.
+ */
+async function inTurn<T>(runDir: string, work: () => Promise<T>): Promise<T> {
+  const turn = join(runDir, 'osls.lock');
+  for (const deadline = Date.now() + PACKAGE_TIMEOUT_MS; !(await tryMkdir(turn)); await sleep(250))
+    if (Date.now() > deadline) throw new Error(`waited ${PACKAGE_TIMEOUT_MS / 1000} s for another packaging`);
+  try {
+    return await work();
+  } finally {
+    await rm(turn, { recursive: true, force: true });
+  }
+}
+
 async function packageOnce(runDir: string, network: Network): Promise<string> {
   const name = network === 'none' ? 'package' : `package-${network}`;
   const dir = join(runDir, name);
   const done = join(runDir, `${name}.done`);
   const failed = join(runDir, `${name}.failed`);
   if (network !== 'none') await mkdir(join(runDir, network), { recursive: true });
-  const won = await mkdir(join(runDir, `${name}.lock`)).then(
-    () => true,
-    () => false,
-  );
-  if (won) {
+  if (await tryMkdir(join(runDir, `${name}.lock`))) {
     try {
-      await packageInto(dir, runDir, network);
+      await inTurn(runDir, () => packageInto(dir, runDir, network));
       await writeFile(done, '');
     } catch (error) {
       await writeFile(failed, (error as Error).message);
