@@ -8,11 +8,13 @@
 import type { Config, Environment } from '../config';
 import type { CycleDeps } from '../cycle';
 import { notifierFromConfig } from '../notify/from-config';
+import { NOTIFY_STATE_CALLS } from '../notify/notifier';
 import type { StateStore } from '../state/store';
 import { AwsError } from './errors';
 import { METRICS } from './metric-catalogue';
 import { addCatalogued, type Observability } from './observability';
 import type { ParameterStore } from './parameters';
+import { AWS_CALL_WORST_MS } from './sdk-settings';
 import { readWebhookSecrets } from './secrets';
 import { snsChannel } from './sns-channel';
 
@@ -72,6 +74,8 @@ export function functionNotifier(input: FunctionNotifierInput): CycleDeps['notif
     now: input.now,
     webhookSecret: () => signingSecret(webhook as Webhook, input.env, input.parameters),
     sns: (topicArn) => snsChannel({ topicArn }),
+    // The DynamoDB calls a pool may have started when the budget ends finish before the invocation does.
+    stateReserveMs: NOTIFY_STATE_CALLS * AWS_CALL_WORST_MS,
     onFailure: (error, message) => {
       logger.warn('notification failed', {
         error: error.message,

@@ -18,6 +18,8 @@ export interface NotifierFromConfigInput {
   /** The SNS channel for the topic; absent where the runner cannot publish (`run` has no AWS account). */
   sns?: (topicArn: string) => NotifyChannel;
   onFailure: (error: NotifyError, message?: NotificationMessage) => void;
+  /** NotifierOptions.stateReserveMs: the time the store's state calls may take after the budget. */
+  stateReserveMs?: number;
 }
 
 /** CycleDeps.notify, or undefined when the config has no `notifications:` (or none this runner can send). */
@@ -46,5 +48,6 @@ export function notifierFromConfig(input: NotifierFromConfigInput): CycleDeps['n
     },
     onFailure: input.onFailure,
     now: input.now,
+    ...(input.stateReserveMs === undefined ? {} : { stateReserveMs: input.stateReserveMs }),
   });
 }

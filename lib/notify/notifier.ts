@@ -32,7 +32,19 @@ export interface NotifierOptions {
   onSent?: (message: NotificationMessage) => void;
   /** The clock the invocation's end is on (default Date.now). */
   now?: () => number;
+  /**
+   * Kept free at the end of the invocation for the state calls a pool may have started when the budget ends
+   * (its history loaded, or its new state saved after a delivery): at most NOTIFY_STATE_CALLS calls, so the
+   * runner passes that many of its store's slowest call. Default 0, for a store without a bound of its own.
+   */
+  stateReserveMs?: number;
 }
+
+/**
+ * State calls one pool's notification can make once its budget has ended: its state saved after a delivery
+ * that just made it (the history loaded, then saved with one conflicting writer: save, load, save).
+ */
+export const NOTIFY_STATE_CALLS = 4;
 
 const needsFreshHistory = (pool: NoticePool): boolean =>
   pool.loaded === undefined || (pool.plan?.reasons.some((r) => RECORDED_IN_CYCLE.has(r.code)) ?? false);
@@ -93,8 +105,10 @@ export function cycleNotifier(options: NotifierOptions): (notice: CycleNotice) =
 
   const now = options.now ?? Date.now;
   return async (notice) => {
-    // timeoutMs, or less when the invocation ends sooner (a webhook's 29 s): the budget never outlives it.
-    const left = notice.endsAt === undefined ? Infinity : notice.endsAt - now() - INVOCATION_END_MARGIN_MS;
+    // timeoutMs, or less when the invocation ends sooner (a webhook's 29 s): the budget, and the state calls
+    // started within it, never outlive the invocation.
+    const reserve = INVOCATION_END_MARGIN_MS + (options.stateReserveMs ?? 0);
+    const left = notice.endsAt === undefined ? Infinity : notice.endsAt - now() - reserve;
     const budget = Math.min(settings.timeoutMs, left);
     if (budget <= 0) {
       onFailure(new NotifyError('notifier', 'no time left in the invocation: nothing sent'));
@@ -102,12 +116,17 @@ export function cycleNotifier(options: NotifierOptions): (notice: CycleNotice) =
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), budget);
+    let notStarted = 0;
     try {
-      await forEachBounded(notice.pools, POOL_CONCURRENCY, (pool) =>
-        notifyPool(pool, notice.at, controller.signal),
-      );
+      await forEachBounded(notice.pools, POOL_CONCURRENCY, async (pool) => {
+        // Past the budget a pool is not started: its state calls could outlive the invocation.
+        if (controller.signal.aborted) notStarted++;
+        else await notifyPool(pool, notice.at, controller.signal);
+      });
     } finally {
       clearTimeout(timer);
     }
+    if (notStarted > 0)
+      onFailure(new NotifyError('notifier', `budget spent: ${notStarted} pools not looked at this cycle`));
   };
 }

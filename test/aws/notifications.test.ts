@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { functionNotifier, NotificationSetupError } from '../../lib/aws/notifications';
 import { createObservability } from '../../lib/aws/observability';
 import type { ParameterStore } from '../../lib/aws/parameters';
+import { AWS_CALL_WORST_MS } from '../../lib/aws/sdk-settings';
 import { parseConfig } from '../../lib/config/load';
 import type { PoolOutcome } from '../../lib/cycle';
+import { INVOCATION_END_MARGIN_MS, NOTIFY_STATE_CALLS } from '../../lib/notify/notifier';
 import { createMemoryStateStore } from '../../lib/state/memory';
 import { minimalConfig, toYaml } from '../config/fixtures';
 import { type Receiver, startReceiver } from '../notify/receiver';
@@ -93,6 +95,22 @@ describe('function notifier set-up', () => {
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]?.verified).toBe(true);
     expect(receiver.received[0]?.message).toMatchObject({ kind: 'repeated-failure', details: { cycles: 1 } });
+  });
+
+  it("keeps the end of the invocation free for the DynamoDB calls a pool's notification may have started", async () => {
+    const notify = build(
+      {},
+      { '/autoscaler/notify-secret': 'ssm-held-secret-line-1' },
+      {
+        secretParameter: '/autoscaler/notify-secret',
+      },
+    );
+    const reserve = INVOCATION_END_MARGIN_MS + NOTIFY_STATE_CALLS * AWS_CALL_WORST_MS;
+    // Time for the receiver, but not for the receiver and then the state calls: nothing is sent.
+    await notify?.({ at: NOW, pools: [{ outcome: failedOutcome }], endsAt: NOW + reserve - 1 });
+    expect(receiver.received).toEqual([]);
+    await notify?.({ at: NOW, pools: [{ outcome: failedOutcome }], endsAt: NOW + reserve + 2_000 });
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('signs with the parameter webhook.secretParameter names (the one the template grants), before any other', async () => {

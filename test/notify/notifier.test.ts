@@ -24,14 +24,21 @@ const failed: PoolOutcome = {
   error: 'x',
 };
 
-function notifier(timeoutMs: number, failures: NotifyError[]) {
+function notifier(timeoutMs: number, failures: NotifyError[], stateReserveMs?: number) {
   return cycleNotifier({
     store: createMemoryStateStore(),
     channels: [webhookChannel({ url: receiver.url, secret: async () => SECRET, timeoutMs })],
     settings: { events: NOTIFY_EVENTS, failureStreak: 1, timeoutMs },
     onFailure: (error) => failures.push(error),
+    ...(stateReserveMs === undefined ? {} : { stateReserveMs }),
   });
 }
+
+const failedPool = (index: number): PoolOutcome => ({
+  ...failed,
+  key: `p/pool-${index}`,
+  pool: `pool-${index}`,
+});
 
 describe('the notifier budget', () => {
   it('sends nothing when the invocation is about to end, and says so', async () => {
@@ -44,6 +51,42 @@ describe('the notifier budget', () => {
     expect(failures.map((f) => f.message)).toEqual([
       'notification to notifier: no time left in the invocation: nothing sent',
     ]);
+  });
+
+  it('leaves the state reserve free at the end of the invocation: no time for it, nothing sent', async () => {
+    const failures: NotifyError[] = [];
+    // 1.5 s would do for the receiver alone; with 2 s kept for state calls, nothing is left.
+    await notifier(
+      5_000,
+      failures,
+      2_000,
+    )({ at: Date.now(), pools: [{ outcome: failed }], endsAt: Date.now() + 2_500 });
+    expect(receiver.received).toEqual([]);
+    expect(failures.map((f) => f.message)).toEqual([
+      'notification to notifier: no time left in the invocation: nothing sent',
+    ]);
+  });
+
+  it('starts no pool once the budget is spent, and says how many it left for the next cycle', async () => {
+    receiver.behave('hang');
+    const failures: NotifyError[] = [];
+    // Eight pools at a time: the first eight hang until the budget ends, the last two are never started.
+    const pools = Array.from({ length: 10 }, (_, index) => ({ outcome: failedPool(index) }));
+    const notify = cycleNotifier({
+      store: createMemoryStateStore(),
+      // The receiver's own timeout is longer than the notifier's budget: the budget is what ends them.
+      channels: [webhookChannel({ url: receiver.url, secret: async () => SECRET, timeoutMs: 10_000 })],
+      settings: { events: NOTIFY_EVENTS, failureStreak: 1, timeoutMs: 300 },
+      onFailure: (error) => failures.push(error),
+    });
+    await notify({ at: Date.now(), pools });
+    const cutOff = failures.filter((f) => f.message.endsWith('cut off by the cycle budget'));
+    expect(cutOff).toHaveLength(8);
+    expect(failures.filter((f) => !cutOff.includes(f)).map((f) => f.message)).toEqual([
+      'notification to notifier: budget spent: 2 pools not looked at this cycle',
+    ]);
+    // Only the eight started pools reached the receiver (those it had read by now).
+    expect(receiver.received.length).toBeLessThanOrEqual(8);
   });
 
   it('cuts a hanging receiver off before the invocation ends, even under a longer timeout', async () => {

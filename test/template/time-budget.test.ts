@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AWS_CALL_WORST_MS } from '../../lib/aws/sdk-settings';
 import { CLOCK_SKEW_ALLOWANCE_MS, LEASE_TTL_MS } from '../../lib/cycle';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS } from '../../lib/modelarts';
 import { type DeploymentSettings, timeBudgetProblems, worstCases } from './time-budget';
@@ -60,6 +61,12 @@ describe('the time budget', () => {
       'queue: visibility timeout 1199 s is under 6 worker timeouts (1200 s)',
       'queue: messages are kept 2500 s, but a failing one is received for the last time after up to 2598 s',
     ]);
+  });
+
+  // Notifications come after the cycle, within what is left of the invocation (lib/notify/notifier.ts): the
+  // state calls a pool may have started when their budget ends fit in the reserve the functions keep for them.
+  it("bounds the functions' notification state reserve by the worst AWS call this budget counts", () => {
+    expect(AWS_CALL_WORST_MS).toBe(worstCases().awsCallMs);
   });
 
   it('fits the settings serverless.yml uses', () => {
