@@ -17,6 +17,7 @@
 // `outside` (beyond the headroom curve's node-hours, where it cannot be read: more headroom values would tell).
 //
 //   npx tsx bench/forecast.ts [--seeds 3]
+//   npx tsx bench/forecast.ts --by-hour [--seed 1]
 
 import type { ForecastPolicy } from '../lib/scaling/policy';
 import {
@@ -419,6 +420,7 @@ export function formatByHour(runs: readonly HourlyRun[], seed = 1): string {
 
 if (isMain(import.meta.url)) {
   const seeds = numberFlag('seeds');
-  if (process.argv.includes('--by-hour')) console.log(formatByHour(benchByHour(seeds ?? 1), seeds ?? 1));
+  const seed = numberFlag('seed') ?? 1;
+  if (process.argv.includes('--by-hour')) console.log(formatByHour(benchByHour(seed), seed));
   else console.log(formatForecast(benchForecast(seeds === undefined ? {} : { seeds })));
 }
