@@ -2,8 +2,14 @@
 // from the run's own backlog (the planner's history records it each cycle; nothing is filled in from the rate
 // function). Judged on the LAST day alone (jobs arriving in it, nodes billed in it): the node-hours vs p95 wait
 // of forecast variants (lead, days averaged, with or without a small headroom) against the curve of constant
-// headroom (0..8 nodes, no forecast). Target: the forecast's curve dominates the headroom curve (for the same
+// headroom (0..12 nodes, no forecast). Target: the forecast's curve dominates the headroom curve (for the same
 // node-hours, a lower p95). The verdict is computed per seed and on the means, from the figures.
+//
+// Two forecast curves: the level (the floor is the backlog the forecast expects) and the spread (the floor is the
+// busy nodes plus ⌈k·√forecast⌉ ready ones, lib/forecast/spread.ts), each with its own verdict. Why the level
+// buys little: a day's backlog is above or below the seasonal mean by about its square root, so the level floor
+// keeps idle nodes when the backlog is below the mean (no one waits then) and none when it is above (when jobs
+// wait). `--by-hour` shows it: the last day of seed 1, hour by hour, for no headroom, the level and the spread.
 //
 // The forecast's curve is its variants' Pareto front (a variant another forecast variant beats on both is a
 // poor setting, not the curve). Each of its points is compared with the headroom curve at the same node-hours,
@@ -11,9 +17,16 @@
 // `outside` (beyond the headroom curve's node-hours, where it cannot be read: more headroom values would tell).
 //
 //   npx tsx bench/forecast.ts [--seeds 3]
+//   npx tsx bench/forecast.ts --by-hour [--seed 1]
 
 import type { ForecastPolicy } from '../lib/scaling/policy';
-import { type FloorOverrides, forecastPolicy, simulate, type WindowFigures } from '../lib/simulate';
+import {
+  type FloorOverrides,
+  forecastPolicy,
+  type Sample,
+  simulate,
+  type WindowFigures,
+} from '../lib/simulate';
 import { isMain, numberFlag } from './flags';
 import { scenarioSetup } from './quality';
 
@@ -23,7 +36,7 @@ const DAY = 86_400;
 export const lastDay = (days: number) => ({ from: (days - 1) * DAY, to: days * DAY });
 /** Seeds 1-3: each seed is fifteen 8-day runs (see secondsPerRun). */
 export const FORECAST_SEEDS = 3;
-export const HEADROOM_CURVE_NODES = [0, 1, 2, 3, 4, 6, 8] as const;
+export const HEADROOM_CURVE_NODES = [0, 1, 2, 3, 4, 6, 8, 10, 12] as const;
 
 export interface ForecastVariant {
   leadSeconds: number;
@@ -31,6 +44,8 @@ export interface ForecastVariant {
   days: number;
   /** Ready nodes kept above the busy ones as well (the higher floor wins); 0: none. */
   headroomNodes: number;
+  /** The forecast's spread (ready nodes ⌈spread·√forecast⌉ above the busy ones, instead of the level). */
+  spread?: number;
 }
 
 export const FORECAST_VARIANTS: readonly ForecastVariant[] = [
@@ -43,6 +58,14 @@ export const FORECAST_VARIANTS: readonly ForecastVariant[] = [
   { leadSeconds: 300, days: 7, headroomNodes: 2 },
   { leadSeconds: 300, days: 7, headroomNodes: 4 },
 ];
+
+/** The spread curve: the config's defaults (lead 600 s, 7 days), spread from 0.5 to 2. */
+export const SPREAD_VARIANTS: readonly ForecastVariant[] = [0.5, 1, 1.5, 2].map((spread) => ({
+  leadSeconds: 600,
+  days: 7,
+  headroomNodes: 0,
+  spread,
+}));
 
 export interface CurvePoint {
   label: string;
@@ -71,6 +94,8 @@ export interface ForecastSeed {
   headroom: CurvePoint[];
   forecast: CurvePoint[];
   verdict: CurveVerdict;
+  spread: CurvePoint[];
+  spreadVerdict: CurveVerdict;
 }
 
 export interface ForecastFigures {
@@ -82,6 +107,9 @@ export interface ForecastFigures {
   forecast: CurvePoint[];
   /** On the means. */
   verdict: CurveVerdict;
+  /** The spread variants' means, and their verdict on the means. */
+  spread: CurvePoint[];
+  spreadVerdict: CurveVerdict;
   perSeed: ForecastSeed[];
   /** Wall-clock seconds of one 8-day run, mean, without and with a forecast (the planner's share: see README). */
   secondsPerRun: { headroom: number; forecast: number };
@@ -93,12 +121,14 @@ export interface ForecastOptions {
   days?: number;
   headroomNodes?: readonly number[];
   variants?: readonly ForecastVariant[];
+  spreadVariants?: readonly ForecastVariant[];
 }
 
 export function benchForecast(options: ForecastOptions = {}): ForecastFigures {
   const seeds = Array.from({ length: options.seeds ?? FORECAST_SEEDS }, (_, i) => i + 1);
   const headroomNodes = options.headroomNodes ?? HEADROOM_CURVE_NODES;
   const variants = options.variants ?? FORECAST_VARIANTS;
+  const spreadVariants = options.spreadVariants ?? SPREAD_VARIANTS;
   const days = options.days ?? FORECAST_RUN_DAYS;
   const timing = { headroom: [] as number[], forecast: [] as number[] };
   const timed = (kind: keyof typeof timing, run: () => CurvePoint): CurvePoint => {
@@ -113,18 +143,29 @@ export function benchForecast(options: ForecastOptions = {}): ForecastFigures {
         lastDayPoint(seed, days, headroomLabel(nodes), { headroom: headroomOf(nodes) }),
       ),
     );
-    const forecast = variants.map((variant) =>
-      timed('forecast', () =>
-        lastDayPoint(seed, days, variantLabel(variant), {
-          headroom: headroomOf(variant.headroomNodes),
-          forecast: variantPolicy(variant),
-        }),
-      ),
-    );
-    return { seed, headroom, forecast, verdict: compareCurves(headroom, forecast) };
+    const curve = (list: readonly ForecastVariant[]) =>
+      list.map((variant) =>
+        timed('forecast', () =>
+          lastDayPoint(seed, days, variantLabel(variant), {
+            headroom: headroomOf(variant.headroomNodes),
+            forecast: variantPolicy(variant),
+          }),
+        ),
+      );
+    const forecast = curve(variants);
+    const spread = curve(spreadVariants);
+    return {
+      seed,
+      headroom,
+      forecast,
+      verdict: compareCurves(headroom, forecast),
+      spread,
+      spreadVerdict: compareCurves(headroom, spread),
+    };
   });
   const headroom = meanCurve(perSeed.map((s) => s.headroom));
   const forecast = meanCurve(perSeed.map((s) => s.forecast));
+  const spread = meanCurve(perSeed.map((s) => s.spread));
   return {
     days,
     window: lastDay(days),
@@ -132,6 +173,8 @@ export function benchForecast(options: ForecastOptions = {}): ForecastFigures {
     headroom,
     forecast,
     verdict: compareCurves(headroom, forecast),
+    spread,
+    spreadVerdict: compareCurves(headroom, spread),
     perSeed,
     secondsPerRun: { headroom: mean(timing.headroom), forecast: mean(timing.forecast) },
   };
@@ -143,22 +186,28 @@ const headroomLabel = (nodes: number): string =>
   nodes === 0 ? 'no headroom' : `headroom ${nodes} node${nodes === 1 ? '' : 's'}`;
 
 export const variantLabel = (v: ForecastVariant): string =>
-  `lead ${v.leadSeconds} s, ${v.days} day${v.days === 1 ? '' : 's'}${v.headroomNodes > 0 ? `, +${v.headroomNodes} ready` : ''}`;
+  `${v.spread === undefined ? '' : `spread ${v.spread}, `}lead ${v.leadSeconds} s, ${v.days} day${v.days === 1 ? '' : 's'}${v.headroomNodes > 0 ? `, +${v.headroomNodes} ready` : ''}`;
 
 const variantPolicy = (v: ForecastVariant): ForecastPolicy =>
-  forecastPolicy({ leadSeconds: v.leadSeconds, days: v.days });
+  forecastPolicy({
+    leadSeconds: v.leadSeconds,
+    days: v.days,
+    ...(v.spread === undefined ? {} : { spread: v.spread }),
+  });
 
 function lastDayPoint(seed: number, days: number, label: string, floors: FloorOverrides): CurvePoint {
   const setup = scenarioSetup('diurnal', seed, { days, floors });
   const window = simulate(setup, 'policy', { window: lastDay(days), drawForecast: false })
     .window as WindowFigures;
-  return {
-    label,
-    nodeHours: window.nodeHours,
-    waitP50Seconds: window.waitSeconds.p50,
-    waitP95Seconds: window.waitSeconds.p95,
-  };
+  return pointOf(label, window);
 }
+
+const pointOf = (label: string, window: WindowFigures): CurvePoint => ({
+  label,
+  nodeHours: window.nodeHours,
+  waitP50Seconds: window.waitSeconds.p50,
+  waitP95Seconds: window.waitSeconds.p95,
+});
 
 const mean = (values: readonly number[]): number =>
   values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
@@ -270,18 +319,108 @@ export function formatForecast(figures: ForecastFigures): string {
       `${hours(figures.window.to)}), means over seeds ${figures.seeds.join(', ')}; the forecast learns from the ` +
       'run itself; target: its curve dominates constant headroom (for the same node-hours, a lower p95)',
     ...curveLines('constant headroom', figures.headroom),
-    ...curveLines('forecast (daily)', figures.forecast),
+    ...curveLines('forecast (daily level)', figures.forecast),
     `  verdict on the means: ${verdictLine(figures.verdict)}`,
     ...figures.verdict.front.map((p) => `    ${pointLine(p)}`),
     '  verdicts, per seed:',
     ...figures.perSeed.map((s) => `  ${String(s.seed).padEnd(6)} ${verdictLine(s.verdict)}`),
+    ...curveLines('forecast (daily spread)', figures.spread),
+    `  verdict on the means: ${verdictLine(figures.spreadVerdict)}`,
+    ...figures.spreadVerdict.front.map((p) => `    ${pointLine(p)}`),
+    '  verdicts, per seed:',
+    ...figures.perSeed.map((s) => `  ${String(s.seed).padEnd(6)} ${verdictLine(s.spreadVerdict)}`),
     `  one ${figures.days}-day run: ${figures.secondsPerRun.headroom.toFixed(1)} s without a forecast, ` +
       `${figures.secondsPerRun.forecast.toFixed(1)} s with one (wall clock)`,
   ];
   return lines.join('\n');
 }
 
+/** One run's last day, hour by hour: means over the hour's cycles. */
+export interface HourRow {
+  hour: number;
+  /** Queued plus running work, in nodes. */
+  backlog: number;
+  /** The forecast the cycle read (0 before it forecasts, or without one). */
+  forecast: number;
+  /** Ready nodes without a job. */
+  idle: number;
+  /** Work waiting for nodes (the backlog the busy nodes do not run). */
+  queued: number;
+}
+
+export interface HourlyRun {
+  label: string;
+  point: CurvePoint;
+  hours: HourRow[];
+}
+
+/** Where the waits and the idle nodes are on the last day: no headroom, the level forecast, the spread. */
+export const BY_HOUR_VARIANTS: readonly (ForecastVariant | undefined)[] = [
+  undefined,
+  { leadSeconds: 600, days: 7, headroomNodes: 0 },
+  { leadSeconds: 600, days: 7, headroomNodes: 0, spread: 1 },
+];
+
+export function benchByHour(
+  seed = 1,
+  days = FORECAST_RUN_DAYS,
+  variants: readonly (ForecastVariant | undefined)[] = BY_HOUR_VARIANTS,
+): HourlyRun[] {
+  return variants.map((variant) => {
+    const label = variant === undefined ? headroomLabel(0) : variantLabel(variant);
+    const floors: FloorOverrides =
+      variant === undefined ? { headroom: null } : { headroom: null, forecast: variantPolicy(variant) };
+    const setup = scenarioSetup('diurnal', seed, { days, floors });
+    const result = simulate(setup, 'policy', { window: lastDay(days) });
+    const { from } = lastDay(days);
+    const hours = Array.from({ length: 24 }, (_, hour) =>
+      hourRow(
+        hour,
+        result.series.filter((s) => s.t >= from + hour * 3600 && s.t < from + (hour + 1) * 3600),
+      ),
+    );
+    return { label, point: pointOf(label, result.window as WindowFigures), hours };
+  });
+}
+
+function hourRow(hour: number, samples: readonly Sample[]): HourRow {
+  const at = (pick: (s: Sample) => number) => mean(samples.map(pick));
+  return {
+    hour,
+    backlog: at((s) => s.backlog),
+    forecast: at((s) => s.forecast ?? 0),
+    idle: at((s) => s.available - s.busy),
+    queued: at((s) => s.backlog - s.busy),
+  };
+}
+
+export function formatByHour(runs: readonly HourlyRun[], seed = 1): string {
+  const lines = [
+    `the last day of seed ${seed}, hour by hour (means over its cycles, in nodes): backlog, forecast, ` +
+      'idle (ready without a job) and queued (work waiting for nodes)',
+    ...runs.map(
+      (r, i) =>
+        `  [${i + 1}] ${r.label}: ${r.point.nodeHours.toFixed(1)} node-h, p50 ` +
+        `${r.point.waitP50Seconds.toFixed(0)} s, p95 ${r.point.waitP95Seconds.toFixed(0)} s`,
+    ),
+    `  hour ${runs.map((_, i) => `[${i + 1}] backlog forecast idle queued`.padStart(36)).join('')}`,
+  ];
+  for (let hour = 0; hour < 24; hour++) {
+    const cells = runs.map((r) => {
+      const row = r.hours[hour] as HourRow;
+      return [row.backlog, row.forecast, row.idle, row.queued]
+        .map((v) => v.toFixed(1).padStart(7))
+        .join(' ')
+        .padStart(36);
+    });
+    lines.push(`  ${String(hour).padStart(4)} ${cells.join('')}`);
+  }
+  return lines.join('\n');
+}
+
 if (isMain(import.meta.url)) {
   const seeds = numberFlag('seeds');
-  console.log(formatForecast(benchForecast(seeds === undefined ? {} : { seeds })));
+  const seed = numberFlag('seed') ?? 1;
+  if (process.argv.includes('--by-hour')) console.log(formatByHour(benchByHour(seed), seed));
+  else console.log(formatForecast(benchForecast(seeds === undefined ? {} : { seeds })));
 }

@@ -225,6 +225,7 @@ function resolveFlavor(
       periodSeconds: weekly ? 7 * 86_400 : 86_400,
       periods: weekly ? 1 : forecast.days,
     };
+    if (forecast.spread !== undefined) policy.forecast.spread = forecast.spread;
   }
   const headroom = pick('headroom');
   if (headroom !== undefined) policy.headroom = { ...headroom };

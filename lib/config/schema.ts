@@ -315,6 +315,16 @@ const flavorPolicyShape = {
         .max(7)
         .default(7)
         .describe('daily: past days to average over (the history keeps at most 7). Default 7.'),
+      spread: z
+        .number()
+        .positive()
+        .max(10)
+        .optional()
+        .describe(
+          'Instead of raising the floor to the forecast backlog F (in nodes), keep ceil(spread * sqrt(F)) ready ' +
+            'nodes above the busy ones (square-root staffing: capacity goes where the arrivals are). Default: ' +
+            'none (the floor is the forecast backlog).',
+        ),
     })
     .optional()
     .describe(

@@ -1,5 +1,6 @@
 import { forecastBacklog } from '../forecast/seasonal';
 import type { BacklogSeries } from '../forecast/series';
+import { spreadNodes } from '../forecast/spread';
 import { plural } from '../plural';
 import { scheduleBounds } from '../schedules/active';
 import type { FlavorPolicy, ForecastPolicy, Headroom } from './policy';
@@ -123,8 +124,10 @@ export function flavorBounds(policy: FlavorPolicy, input: FloorInput): FlavorBou
 }
 
 /**
- * The forecast's floor: the nodes the highest backlog forecast over the lead keeps busy. It only raises the floor,
- * so a forecast never scales down by itself; `forecastOnly` says what it would do and changes nothing.
+ * The forecast's floor: the nodes the highest backlog forecast over the lead keeps busy or, with a `spread`, the
+ * nodes the backlog keeps busy now plus ready ones for the forecast load (no usable backlog, no spread floor, as
+ * for headroom). It only raises the floor, so a forecast never scales down by itself; `forecastOnly` says what it
+ * would do and changes nothing.
  */
 function forecastFloor(
   policy: FlavorPolicy,
@@ -136,14 +139,20 @@ function forecastFloor(
 ): number {
   const forecast = forecastBacklog(input.series, input.now, settings);
   if (forecast === undefined) return min;
-  const wanted = Math.min(busyNodes(forecast.value, policy.targetPerNode), max);
+  const floor = forecastNodes(policy, settings.spread, forecast.value, input.backlog);
+  if (floor === undefined) return min;
+  const wanted = Math.min(floor.nodes, max);
   if (!(wanted > min)) return min;
   const when = new Date(forecast.at).toISOString().slice(11, 16);
+  const ready =
+    floor.split === undefined
+      ? ''
+      : `: ${plural(floor.split.busy, 'busy node')} and ${floor.split.ready} ready (spread ${settings.spread})`;
   if (settings.mode === 'forecastOnly') {
     reasons.push(
       reason(
         'forecast-only',
-        msg`forecast only: backlog ${round(forecast.value)} by ${when} UTC would raise the minimum to ${wanted}`,
+        msg`forecast only: backlog ${round(forecast.value)} by ${when} UTC${ready} would raise the minimum to ${wanted}`,
       ),
     );
     return min;
@@ -151,10 +160,24 @@ function forecastFloor(
   reasons.push(
     reason(
       'forecast',
-      msg`forecast: backlog ${round(forecast.value)} by ${when} UTC (over ${plural(forecast.periods, 'past period')}) raises the minimum to ${wanted}`,
+      msg`forecast: backlog ${round(forecast.value)} by ${when} UTC (over ${plural(forecast.periods, 'past period')})${ready} raises the minimum to ${wanted}`,
     ),
   );
   return wanted;
+}
+
+/** The forecast's floor in nodes; with a spread, its busy and ready parts. */
+function forecastNodes(
+  policy: FlavorPolicy,
+  spread: number | undefined,
+  forecast: number,
+  backlog: number | undefined,
+): { nodes: number; split?: { busy: number; ready: number } } | undefined {
+  if (spread === undefined) return { nodes: busyNodes(forecast, policy.targetPerNode) };
+  if (backlog === undefined) return undefined;
+  const busy = busyNodes(backlog, policy.targetPerNode);
+  const ready = spreadNodes(forecast / policy.targetPerNode, spread);
+  return { nodes: busy + ready, split: { busy, ready } };
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;

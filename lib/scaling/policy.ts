@@ -8,6 +8,11 @@ import type { Schedule } from '../schedules/types';
 /** `forecastOnly` records what the forecast would do; `forecastAndScale` raises the floor to it. */
 export interface ForecastPolicy extends ForecastSettings {
   mode: 'forecastAndScale' | 'forecastOnly';
+  /**
+   * Absent: the floor is the nodes the forecast backlog keeps busy. Set: the floor is the nodes the backlog keeps
+   * busy now plus ⌈spread·√F⌉ ready ones, F the forecast backlog in nodes (lib/forecast/spread.ts).
+   */
+  spread?: number;
 }
 
 /** Warm headroom: a fixed number of ready nodes, or a share of the busy ones. */

@@ -11,6 +11,8 @@ export interface ForecastOverride {
   leadSeconds?: number;
   /** Daily seasonality: past days to average over. */
   days?: number;
+  /** Ready nodes ⌈spread·√forecast⌉ above the busy ones instead of the forecast level. */
+  spread?: number;
 }
 
 export interface FloorOverrides {

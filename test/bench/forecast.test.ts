@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  benchByHour,
   benchForecast,
   type CurvePoint,
   compareCurves,
+  formatByHour,
   formatForecast,
   p95At,
   paretoFront,
@@ -66,11 +68,14 @@ describe('the forecast against the headroom curve', () => {
       days: 2,
       headroomNodes: [0, 4],
       variants: [{ leadSeconds: 600, days: 7, headroomNodes: 0 }],
+      spreadVariants: [{ leadSeconds: 600, days: 7, headroomNodes: 0, spread: 1 }],
     });
     expect(figures.window).toEqual({ from: 86_400, to: 172_800 });
     const [seed] = figures.perSeed;
     expect(seed?.headroom.map((p) => p.label)).toEqual(['no headroom', 'headroom 4 nodes']);
     expect(seed?.forecast.map((p) => p.label)).toEqual(['lead 600 s, 7 days']);
+    expect(seed?.spread.map((p) => p.label)).toEqual(['spread 1, lead 600 s, 7 days']);
+    expect(seed?.spreadVerdict).toEqual(compareCurves(seed?.headroom ?? [], seed?.spread ?? []));
     const [none, four] = seed?.headroom ?? [];
     const [forecast] = seed?.forecast ?? [];
     // The forecast acts on the second day: it keeps more nodes than none, and fewer jobs wait.
@@ -89,6 +94,24 @@ describe('the forecast against the headroom curve', () => {
     expect(text).toContain('forecast on diurnal x 2 days: the last day alone (24 h to 48 h)');
     expect(text).toContain(`  verdict on the means: ${verdictLine(figures.verdict)}`);
     expect(text).toContain(`\n  1      ${verdictLine(seed?.verdict ?? figures.verdict)}`);
+    expect(text).toContain(`  verdict on the means: ${verdictLine(figures.spreadVerdict)}`);
+    expect(text).toContain(`\n  1      ${verdictLine(seed?.spreadVerdict ?? figures.verdict)}`);
     expect(text).toMatch(/one 2-day run: \d+\.\d s without a forecast, \d+\.\d s with one/);
+  });
+
+  it('shows the last day hour by hour: the forecast each run read, its idle nodes and its queued work', () => {
+    const [none, level] = benchByHour(1, 2, [undefined, { leadSeconds: 600, days: 7, headroomNodes: 0 }]);
+    expect(none?.hours.map((h) => h.hour)).toEqual(Array.from({ length: 24 }, (_, h) => h));
+    // No forecast without one; the level forecast reads the diurnal day, higher at noon than at midnight.
+    expect(none?.hours.every((h) => h.forecast === 0)).toBe(true);
+    expect(level?.hours[12]?.forecast).toBeGreaterThan(level?.hours[0]?.forecast ?? Number.POSITIVE_INFINITY);
+    for (const row of [...(none?.hours ?? []), ...(level?.hours ?? [])]) {
+      expect(row.idle).toBeGreaterThanOrEqual(0);
+      expect(row.queued).toBeGreaterThanOrEqual(0);
+    }
+    const text = formatByHour([none, level] as never, 1);
+    expect(text).toContain('[1] no headroom:');
+    expect(text).toContain('[2] lead 600 s, 7 days:');
+    expect(text.split('\n')).toHaveLength(4 + 24);
   });
 });

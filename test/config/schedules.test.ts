@@ -77,6 +77,8 @@ describe('headroom and forecast in the config', () => {
       periodSeconds: 604_800,
       periods: 1,
     });
+    const spread = withFields({ forecast: { spread: 1.5 } }).pools[0]?.flavors[0]?.policy;
+    expect(spread?.forecast).toMatchObject({ leadSeconds: 600, spread: 1.5 });
   });
 
   it('name the field of a bad headroom or forecast', () => {
@@ -85,6 +87,9 @@ describe('headroom and forecast in the config', () => {
     );
     expect(problems(() => withFields({ forecast: { days: 9 } })).join('\n')).toMatch(
       /flavors\[0\]\.forecast\.days/,
+    );
+    expect(problems(() => withFields({ forecast: { spread: 0 } })).join('\n')).toMatch(
+      /flavors\[0\]\.forecast\.spread/,
     );
   });
 });

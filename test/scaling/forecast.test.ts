@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bucketsToKeep } from '../../lib/forecast/seasonal';
 import { type BacklogSeries, BUCKET_MS, recordBacklog } from '../../lib/forecast/series';
 import type { Backlog } from '../../lib/metrics/backlog';
+import { flavorBounds } from '../../lib/scaling/floor';
 import { nextFlavorHistory } from '../../lib/scaling/history';
 import type { ForecastPolicy } from '../../lib/scaling/policy';
 import { checkBacklog, computeTarget } from '../../lib/scaling/target';
@@ -49,9 +50,12 @@ function target(
   backlog: number,
   now: number,
   mode: ForecastPolicy['mode'] = 'forecastAndScale',
+  spread?: number,
 ) {
   return computeTarget({
-    policy: flavorPolicy(FLAVOR, { forecast: { ...forecast, mode } }),
+    policy: flavorPolicy(FLAVOR, {
+      forecast: { ...forecast, mode, ...(spread === undefined ? {} : { spread }) },
+    }),
     current,
     backlog: checkBacklog(ok(backlog, now), FLAVOR),
     history: history(twoDays()),
@@ -86,6 +90,44 @@ describe('the forecast in the target', () => {
     const eleven = T0 + 2 * DAY + 11 * 3_600_000;
     expect(target(12, 12, eleven).target).toBe(12);
     expect(target(12, 3, eleven).target).toBe(3);
+  });
+});
+
+describe('the forecast with a spread', () => {
+  const before = T0 + 2 * DAY + NINE - 7 * 60_000; // 08:53 on day 3
+  const eleven = T0 + 2 * DAY + 11 * 3_600_000;
+
+  it('keeps the busy nodes and ⌈spread·√forecast⌉ ready ahead of the daily queue, not the queue itself', () => {
+    // Forecast 12 by 08:55: √12 = 3.46, so 4 ready above the 1 busy node.
+    const result = target(1, 1, before, 'forecastAndScale', 1);
+    expect(result.target).toBe(5);
+    expect(result.reasons.find((r) => r.code === 'forecast')?.message).toBe(
+      'forecast: backlog 12 by 08:55 UTC (over 2 past periods): 1 busy node and 4 ready (spread 1) raises the minimum to 5',
+    );
+    // Once the queue is there, the ready nodes stay above it: 9 busy and 4 ready.
+    expect(target(9, 9, T0 + 2 * DAY + NINE + 30 * 60_000, 'forecastAndScale', 1).target).toBe(13);
+  });
+
+  it('in forecastOnly mode says what it would do and changes nothing', () => {
+    const result = target(1, 1, before, 'forecastOnly', 0.5);
+    expect(result.target).toBe(1);
+    // 0.5 · 3.46 = 1.73: 2 ready.
+    expect(result.reasons.find((r) => r.code === 'forecast-only')?.message).toBe(
+      'forecast only: backlog 12 by 08:55 UTC: 1 busy node and 2 ready (spread 0.5) would raise the minimum to 3',
+    );
+  });
+
+  it('never scales down on a forecast alone: the spread rides on the busy nodes', () => {
+    // At 11:00 the forecast is 1: one ready node above the 3 the backlog keeps busy.
+    expect(target(12, 3, eleven, 'forecastAndScale', 1).target).toBe(4);
+    expect(target(2, 3, eleven, 'forecastAndScale', 1).target).toBe(4);
+  });
+
+  it('sets no floor without a usable backlog (as headroom)', () => {
+    const policy = flavorPolicy(FLAVOR, { min: 1, forecast: { ...forecast, spread: 1 } });
+    const bounds = flavorBounds(policy, { now: before, series: twoDays() });
+    expect(bounds.min).toBe(1);
+    expect(bounds.reasons).toEqual([]);
   });
 });
 
