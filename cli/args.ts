@@ -69,6 +69,7 @@ export const OPTIONS = {
   forecast: { type: 'boolean', commands: ['simulate'] },
   'forecast-only': { type: 'boolean', commands: ['simulate'] },
   'forecast-lead': { type: 'string', commands: ['simulate'] },
+  'forecast-spread': { type: 'string', commands: ['simulate'] },
   days: { type: 'string', commands: ['simulate'] },
   quiet: { type: 'boolean', short: 'q' },
   verbose: { type: 'boolean', short: 'v' },

@@ -50,6 +50,7 @@ export interface SimulateValues {
   forecast?: boolean;
   'forecast-only'?: boolean;
   'forecast-lead'?: string;
+  'forecast-spread'?: string;
   days?: string;
   out?: string;
   chart?: string;
@@ -109,6 +110,8 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --forecast-only           the same forecast in forecastOnly mode: drawn in the chart, never acted on
   --forecast-lead S         with --forecast or --forecast-only: how far ahead (the config's leadSeconds,
                             default 600)
+  --forecast-spread K       with --forecast or --forecast-only: keep the busy nodes plus ceil(K x sqrt(forecast))
+                            ready instead of the forecast level (the config's forecast.spread)
   --out FILE                where to write the SVG chart (default ${DEFAULT_CHART}, git-ignored);
                             --chart FILE is the same
   --json                    the figures as JSON
@@ -198,6 +201,28 @@ function scaleDownOptions(values: SimulateValues): NonNullable<SetupOptions['sca
   return scaleDown;
 }
 
+const FORECAST_FLAGS: Record<string, string> = { leadSeconds: 'forecast-lead', spread: 'forecast-spread' };
+
+/** The config's complaint about a forecast field, named by the flag that set it. */
+function forecastFlagError(error: unknown): UsageError {
+  const message = flagMessage(error);
+  const field = /^forecast: forecast\.(\w+): /.exec(message);
+  const flag = field ? FORECAST_FLAGS[field[1] as string] : undefined;
+  return new UsageError(
+    flag && field ? `--${flag}: ${message.slice(field[0].length)}` : `--forecast: ${message}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+function spreadFactor(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value))
+    throw new UsageError(`--forecast-spread must be a number, got "${text}"`);
+  return value;
+}
+
 /** --headroom and --forecast(-only), through the config's own checks, reported by flag. */
 function floorOptions(values: SimulateValues): FloorOverrides | undefined {
   const floors: FloorOverrides = {};
@@ -211,21 +236,18 @@ function floorOptions(values: SimulateValues): FloorOverrides | undefined {
   if (values.forecast && values['forecast-only'])
     throw new UsageError('--forecast and --forecast-only are two modes of one forecast: give one');
   const forecasts = values.forecast === true || values['forecast-only'] === true;
-  if (values['forecast-lead'] !== undefined && !forecasts)
-    throw new UsageError('--forecast-lead applies to --forecast or --forecast-only');
+  for (const flag of ['forecast-lead', 'forecast-spread'] as const)
+    if (values[flag] !== undefined && !forecasts)
+      throw new UsageError(`--${flag} applies to --forecast or --forecast-only`);
   if (forecasts) {
     const override: ForecastOverride = { mode: values.forecast ? 'forecastAndScale' : 'forecastOnly' };
     if (values['forecast-lead'] !== undefined)
       override.leadSeconds = wholeNumber('forecast-lead', values['forecast-lead'], 0);
+    if (values['forecast-spread'] !== undefined) override.spread = spreadFactor(values['forecast-spread']);
     try {
       floors.forecast = forecastPolicy(override);
     } catch (error) {
-      throw new UsageError(
-        `--forecast-lead: ${flagMessage(error).replace(/^forecast: forecast\.leadSeconds: /, '')}`,
-        {
-          cause: error,
-        },
-      );
+      throw forecastFlagError(error);
     }
   }
   return Object.keys(floors).length === 0 ? undefined : floors;

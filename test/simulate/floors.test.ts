@@ -133,6 +133,11 @@ describe('simulate --forecast', () => {
       periods: 7,
     });
     expect(only.setup.flavors[0].policy.forecast).toMatchObject({ mode: 'forecastOnly', leadSeconds: 600 });
+    const spread = await diurnal({ forecast: true, 'forecast-spread': '1.5' });
+    expect(spread.setup.flavors[0].policy.forecast).toMatchObject({ mode: 'forecastAndScale', spread: 1.5 });
+    // The spread keeps ready nodes on top of the busy ones: it bills more than the plain run, and fewer jobs wait.
+    expect(spread.results[0].figures.nodeHours).toBeGreaterThan(plain.results[0].figures.nodeHours);
+    expect(spread.results[0].figures.waitSeconds.p95).toBeLessThan(plain.results[0].figures.waitSeconds.p95);
     // forecastOnly changes nothing; forecastAndScale keeps more nodes ready, so fewer jobs wait.
     expect(only.results[0].figures).toEqual(plain.results[0].figures);
     expect(scaled.results[0].figures.nodeHours).toBeGreaterThan(plain.results[0].figures.nodeHours);
@@ -148,6 +153,9 @@ describe('simulate --forecast', () => {
     [{ 'forecast-lead': '600' }, /--forecast-lead applies to --forecast or --forecast-only/],
     [{ forecast: true, 'forecast-lead': '30' }, /^--forecast-lead: must be >= 60 \(got 30\)$/],
     [{ forecast: true, 'forecast-lead': 'soon' }, /--forecast-lead must be a whole number/],
+    [{ 'forecast-spread': '1' }, /--forecast-spread applies to --forecast or --forecast-only/],
+    [{ forecast: true, 'forecast-spread': 'wide' }, /^--forecast-spread must be a number, got "wide"$/],
+    [{ forecast: true, 'forecast-spread': '0' }, /^--forecast-spread: /],
   ] as [SimulateValues, RegExp][])('refuses %o, naming the flag', async (values, message) => {
     const error = await diurnal(values).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
