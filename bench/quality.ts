@@ -1,8 +1,8 @@
 // Scaling quality: every built-in scenario simulated with the product's default policy (the built-in flavor
 // defaults, min 1, max 64, backlog in nodes at 1 per node), each baseline, the clairvoyant bound, and two
 // documented alternatives: bench/hold-alternative.yaml (a 360 s scale-down window: hold idle nodes as long as
-// re-buying one costs) and bench/backlog-az-alternative.yaml (AZs by backlog, no scale-down window), over several
-// seeds. The rows are per scenario over the seeds: node-hours and waits are means, the ratio is total node-hours
+// re-buying one costs), bench/backlog-az-alternative.yaml (AZs by backlog, no scale-down window) and
+// bench/no-window-alternative.yaml (the defaults without their window: what it costs net), over several seeds. The rows are per scenario over the seeds: node-hours and waits are means, the ratio is total node-hours
 // over total busy node-hours.
 //
 //   npx tsx bench/quality.ts [--seeds 5]
@@ -24,6 +24,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Config, parseConfig } from '../lib/config';
 import {
+  IDLE_CAUSES,
+  type IdleCause,
+  type IdleHours,
   INFORMATION_ONLY,
   POLICY_LABELS,
   POLICY_NAMES,
@@ -54,6 +57,11 @@ export const ALTERNATIVES = [
     name: 'backlog-az',
     label: 'AZ backlog, no window',
     file: join(import.meta.dirname, 'backlog-az-alternative.yaml'),
+  },
+  {
+    name: 'no-window',
+    label: 'no scale-down window',
+    file: join(import.meta.dirname, 'no-window-alternative.yaml'),
   },
 ] as const;
 export type AlternativeName = (typeof ALTERNATIVES)[number]['name'];
@@ -89,6 +97,8 @@ export interface ScenarioQuality {
   perSeed: SeedQuality[];
   /** The default policy's node-hours over the KEDA-eq. information row's, split at KEDA-eq. + guard. */
   gap: { nodeHours: number; inFlightGuard: number; policyRules: number };
+  /** Idle node-hours by the rule that kept the nodes, seed by seed: the default policy's and the bare rule's. */
+  idle: { policy: IdleHours[]; bareRule: IdleHours[] };
 }
 
 export interface QualityFigures {
@@ -130,10 +140,16 @@ function scenarioQuality(
 ): ScenarioQuality {
   const runs: Runs = new Map();
   const bounds: number[] = [];
+  const idle: ScenarioQuality['idle'] = { policy: [], bareRule: [] };
   for (const seed of seeds) {
     const setup = scenarioSetup(name, seed);
     bounds.push(setupBound(setup).nodeHours);
-    for (const policy of POLICY_NAMES) push(runs, policy, simulate(setup, policy).figures);
+    for (const policy of POLICY_NAMES) {
+      const result = simulate(setup, policy, { drawForecast: false });
+      push(runs, policy, result.figures);
+      if (policy === 'policy') idle.policy.push(result.idle as IdleHours);
+      if (policy === 'keda-guarded') idle.bareRule.push(result.idle as IdleHours);
+    }
     for (const [alternative, config] of alternatives)
       push(runs, alternative, simulate(scenarioSetup(name, seed, { config }), 'policy').figures);
   }
@@ -162,6 +178,7 @@ function scenarioQuality(
       inFlightGuard: guarded.nodeHours - keda.nodeHours,
       policyRules: policy.nodeHours - guarded.nodeHours,
     },
+    idle,
   };
 }
 
@@ -277,12 +294,13 @@ export function formatQuality(figures: QualityFigures): string {
       lines.push(`  ${r.label.padEnd(LABEL_WIDTH)} ${cells.map((c) => c.padStart(7)).join(' ')}`);
     }
     lines.push(...formatVerdicts(s));
-    const signed = (hours: number) => `${hours >= 0 ? '+' : ''}${hours.toFixed(1)}`;
+    const signed = signedHours;
     lines.push(
       `  gap, default policy vs KEDA-eq. with free cancellation: ${signed(s.gap.nodeHours)} node-h = in-flight guard ` +
-        `${signed(s.gap.inFlightGuard)} (KEDA-eq. + guard vs free cancellation) + windows and steps ` +
-        `${signed(s.gap.policyRules)} (default policy vs KEDA-eq. + guard)`,
+        `${signed(s.gap.inFlightGuard)} (KEDA-eq. + guard vs free cancellation) + the policy's own rules ` +
+        `${signed(s.gap.policyRules)} (default policy vs KEDA-eq. + guard, rule by rule below)`,
     );
+    lines.push(...formatIdle(s));
   }
   lines.push(
     ...[...INFORMATION_ONLY].map(
@@ -318,6 +336,95 @@ function formatVerdicts(s: ScenarioQuality): string[] {
 }
 
 const cell = (verdict: Verdict): string => `${verdict.detail} ${verdict.outcome}`;
+
+const signedHours = (hours: number, digits = 1) => `${hours >= 0 ? '+' : ''}${hours.toFixed(digits)}`;
+
+/** The idle table's columns, as printed (the test reads the table by them). */
+export const IDLE_HEADINGS: Record<IdleCause, string> = {
+  'before-read': 'to read',
+  backlog: 'queued',
+  minimum: 'minimum',
+  window: 'window',
+  'in-flight': 'in-flight',
+  guards: 'guards',
+  drain: 'drain',
+  'az-rule': 'AZ rule',
+  'idle-timer': 'idle timer',
+};
+/** Wider than every heading, so that the headings stand apart. */
+const IDLE_WIDTH = 11;
+/** The idle rules whose price the summary line states, with its words for them. */
+const PRICED: readonly [IdleCause, string][] = [
+  ['window', 'the scale-down window'],
+  ['drain', 'the drain before a delete'],
+  ['az-rule', 'the AZ rule'],
+];
+
+/** Idle node-hours of one run: by cause, then the rest of its node-hours that no job used (or a job did). */
+interface IdleRow {
+  causes: IdleHours;
+  /** Node-hours neither busy nor idle: provisioning, deletion, draining. */
+  rest: number;
+  nodeHours: number;
+}
+
+const idleRow = (figures: SimulationFigures, causes: IdleHours): IdleRow => ({
+  causes,
+  rest: figures.nodeHours - figures.busyNodeHours - IDLE_CAUSES.reduce((total, c) => total + causes[c], 0),
+  nodeHours: figures.nodeHours,
+});
+
+function combine(rows: readonly IdleRow[], weights: readonly number[]): IdleRow {
+  const total = (pick: (row: IdleRow) => number) =>
+    rows.reduce((sum, row, i) => sum + (weights[i] ?? 0) * pick(row), 0);
+  const causes = {} as IdleHours;
+  for (const cause of IDLE_CAUSES) causes[cause] = total((row) => row.causes[cause]);
+  return { causes, rest: total((row) => row.rest), nodeHours: total((row) => row.nodeHours) };
+}
+
+/**
+ * Where the default policy's node-hours over the bare rule's go: idle node-hours by the rule that kept the
+ * nodes (idle-causes.ts), for both, then their difference seed by seed, and the price of the rules the bare
+ * rule does not have. The difference's rest holds the provisioning and deletion of the nodes one run buys again
+ * and the other kept, and the bare rule's draining nodes (busy until their job ends, no longer counted).
+ */
+function formatIdle(s: ScenarioQuality): string[] {
+  const policy = s.perSeed.map((q, i) => idleRow(q.figures.policy, s.idle.policy[i] as IdleHours));
+  const bare = s.perSeed.map((q, i) => idleRow(q.figures.bareRule, s.idle.bareRule[i] as IdleHours));
+  const mean = policy.map(() => 1 / policy.length);
+  const row = (label: string, r: IdleRow, sign: boolean) => {
+    const value = (hours: number) => (sign && hours >= 0 ? '+' : '') + hours.toFixed(2);
+    const cells = [...IDLE_CAUSES.map((c) => value(r.causes[c])), value(r.rest), value(r.nodeHours)];
+    return `  ${label.padEnd(LABEL_WIDTH)} ${cells.map((c) => c.padStart(IDLE_WIDTH)).join(' ')}`;
+  };
+  const headings = [...IDLE_CAUSES.map((c) => IDLE_HEADINGS[c]), 'rest', 'node-h'];
+  const policyMean = combine(policy, mean);
+  const share = (hours: number) => `${((100 * hours) / policyMean.nodeHours).toFixed(1)}%`;
+  const price = PRICED.map(
+    ([cause, words]) =>
+      `${words} ${policyMean.causes[cause].toFixed(2)} (${share(policyMean.causes[cause])})`,
+  );
+  const find = (policy: QualityRow['policy']) => s.rows.find((r) => r.policy === policy) as QualityRow;
+  const [withWindow, without] = [find('policy'), find('no-window')];
+  const net = withWindow.nodeHours - without.nodeHours;
+  const p95 = withWindow.waitP95Seconds - without.waitP95Seconds;
+  return [
+    "  idle node-h by the rule that kept the nodes (rest: provisioning, deletion, a count-down's draining nodes):",
+    `  ${''.padEnd(LABEL_WIDTH)} ${headings.map((h) => h.padStart(IDLE_WIDTH)).join(' ')}`,
+    row(`  ${labelOf('policy')}`, policyMean, false),
+    row(`  ${labelOf('keda-guarded')}`, combine(bare, mean), false),
+    ...s.perSeed.map((q, i) =>
+      row(
+        `  seed ${q.seed}, policy - bare`,
+        combine([policy[i] as IdleRow, bare[i] as IdleRow], [1, -1]),
+        true,
+      ),
+    ),
+    `  idle node-h the default policy's own rules hold, mean per run: ${price.join(', ')}`,
+    `  the window net of the nodes it saves buying again: the default policy bills ${signedHours(net)} node-h ` +
+      `(${share(net)}) over the same policy with no scale-down window, at p95 ${p95 >= 0 ? '+' : ''}${p95.toFixed(0)} s`,
+  ];
+}
 
 if (isMain(import.meta.url)) {
   const seeds = numberFlag('seeds');

@@ -216,7 +216,11 @@ function clampDesired(desired: number, min: number, max: number, reasons: Reason
   return desired;
 }
 
-function stabilize(
+/**
+ * The count the windows leave: current, raised to the lowest recommendation of the scale-up window and lowered
+ * to the highest of the scale-down window (this cycle's `desired` among them). Says in `reasons` which held it.
+ */
+export function stabilize(
   policy: FlavorPolicy,
   history: FlavorHistory | undefined,
   current: number,

@@ -5,15 +5,16 @@ import type { Backlog } from '../metrics/backlog';
 import type { NodeFacts } from '../modelarts/node-facts';
 import type { Pool, PoolFlavorResource } from '../modelarts/schemas';
 import type { UpdateRefusal } from '../modelarts/update-rules';
-import type { ScaleInChoice, ScaleInInput, ScaleInSettings } from '../scale-in/types';
+import type { KeptWhy, ScaleInChoice, ScaleInInput, ScaleInSettings } from '../scale-in/types';
 import { cleanAzs, type FlavorChange, type PatchBody, patchBody } from '../scaling/patch';
-import { plan } from '../scaling/plan';
+import { type FlavorDecision, plan } from '../scaling/plan';
 import type { DirectionRules, FlavorPolicy, PoolPolicy } from '../scaling/policy';
-import { checkBacklog, computeTarget } from '../scaling/target';
+import { checkBacklog, computeTarget, stabilize } from '../scaling/target';
 import { backlogNeed, splitAzs } from '../scaling/zones';
 import { emptyHistory, type PoolHistory } from '../state/store';
 import { awareStock, historyAfterRefusal } from './capacity';
 import { forecastAt } from './forecast';
+import type { FlavorExplanation, IdleCause } from './idle-causes';
 import type { NamedOperations } from './named-nodes';
 
 // What decides the pool's counts each cycle: the product's real planner with the config's policy, or a
@@ -98,6 +99,11 @@ export interface Controller {
    * when it does not forecast (yet). Without it, the controller never forecasts.
    */
   forecast?(now: number): number | undefined;
+  /**
+   * After `decide`: what the planner made of each managed flavor this cycle, for the idle-time ledger
+   * (idle-causes.ts). Without it, the run's idle time is not split by cause.
+   */
+  explain?(): readonly FlavorExplanation[];
 }
 
 export type ScaleInChooser = (input: ScaleInInput) => ScaleInChoice;
@@ -128,13 +134,16 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
   let history: PoolHistory = emptyHistory();
   // The history the cycle's plan started from: what a refused PATCH leaves, with its backoffs.
   let planned = history;
+  let explained: FlavorExplanation[] = [];
   return {
     decide(view, now) {
       const { pool, backlogs } = view;
       const stock = awareStock(policy, view.stock);
       const input = { key, pool, policy, backlogs, history, ...(stock === undefined ? {} : { stock }) };
       const [result] = plan({ now, pools: [input] }).pools;
+      explained = [];
       if (result === undefined) return { patches: [] };
+      explained = explainPlan(policy, history, result.flavors, now);
       planned = history;
       history = result.history;
       // As the cycle saves after a PATCH that went through: the order it started (refused: see `refused`).
@@ -153,6 +162,7 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
         undrainAvailable: true,
       });
       history = { ...history, scaleIn: choice.memory };
+      explained = withChoice(explained, choice);
       const names = (list: readonly { name: string }[]) => list.map((node) => node.name);
       return {
         patches: [],
@@ -165,8 +175,60 @@ export function plannerController(key: string, policy: PoolPolicy, scaleIn: Scal
     },
     // `planned` is the history this cycle's plan started from: the series the floor forecast from.
     forecast: (now) => forecastAt(policy, planned, now),
+    explain: () => explained,
   };
 }
+
+/** The plan's managed flavors as the idle-time ledger reads them, with the count their windows left. */
+function explainPlan(
+  policy: PoolPolicy,
+  history: PoolHistory,
+  decisions: readonly FlavorDecision[],
+  now: number,
+): FlavorExplanation[] {
+  const explained: FlavorExplanation[] = [];
+  for (const decision of decisions) {
+    const flavorPolicy = Object.hasOwn(policy.flavors, decision.flavor)
+      ? policy.flavors[decision.flavor]
+      : undefined;
+    if (flavorPolicy === undefined) continue;
+    const { flavor, current, desired, target } = decision;
+    const flavorHistory = Object.hasOwn(history.flavors, flavor) ? history.flavors[flavor] : undefined;
+    const stabilized =
+      desired === undefined ? current : stabilize(flavorPolicy, flavorHistory, current, desired, now, []);
+    const codes = decision.reasons.map((reason) => reason.code);
+    explained.push({ flavor, current, desired, stabilized, target, codes, held: new Map() });
+  }
+  return explained;
+}
+
+/**
+ * The explanation with the nodes the scale-in choice drained, or kept by a rule of its own: its AZ rule and idle
+ * timer keep only as many as the planner wants gone beyond those going (it also names idle nodes not needed).
+ */
+function withChoice(explained: FlavorExplanation[], choice: ScaleInChoice): FlavorExplanation[] {
+  return explained.map((flavor) => {
+    const mine = <T extends { flavor: string }>(list: readonly T[]) =>
+      list.filter((node) => node.flavor === flavor.flavor);
+    const held = new Map<string, IdleCause>();
+    for (const node of mine([...choice.drain, ...choice.pick])) held.set(node.name, 'drain');
+    const kept = mine(choice.kept);
+    for (const { name, why } of kept) if (why === 'drain-too-recent') held.set(name, 'drain');
+    let short = flavor.current - flavor.target - held.size - mine(choice.delete).length;
+    for (const { name, why } of kept) {
+      const cause = KEPT_CAUSES[why];
+      if (cause === undefined || short <= 0) continue;
+      held.set(name, cause);
+      short--;
+    }
+    return { ...flavor, held };
+  });
+}
+
+const KEPT_CAUSES: Partial<Record<KeptWhy, IdleCause>> = {
+  'az-not-allowed': 'az-rule',
+  'idle-too-short': 'idle-timer',
+};
 
 export const staticController = (): Controller => ({ decide: () => ({ patches: [] }) });
 

@@ -48,6 +48,14 @@ export {
 } from './floors';
 export { forecastAt } from './forecast';
 export {
+  causesOf,
+  type FlavorExplanation,
+  IDLE_CAUSES,
+  type IdleCause,
+  type IdleHours,
+  IdleLedger,
+} from './idle-causes';
+export {
   applyNamed,
   busyIpsOf,
   type NamedOperations,

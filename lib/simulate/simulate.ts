@@ -31,6 +31,7 @@ import {
   type WindowFigures,
   windowFiguresOf,
 } from './figures';
+import { type IdleHours, IdleLedger } from './idle-causes';
 import { applyNamed, busyIpsOf, type NamedOperations, nodeFactsOf } from './named-nodes';
 import { type BacklogUnit, backlogByAz, backlogOf, nodeCounts, poolView } from './observe';
 import { scaleDownOf, withScaleDown } from './scale-down';
@@ -113,6 +114,8 @@ export interface SimulationResult {
   series: Sample[];
   /** With options.window: the figures of that stretch alone. */
   window?: WindowFigures;
+  /** For the controllers that plan with lib/scaling: idle node-hours by the rule that kept the nodes. */
+  idle?: IdleHours;
 }
 
 export function simulate(
@@ -158,8 +161,10 @@ export function simulate(
   const window = options.window;
   if (window !== undefined) checkWindow(window, intervalSeconds, durationSeconds);
   const billed: { from?: number; to?: number } = {};
+  const ledger = controller.explain === undefined ? undefined : new IdleLedger();
   for (let cycle = 0; cycle * intervalSeconds < durationSeconds; cycle++) {
     state = step(state, cycle * intervalSeconds - state.now);
+    ledger?.settle(state);
     if (state.now === window?.from) billed.from = nodeSecondsAt(state);
     if (state.now === window?.to) billed.to = nodeSecondsAt(state);
     const now = setup.startAt + state.now * 1000;
@@ -200,9 +205,11 @@ export function simulate(
       countNamed(actions, state, decision.named);
       state = applyNamed(state, decision.named);
     }
+    if (ledger !== undefined) ledger.classify(state, controller.explain?.() ?? []);
     series.push(sample(state, backlogTotal, drawForecast ? controller.forecast?.(now) : undefined));
   }
   state = step(state, durationSeconds - state.now);
+  ledger?.settle(state);
   if (state.now === window?.to) billed.to = nodeSecondsAt(state);
   return {
     policy: policyName,
@@ -212,6 +219,7 @@ export function simulate(
     initialCounts,
     figures: figuresOf(state, durationSeconds, actions, refusals),
     series,
+    ...(ledger === undefined ? {} : { idle: ledger.hours() }),
     ...(window === undefined
       ? {}
       : {

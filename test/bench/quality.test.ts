@@ -1,9 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { benchQuality, formatQuality, scenarioSetup, VERDICT_HEADINGS } from '../../bench/quality';
+import {
+  benchQuality,
+  formatQuality,
+  IDLE_HEADINGS,
+  scenarioSetup,
+  VERDICT_HEADINGS,
+} from '../../bench/quality';
 import { type SeedFigures, VERDICT_NAMES, verdictsOf } from '../../bench/verdicts';
-import { POLICY_NAMES, type SimulationFigures, setupBound } from '../../lib/simulate';
+import {
+  IDLE_CAUSES,
+  type IdleHours,
+  POLICY_NAMES,
+  type SimulationFigures,
+  setupBound,
+} from '../../lib/simulate';
 
-const ROWS = [...POLICY_NAMES, 'hold-360', 'backlog-az', 'bound'];
+const ROWS = [...POLICY_NAMES, 'hold-360', 'backlog-az', 'no-window', 'bound'];
+
+/** The idle table of one scenario's block, as printed: its headings, and each row's cells by label. */
+function printedIdle(text: string, scenario: string): { headings: string[]; rows: Map<string, string[]> } {
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`${scenario} (`));
+  const at = lines.findIndex((line, i) => i > start && line.startsWith('  idle node-h by the rule'));
+  const headings = (lines[at + 1] ?? '').trim().split(/ {2,}/);
+  const rows = new Map<string, string[]>();
+  for (let i = at + 2; (lines[i] ?? '').startsWith('    '); i++) {
+    const [label, ...cells] = (lines[i] as string).trim().split(/ {2,}/);
+    rows.set(label as string, cells.join(' ').split(/\s+/));
+  }
+  return { headings, rows };
+}
 
 /** The verdict lines of one scenario's block, as printed: per seed, its five cells. */
 function printedVerdicts(text: string, scenario: string): Map<number, string[]> {
@@ -66,6 +92,47 @@ describe('the scaling-quality benchmark', () => {
     expect(text).toMatch(
       /gap, default policy vs KEDA-eq. with free cancellation: [+-]\d+\.\d node-h = in-flight guard/,
     );
+  });
+
+  it('prints where the idle node-hours go, rule by rule, for the default policy and the bare rule, and the price of the window', async () => {
+    const figures = await benchQuality({ seeds: 2, scenarios: ['spike'] });
+    const text = formatQuality(figures);
+    const [s] = figures.scenarios;
+    if (s === undefined) throw new Error('no scenario');
+    const table = printedIdle(text, 'spike');
+    expect(table.headings).toEqual([...IDLE_CAUSES.map((c) => IDLE_HEADINGS[c]), 'rest', 'node-h']);
+    const mean = (list: IdleHours[], cause: (typeof IDLE_CAUSES)[number]) =>
+      list.reduce((sum, hours) => sum + hours[cause], 0) / list.length;
+    for (const [label, list, figuresOf] of [
+      ['default policy', s.idle.policy, (q: (typeof s.perSeed)[number]) => q.figures.policy],
+      ['KEDA-eq. + guard', s.idle.bareRule, (q: (typeof s.perSeed)[number]) => q.figures.bareRule],
+    ] as const) {
+      const cells = table.rows.get(label) ?? [];
+      expect(cells.slice(0, IDLE_CAUSES.length)).toEqual(IDLE_CAUSES.map((c) => mean(list, c).toFixed(2)));
+      // Every node-hour is busy, idle for a cause, or the rest: the rest is what the other columns leave.
+      const nodeHours = s.perSeed.reduce((sum, q) => sum + figuresOf(q).nodeHours, 0) / s.perSeed.length;
+      const busy = s.perSeed.reduce((sum, q) => sum + figuresOf(q).busyNodeHours, 0) / s.perSeed.length;
+      const idle = IDLE_CAUSES.reduce((sum, c) => sum + mean(list, c), 0);
+      expect(cells.at(-1)).toBe(nodeHours.toFixed(2));
+      expect(Number(cells.at(-2))).toBeCloseTo(nodeHours - busy - idle, 2);
+    }
+    // The policy's window and drain hold nodes; the bare rule has neither, and idle-nodes pays no in-flight guard.
+    expect(s.idle.bareRule.every((hours) => hours.window === 0 && hours.drain === 0)).toBe(true);
+    expect(
+      s.idle.policy.every((hours) => hours.window > 0 && hours.drain > 0 && hours['in-flight'] === 0),
+    ).toBe(true);
+    for (const q of s.perSeed) {
+      const cells = table.rows.get(`seed ${q.seed}, policy - bare`) ?? [];
+      const gap = q.figures.policy.nodeHours - q.figures.bareRule.nodeHours;
+      expect(cells.at(-1)).toBe(`${gap >= 0 ? '+' : ''}${gap.toFixed(2)}`);
+    }
+    const window = mean(s.idle.policy, 'window').toFixed(2);
+    expect(text).toContain(
+      `idle node-h the default policy's own rules hold, mean per run: the scale-down window ${window} (`,
+    );
+    const find = (policy: string) => s.rows.find((r) => r.policy === policy);
+    const net = (find('policy')?.nodeHours ?? 0) - (find('no-window')?.nodeHours ?? 0);
+    expect(text).toContain(`the default policy bills ${net >= 0 ? '+' : ''}${net.toFixed(1)} node-h (`);
   });
 
   it('misses a target when the figures miss it, and only reports where the scenario has no target', () => {
