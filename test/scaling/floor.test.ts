@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bucketsToKeep } from '../../lib/forecast/seasonal';
+import { type BacklogSeries, BUCKET_MS, recordBacklog } from '../../lib/forecast/series';
 import type { Backlog } from '../../lib/metrics/backlog';
 import { flavorBounds, headroomNodes } from '../../lib/scaling/floor';
+import type { ForecastPolicy } from '../../lib/scaling/policy';
 import { checkBacklog, computeTarget } from '../../lib/scaling/target';
 import { type FlavorPolicyOverrides, flavorPolicy, NOW } from './builders';
 
@@ -130,5 +133,60 @@ describe('the one floor (property)', () => {
         },
       ),
     );
+  });
+});
+
+describe('the forecast in the one floor (property)', () => {
+  const HOUR_MS = 3_600_000;
+  const T0 = NOW - 2 * 24 * HOUR_MS;
+
+  /** Two days of 5-minute maxima from an hourly pattern with a day-to-day wobble. */
+  function series(hourly: readonly number[], wobble: number) {
+    const keep = bucketsToKeep({ leadSeconds: 900, periodSeconds: 86_400, periods: 7 });
+    let recorded: BacklogSeries | undefined;
+    for (let t = T0; t < NOW; t += BUCKET_MS) {
+      const hour = Math.floor((t - T0) / HOUR_MS) % 24;
+      const day = Math.floor((t - T0) / (24 * HOUR_MS));
+      recorded = recordBacklog(recorded, t, Math.max(0, (hourly[hour] ?? 0) + day * wobble), keep);
+    }
+    return recorded;
+  }
+
+  it('only raises the floor, leaves the max in force alone, and changes nothing in forecastOnly mode or without a backlog for a spread', () => {
+    let raised = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(40), { minLength: 24, maxLength: 24 }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.option(fc.nat(60), { nil: undefined }),
+        fc.constantFrom('forecastAndScale', 'forecastOnly') as fc.Arbitrary<ForecastPolicy['mode']>,
+        fc.option(fc.double({ min: 0.1, max: 3, noNaN: true }), { nil: undefined }),
+        fc.constantFrom(300, 600, 900),
+        fc.integer({ min: 1, max: 3 }),
+        (hourly, wobble, min, extra, backlog, mode, spread, leadSeconds, targetPerNode) => {
+          const base = { min, max: min + extra, targetPerNode };
+          const forecast: ForecastPolicy = {
+            mode,
+            leadSeconds,
+            periodSeconds: 86_400,
+            periods: 7,
+            ...(spread === undefined ? {} : { spread }),
+          };
+          const input = { now: NOW, backlog, series: series(hourly, wobble) };
+          const without = flavorBounds(flavorPolicy(FLAVOR, base), input);
+          const withForecast = flavorBounds(flavorPolicy(FLAVOR, { ...base, forecast }), input);
+          expect(withForecast.max).toBe(without.max);
+          expect(withForecast.min).toBeGreaterThanOrEqual(without.min);
+          expect(withForecast.min).toBeLessThanOrEqual(withForecast.max);
+          if (mode === 'forecastOnly' || (spread !== undefined && backlog === undefined))
+            expect(withForecast.min).toBe(without.min);
+          if (withForecast.min > without.min) raised++;
+        },
+      ),
+    );
+    // Not vacuous: the forecast did raise the floor in some of the cases.
+    expect(raised).toBeGreaterThan(0);
   });
 });
