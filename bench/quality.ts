@@ -43,7 +43,14 @@ import {
   simulationSetup,
 } from '../lib/simulate';
 import { isMain, numberFlag } from './flags';
-import { type SeedFigures, VERDICT_NAMES, type Verdict, type VerdictName, verdictsOf } from './verdicts';
+import {
+  CA_RATIO_TARGET,
+  type SeedFigures,
+  VERDICT_NAMES,
+  type Verdict,
+  type VerdictName,
+  verdictsOf,
+} from './verdicts';
 
 export const PROVISIONING_DELAY_SECONDS = 300;
 export const DELETION_DELAY_SECONDS = 60;
@@ -293,7 +300,7 @@ export function formatQuality(figures: QualityFigures): string {
       ];
       lines.push(`  ${r.label.padEnd(LABEL_WIDTH)} ${cells.map((c) => c.padStart(7)).join(' ')}`);
     }
-    lines.push(...formatVerdicts(s));
+    lines.push(...formatVerdicts(s), ...formatCaTarget(s));
     const signed = signedHours;
     lines.push(
       `  gap, default policy vs KEDA-eq. with free cancellation: ${signed(s.gap.nodeHours)} node-h = in-flight guard ` +
@@ -332,6 +339,23 @@ function formatVerdicts(s: ScenarioQuality): string[] {
         VERDICT_NAMES.map((name) => cell(q.verdicts[name])),
       ),
     ),
+  ];
+}
+
+/**
+ * Where the cluster-autoscaler target sits against the clairvoyant bound, seed by seed: below 1, it asks for
+ * fewer node-hours than the best schedule that starts every job on arrival, knowing every arrival in advance.
+ */
+function formatCaTarget(s: ScenarioQuality): string[] {
+  const judged = s.perSeed.filter((q) => q.verdicts.versusClusterAutoscaler.outcome !== 'report');
+  if (judged.length === 0) return [];
+  const ratios = judged.map(
+    ({ figures }) => (CA_RATIO_TARGET * figures.clusterAutoscaler.nodeHours) / figures.boundNodeHours,
+  );
+  const below = ratios.filter((ratio) => ratio < 1).length;
+  return [
+    `  the CA-eq. target (${CA_RATIO_TARGET} x its node-hours) is ${Math.min(...ratios).toFixed(3)}x to ` +
+      `${Math.max(...ratios).toFixed(3)}x the clairvoyant bound; below the bound on ${below} of ${ratios.length} seeds`,
   ];
 }
 

@@ -86,6 +86,15 @@ describe('the scaling-quality benchmark', () => {
         expect(cells[2]).toBe(`${ratio}x ${outcomes[2]}`);
         expect(cells[3]).toBe(`${q.figures.policy.waitSeconds.p95.toFixed(0)} s ${outcomes[3]}`);
       }
+      // Where the CA-eq. target sits against the bound, worked out here from the seeds' figures.
+      const targets = s.perSeed.map(
+        (q) => (0.85 * q.figures.clusterAutoscaler.nodeHours) / q.figures.boundNodeHours,
+      );
+      expect(text).toContain(
+        `the CA-eq. target (0.85 x its node-hours) is ${Math.min(...targets).toFixed(3)}x to ` +
+          `${Math.max(...targets).toFixed(3)}x the clairvoyant bound; below the bound on ` +
+          `${targets.filter((t) => t < 1).length} of ${targets.length} seeds`,
+      );
     }
     expect(text).toContain('KEDA-eq., free cancel (n/a): for information only, not achievable on ModelArts');
     expect(text).toContain('a cap for a policy that waits, not a floor');
