@@ -239,7 +239,7 @@ function failureChanges(ctx: Context, previous: number, streak: number) {
   if (NEITHER_FAILED_NOR_SUCCEEDED.has(outcome.status)) return { failures: previous, messages: [] };
   if (outcome.status !== 'failed') {
     if (previous < streak) return { failures: 0, messages: [] };
-    const text = `recovered (${outcome.status}) after failing ${previous} cycles in a row`;
+    const text = `recovered (${outcome.status}) after failing at least ${previous} cycles in a row`;
     const details = { cycles: previous, status: outcome.status };
     return { failures: 0, messages: [message(ctx, 'recovered', text, details)] };
   }

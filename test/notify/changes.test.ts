@@ -138,7 +138,7 @@ describe('pool changes', () => {
       ['recovered', { cycles: 3, status: 'patched' }],
     ]);
     expect(recovered.messages[0]?.text).toBe(
-      'pool pool-a (main): recovered (patched) after failing 3 cycles in a row',
+      'pool pool-a (main): recovered (patched) after failing at least 3 cycles in a row',
     );
     expect(streakChanges('unchanged', recovered.next, NOW + 60_000).messages).toEqual([]);
   });

@@ -152,7 +152,7 @@ describe('notifications', () => {
     ]);
     const recovered = receiver.messages().find((m) => m.kind === 'recovered');
     expect(recovered).toMatchObject({ version: 1, details: { cycles: 2, status: 'patched' } });
-    expect(recovered?.text).toContain('recovered (patched) after failing 2 cycles in a row');
+    expect(recovered?.text).toContain('recovered (patched) after failing at least 2 cycles in a row');
   });
 
   it('send no recovery for a pool whose failures stopped short of the streak', async () => {
