@@ -2,7 +2,8 @@
 // defaults, min 1, max 64, backlog in nodes at 1 per node), each baseline, the clairvoyant bound, and two
 // documented alternatives: bench/hold-alternative.yaml (a 360 s scale-down window: hold idle nodes as long as
 // re-buying one costs), bench/backlog-az-alternative.yaml (AZs by backlog, no scale-down window) and
-// bench/no-window-alternative.yaml (the defaults without their window: what it costs net), over several seeds. The rows are per scenario over the seeds: node-hours and waits are means, the ratio is total node-hours
+// bench/no-window-alternative.yaml (the defaults without their window: what it costs net) and
+// bench/drain-after-alternative.yaml (the defaults draining only after the window), over several seeds. The rows are per scenario over the seeds: node-hours and waits are means, the ratio is total node-hours
 // over total busy node-hours.
 //
 //   npx tsx bench/quality.ts [--seeds 5]
@@ -69,6 +70,11 @@ export const ALTERNATIVES = [
     name: 'no-window',
     label: 'no scale-down window',
     file: join(import.meta.dirname, 'no-window-alternative.yaml'),
+  },
+  {
+    name: 'drain-after',
+    label: 'drain after the window',
+    file: join(import.meta.dirname, 'drain-after-alternative.yaml'),
   },
 ] as const;
 export type AlternativeName = (typeof ALTERNATIVES)[number]['name'];
@@ -432,6 +438,9 @@ function formatIdle(s: ScenarioQuality): string[] {
   const [withWindow, without] = [find('policy'), find('no-window')];
   const net = withWindow.nodeHours - without.nodeHours;
   const p95 = withWindow.waitP95Seconds - without.waitP95Seconds;
+  const after = find('drain-after');
+  const saved = after.nodeHours - withWindow.nodeHours;
+  const aheadP95 = withWindow.waitP95Seconds - after.waitP95Seconds;
   return [
     "  idle node-h by the rule that kept the nodes (rest: provisioning, deletion, a count-down's draining nodes):",
     `  ${''.padEnd(LABEL_WIDTH)} ${headings.map((h) => h.padStart(IDLE_WIDTH)).join(' ')}`,
@@ -447,6 +456,8 @@ function formatIdle(s: ScenarioQuality): string[] {
     `  idle node-h the default policy's own rules hold, mean per run: ${price.join(', ')}`,
     `  the window net of the nodes it saves buying again: the default policy bills ${signedHours(net)} node-h ` +
       `(${share(net)}) over the same policy with no scale-down window, at p95 ${p95 >= 0 ? '+' : ''}${p95.toFixed(0)} s`,
+    `  drain-ahead: the default policy bills ${signedHours(-saved)} node-h (${share(-saved)}) against draining only ` +
+      `after the window, at p95 ${aheadP95 >= 0 ? '+' : ''}${aheadP95.toFixed(0)} s`,
   ];
 }
 

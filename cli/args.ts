@@ -65,6 +65,7 @@ export const OPTIONS = {
   'stock-aware': { type: 'string', commands: ['simulate'] },
   'idle-seconds': { type: 'string', commands: ['simulate'] },
   'drain-seconds': { type: 'string', commands: ['simulate'] },
+  'drain-ahead': { type: 'string', commands: ['simulate'] },
   headroom: { type: 'string', commands: ['simulate'] },
   forecast: { type: 'boolean', commands: ['simulate'] },
   'forecast-only': { type: 'boolean', commands: ['simulate'] },

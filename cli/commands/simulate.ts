@@ -45,6 +45,7 @@ export interface SimulateValues {
   'scale-down'?: string;
   'idle-seconds'?: string;
   'drain-seconds'?: string;
+  'drain-ahead'?: string;
   'stock-aware'?: string;
   headroom?: string;
   forecast?: boolean;
@@ -99,6 +100,9 @@ backlog, target and available nodes. Deterministic: the same input gives the sam
   --idle-seconds S          idle-nodes: how long a node must be idle before it goes (default the config's)
   --drain-seconds S         idle-nodes: how long a drain stands before the delete (default the config's,
                             one cycle)
+  --drain-ahead on|off      idle-nodes: drain the nodes the scale-down window will release within a drain
+                            while it runs (on: the config's scaleDown.drainAhead, default) or only once it
+                            has (off)
   --stock-aware on|off      growth reads the AZs' stock and backs off an AZ that refused it as sold out
                             (on, the default: the config's capacity.stockAware) or not (off: today's
                             scaler, which sends the refused update again every cycle)
@@ -198,6 +202,8 @@ function scaleDownOptions(values: SimulateValues): NonNullable<SetupOptions['sca
     scaleDown.idleSeconds = wholeNumber('idle-seconds', values['idle-seconds'], 0);
   if (values['drain-seconds'] !== undefined)
     scaleDown.drainSeconds = wholeNumber('drain-seconds', values['drain-seconds'], 0);
+  if (values['drain-ahead'] !== undefined)
+    scaleDown.drainAhead = oneOf('drain-ahead', values['drain-ahead'], ['on', 'off'] as const) === 'on';
   return scaleDown;
 }
 

@@ -34,7 +34,12 @@ export interface FlavorDefaults {
   fallback: Fallback;
   backlog: BacklogDefaults;
   scaleUp: DirectionRules;
-  scaleDown: DirectionRules & { enabled: boolean; method: 'idle-nodes' | 'count'; idleSeconds: number };
+  scaleDown: DirectionRules & {
+    enabled: boolean;
+    method: 'idle-nodes' | 'count';
+    idleSeconds: number;
+    drainAhead: boolean;
+  };
   /** cluster-autoscaler's backoff (5 min doubling to 30, reset after 3 h) and max-node-provision-time (15 min). */
   capacity: Readonly<CapacitySettings>;
 }
@@ -66,6 +71,8 @@ export const builtInFlavorDefaults: Readonly<FlavorDefaults> = {
     // The timer starts only once the flavor is wanted lower (after its scale-down window), and the drain stands
     // drainSeconds more before the delete, so 0 still holds a node for some minutes.
     idleSeconds: 0,
+    // The drain runs during the window's last drainSeconds rather than after it (lib/scaling/drain-ahead.ts).
+    drainAhead: true,
     stabilizationWindowSeconds: 120,
     policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
     selectPolicy: 'Max',

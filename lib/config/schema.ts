@@ -118,6 +118,15 @@ export const ScaleDownSchema = z
         'idle-nodes: a drained node is deleted (if still idle) once the drain has stood this long; without ' +
           'batch-drain, the gap between the two idle reads. Default: intervalSeconds (one cycle).',
       ),
+    drainAhead: z
+      .boolean()
+      .optional()
+      .describe(
+        'idle-nodes: while the scale-down window holds nodes the backlog no longer asks for, drain the idle ones ' +
+          'it will release within drainSeconds, so that the drain has stood when the window lets them go; they ' +
+          'are put back (undrained) first if the backlog returns, and never drained ahead once ModelArts has ' +
+          `answered that undrain is missing. Default ${flavorDefaults.scaleDown.drainAhead}.`,
+      ),
     ...directionRulesShape('down', flavorDefaults.scaleDown),
   })
   .describe(

@@ -77,6 +77,12 @@ function chooseFlavor(
     return { node, memory: mem, keep, idleMs: idleMs(mem, now) };
   });
   const want = Math.max(flavor.current - flavor.target, 0);
+  // Drained ahead only where a drained node can come back: batch-drain and undrain both there.
+  const drainTo =
+    input.drainAvailable && input.undrainAvailable && flavor.drainTo !== undefined
+      ? Math.min(flavor.drainTo, flavor.target)
+      : flavor.target;
+  const drainWant = Math.max(flavor.current - drainTo, 0);
   const az = azCounts(flavor);
   const settled = new Set<string>();
   const kept = (w: Weighed, why: KeptWhy) => {
@@ -99,22 +105,33 @@ function chooseFlavor(
   const ours = reuseOrder(
     weighed.filter((w) => w.memory?.drainedAt !== undefined && w.node.phase !== 'Deleting'),
   );
-  const reused = input.undrainAvailable ? Math.max(ours.length - want, 0) : 0;
+  const reused = input.undrainAvailable ? Math.max(ours.length - drainWant, 0) : 0;
   let removing = 0;
+  const going: Weighed[] = [];
   for (const [i, w] of ours.entries()) {
-    const mem = w.memory as NodeMemory;
     if (i < reused) {
       choice.undrain.push(out(w));
-      delete mem.drainedAt;
+      delete (w.memory as NodeMemory).drainedAt;
       continue;
     }
-    if (i - reused < want) {
+    if (i - reused < drainWant) {
       removing++;
       takeFromAz(az, w.node.az);
     }
+    going.push(w);
+  }
+  const deletable = (w: Weighed) => w.keep === undefined && drainStood(w.memory?.drainedAt);
+  // The target says how many go now, the nearest to going first; the others drained ahead wait for the window.
+  // Without undrain every drained node goes once it may: none can come back.
+  const ready = going.filter(deletable);
+  const leaving = new Set(
+    input.undrainAvailable ? ready.slice(ready.length - Math.min(want, ready.length)) : ready,
+  );
+  for (const w of going) {
     if (w.keep !== undefined) kept(w, w.keep);
-    else if (!drainStood(mem.drainedAt)) kept(w, 'drain-too-recent');
-    else choice.delete.push(out(w));
+    else if (!deletable(w)) kept(w, 'drain-too-recent');
+    else if (leaving.has(w)) choice.delete.push(out(w));
+    else kept(w, 'drained-ahead');
   }
 
   // Without batch-drain: nodes picked on an earlier idle read go once read idle again drainSeconds later.
@@ -139,7 +156,7 @@ function chooseFlavor(
   const candidates = weighed
     .filter((w) => !settled.has(w.node.name) && w.keep === undefined && (w.idleMs ?? -1) >= idleFor)
     .sort((a, b) => (b.idleMs as number) - (a.idleMs as number));
-  const fresh = takeAllowed(flavor, az, candidates, want - removing);
+  const fresh = takeAllowed(flavor, az, candidates, drainWant - removing);
   for (const w of fresh) {
     const mem = w.memory as NodeMemory;
     if (input.drainAvailable) {

@@ -54,6 +54,11 @@ export interface FlavorScaleIn {
   current: number;
   /** What the planner wants; nodes to remove = current - target (0 or less: reuse drained nodes). */
   target: number;
+  /**
+   * Drain ahead (lib/scaling/drain-ahead.ts): the count to drain down to now, below `target`. Only `target` says
+   * how many go; nodes drained beyond it wait for the window, or are put back first when the backlog returns.
+   */
+  drainTo?: number;
   azStrategy: AzStrategy['type'];
   azsBefore?: PatchAz[];
   /** The planner's split of `target` (used by weighted and backlog as per-AZ quotas). */
@@ -75,6 +80,7 @@ export type KeptWhy =
   | 'drained-by-others'
   | 'idle-too-short'
   | 'drain-too-recent'
+  | 'drained-ahead'
   | 'az-not-allowed'
   | 'not-needed'
   | 'no-ip'

@@ -13,6 +13,7 @@ import type { AzCount, FlavorCount, Pool, PoolFlavorResource } from '../modelart
 import { plural } from '../plural';
 import type { FlavorScaleIn } from '../scale-in/types';
 import type { FlavorHistory, PoolHistory } from '../state/store';
+import { drainAheadCount } from './drain-ahead';
 import {
   changeConflictGuard,
   changeInFlightGuard,
@@ -127,6 +128,8 @@ interface Draft {
   abnormal: number;
   desired: number | undefined;
   target: number;
+  /** On hold under the scale-down window: the count to drain down to now (lib/scaling/drain-ahead.ts). */
+  ahead: number | undefined;
   /** The flavor's azs as {az, count} entries (see cleanAzs), shared by the decision while they do not change. */
   azsBefore: PatchAz[] | undefined;
   azsAfter: PatchAz[] | undefined;
@@ -241,11 +244,12 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     const { policy, resource } = draft;
     if (policy === undefined || methodOf(policy) !== 'idle-nodes') continue;
     const down = draft.action === 'scale-down';
+    const ahead = draft.action === 'hold' || down ? draft.ahead : undefined;
     const replaceAfter = policy.capacity?.replaceAbnormalAfterSeconds;
     // Abnormal nodes to replace (issue #15): only while no PATCH grows the flavor in the same cycle.
     const abnormal = replaceAfter !== undefined && draft.action !== 'scale-up' && draft.abnormal > 0;
-    if (!down && !abnormal && !(draft.action === 'hold' && hasDrained(input.history, resource.flavor)))
-      continue;
+    const drained = draft.action === 'hold' && hasDrained(input.history, resource.flavor);
+    if (!down && !abnormal && ahead === undefined && !drained) continue;
     const entry: FlavorScaleIn = {
       flavor: resource.flavor,
       current: resource.count,
@@ -257,6 +261,10 @@ function scaleInFlavors(input: PoolInput, drafts: readonly Draft[]): FlavorScale
     if (policy.scaleDown.idleSeconds !== undefined) entry.idleSeconds = policy.scaleDown.idleSeconds;
     if (policy.scaleDown.drainSeconds !== undefined) entry.drainSeconds = policy.scaleDown.drainSeconds;
     if (abnormal) entry.replaceAbnormalAfterSeconds = replaceAfter;
+    if (ahead !== undefined) {
+      entry.drainTo = ahead;
+      addReason(draft, drainAheadReason(draft.target - ahead, policy.scaleDown));
+    }
     if (down) addReason(draft, BY_NAME);
     found ??= [];
     found.push(entry);
@@ -273,6 +281,12 @@ function hasDrained(history: PoolHistory, flavor: string): boolean {
   }
   return false;
 }
+
+const drainAheadReason = (nodes: number, down: FlavorPolicy['scaleDown']): Reason =>
+  reason(
+    'drain-ahead',
+    msg`the scale-down window releases ${plural(nodes, 'node')} within ${down.drainSeconds} s: idle ones are drained now, deleted once it has`,
+  );
 
 /** One shared reason: plans are read-only data, and a scale-down by name is common at 10,000 pools. */
 const BY_NAME: Reason = reason(
@@ -354,7 +368,29 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
   }
   draft.target = target;
   draft.action = target > current ? 'scale-up' : target < current ? 'scale-down' : 'hold';
+  if (
+    target === result.target &&
+    target <= current &&
+    blockDown.length === 0 &&
+    backlog.ok &&
+    canComeBack(input)
+  )
+    draft.ahead = aheadOf(policy, draft, result.desired, now);
   return draft;
+}
+
+/** Drained ahead only where a drained node can be put back: ModelArts has not answered drain or undrain missing. */
+const canComeBack = (input: PoolInput): boolean =>
+  input.history.scaleIn?.drainUnavailableSince === undefined &&
+  input.history.scaleIn?.undrainUnavailableSince === undefined;
+
+/** The count drain-ahead drains the flavor down to, kept to the fixed AZ layout's minimum. */
+function aheadOf(policy: FlavorPolicy, draft: Draft, desired: number, now: number): number | undefined {
+  const { count: current, azs } = draft.resource;
+  const target = draft.target;
+  let ahead = drainAheadCount({ policy, history: draft.history, current, target, desired, now });
+  if (ahead !== undefined && policy.azStrategy.type === 'fixed') ahead = Math.max(ahead, fixedMinimum(azs));
+  return ahead !== undefined && ahead < target ? ahead : undefined;
 }
 
 /** What keeps the flavor's growth out of some AZs now (stock, backoffs); undefined when nothing does. */
@@ -473,6 +509,7 @@ function baseDraft(
     deleting: statusCount(statusResources?.deleting, flavor, true),
     abnormal: statusCount(statusResources?.abnormal, flavor, sole),
     desired: undefined,
+    ahead: undefined,
     target: resource.count,
     azsBefore: azs,
     azsAfter: azs,
@@ -541,6 +578,7 @@ function holdZeroCounts(drafts: Draft[]): Reason | undefined {
 
 function hold(draft: Draft): void {
   draft.target = draft.resource.count;
+  draft.ahead = undefined;
   draft.azsAfter = draft.azsBefore;
   if (draft.action === 'scale-up' || draft.action === 'scale-down') draft.action = 'hold';
 }

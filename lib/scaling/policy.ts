@@ -80,6 +80,11 @@ export interface ScaleDownNodes {
   idleSeconds?: number;
   /** A drain stands this long before the drained node is deleted. */
   drainSeconds?: number;
+  /**
+   * Drain the idle nodes the scale-down window will release within drainSeconds, so the drain stands while the
+   * window runs (lib/scaling/drain-ahead.ts). Default true; false drains only once the window has let them go.
+   */
+  drainAhead?: boolean;
 }
 
 export type Paused = false | 'all' | 'scale-in' | 'scale-out';

@@ -53,6 +53,8 @@ export const REASON_CODES = {
   'count-not-lowered':
     'a delete by name did not lower the count: scale-in and count-downs stop until `state reset --pool`',
   'idle-nodes-short': 'fewer removable idle nodes than the planner asked for: those are removed',
+  'drain-ahead':
+    'the scale-down window will release nodes within drainSeconds: idle ones are drained now, deleted once it has',
   'drain-unavailable': 'batch-drain is missing: nodes go only when idle on two reads drainSeconds apart',
   'node-api-unavailable': 'the node or workload API was refused: no scale-in for the pool',
   'scale-in-backoff':

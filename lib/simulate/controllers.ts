@@ -203,7 +203,8 @@ function explainPlan(
 }
 
 /**
- * The explanation with the nodes the scale-in choice drained, or kept by a rule of its own: its AZ rule and idle
+ * The explanation with the nodes the scale-in choice drained, or kept by a rule of its own (nodes drained ahead
+ * stay the window's): its AZ rule and idle
  * timer keep only as many as the planner wants gone beyond those going (it also names idle nodes not needed).
  */
 function withChoice(explained: FlavorExplanation[], choice: ScaleInChoice): FlavorExplanation[] {
@@ -211,9 +212,14 @@ function withChoice(explained: FlavorExplanation[], choice: ScaleInChoice): Flav
     const mine = <T extends { flavor: string }>(list: readonly T[]) =>
       list.filter((node) => node.flavor === flavor.flavor);
     const held = new Map<string, IdleCause>();
-    for (const node of mine([...choice.drain, ...choice.pick])) held.set(node.name, 'drain');
     const kept = mine(choice.kept);
-    for (const { name, why } of kept) if (why === 'drain-too-recent') held.set(name, 'drain');
+    // The drain holds only the nodes the planner wants gone now; those drained ahead are the window's.
+    const draining = [
+      ...mine([...choice.drain, ...choice.pick]).map((node) => node.name),
+      ...kept.filter(({ why }) => why === 'drain-too-recent').map(({ name }) => name),
+    ];
+    const wanted = flavor.current - flavor.target - mine(choice.delete).length;
+    for (const name of draining.slice(0, Math.max(wanted, 0))) held.set(name, 'drain');
     let short = flavor.current - flavor.target - held.size - mine(choice.delete).length;
     for (const { name, why } of kept) {
       const cause = KEPT_CAUSES[why];

@@ -1,14 +1,14 @@
 import type { ScaleInSettings } from '../scale-in/types';
 import type { FlavorPolicy, PoolPolicy } from '../scaling/policy';
 
-// How the simulated policy's nodes leave: the config's scaleDown.method, idleSeconds and drainSeconds per flavor,
+// How the simulated policy's nodes leave: the config's scaleDown.method, idleSeconds, drainSeconds and drainAhead per flavor,
 // which the simulator's options (and --compare, for each method) may override for every flavor at once.
 
+/** What the simulator may set on every flavor's scaleDown. */
+export type ScaleDownOverride = Partial<ScaleInSettings> & { drainAhead?: boolean };
+
 /** The policy with `override` set on every flavor's scaleDown. */
-export function withScaleDown(
-  policy: PoolPolicy,
-  override: Partial<ScaleInSettings> | undefined,
-): PoolPolicy {
+export function withScaleDown(policy: PoolPolicy, override: ScaleDownOverride | undefined): PoolPolicy {
   if (override === undefined || Object.keys(override).length === 0) return policy;
   const flavors: Record<string, FlavorPolicy> = {};
   for (const [flavor, flavorPolicy] of Object.entries(policy.flavors))

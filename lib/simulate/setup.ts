@@ -6,12 +6,11 @@ import {
   resolvePoolPolicy,
 } from '../config';
 import type { Pool } from '../modelarts/schemas';
-import type { ScaleInSettings } from '../scale-in/types';
 import { withStockAware } from './capacity';
 import { SimulatorError } from './errors';
 import { type FloorOverrides, withFloors } from './floors';
 import type { BacklogUnit } from './observe';
-import { scaleDownOf, withScaleDown } from './scale-down';
+import { type ScaleDownOverride, scaleDownOf, withScaleDown } from './scale-down';
 import type { SimulationSetup } from './simulate';
 import type { SoldOutWindow } from './sold-out';
 import type { SimJob } from './trace';
@@ -42,8 +41,8 @@ export interface SetupOptions {
   startAt?: number;
   /** How the platform carries out a lower count; default graceful. */
   platform?: PlatformModel;
-  /** Set on every flavor of the policy, over the config's scaleDown method, idleSeconds and drainSeconds. */
-  scaleDown?: Partial<ScaleInSettings>;
+  /** Set on every flavor of the policy, over the config's scaleDown method, idleSeconds, drainSeconds, drainAhead. */
+  scaleDown?: ScaleDownOverride;
   /** When flavors are sold out in an AZ (a scenario's, or a trace's `soldOut`); default never. */
   soldOut?: readonly SoldOutWindow[];
   /** Set on every flavor of the policy: whether growth reads the stock and backs off (capacity.stockAware). */

@@ -15,7 +15,7 @@ import {
   setupBound,
 } from '../../lib/simulate';
 
-const ROWS = [...POLICY_NAMES, 'hold-360', 'backlog-az', 'no-window', 'bound'];
+const ROWS = [...POLICY_NAMES, 'hold-360', 'backlog-az', 'no-window', 'drain-after', 'bound'];
 
 /** The idle table of one scenario's block, as printed: its headings, and each row's cells by label. */
 function printedIdle(text: string, scenario: string): { headings: string[]; rows: Map<string, string[]> } {
@@ -142,6 +142,10 @@ describe('the scaling-quality benchmark', () => {
     const find = (policy: string) => s.rows.find((r) => r.policy === policy);
     const net = (find('policy')?.nodeHours ?? 0) - (find('no-window')?.nodeHours ?? 0);
     expect(text).toContain(`the default policy bills ${net >= 0 ? '+' : ''}${net.toFixed(1)} node-h (`);
+    const ahead = (find('policy')?.nodeHours ?? 0) - (find('drain-after')?.nodeHours ?? 0);
+    expect(text).toContain(
+      `drain-ahead: the default policy bills ${ahead >= 0 ? '+' : ''}${ahead.toFixed(1)} node-h (`,
+    );
   });
 
   it('misses a target when the figures miss it, and only reports where the scenario has no target', () => {

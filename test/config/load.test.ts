@@ -101,6 +101,7 @@ describe('loadConfig', () => {
       enabled: true,
       method: 'idle-nodes',
       idleSeconds: 0,
+      drainAhead: true,
       stabilizationWindowSeconds: 120,
       policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
       selectPolicy: 'Max',
@@ -115,16 +116,23 @@ describe('loadConfig', () => {
       method: 'idle-nodes',
       idleSeconds: 0,
       drainSeconds: 120,
+      drainAhead: true,
     });
     const flavors = document.pools[0]?.flavors as Record<string, unknown>[];
-    flavors[0] = { ...flavors[0], scaleDown: { method: 'count', drainSeconds: 30, idleSeconds: 300 } };
+    flavors[0] = {
+      ...flavors[0],
+      scaleDown: { method: 'count', drainSeconds: 30, idleSeconds: 300, drainAhead: false },
+    };
     expect(
       parseConfig({ text: toYaml(document), env: {} }).pools[0]?.flavors[0]?.policy.scaleDown,
     ).toMatchObject({
       method: 'count',
       idleSeconds: 300,
       drainSeconds: 30,
+      drainAhead: false,
     });
+    flavors[0] = { ...flavors[0], scaleDown: { drainAhead: 'yes' } };
+    expect(() => parseConfig({ text: toYaml(document), env: {} })).toThrow(/drainAhead/);
   });
 
   it('has no tolerance band by default for a backlog in nodes, and HPA 10% for one in jobs', () => {

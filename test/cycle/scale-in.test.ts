@@ -305,6 +305,56 @@ describe('idle-node scale-in through the cycle', () => {
     }
   });
 
+  it('drains ahead while the scale-down window holds the count, and deletes the nodes the moment it ends', async () => {
+    const windowed = '{ idleSeconds: 0, drainSeconds: 60, stabilizationWindowSeconds: 120 }';
+    await start(4);
+    // 4 jobs at T0; none from T0+60: the window holds 4 until T0+120, and only T0+60's 1 is left in it after.
+    expect((await cycle(windowed, false, 4))?.status).toBe('unchanged');
+    clock += MINUTE;
+    const ahead = await cycle(windowed);
+    expect(ahead?.status).toBe('drained');
+    expect(ahead?.scaleIn?.drained).toHaveLength(3);
+    expect(routes()).toEqual(['listPools', 'getPool', 'listNodes', 'listWorkloads', 'drainNodes']);
+    expect(records.flatMap((r) => r.reasons)).toContain('drain-ahead');
+    expect(emulator.pool(POOL)?.spec.resources[0]?.count).toBe(4);
+    clock += MINUTE;
+    const gone = await cycle(windowed);
+    expect(gone?.status).toBe('deleted');
+    expect(gone?.scaleIn?.deleted).toHaveLength(3);
+    expect(routes()).not.toContain('patchPool');
+    expect(emulator.pool(POOL)?.spec.resources[0]?.count).toBe(1);
+  });
+
+  it('with no undrain, a node drained ahead is deleted and regrown once, and nothing is drained ahead after', async () => {
+    const windowed = '{ idleSeconds: 0, drainSeconds: 60, stabilizationWindowSeconds: 120 }';
+    await start(4, { undrain: false });
+    await cycle(windowed, false, 4);
+    clock += MINUTE;
+    expect((await cycle(windowed))?.status).toBe('drained');
+    // The jobs come back before the window ends: the undrain is answered missing, and remembered.
+    clock += MINUTE;
+    expect((await cycle(windowed, false, 4))?.status).toBe('unchanged');
+    expect(routes()).toContain('undrainNodes');
+    const stored = async () => (await store.load(`${emulator.projectId}/${POOL}`)).history.scaleIn;
+    expect((await stored())?.undrainUnavailableSince).toBe(clock);
+    // The drained nodes cannot take the jobs: they are deleted, and growth replaces them.
+    clock += MINUTE;
+    expect((await cycle(windowed, false, 4))?.status).toBe('deleted');
+    clock += MINUTE;
+    expect((await cycle(windowed, false, 4))?.status).toBe('patched');
+    expect(emulator.pool(POOL)?.spec.resources[0]?.count).toBe(4);
+    // The next time the window holds nodes the backlog no longer asks for, none is drained before it ends.
+    clock += 3 * MINUTE;
+    await cycle(windowed, false, 4);
+    clock += MINUTE;
+    const held = await cycle(windowed);
+    expect(held?.status).toBe('unchanged');
+    expect(routes()).toEqual(['listPools']);
+    expect(records.flatMap((r) => r.reasons)).not.toContain('drain-ahead');
+    clock += MINUTE;
+    expect((await cycle(windowed))?.status).toBe('drained');
+  });
+
   it('a pool the planner keeps where it is reads no nodes', async () => {
     await start(2);
     emulator.clearRequests();

@@ -54,6 +54,8 @@ const scenario: fc.Arbitrary<ScaleInInput> = fc
       undrainAvailable: fc.boolean(),
       idleSeconds: fc.constantFrom(0, 300, 600),
       drainSeconds: fc.constantFrom(0, 60, 300),
+      // Drain-ahead: drainTo this many below the target (none when undefined).
+      ahead: fc.option(fc.integer({ min: 0, max: size }), { nil: undefined }),
     }),
   )
   .map((s) => {
@@ -68,6 +70,7 @@ const scenario: fc.Arbitrary<ScaleInInput> = fc
       azStrategy: strategy as FlavorScaleIn['azStrategy'],
     };
     if (s.strategy !== 'none') flavor.azsBefore = azsBefore;
+    if (s.ahead !== undefined) flavor.drainTo = flavor.target - s.ahead;
     if (strategy === 'weighted' || strategy === 'backlog') {
       flavor.azsAfter = AZS.map((az, i) => ({ az, count: s.quota[i] as number }));
     }
@@ -131,7 +134,7 @@ describe('chooseScaleIn invariants', () => {
     );
   });
 
-  it('never removes more than the planner asked, beyond the drained nodes it cannot put back', () => {
+  it('never removes more than the planner asked, beyond the drained nodes it cannot put back, drained ahead or not', () => {
     fc.assert(
       fc.property(scenario, (facts) => {
         const choice = chooseScaleIn(facts);
@@ -142,9 +145,16 @@ describe('chooseScaleIn invariants', () => {
         );
         const reusedByDelete = facts.undrainAvailable ? 0 : ours.length;
         expect(choice.delete.length).toBeLessThanOrEqual(Math.max(want, reusedByDelete));
+        // Drained ahead, down to drainTo, only where a drained node can come back: batch-drain and undrain.
+        const canComeBack = facts.drainAvailable && facts.undrainAvailable;
+        const drainTo = canComeBack
+          ? Math.min(flavor.drainTo ?? flavor.target, flavor.target)
+          : flavor.target;
+        const drainWant = Math.max(flavor.current - drainTo, 0);
         const fresh = choice.drain.length + choice.pick.length;
-        expect(fresh).toBeLessThanOrEqual(want);
-        if (want === 0) expect(fresh).toBe(0);
+        expect(fresh).toBeLessThanOrEqual(drainWant);
+        if (drainWant === 0) expect(fresh).toBe(0);
+        if (!canComeBack) expect(fresh).toBeLessThanOrEqual(want);
       }),
       { numRuns: 500 },
     );

@@ -109,6 +109,80 @@ describe('chooseScaleIn', () => {
     expect(gone.delete.map((n) => n.name)).toEqual(['n1']);
   });
 
+  describe('drain-ahead (drainTo below target)', () => {
+    const idle = idleSince(['n1', 'n2', 'n3', 'n4'], T0 - 900_000);
+    const four = [node('n1'), node('n2'), node('n3'), node('n4')];
+
+    it('drains down to drainTo while the count holds, deleting nothing', () => {
+      const choice = chooseScaleIn(
+        input({ flavors: [flavor(4, 4, { drainTo: 1 })], nodes: four, memory: idle }),
+      );
+      expect(choice.drain.map((n) => n.name)).toEqual(['n1', 'n2', 'n3']);
+      expect(choice.delete).toEqual([]);
+      expect(choice.kept).toEqual([{ name: 'n4', flavor: FLAVOR, why: 'not-needed' }]);
+      expect(choice.reasons).toEqual([]);
+    });
+
+    it('deletes only as many as the target says, nearest to going first; the others wait drained for the window', () => {
+      const drained = {
+        nodes: {
+          n1: { flavor: FLAVOR, idleSince: T0 - 900_000, drainedAt: T0 - 60_000 },
+          n2: { flavor: FLAVOR, idleSince: T0 - 600_000, drainedAt: T0 - 60_000 },
+          n3: { flavor: FLAVOR, idleSince: T0 - 700_000, drainedAt: T0 - 60_000 },
+          n4: { flavor: FLAVOR, idleSince: T0 - 900_000 },
+        },
+      };
+      const nodes = [
+        node('n1', { drained: true }),
+        node('n2', { drained: true }),
+        node('n3', { drained: true }),
+        node('n4'),
+      ];
+      const choice = chooseScaleIn(
+        input({ flavors: [flavor(4, 2, { drainTo: 1 })], nodes, memory: drained }),
+      );
+      // Idle longest goes first: n1, then n3; n2 stays drained, and nothing more is drained.
+      expect(choice.delete.map((n) => n.name)).toEqual(['n3', 'n1']);
+      expect(choice.kept).toEqual([
+        { name: 'n2', flavor: FLAVOR, why: 'drained-ahead' },
+        { name: 'n4', flavor: FLAVOR, why: 'not-needed' },
+      ]);
+      expect(choice.drain).toEqual([]);
+      expect(choice.undrain).toEqual([]);
+    });
+
+    it('puts back the nodes drained ahead when the backlog returns before the window ends', () => {
+      const drained = {
+        nodes: {
+          n1: { flavor: FLAVOR, idleSince: T0 - 900_000, drainedAt: T0 - 60_000 },
+          n2: { flavor: FLAVOR, idleSince: T0 - 900_000, drainedAt: T0 - 60_000 },
+        },
+      };
+      const nodes = [node('n1', { drained: true }), node('n2', { drained: true }), node('n3'), node('n4')];
+      const back = chooseScaleIn(input({ flavors: [flavor(4, 4, { drainTo: 3 })], nodes, memory: drained }));
+      expect(back.undrain.map((n) => n.name)).toHaveLength(1);
+      expect(back.delete).toEqual([]);
+      expect(back.kept.map((k) => k.why)).toContain('drained-ahead');
+    });
+
+    it('drains nothing ahead where a drained node could not come back: undrain or batch-drain missing', () => {
+      const noUndrain = chooseScaleIn(
+        input({
+          flavors: [flavor(4, 4, { drainTo: 1 })],
+          nodes: four,
+          memory: idle,
+          undrainAvailable: false,
+        }),
+      );
+      expect(noUndrain.drain).toEqual([]);
+      const noDrain = chooseScaleIn(
+        input({ flavors: [flavor(4, 4, { drainTo: 1 })], nodes: four, memory: idle, drainAvailable: false }),
+      );
+      expect(noDrain.pick).toEqual([]);
+      expect(noDrain.drain).toEqual([]);
+    });
+  });
+
   it('without batch-drain picks, then deletes only on a second idle read drainSeconds later', () => {
     const nodes = [node('n1'), node('n2')];
     const read = (now: number, memory: ScaleInMemory, busyIps = new Set<string>()) =>

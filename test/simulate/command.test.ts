@@ -172,6 +172,22 @@ pools:
       '--scale-down must be count or idle-nodes',
     );
     await expect(run({ scenario: 'steady', 'idle-seconds': '-1' })).rejects.toThrow('--idle-seconds must be');
+    await expect(run({ scenario: 'steady', 'drain-ahead': 'yes' })).rejects.toThrow(
+      '--drain-ahead must be on or off, got "yes"',
+    );
+  });
+
+  it('--drain-ahead off drains only once the window has let the nodes go, and bills more for it', async () => {
+    const nodeHours = async (drainAhead: string) => {
+      const { stdout } = await run({
+        scenario: 'spike',
+        json: true,
+        'drain-ahead': drainAhead,
+        chart: join(dir, `ahead-${drainAhead}.svg`),
+      });
+      return JSON.parse(stdout).results[0].figures.nodeHours as number;
+    };
+    expect(await nodeHours('off')).toBeGreaterThan(await nodeHours('on'));
   });
 
   it('--scenario soldout shows the sold-out AZ, the waits of jobs that can run apart, and the refusals; --stock-aware off records no backoff', async () => {

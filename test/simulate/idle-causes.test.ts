@@ -50,15 +50,26 @@ describe('idle node-time by the rule that kept the nodes', () => {
     expect(rest(result)).toBe(360 + 180);
   });
 
-  it('idle-nodes: the drain holds the three nodes one cycle more (540..600), and idleSeconds holds them first', () => {
-    const drained = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0 } }));
-    expect(idleSeconds(drained)).toEqual({ 'before-read': 40, window: 180, drain: 180, minimum: 600 });
-    // The node timers start at 540, when the planner first wants fewer: idle 120 s by 660, drained, deleted at 720.
+  it('idle-nodes: drained ahead during the window (480..540) and deleted when it ends, the drain costs nothing more', () => {
+    const ahead = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0 } }));
+    expect(idleSeconds(ahead)).toEqual({ 'before-read': 40, window: 180, minimum: 600 });
+    expect(rest(ahead)).toBe(360 + 180);
+  });
+
+  it('idle-nodes without drain-ahead: the drain holds the three nodes one cycle more (540..600)', () => {
+    const after = simulate(
+      handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0, drainAhead: false } }),
+    );
+    expect(idleSeconds(after)).toEqual({ 'before-read': 40, window: 180, drain: 180, minimum: 600 });
+  });
+
+  it('idle-nodes with idleSeconds: the timers start with the window (480), hold the nodes to 600, then the drain', () => {
+    // Idle 60 s at 540, when the window ends: too short; 120 s at 600: drained; deleted at 660.
     const timed = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 120 } }));
     expect(idleSeconds(timed)).toEqual({
       'before-read': 40,
       window: 180,
-      'idle-timer': 360,
+      'idle-timer': 180,
       drain: 180,
       minimum: 600,
     });

@@ -41,18 +41,25 @@ function deletingIdle(calls: ScaleInInput[]): ScaleInChooser {
 }
 
 describe('the idle-nodes method in the simulator', () => {
-  it("never sends the planner's scale-down as a lower count: the choice gets the flavor, with target below current", () => {
+  it("never sends the planner's scale-down as a lower count: the choice gets the flavor, to drain ahead, then to go", () => {
     const calls: ScaleInInput[] = [];
     const result = simulate(setup(), 'policy', { choose: deletingIdle(calls) });
     expect(result.method).toBe('idle-nodes');
-    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeGreaterThan(1);
     for (const call of calls) {
       expect(call.flavors.map((flavor) => flavor.flavor)).toEqual(['gpu']);
-      expect(call.flavors[0]?.target).toBeLessThan(call.flavors[0]?.current ?? 0);
+      const [flavor] = call.flavors;
+      expect(Math.min(flavor?.target ?? 0, flavor?.drainTo ?? Number.POSITIVE_INFINITY)).toBeLessThan(
+        flavor?.current ?? 0,
+      );
       expect(call.settings).toEqual({ method: 'idle-nodes', idleSeconds: 0, drainSeconds: 60 });
     }
-    // The planner went 4 -> 1 at 540 s (arithmetic.test.ts); here the three idle nodes go by name instead.
-    expect(calls[0]?.now).toBe(setup().startAt + 540_000);
+    // The reading wants 1 node from 480 s; the window holds 4 until 540 (arithmetic.test.ts). At 480 the
+    // choice is asked to drain ahead, down to 1, keeping 4; at 540 the three idle nodes go by name.
+    expect(calls[0]?.now).toBe(setup().startAt + 480_000);
+    expect(calls[0]?.flavors[0]).toMatchObject({ current: 4, target: 4, drainTo: 1 });
+    expect(calls[1]?.now).toBe(setup().startAt + 540_000);
+    expect(calls[1]?.flavors[0]).toMatchObject({ current: 4, target: 1 });
     expect(result.figures).toMatchObject({ jobsKilled: 0, scaleUps: 2, scaleDowns: 1 });
     expect(result.series.find((sample) => sample.t === 540)?.target).toBe(1);
   });
@@ -97,18 +104,24 @@ describe('the idle-nodes method in the simulator', () => {
     expect(idle.waitSeconds.max).toBe(150);
   });
 
-  it("with the product's choice: drains the idle nodes when the planner first wants fewer, deletes them by name a drain later", () => {
-    // The planner wants 4 -> 1 from 540 s (arithmetic.test.ts). idleSeconds 0: the three idle nodes are drained
-    // at 540, deleted at 600 (one 60 s drain later), billed until 660; the count drops by itself.
-    // Node-seconds: 1200 + 2 x (660 - 60) + (660 - 120) = 2940, against 2760 for the count method.
-    const now = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0 } }));
-    expect(now.figures.nodeHours).toBeCloseTo(2940 / 3600, 9);
-    expect(now.figures).toMatchObject({ jobsKilled: 0, scaleActions: 3, scaleUps: 2, scaleDowns: 1 });
-    const target = (t: number) => now.series.find((sample) => sample.t === t)?.target;
-    expect([target(540), target(600)]).toEqual([4, 1]);
-    // idleSeconds 120: the node timers start at 540, so the drain is at 660 and the delete at 720.
-    // Node-seconds: 1200 + 2 x (780 - 60) + (780 - 120) = 3300.
+  it("with the product's choice: drains the idle nodes ahead, while the window runs, and deletes them by name when it ends", () => {
+    // The reading wants 1 node from 480 s; the window lets the count down at 540 (arithmetic.test.ts).
+    // idleSeconds 0: the three idle nodes are drained at 480, deleted at 540, billed until 600: exactly the
+    // count method's node-seconds, 1200 + 2 x (600 - 60) + (600 - 120) = 2760.
+    const ahead = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0 } }));
+    expect(ahead.figures.nodeHours).toBeCloseTo(2760 / 3600, 9);
+    expect(ahead.figures).toMatchObject({ jobsKilled: 0, scaleActions: 3, scaleUps: 2, scaleDowns: 1 });
+    const target = (t: number) => ahead.series.find((sample) => sample.t === t)?.target;
+    expect([target(480), target(540)]).toEqual([4, 1]);
+    // drainAhead false: drained at 540, when the window ends, deleted at 600, billed until 660:
+    // 1200 + 2 x (660 - 60) + (660 - 120) = 2940.
+    const after = simulate(
+      handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 0, drainAhead: false } }),
+    );
+    expect(after.figures.nodeHours).toBeCloseTo(2940 / 3600, 9);
+    // idleSeconds 120: the node timers start at 480, with the window, so the drain is at 600 and the delete at
+    // 660: 1200 + 2 x (720 - 60) + (720 - 120) = 3120.
     const later = simulate(handChecked({ scaleDown: { method: 'idle-nodes', idleSeconds: 120 } }));
-    expect(later.figures.nodeHours).toBeCloseTo(3300 / 3600, 9);
+    expect(later.figures.nodeHours).toBeCloseTo(3120 / 3600, 9);
   });
 });

@@ -1,0 +1,44 @@
+import type { FlavorHistory } from '../state/store';
+import { recommendationsOrSeed } from './history';
+import type { FlavorPolicy } from './policy';
+import { stabilize } from './target';
+
+// Drain ahead, as Escalator taints a node before it deletes it: while the scale-down window holds a flavor's
+// count above what its backlog asks, the idle nodes the window will release within one drain are drained now,
+// so that the drain has stood by the time the window lets them go. Nothing is deleted early: a drained node is
+// deleted only once the planner's own target drops, and when the backlog comes back first it is the first
+// capacity put back (undrain), as any node the scaler drained. Without it every node leaving pays the window
+// and then a whole drain, one after the other.
+
+const MS = 1000;
+
+export interface DrainAheadInput {
+  policy: FlavorPolicy;
+  history: FlavorHistory | undefined;
+  current: number;
+  /** The count the planner holds or sends down to this cycle. */
+  target: number;
+  /** This cycle's recommendation (clamped to the minimum in force). */
+  desired: number;
+  now: number;
+}
+
+/**
+ * The count to drain down to now, below `target`, or undefined when nothing is drained ahead: the flavor is not
+ * on idle-nodes with drainAhead, its backlog asks for no fewer nodes, or something other than the scale-down
+ * window holds the count (a cooldown, a step policy). The caller checks guards and the backlog's validity.
+ */
+export function drainAheadCount(input: DrainAheadInput): number | undefined {
+  const { policy, history, current, target, desired, now } = input;
+  const down = policy.scaleDown;
+  if (!down.enabled || down.method !== 'idle-nodes' || down.drainAhead === false) return undefined;
+  if (down.drainSeconds === undefined || desired >= target || target > current) return undefined;
+  if (stabilize(policy, history, current, desired, now, []) !== target) return undefined;
+  // The window's highest recommendation once drainSeconds have passed, if the backlog stays as it is now.
+  const cutoff = now + down.drainSeconds * MS - down.stabilizationWindowSeconds * MS;
+  let soon = desired;
+  for (const { at, count } of recommendationsOrSeed(history, current, now)) {
+    if (at > cutoff && count > soon) soon = count;
+  }
+  return soon < target ? soon : undefined;
+}
