@@ -1,6 +1,7 @@
 // The pure scale-in choice (issue #14): from the planner's count per flavor, this cycle's node list and busy
 // IPs, and the scaler's memory, which nodes to drain, delete, put back or keep. Escalator's order: drain idle
-// nodes, delete them in a later cycle once the drain has stood and they are still idle. Nothing here does I/O.
+// nodes, delete them in a later cycle once the drain has stood and they are still idle. A flavor's `drainTo`
+// (drain-ahead) drains more than go now; only `target` says how many are deleted. Nothing here does I/O.
 
 import type { NodeFacts } from '../modelarts/node-facts';
 import { type AzCounts, azAllows, azCounts, takeFromAz } from './az-choice';
