@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { drainAheadCount } from '../../lib/scaling/drain-ahead';
 import { plan } from '../../lib/scaling/plan';
-import { failed, flavorPolicy, history, NOW, ok, poolInput, poolPolicy, recs, running } from './builders';
+import {
+  change,
+  failed,
+  flavorPolicy,
+  history,
+  NOW,
+  ok,
+  poolInput,
+  poolPolicy,
+  recs,
+  running,
+} from './builders';
 
 const GPU = 'modelarts.bm.gpu.8v100';
 // The defaults' shape: a 120 s scale-down window, a drain of one 60 s cycle.
@@ -68,6 +79,26 @@ describe('drainAheadCount', () => {
   it('drains nothing when something else than the window holds the count (a cooldown, a step policy)', () => {
     // The window would let the count down to 3 now: the target of 8 is a cooldown's or a step policy's.
     expect(count(recs([150, 8]), 3)).toBeUndefined();
+  });
+
+  it('drains no more than the step policies will let go one drain from now', () => {
+    // At most 2 nodes down per 60 s: from 8, the count may reach 6 by NOW+60, not 3.
+    const stepped = { policies: [{ type: 'Nodes', value: 2, periodSeconds: 60 }], selectPolicy: 'Max' };
+    expect(count(recs([120, 8], [60, 8]), 3, stepped)).toBe(6);
+  });
+
+  it('drains nothing while a scale-down cooldown will still run one drain from now', () => {
+    const drain = (events: ReturnType<typeof change>[]) =>
+      drainAheadCount({
+        policy: idleNodes({ cooldownSeconds: 300 }),
+        history: history(recs([120, 8], [60, 8]), events),
+        current: 8,
+        target: 8,
+        desired: 3,
+        now: NOW,
+      });
+    expect(drain([change(200, 2, 6)])).toBeUndefined();
+    expect(drain([change(300, 2, 6)])).toBe(3);
   });
 
   it('drains nothing when drainAhead is off, scale-down is disabled, the method is count or no drain is set', () => {
