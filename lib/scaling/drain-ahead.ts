@@ -45,7 +45,8 @@ export function drainAheadCount(input: DrainAheadInput): number | undefined {
   }
   // ...no lower than the step policies will let the count go by then, and nothing while a cooldown still runs.
   const events = history?.events ?? [];
-  if (down.cooldownSeconds > 0 && events.some((e) => e.at + down.cooldownSeconds * MS > then)) return undefined;
+  if (down.cooldownSeconds > 0 && events.some((e) => e.at + down.cooldownSeconds * MS > then))
+    return undefined;
   soon = Math.max(soon, stepLimit(down, events, current, then, -1));
   return soon < target ? soon : undefined;
 }
