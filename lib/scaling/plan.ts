@@ -128,7 +128,7 @@ interface Draft {
   abnormal: number;
   desired: number | undefined;
   target: number;
-  /** On hold under the scale-down window: the count to drain down to now (lib/scaling/drain-ahead.ts). */
+  /** Held above desired by the scale-down window: the count to drain down to now (lib/scaling/drain-ahead.ts). */
   ahead: number | undefined;
   /** The flavor's azs as {az, count} entries (see cleanAzs), shared by the decision while they do not change. */
   azsBefore: PatchAz[] | undefined;
