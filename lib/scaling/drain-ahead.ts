@@ -1,7 +1,7 @@
 import type { FlavorHistory } from '../state/store';
 import { recommendationsOrSeed } from './history';
 import type { FlavorPolicy } from './policy';
-import { stabilize, stepLimit } from './target';
+import { stepLimit } from './target';
 
 // Drain ahead, as Escalator taints a node before it deletes it: while the scale-down window holds a flavor's
 // count above what its backlog asks, the idle nodes the window will release within one drain are drained now,
@@ -20,6 +20,8 @@ export interface DrainAheadInput {
   target: number;
   /** This cycle's recommendation (clamped to the minimum in force). */
   desired: number;
+  /** The count the windows leave this cycle (computeTarget's `stabilized`). */
+  stabilized: number;
   now: number;
 }
 
@@ -30,12 +32,12 @@ export interface DrainAheadInput {
  * the cooldown will let go one drain from now. The caller checks guards and the backlog's validity.
  */
 export function drainAheadCount(input: DrainAheadInput): number | undefined {
-  const { policy, history, current, target, desired, now } = input;
+  const { policy, history, current, target, desired, stabilized, now } = input;
   const down = policy.scaleDown;
   if (!down.enabled || down.selectPolicy === 'Disabled') return undefined;
   if (down.method !== 'idle-nodes' || down.drainAhead === false) return undefined;
   if (down.drainSeconds === undefined || desired >= target || target > current) return undefined;
-  if (stabilize(policy, history, current, desired, now, []) !== target) return undefined;
+  if (stabilized !== target) return undefined;
   // The window's highest recommendation once drainSeconds have passed, if the backlog stays as it is now...
   const then = now + down.drainSeconds * MS;
   const cutoff = then - down.stabilizationWindowSeconds * MS;

@@ -30,7 +30,7 @@ import { type HistoryHorizon, historyHorizon, nextFlavorHistory, pruneFlavorHist
 import { cleanAzs, type FlavorChange, type PatchAz, type PatchBody, patchBody } from './patch';
 import type { FlavorPolicy, PoolPolicy } from './policy';
 import { msg, type Reason, reason } from './reasons';
-import { checkBacklog, computeTarget } from './target';
+import { checkBacklog, computeTarget, type TargetResult } from './target';
 import { azNeed, fixedMinimum, splitAzs, withAzNeed } from './zones';
 
 // plan(): every pool's targets, reasons, PATCH body and next history, from data alone. Dry-run and apply call
@@ -375,7 +375,7 @@ function flavorDraft(input: PoolInput, draft: Draft, now: number): Draft {
     backlog.ok &&
     canComeBack(input)
   )
-    draft.ahead = aheadOf(policy, draft, result.desired, now);
+    draft.ahead = aheadOf(policy, draft, result, now);
   return draft;
 }
 
@@ -385,10 +385,11 @@ const canComeBack = (input: PoolInput): boolean =>
   input.history.scaleIn?.undrainUnavailableSince === undefined;
 
 /** The count drain-ahead drains the flavor down to, kept to the fixed AZ layout's minimum. */
-function aheadOf(policy: FlavorPolicy, draft: Draft, desired: number, now: number): number | undefined {
+function aheadOf(policy: FlavorPolicy, draft: Draft, result: TargetResult, now: number): number | undefined {
   const { count: current, azs } = draft.resource;
-  const target = draft.target;
-  let ahead = drainAheadCount({ policy, history: draft.history, current, target, desired, now });
+  const { target, history } = draft;
+  const { desired, stabilized } = result;
+  let ahead = drainAheadCount({ policy, history, current, target, desired, stabilized, now });
   if (ahead !== undefined && policy.azStrategy.type === 'fixed') ahead = Math.max(ahead, fixedMinimum(azs));
   return ahead !== undefined && ahead < target ? ahead : undefined;
 }

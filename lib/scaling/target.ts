@@ -42,6 +42,8 @@ export interface TargetInput {
 export interface TargetResult {
   /** This cycle's recommendation: what the backlog (or the fallback) asks for, within [min, max]. */
   desired: number;
+  /** The count the windows leave (see stabilize), before step policies, cooldowns and guards. */
+  stabilized: number;
   /** The count to request. */
   target: number;
   /** The minimum in force: the policy's, raised by the highest floor (lib/scaling/floor.ts). */
@@ -130,7 +132,7 @@ export function computeTarget(input: TargetInput): TargetResult {
   const stabilized = stabilize(policy, input.history, current, desired, now, reasons);
   // Most flavors hold: then no guard, step policy or cooldown has anything to say.
   if (stabilized === current && current >= min && current <= policy.max) {
-    return { desired, target: current, min, max, reasons };
+    return { desired, stabilized, target: current, min, max, reasons };
   }
   const blocks = new DirectionBlocks(
     policy,
@@ -153,7 +155,7 @@ export function computeTarget(input: TargetInput): TargetResult {
     target = min;
     reasons.push(reason('out-of-range', msg`count ${current} is below min ${min}: up to ${min}`));
   }
-  return { desired, target, min, max, reasons };
+  return { desired, stabilized, target, min, max, reasons };
 }
 
 function fallbackDesired(policy: FlavorPolicy, current: number, reasons: Reason[]): number {

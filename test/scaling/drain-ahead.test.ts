@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { drainAheadCount } from '../../lib/scaling/drain-ahead';
+import { type DrainAheadInput, drainAheadCount } from '../../lib/scaling/drain-ahead';
 import { plan } from '../../lib/scaling/plan';
+import { stabilize } from '../../lib/scaling/target';
 import {
   change,
   failed,
@@ -28,6 +29,13 @@ const idleNodes = (extra: Record<string, unknown> = {}) =>
     },
   });
 
+/** drainAheadCount with the count the windows leave, as computeTarget hands it on. */
+const drainAhead = (input: Omit<DrainAheadInput, 'stabilized'>) =>
+  drainAheadCount({
+    ...input,
+    stabilized: stabilize(input.policy, input.history, input.current, input.desired, input.now, []),
+  });
+
 describe('drainAheadCount', () => {
   const count = (
     recommendations: ReturnType<typeof recs>,
@@ -36,7 +44,7 @@ describe('drainAheadCount', () => {
     current = 8,
     target = current,
   ) =>
-    drainAheadCount({
+    drainAhead({
       policy: idleNodes(extra),
       history: history(recommendations),
       current,
@@ -89,7 +97,7 @@ describe('drainAheadCount', () => {
 
   it('drains nothing while a scale-down cooldown will still run one drain from now', () => {
     const drain = (events: ReturnType<typeof change>[]) =>
-      drainAheadCount({
+      drainAhead({
         policy: idleNodes({ cooldownSeconds: 300 }),
         history: history(recs([120, 8], [60, 8]), events),
         current: 8,
